@@ -1,0 +1,129 @@
+// Behaviour programs: what a simulated task does, as a flat list of operations that the kernel
+// interprets. Workload front-ends (rt-app JSON, hackbench, schbench, generators) compile into
+// this form; the kernel never sees JSON.
+//
+// Objects (mutexes, condition variables, barriers, pipes, timers, semaphores, counters) are
+// referred to by dense ids into the Workload's object tables; the same id in two tasks is the
+// same object.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/cpumask.h"
+#include "sim/time.h"
+
+namespace scx {
+
+// Linux policy numbers (include/uapi/linux/sched.h).
+enum class Policy : uint8_t {
+  Normal = 0,
+  Fifo = 1,
+  RR = 2,
+  Batch = 3,
+  Idle = 5,
+  Deadline = 6,
+  Ext = 7,
+};
+const char* policy_name(Policy p);  // "SCHED_NORMAL", ...
+inline bool is_rt_policy(Policy p) { return p == Policy::Fifo || p == Policy::RR; }
+inline bool is_fair_policy(Policy p) {
+  return p == Policy::Normal || p == Policy::Batch || p == Policy::Idle;
+}
+
+enum class OpKind : uint8_t {
+  // CPU work.
+  Run,          // a = work in ns at capacity 1024; takes longer on slower CPUs.
+  Runtime,      // a = wall-clock ns: spins until a ns have passed since the op began,
+                // checking every 32 us of CPU time received (rt-app "runtime").
+  // Blocking on time.
+  Sleep,        // a = ns; relative sleep from when the op is reached.
+  TimerWait,    // obj = timer; a = period ns; b = TimerMode. See the Timer object.
+  // Scheduling.
+  Yield,        // sched_yield()
+  SetAffinity,  // obj = index into Workload::masks; empty mask restores the task-level set
+  SetSched,     // a = Policy, b = nice for fair policies / rt priority for FIFO and RR
+  // Synchronisation (rt-app semantics; see src/kernel/sync_objects.h).
+  Lock,         // obj = mutex
+  Unlock,       // obj = mutex
+  CondWait,     // obj = condvar, b = mutex (or kNoObject): releases b, blocks, re-locks b
+  CondSignal,   // obj = condvar: wake one waiter (lost if none)
+  CondBroadcast,// obj = condvar: wake all waiters
+  CondSync,     // obj = condvar, b = mutex: signal then wait, atomically
+  Barrier,      // obj = barrier: block until Workload::barriers[obj].participants arrive
+  SemPost,      // obj = semaphore
+  SemWait,      // obj = semaphore
+  PipeSend,     // obj = pipe, a = bytes: blocks while the pipe is full (capacity per pipe)
+  PipeRecv,     // obj = pipe, a = bytes: blocks until a bytes are available
+  // Tasks.
+  Fork,         // obj = index into Workload::tasks (a template); a = number of children
+  Exit,         // the task ends (also implied after the last op)
+  // Control flow.
+  LoopBegin,    // a = iterations (-1 = forever); pairs with the LoopEnd at index b
+  LoopEnd,      // b = index of the matching LoopBegin
+  // Bookkeeping for metrics (no effect on scheduling).
+  Mark,         // obj = counter id (Workload::counters), a = amount to add
+  PhaseEnd,     // obj = phase id within the task (rt-app phase accounting, deadline misses)
+};
+const char* op_name(OpKind k);
+
+inline constexpr uint32_t kNoObject = ~uint32_t{0};
+
+enum class TimerMode : int64_t { Relative = 0, Absolute = 1 };
+
+struct Op {
+  OpKind kind = OpKind::Exit;
+  uint32_t obj = kNoObject;
+  int64_t a = 0;
+  int64_t b = 0;
+};
+
+struct Program {
+  std::vector<Op> ops;
+};
+
+// A task to create at start (or a template for Fork when instances == 0).
+struct TaskSpec {
+  std::string name;        // comm; instances get "-<i>" appended when instances > 1
+  uint32_t program = 0;    // index into Workload::programs
+  int instances = 1;       // 0 = template only (created by Fork)
+  Policy policy = Policy::Normal;
+  int nice = 0;            // fair policies, -20..19
+  int rt_priority = 0;     // FIFO/RR, 1..99
+  CpuMask affinity;        // empty = all CPUs
+  Ns start_delay = 0;      // first op runs at t = start_delay (rt-app "delay")
+  Ns custom_slice = 0;     // sched_attr.sched_runtime for fair tasks (0 = base slice)
+  std::string group;       // rt-app taskgroup, carried for reports (cgroups come later)
+};
+
+struct BarrierSpec {
+  std::string name;
+  int participants = 0;
+};
+struct PipeSpec {
+  std::string name;
+  int64_t capacity_bytes = 65536;  // Linux default pipe size
+};
+struct TimerSpec {
+  std::string name;  // shared by every task that uses it (rt-app "ref"); unique timers are
+                     // given one TimerSpec per thread by the front-end
+};
+
+struct Workload {
+  std::string name;
+  std::vector<Program> programs;
+  std::vector<TaskSpec> tasks;
+  std::vector<CpuMask> masks;          // SetAffinity operands
+  std::vector<std::string> mutexes;
+  std::vector<std::string> condvars;
+  std::vector<BarrierSpec> barriers;
+  std::vector<std::string> semaphores;
+  std::vector<PipeSpec> pipes;
+  std::vector<TimerSpec> timers;
+  std::vector<std::string> counters;   // Mark targets: "loops", "messages", ...
+  Ns duration = 0;                     // 0 = not set by the workload (CLI decides)
+  bool pi_mutexes = false;             // rt-app global.pi_enabled
+};
+
+}  // namespace scx
