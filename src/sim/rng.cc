@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "base/int128.h"
+
 namespace scx {
 namespace {
 
@@ -36,12 +38,12 @@ uint64_t Rng::next_u64() {
 }
 
 uint64_t Rng::below(uint64_t n) {
-  unsigned __int128 m = static_cast<unsigned __int128>(next_u64()) * n;
+  uint128 m = static_cast<uint128>(next_u64()) * n;
   uint64_t low = static_cast<uint64_t>(m);
   if (low < n) {
     const uint64_t threshold = -n % n;
     while (low < threshold) {
-      m = static_cast<unsigned __int128>(next_u64()) * n;
+      m = static_cast<uint128>(next_u64()) * n;
       low = static_cast<uint64_t>(m);
     }
   }
