@@ -1,0 +1,313 @@
+// The per-runqueue EEVDF engine of the fair class (Linux 6.12 kernel/sched/fair.c), as a pure
+// data structure: entities, the deadline-ordered augmented tree, V, lag, placement, pick,
+// accounting, DELAY_DEQUEUE and wakeup preemption. It knows nothing of tasks, CPUs or clocks:
+// every operation that accounts time takes `now` (rq_clock_task) explicitly, and the class
+// layer maps tasks to SchedEntity (see SchedEntity::owner).
+//
+// Flat model: one CfsRq per CPU, no group entities, so the kernel's for_each_sched_entity()
+// walks collapse to a single level. Method names follow the kernel function each one models.
+//
+// Conventions copied from the kernel: vruntime/deadline are u64 compared through signed
+// differences (wrap-safe); vlag is s64; weights are the unscaled table values (weights.h).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "kernel/fair/weights.h"
+#include "sim/time.h"
+
+namespace scx::fair {
+
+// ---------------------------------------------------------------------------------------------
+// Tunables and features
+
+// sysctl_sched_tunable_scaling: how the base slice grows with the number of online CPUs.
+enum class SliceScaling : uint8_t { None = 0, Log = 1, Linear = 2 };
+
+inline constexpr Ns kNormalizedBaseSlice = 750 * kNsPerUs;  // normalized_sysctl_sched_base_slice
+inline constexpr Ns kMinCustomSlice = 100 * kNsPerUs;       // sched_setattr(sched_runtime) clamp
+inline constexpr Ns kMaxCustomSlice = 100 * kNsPerMs;
+
+// get_update_sysctl_factor(): None -> 1, Log -> 1 + ilog2(min(n, 8)), Linear -> min(n, 8).
+unsigned slice_scaling_factor(int ncpus, SliceScaling mode);
+// sysctl_sched_base_slice for `ncpus` online CPUs: 0.75/1.5/2.25/3 ms for 1/2-3/4-7/>=8 (Log).
+Ns scaled_base_slice(int ncpus, SliceScaling mode = SliceScaling::Log,
+                     Ns normalized = kNormalizedBaseSlice);
+// TICK_NSEC = (NSEC_PER_SEC + HZ/2) / HZ.
+Ns tick_nsec_for_hz(unsigned hz);
+// Custom slice from sched_attr::sched_runtime (__setscheduler_params): clamp to [100us, 100ms].
+Ns clamp_custom_slice(Ns runtime);
+
+struct Tunables {
+  Ns base_slice_ns = 3 * kNsPerMs;  // sysctl_sched_base_slice (default for >= 8 CPUs)
+  Ns tick_nsec = 4 * kNsPerMs;      // TICK_NSEC, HZ=250; floor of the lag clamp
+
+  static Tunables for_machine(int ncpus, unsigned hz, SliceScaling mode = SliceScaling::Log) {
+    return Tunables{scaled_base_slice(ncpus, mode), tick_nsec_for_hz(hz)};
+  }
+};
+
+// sched_feat() switches with the v6.12 defaults (kernel/sched/features.h). Only the features
+// that act inside this engine are consulted here; the rest are carried for the class layer.
+struct Features {
+  bool place_lag = true;               // PLACE_LAG: keep lag across sleep
+  bool place_deadline_initial = true;  // PLACE_DEADLINE_INITIAL: new tasks get half a slice
+  bool place_rel_deadline = true;      // PLACE_REL_DEADLINE: relative deadline across migration
+  bool run_to_parity = true;           // RUN_TO_PARITY: slice protection in pick_eevdf()
+  bool preempt_short = true;           // PREEMPT_SHORT: shorter-slice wakee breaks protection
+  bool next_buddy = false;             // NEXT_BUDDY: wakee becomes cfs_rq->next
+  // Buddy pick. v6.12.0 has no PICK_BUDDY: pick_next_entity() honours cfs_rq->next only when
+  // NEXT_BUDDY is on (has_pick_buddy = false, the default here). 6.12.y stable backported
+  // PICK_BUDDY (default on), which gates the pick instead: set has_pick_buddy = true.
+  bool has_pick_buddy = false;
+  bool pick_buddy = true;         // PICK_BUDDY (only consulted when has_pick_buddy)
+  bool cache_hot_buddy = true;    // CACHE_HOT_BUDDY (load balancer; not used here)
+  bool delay_dequeue = true;      // DELAY_DEQUEUE: ineligible sleepers stay queued
+  bool delay_zero = true;         // DELAY_ZERO: clip positive lag of delayed entities to 0
+  bool wakeup_preemption = true;  // WAKEUP_PREEMPTION
+  bool hrtick = false;            // HRTICK (class layer; not used here)
+
+  bool buddy_pick_enabled() const { return has_pick_buddy ? pick_buddy : next_buddy; }
+};
+
+// Enqueue/dequeue flags with the kernel's values (kernel/sched/sched.h, v6.12).
+enum : unsigned {
+  kEnqueueWakeup = 0x01,
+  kEnqueueRestore = 0x02,
+  kEnqueueMove = 0x04,
+  kEnqueueNoclock = 0x08,
+  kEnqueueMigrated = 0x40,
+  kEnqueueInitial = 0x80,
+  kEnqueueDelayed = 0x200,
+};
+enum : unsigned {
+  kDequeueSleep = 0x01,
+  kDequeueSave = 0x02,
+  kDequeueMove = 0x04,
+  kDequeueNoclock = 0x08,
+  kDequeueSpecial = 0x10,
+  kDequeueDelayed = 0x200,
+};
+
+// The fair policies, for se_is_idle() and the BATCH/IDLE wakeup-preemption exclusions.
+enum class FairPolicy : uint8_t { Normal = 0, Batch = 3, Idle = 5 };
+
+// ---------------------------------------------------------------------------------------------
+// struct sched_entity (the parts EEVDF uses)
+
+struct SchedEntity {
+  uint32_t weight = kNice0Load;  // load.weight, unscaled; change through CfsRq::reweight_entity
+  FairPolicy policy = FairPolicy::Normal;
+  uint64_t vruntime = 0;
+  uint64_t deadline = 0;
+  // V - v saved at dequeue; while running it holds the deadline at pick time (the
+  // RUN_TO_PARITY marker, see set_next_entity()).
+  int64_t vlag = 0;
+  Ns slice = 0;
+  bool custom_slice = false;
+  bool rel_deadline = false;  // deadline stored relative to vruntime (non-sleep dequeue)
+  bool sched_delayed = false;
+  bool on_rq = false;
+  Ns exec_start = 0;
+  Ns sum_exec_runtime = 0;
+  Ns prev_sum_exec_runtime = 0;
+
+  // Opaque back pointer for the class layer (the owning task).
+  void* owner = nullptr;
+
+  // Augmented tree node, owned by CfsRq.
+  uint64_t min_vruntime = 0;  // min vruntime over this subtree
+  Ns min_slice = 0;           // min slice over this subtree
+  SchedEntity* left = nullptr;
+  SchedEntity* right = nullptr;
+  SchedEntity* parent = nullptr;
+  uint64_t prio = 0;     // treap priority (deterministic, from the CfsRq's counter)
+  bool in_tree = false;  // debug: in tasks_timeline (queued and not curr)
+
+  // Sets the sched_setattr() slice request: runtime != 0 -> custom slice clamped to
+  // [100us, 100ms]; 0 -> back to the base slice. Takes effect at the next placement/deadline.
+  void set_slice_request(Ns runtime, const Tunables& t);
+};
+
+// Decision inputs of check_preempt_wakeup_fair() that live outside the engine.
+struct WakeupInfo {
+  bool wake_fork = false;          // WF_FORK (suppresses NEXT_BUDDY nomination)
+  bool curr_need_resched = false;  // test_tsk_need_resched(rq->curr)
+};
+
+// ---------------------------------------------------------------------------------------------
+// struct cfs_rq
+
+class CfsRq {
+ public:
+  // Features and tunables are held by pointer so the CLI/class layer can change them live.
+  CfsRq(const Features* features, const Tunables* tunables);
+  CfsRq(const CfsRq&) = delete;
+  CfsRq& operator=(const CfsRq&) = delete;
+
+  // Initial min_vruntime, (u64)(-(1LL << 20)): deliberately close to wrap-around.
+  static constexpr uint64_t kInitialMinVruntime = ~uint64_t{0} - (uint64_t{1} << 20) + 1;
+
+  // --- Queries ----------------------------------------------------------------------------
+  uint64_t avg_vruntime() const;                      // avg_vruntime(): V, floor-biased
+  bool vruntime_eligible(uint64_t vruntime) const;    // vruntime_eligible()
+  bool entity_eligible(const SchedEntity& se) const;  // entity_eligible()
+  int64_t entity_key(const SchedEntity& se) const {   // entity_key()
+    return static_cast<int64_t>(se.vruntime - min_vruntime_);
+  }
+  // entity_lag(): clamp(V - v, +-calc_delta_fair(max(2*slice, TICK_NSEC))).
+  int64_t entity_lag(uint64_t avruntime, const SchedEntity& se) const;
+  Ns cfs_rq_min_slice() const;  // cfs_rq_min_slice(): min slice of curr and queued entities
+
+  uint64_t min_vruntime() const { return min_vruntime_; }
+  int64_t avg_vruntime_sum() const { return avg_vruntime_; }  // cfs_rq->avg_vruntime
+  int64_t avg_load() const { return avg_load_; }              // cfs_rq->avg_load (tree only)
+  uint64_t load() const { return load_; }                     // cfs_rq->load.weight (unscaled)
+  unsigned nr_running() const { return nr_running_; }         // incl. curr and delayed
+  unsigned nr_delayed() const { return nr_delayed_; }         // h_nr_delayed (flat)
+  SchedEntity* curr() const { return curr_; }
+  SchedEntity* next_buddy() const { return next_; }
+  SchedEntity* leftmost() const { return leftmost_; }  // __pick_first_entity()
+  SchedEntity* root() const { return root_; }          // __pick_root_entity()
+  SchedEntity* last() const;                           // __pick_last_entity()
+  const Features& features() const { return *features_; }
+  const Tunables& tunables() const { return *tunables_; }
+
+  // Tree entities (not curr) in deadline order, for debugging and tests.
+  std::vector<SchedEntity*> entities() const;
+  template <typename F>
+  void for_each_in_tree(F&& fn) const {
+    for_each_rec(root_, fn);
+  }
+
+  // Sticky "resched_curr() was called" flag: set by update_curr() (slice consumed or
+  // PREEMPT_SHORT) and by a positive check_preempt_wakeup_fair(). The class layer polls it.
+  bool resched_pending() const { return resched_; }
+  bool take_resched() {
+    bool r = resched_;
+    resched_ = false;
+    return r;
+  }
+
+  // --- Accounting ---------------------------------------------------------------------------
+  // update_curr(): charge now - curr.exec_start to curr. Returns true when the kernel would
+  // resched_curr(): nr_running > 1 and either the request was consumed (update_deadline) or
+  // PREEMPT_SHORT broke the protection and curr is no longer eligible (did_preempt_short).
+  bool update_curr(Ns now);
+  // update_deadline(): if v >= deadline, refresh slice (unless custom) and start a new request
+  // from the current v. Exposed for tests; update_curr() calls it.
+  bool update_deadline(SchedEntity& se);
+  void update_min_vruntime();  // update_min_vruntime()
+
+  // --- Queueing -----------------------------------------------------------------------------
+  void place_entity(SchedEntity& se, unsigned flags);            // place_entity()
+  void enqueue_entity(SchedEntity& se, unsigned flags, Ns now);  // enqueue_entity()
+  // dequeue_entity(): returns false when DELAY_DEQUEUE keeps the entity queued as delayed.
+  bool dequeue_entity(SchedEntity& se, unsigned flags, Ns now);
+  // requeue_delayed_entity(): wakeup of a delayed entity (ttwu_runnable, ENQUEUE_DELAYED).
+  // Like the kernel it does not call update_curr(): V uses curr's last accounted vruntime.
+  void requeue_delayed_entity(SchedEntity& se);
+
+  // --- Picking ------------------------------------------------------------------------------
+  SchedEntity* pick_eevdf();  // pick_eevdf(), exactly as 6.12
+  struct PickResult {
+    SchedEntity* se = nullptr;       // the pick, or null when a delayed entity was removed
+    SchedEntity* blocked = nullptr;  // delayed entity just dequeued (class must __block_task)
+  };
+  // pick_next_entity(): buddy (see Features), else pick_eevdf(); a delayed pick is dequeued
+  // with DEQUEUE_SLEEP|DEQUEUE_DELAYED and reported in `blocked`.
+  PickResult pick_next_entity(Ns now);
+  // pick_task_fair() for the flat hierarchy: update_curr, pick, and restart after every
+  // delayed entity removed (on_blocked(SchedEntity&) is called for each). Null if empty.
+  template <typename OnBlocked>
+  SchedEntity* pick_task(Ns now, OnBlocked&& on_blocked) {
+    while (nr_running_ > 0) {
+      if (curr_ && curr_->on_rq) update_curr(now);
+      PickResult r = pick_next_entity(now);
+      if (r.se) return r.se;
+      on_blocked(*r.blocked);
+    }
+    return nullptr;
+  }
+  void set_next_entity(SchedEntity& se, Ns now);    // set_next_entity(): se becomes curr
+  void put_prev_entity(SchedEntity& prev, Ns now);  // put_prev_entity(): curr back to tree
+
+  // --- Other class operations -------------------------------------------------------------
+  // reweight_entity(): nice change. Queued: V preserved, lag and relative deadline rescaled by
+  // old/new (reweight_eevdf). Dequeued: only vlag rescaled.
+  void reweight_entity(SchedEntity& se, uint32_t weight, Ns now);
+  // yield_task_fair(): no-op when rq_nr_running == 1; else clear buddy, update_curr and push
+  // curr's deadline out by one virtual slice.
+  void yield_task(Ns now, unsigned rq_nr_running);
+  // yield_to_task_fair(): make p the next buddy, then yield. False if p is not queued.
+  bool yield_to_task(SchedEntity& p, Ns now, unsigned rq_nr_running);
+
+  // check_preempt_wakeup_fair(pse) for the flat hierarchy, curr = this->curr(): NEXT_BUDDY
+  // nomination, the need-resched / WAKEUP_PREEMPTION early exits, the SCHED_IDLE rules
+  // (idle curr vs non-idle wakee preempts; the reverse never does), the BATCH/IDLE-wakee
+  // exclusion, then wakeup_preempt_eevdf(). Returns (and flags) whether to resched curr.
+  bool check_preempt_wakeup_fair(SchedEntity& pse, Ns now, const WakeupInfo& info = {});
+  // The EEVDF core of the above: update_curr, PREEMPT_SHORT protection break, and
+  // "pse is what pick_eevdf() would choose now". Does not set the resched flag.
+  bool wakeup_preempt_eevdf(SchedEntity& pse, Ns now);
+  // do_preempt_short() / did_preempt_short().
+  bool do_preempt_short(const SchedEntity& pse, const SchedEntity& se) const;
+  bool did_preempt_short(const SchedEntity& curr) const;
+
+  void set_next_buddy(SchedEntity& se);       // set_next_buddy() (flat)
+  void clear_buddies(const SchedEntity& se);  // clear_buddies()
+
+  // RUN_TO_PARITY marker: curr still runs on the request it was picked with.
+  static bool slice_protected(const SchedEntity& se) {
+    return static_cast<uint64_t>(se.vlag) == se.deadline;
+  }
+  static bool entity_before(const SchedEntity& a, const SchedEntity& b) {  // entity_before()
+    return static_cast<int64_t>(a.deadline - b.deadline) < 0;
+  }
+
+  // Verifies every structural invariant (tree order, parent links, treap heap order,
+  // augmented fields, sums, counters) by brute force; aborts through SCX_CHECK on failure.
+  void check_invariants() const;
+
+ private:
+  void enqueue_tree(SchedEntity& se);  // __enqueue_entity()
+  void dequeue_tree(SchedEntity& se);  // __dequeue_entity()
+  void avg_vruntime_add(const SchedEntity& se);
+  void avg_vruntime_sub(const SchedEntity& se);
+  void reweight_eevdf(SchedEntity& se, uint64_t avruntime, uint32_t weight);
+
+  // Treap primitives.
+  void rotate_up(SchedEntity* x);
+  static void recompute(SchedEntity* n);
+  void recompute_to_root(SchedEntity* n);
+  SchedEntity* compute_leftmost() const;
+  uint64_t next_prio();
+
+  template <typename F>
+  static void for_each_rec(SchedEntity* n, F& fn) {
+    if (!n) return;
+    for_each_rec(n->left, fn);
+    fn(*n);
+    for_each_rec(n->right, fn);
+  }
+
+  const Features* features_;
+  const Tunables* tunables_;
+
+  SchedEntity* root_ = nullptr;
+  SchedEntity* leftmost_ = nullptr;
+  SchedEntity* curr_ = nullptr;
+  SchedEntity* next_ = nullptr;
+
+  int64_t avg_vruntime_ = 0;  // sum over tree entities of entity_key * weight
+  int64_t avg_load_ = 0;      // sum over tree entities of weight
+  uint64_t load_ = 0;         // sum over queued entities (incl. curr and delayed) of weight
+  uint64_t min_vruntime_ = kInitialMinVruntime;
+  unsigned nr_running_ = 0;
+  unsigned nr_delayed_ = 0;
+  uint64_t prio_counter_ = 0;
+  bool resched_ = false;
+};
+
+}  // namespace scx::fair
