@@ -1,0 +1,64 @@
+#include "kernel/cost_model.h"
+
+#include <charconv>
+
+namespace scx {
+namespace {
+
+struct Field {
+  const char* name;
+  Ns CostModel::*member;
+  const char* help;
+};
+
+constexpr Field kFields[] = {
+    {"context_switch", &CostModel::context_switch_ns, "delay before a switched-in task runs"},
+    {"wakeup_ipi", &CostModel::wakeup_ipi_ns, "remote wakeup / resched IPI latency"},
+    {"idle_exit", &CostModel::idle_exit_ns, "extra wakeup latency of an idle CPU"},
+    {"migration_smt", &CostModel::migration_smt_ns, "cache-cold work after a move to an SMT sibling"},
+    {"migration_llc", &CostModel::migration_llc_ns, "cache-cold work after a move within an LLC"},
+    {"migration_cross_llc", &CostModel::migration_cross_llc_ns,
+     "cache-cold work after a move to another LLC"},
+    {"migration_cross_node", &CostModel::migration_cross_node_ns,
+     "cache-cold work after a move to another NUMA node"},
+    {"timer_slack", &CostModel::timer_slack_ns, "hrtimer slack added to non-RT sleeps"},
+    {"runtime_chunk", &CostModel::runtime_chunk_ns, "rt-app runtime event clock-check granularity"},
+    {"stopper_work", &CostModel::stopper_work_ns, "CPU time of a migration stopper callback"},
+};
+
+}  // namespace
+
+std::vector<CostModel::Param> CostModel::describe() const {
+  std::vector<Param> out;
+  out.push_back({"hz", std::to_string(hz), "scheduler tick frequency (CONFIG_HZ)"});
+  for (const Field& f : kFields) out.push_back({f.name, format_duration(this->*f.member), f.help});
+  return out;
+}
+
+Status CostModel::set(std::string_view assignment) {
+  size_t eq = assignment.find('=');
+  if (eq == std::string_view::npos)
+    return Status::Errorf("--cost", "expected NAME=VALUE, got '{}'", std::string(assignment));
+  std::string_view name = assignment.substr(0, eq), value = assignment.substr(eq + 1);
+  if (name == "hz") {
+    int v = 0;
+    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || p != value.data() + value.size() || v < 10 || v > 10000)
+      return Status::Errorf("--cost hz", "expected a tick rate between 10 and 10000, got '{}'",
+                            std::string(value));
+    hz = v;
+    return {};
+  }
+  for (const Field& f : kFields) {
+    if (name != f.name) continue;
+    auto d = parse_duration(value);
+    if (!d.ok()) return d.status().within(std::string("--cost ") + f.name);
+    this->*f.member = *d;
+    return {};
+  }
+  std::string names = "hz";
+  for (const Field& f : kFields) names += std::string(", ") + f.name;
+  return Status::Errorf("--cost", "unknown cost '{}' (known: {})", std::string(name), names);
+}
+
+}  // namespace scx

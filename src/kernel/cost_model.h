@@ -1,0 +1,40 @@
+// The costs the simulated hardware and kernel add on top of the work tasks ask for. Every value
+// is a named parameter with a documented default, settable with --cost NAME=VALUE and printed in
+// every report, so that a result can always be traced back to its assumptions.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "sim/time.h"
+
+namespace scx {
+
+struct CostModel {
+  int hz = 250;                      // CONFIG_HZ (Debian's default)
+  Ns context_switch_ns = 2000;       // switch_to + mm switch; the incoming task starts late by this
+  Ns wakeup_ipi_ns = 2000;           // remote wakeup / resched IPI delivery
+  Ns idle_exit_ns = 3000;            // extra latency when the woken CPU was idle (C-state exit)
+  Ns migration_smt_ns = 0;           // cache-cold work added after moving to an SMT sibling
+  Ns migration_llc_ns = 5000;        //   ... to another core of the same LLC (L1/L2 refill)
+  Ns migration_cross_llc_ns = 20000; //   ... to another LLC of the same node
+  Ns migration_cross_node_ns = 50000;//   ... to another NUMA node
+  Ns timer_slack_ns = 50000;         // hrtimer slack of non-RT tasks (sleep/timer wakeups)
+  Ns runtime_chunk_ns = 32000;       // rt-app "runtime" checks the clock every 32 us of work
+  Ns stopper_work_ns = 1000;         // CPU time of a migration/N stopper callback
+
+  Ns tick_ns() const { return kNsPerSec / static_cast<Ns>(hz); }
+
+  struct Param {
+    std::string name;
+    std::string value;  // formatted with its unit
+    std::string help;
+  };
+  std::vector<Param> describe() const;
+  // --cost NAME=VALUE; durations take units ("2us"), hz a plain number.
+  Status set(std::string_view assignment);
+};
+
+}  // namespace scx

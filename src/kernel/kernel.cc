@@ -1,0 +1,1150 @@
+#include "kernel/kernel.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "base/check.h"
+#include "kernel/core_classes.h"
+#include "kernel/rt/rt_class.h"
+
+namespace scx {
+namespace {
+
+// Instantaneous operations a task may execute in a row before we call it a livelock: a loop
+// whose body takes no time would otherwise hang the simulator.
+constexpr int kMaxInstantOps = 100000;
+
+std::string kernel_context(const void* arg) {
+  return static_cast<const Kernel*>(arg)->context_string();
+}
+
+}  // namespace
+
+Kernel::Kernel(const Topology& topo, KernelConfig config)
+    : topo_(topo), config_(std::move(config)), rng_(config_.seed) {
+  const int n = topo_.nr_cpus();
+  classes_[0] = std::make_unique<StopClass>();
+  classes_[1] = std::make_unique<RtClass>(*this);
+  classes_[4] = std::make_unique<IdleClass>();
+  rqs_.resize(n);
+  stopper_work_.resize(n);
+  first_user_pid_ = next_pid_ = 1000 * ((n + 1 + 999) / 1000);
+  for (int cpu = 0; cpu < n; ++cpu) {
+    Rq& rq = rqs_[cpu];
+    rq.cpu = cpu;
+    rq.capacity = topo_.cpu(cpu).capacity;
+    rq.idle = create_kthread(fmt::format("swapper/{}", cpu), 0, cpu, kDefaultPrio);
+    rq.idle->sched_class = &idle_class();
+    rq.idle->state = TaskState::Running;
+    rq.idle->on_cpu = true;
+    rq.curr = rq.idle;
+    rq.stop = create_kthread(fmt::format("migration/{}", cpu), cpu + 1, cpu, 0);
+    rq.stop->sched_class = &stop_class();
+    rq.stop->policy = Policy::Fifo;
+    rq.stop->rt_priority = 99;
+    rq.stop->state = TaskState::Blocked;
+  }
+  set_check_context(&kernel_context, this);
+}
+
+Kernel::~Kernel() { set_check_context(nullptr, nullptr); }
+
+void Kernel::set_fair_class(std::unique_ptr<SchedClass> fair) { classes_[2] = std::move(fair); }
+void Kernel::set_ext_class(std::unique_ptr<SchedClass> ext) { classes_[3] = std::move(ext); }
+
+Task* Kernel::create_kthread(const std::string& comm, int pid, int cpu, int prio) {
+  auto t = std::make_unique<Task>();
+  t->pid = t->tgid = pid;
+  t->comm = comm;
+  t->kthread = true;
+  t->prio = prio;
+  t->cpu = cpu;
+  t->cpus_allowed = t->task_affinity = CpuMask::single(cpu);
+  t->nr_cpus_allowed = 1;
+  kthreads_.push_back(std::move(t));
+  return kthreads_.back().get();
+}
+
+std::string Kernel::context_string() const {
+  const Task* curr = rqs_.empty() ? nullptr : rqs_[this_cpu_].curr;
+  return fmt::format("t={} cpu={} curr={}:{}", format_seconds(events_.now()), this_cpu_,
+                     curr ? curr->comm : "-", curr ? curr->pid : -1);
+}
+
+Task* Kernel::find_task(int pid) {
+  int idx = pid - first_user_pid_;
+  if (idx < 0 || idx >= static_cast<int>(pid_table_.size())) return nullptr;
+  return pid_table_[idx];
+}
+
+SchedClass* Kernel::class_for_policy(Policy p) const {
+  if (is_rt_policy(p)) return classes_[1].get();
+  if (p == Policy::Ext) return classes_[3] ? classes_[3].get() : classes_[2].get();
+  return classes_[2].get();
+}
+
+void Kernel::set_policy_fields(Task& p, Policy policy, int prio_value) {
+  p.policy = policy;
+  if (is_rt_policy(policy)) {
+    p.rt_priority = prio_value;
+    p.prio = rt_priority_to_prio(prio_value);
+  } else {
+    p.rt_priority = 0;
+    p.nice = prio_value;
+    p.prio = nice_to_prio(prio_value);
+  }
+  p.sched_class = class_for_policy(policy);
+}
+
+void Kernel::trace_task_new(const Task& p, int cpu) {
+  TraceEvent e;
+  e.time = now();
+  e.type = TraceType::TaskNew;
+  e.cpu = cpu;
+  e.pid = p.pid;
+  e.pid2 = p.tgid;
+  e.prio = p.prio;
+  e.arg = static_cast<int32_t>(p.policy);
+  e.arg2 = p.kthread ? 1 : 0;
+  e.comm = p.comm.c_str();
+  trace_.emit(e);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading a workload.
+
+Status Kernel::load(const Workload& workload) {
+  workload_ = workload;
+  const Workload& w = workload_;
+  auto bad = [&](const std::string& where, const std::string& why) {
+    return Status::Error(w.name.empty() ? where : w.name + ": " + where, why);
+  };
+  // Validate every object reference once, so the interpreter can trust them.
+  for (size_t pi = 0; pi < w.programs.size(); ++pi) {
+    const auto& ops = w.programs[pi].ops;
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const Op& op = ops[i];
+      auto where = fmt::format("program {} op {} ({})", pi, i, op_name(op.kind));
+      auto need = [&](size_t n, const char* what) -> Status {
+        if (op.obj >= n) return bad(where, fmt::format("refers to unknown {} {}", what, op.obj));
+        return {};
+      };
+      switch (op.kind) {
+        case OpKind::Lock: case OpKind::Unlock: SCX_RETURN_IF_ERROR(need(w.mutexes.size(), "mutex")); break;
+        case OpKind::CondWait: case OpKind::CondSync:
+          if (op.b != static_cast<int64_t>(kNoObject) &&
+              (op.b < 0 || static_cast<size_t>(op.b) >= w.mutexes.size()))
+            return bad(where, fmt::format("refers to unknown mutex {}", op.b));
+          [[fallthrough]];
+        case OpKind::CondSignal: case OpKind::CondBroadcast:
+          SCX_RETURN_IF_ERROR(need(w.condvars.size(), "condition variable")); break;
+        case OpKind::Barrier: SCX_RETURN_IF_ERROR(need(w.barriers.size(), "barrier")); break;
+        case OpKind::SemPost: case OpKind::SemWait: SCX_RETURN_IF_ERROR(need(w.semaphores.size(), "semaphore")); break;
+        case OpKind::PipeSend: case OpKind::PipeRecv:
+          SCX_RETURN_IF_ERROR(need(w.pipes.size(), "pipe"));
+          if (op.a <= 0 || op.a > w.pipes[op.obj].capacity_bytes)
+            return bad(where, fmt::format("message of {} bytes does not fit pipe '{}' ({} bytes)", op.a,
+                                          w.pipes[op.obj].name, w.pipes[op.obj].capacity_bytes));
+          break;
+        case OpKind::TimerWait:
+          SCX_RETURN_IF_ERROR(need(w.timers.size(), "timer"));
+          if (op.a <= 0) return bad(where, "timer period must be positive");
+          break;
+        case OpKind::SetAffinity: SCX_RETURN_IF_ERROR(need(w.masks.size(), "cpu mask")); break;
+        case OpKind::Fork: SCX_RETURN_IF_ERROR(need(w.tasks.size(), "task template")); break;
+        case OpKind::Mark: SCX_RETURN_IF_ERROR(need(w.counters.size(), "counter")); break;
+        case OpKind::LoopBegin:
+          if (op.b <= static_cast<int64_t>(i) || static_cast<size_t>(op.b) >= ops.size() ||
+              ops[op.b].kind != OpKind::LoopEnd || ops[op.b].b != static_cast<int64_t>(i))
+            return bad(where, "loop begin without a matching loop end");
+          break;
+        case OpKind::LoopEnd:
+          if (op.b < 0 || op.b >= static_cast<int64_t>(i) || ops[op.b].kind != OpKind::LoopBegin)
+            return bad(where, "loop end without a matching loop begin");
+          break;
+        case OpKind::SetSched: {
+          auto pol = static_cast<Policy>(op.a);
+          if (pol == Policy::Deadline) return bad(where, "SCHED_DEADLINE is not supported");
+          if (is_rt_policy(pol) && (op.b < 1 || op.b > 99))
+            return bad(where, fmt::format("rt priority {} is outside 1..99", op.b));
+          if (is_fair_policy(pol) && (op.b < -20 || op.b > 19))
+            return bad(where, fmt::format("nice {} is outside -20..19", op.b));
+          break;
+        }
+        default: break;
+      }
+    }
+  }
+  for (size_t ti = 0; ti < w.tasks.size(); ++ti) {
+    const TaskSpec& s = w.tasks[ti];
+    auto where = fmt::format("task '{}'", s.name);
+    if (s.program >= w.programs.size()) return bad(where, "refers to a missing program");
+    if (s.instances < 0) return bad(where, "negative instance count");
+    if (s.policy == Policy::Deadline) return bad(where, "SCHED_DEADLINE is not supported");
+    if (is_rt_policy(s.policy) && (s.rt_priority < 1 || s.rt_priority > 99))
+      return bad(where, fmt::format("rt priority {} is outside 1..99", s.rt_priority));
+    if (is_fair_policy(s.policy) && (s.nice < -20 || s.nice > 19))
+      return bad(where, fmt::format("nice {} is outside -20..19", s.nice));
+    if (!s.affinity.empty() && !s.affinity.subset_of(topo_.all_cpus()))
+      return bad(where, fmt::format("cpus {} include CPUs this {}-CPU machine does not have",
+                                    s.affinity.to_list(), topo_.nr_cpus()));
+    if (!class_for_policy(s.policy)) return bad(where, "no scheduling class for its policy");
+  }
+  for (size_t i = 0; i < w.masks.size(); ++i)
+    if (!w.masks[i].empty() && !(w.masks[i] & topo_.all_cpus()).weight())
+      return bad(fmt::format("cpu mask {}", w.masks[i].to_list()), "has no CPU of this machine");
+  mutexes_.assign(w.mutexes.size(), {});
+  condvars_.assign(w.condvars.size(), {});
+  barriers_.assign(w.barriers.size(), {});
+  for (size_t i = 0; i < w.barriers.size(); ++i) barriers_[i].participants = w.barriers[i].participants;
+  sems_.assign(w.semaphores.size(), {});
+  pipes_.assign(w.pipes.size(), {});
+  for (size_t i = 0; i < w.pipes.size(); ++i) pipes_[i].capacity = w.pipes[i].capacity_bytes;
+  timers_.assign(w.timers.size(), {});
+
+  for (int cpu = 0; cpu < nr_cpus(); ++cpu) {
+    trace_task_new(*rqs_[cpu].idle, cpu);
+    trace_task_new(*rqs_[cpu].stop, cpu);
+  }
+  // Tasks are forked at t=0 by a launcher on CPU 0, in file order.
+  this_cpu_ = 0;
+  for (size_t ti = 0; ti < w.tasks.size(); ++ti) {
+    const TaskSpec& s = w.tasks[ti];
+    for (int i = 0; i < s.instances; ++i) {
+      Task& p = create_task(s, s.instances > 1 ? i : -1, 0);
+      p.spec_index = static_cast<int>(ti);
+      trace_task_new(p, 0);
+      wake_up_new_task(p, 0);
+    }
+  }
+  return error_;
+}
+
+Task& Kernel::create_task(const TaskSpec& spec, int instance, int parent_pid) {
+  auto t = std::make_unique<Task>();
+  Task& p = *t;
+  p.pid = p.tgid = next_pid_++;
+  p.parent_pid = parent_pid;
+  p.comm = instance >= 0 ? fmt::format("{}-{}", spec.name, instance) : spec.name;
+  if (p.comm.size() > 15) p.comm.resize(15);  // TASK_COMM_LEN - 1, as Linux truncates
+  set_policy_fields(p, spec.policy, is_rt_policy(spec.policy) ? spec.rt_priority : spec.nice);
+  p.custom_slice = spec.custom_slice;
+  p.task_affinity = spec.affinity.empty() ? topo_.all_cpus() : (spec.affinity & topo_.all_cpus());
+  p.cpus_allowed = p.task_affinity;
+  p.nr_cpus_allowed = p.cpus_allowed.weight();
+  p.program = &workload_.programs[spec.program];
+  p.start_at = p.timeline_start = now() + spec.start_delay;
+  p.cpu = p.cpus_allowed.test(this_cpu_) ? this_cpu_ : p.cpus_allowed.first();
+  tasks_.push_back(std::move(t));
+  pid_table_.push_back(&p);
+  ++live_user_tasks_;
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event loop.
+
+Status Kernel::run_until(Ns end) {
+  while (error_.ok()) {
+    Ns t = events_.peek_time();
+    if (t == kNever || t > end) break;
+    handle(events_.pop());
+  }
+  if (!error_.ok()) return error_;
+  // Close the books at `end`: charge running tasks so accounting is exact.
+  for (Rq& rq : rqs_) {
+    if (rq.curr && !rq.curr->is_idle_task()) {
+      this_cpu_ = rq.cpu;
+      if (rq.curr->sched_class) rq.curr->sched_class->update_curr(rq);
+    }
+  }
+  stats_.events = events_.events_processed();
+  trace_.finish(std::max(end, now()));
+  return {};
+}
+
+Status Kernel::run_until_idle(Ns limit) {
+  while (error_.ok() && live_user_tasks_ > 0) {
+    Ns t = events_.peek_time();
+    if (t == kNever) break;
+    if (t > limit)
+      return Status::Errorf("", "{} task(s) still alive at the time limit {}", live_user_tasks_,
+                            format_duration(limit));
+    handle(events_.pop());
+  }
+  if (!error_.ok()) return error_;
+  if (live_user_tasks_ > 0) {
+    std::string who;
+    for (const auto& t : tasks_)
+      if (t->state != TaskState::Dead) who += (who.empty() ? "" : ", ") + t->comm;
+    return Status::Errorf("", "deadlock: every remaining task is blocked forever ({})", who);
+  }
+  stats_.events = events_.events_processed();
+  trace_.finish(now());
+  return {};
+}
+
+void Kernel::handle(const Event& e) {
+  switch (e.kind) {
+    case kOpDone: {
+      Rq& rq = rqs_[e.target];
+      this_cpu_ = rq.cpu;
+      rq.op_event_armed = false;
+      Task& p = *rq.curr;
+      stop_running(rq, p);
+      if (&p == rq.stop) {
+        run_stopper(rq, p);
+        break;
+      }
+      const Op& op = p.program->ops[p.pc];
+      const bool done = p.penalty_left == 0 && (op.kind == OpKind::Runtime
+                                                    ? now() >= p.runtime_deadline
+                                                    : p.work_left == 0);
+      if (done) {
+        ++p.pc;
+        p.op_started = false;
+      }
+      rq.exec_begin = now();
+      continue_task(rq, p);
+      break;
+    }
+    case kTick: {
+      Rq& rq = rqs_[e.target];
+      this_cpu_ = rq.cpu;
+      rq.tick_armed = false;
+      if (rq.curr->is_idle_task()) break;  // NO_HZ idle: the tick stops
+      scheduler_tick(rq);
+      arm_tick(rq);
+      break;
+    }
+    case kTimerWake: {
+      Task* p = find_task(e.target);
+      if (!p || p->timer_gen != e.arg || p->state != TaskState::Blocked) break;
+      this_cpu_ = p->cpu;  // hrtimers fire on the CPU that armed them
+      try_to_wake_up(*p, 0);
+      break;
+    }
+    case kWakeArrive: {
+      Rq& rq = rqs_[e.target];
+      this_cpu_ = rq.cpu;
+      Task* p = find_task(static_cast<int>(e.arg & 0xffffffff));
+      SCX_CHECK(p && p->state == TaskState::Waking);
+      ttwu_do_activate(rq, *p, static_cast<int>(e.arg >> 32));
+      break;
+    }
+    case kResched: {
+      Rq& rq = rqs_[e.target];
+      this_cpu_ = rq.cpu;
+      if (rq.need_resched) schedule(rq);
+      break;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Core scheduler operations.
+
+void Kernel::resched_curr(Rq& rq) {
+  if (rq.need_resched) return;
+  rq.need_resched = true;
+  Ns delay = rq.cpu == this_cpu_ ? 0 : config_.cost.wakeup_ipi_ns;
+  events_.push(now() + delay, kResched, rq.cpu, 0);
+}
+
+void Kernel::activate_task(Rq& rq, Task& p, int flags) {
+  SCX_CHECK(!p.on_rq);
+  SCX_CHECK_MSG(p.cpu == rq.cpu, fmt::format("{} enqueued on cpu {} but task_cpu is {}", p.comm, rq.cpu, p.cpu));
+  p.sched_class->enqueue_task(rq, p, flags);
+  p.on_rq = true;
+  ++rq.nr_running;
+}
+
+bool Kernel::deactivate_task(Rq& rq, Task& p, int flags) {
+  SCX_CHECK(p.on_rq);
+  if (!p.sched_class->dequeue_task(rq, p, flags)) return false;
+  p.on_rq = false;
+  --rq.nr_running;
+  return true;
+}
+
+void Kernel::finish_delayed_dequeue(Rq& rq, Task& p) {
+  SCX_CHECK(p.on_rq);
+  p.on_rq = false;
+  --rq.nr_running;
+}
+
+Ns migration_penalty(const Topology& topo, const CostModel& cost, int from, int to) {
+  if (from == to) return 0;
+  if (topo.share_core(from, to)) return cost.migration_smt_ns;
+  if (topo.share_llc(from, to)) return cost.migration_llc_ns;
+  if (topo.share_node(from, to)) return cost.migration_cross_llc_ns;
+  return cost.migration_cross_node_ns;
+}
+
+void Kernel::set_task_cpu(Task& p, int new_cpu) {
+  if (p.cpu == new_cpu) return;
+  SCX_CHECK_MSG(p.cpus_allowed.test(new_cpu),
+                fmt::format("{} moved to cpu {} outside its affinity {}", p.comm, new_cpu,
+                            p.cpus_allowed.to_list()));
+  TraceEvent e;
+  e.time = now();
+  e.type = TraceType::SchedMigrateTask;
+  e.cpu = this_cpu_;
+  e.pid = p.pid;
+  e.prio = p.prio;
+  e.arg = new_cpu;
+  e.arg2 = p.cpu;
+  trace_.emit(e);
+  p.sched_class->migrate_task_rq(p, new_cpu);
+  p.penalty_left += migration_penalty(topo_, config_.cost, p.cpu, new_cpu);
+  p.cpu = new_cpu;
+  ++stats_.migrations;
+}
+
+void Kernel::move_task_locked(Task& p, int dest_cpu) {
+  SCX_CHECK(p.on_rq && !p.on_cpu);
+  Rq& src = rqs_[p.cpu];
+  p.migrating = true;
+  deactivate_task(src, p, DEQUEUE_NOCLOCK);
+  set_task_cpu(p, dest_cpu);
+  activate_task(rqs_[dest_cpu], p, ENQUEUE_NOCLOCK);
+  p.migrating = false;
+}
+
+void Kernel::move_queued_task(Task& p, int dest_cpu) {
+  move_task_locked(p, dest_cpu);
+  wakeup_preempt(rqs_[dest_cpu], p, 0);
+}
+
+void Kernel::update_curr_common(Rq& rq) {
+  Task& curr = *rq.curr;
+  if (now() > curr.exec_start) {
+    curr.sum_exec_runtime += now() - curr.exec_start;
+    curr.exec_start = now();
+  }
+}
+
+void Kernel::wakeup_preempt(Rq& rq, Task& p, int wake_flags) {
+  Task& curr = *rq.curr;
+  if (p.sched_class == curr.sched_class)
+    curr.sched_class->wakeup_preempt(rq, p, wake_flags);
+  else if (p.sched_class->above(*curr.sched_class))
+    resched_curr(rq);
+}
+
+int Kernel::select_fallback_rq(int cpu, const Task& p) const {
+  // Same node first, then anything allowed (the kernel's order, without hotplug states).
+  CpuMask node_allowed = p.cpus_allowed & topo_.node_cpus(topo_.cpu(cpu).node);
+  if (!node_allowed.empty()) return node_allowed.first();
+  return p.cpus_allowed.first();
+}
+
+int Kernel::any_and_distribute(const CpuMask& a, const CpuMask& b) {
+  CpuMask both = a & b;
+  int next = both.next(distribute_prev_ + 1);
+  if (next < 0) next = both.first();
+  if (next >= 0) distribute_prev_ = next;
+  return next;
+}
+
+void Kernel::stop_one_cpu(int cpu, std::function<void()> work) {
+  stopper_work_[cpu].push_back(std::move(work));
+  Rq& rq = rqs_[cpu];
+  Task& stop = *rq.stop;
+  if (stop.state == TaskState::Blocked) {
+    stop.set_state(TaskState::Waking);
+    stop.set_state(TaskState::Runnable);
+    activate_task(rq, stop, ENQUEUE_WAKEUP);
+    wakeup_preempt(rq, stop, 0);
+  }
+}
+
+void Kernel::wake_up_new_task(Task& p, int parent_cpu) {
+  p.sched_class->task_fork(p);  // sched_fork()
+  p.set_state(TaskState::Runnable);
+  int cpu = p.nr_cpus_allowed > 1 ? p.sched_class->select_task_rq(p, parent_cpu, WF_FORK)
+                                  : p.cpus_allowed.first();
+  if (!p.cpus_allowed.test(cpu)) cpu = select_fallback_rq(cpu, p);
+  p.cpu = cpu;  // a new task is not "migrated": no trace event, no cache penalty
+  Rq& rq = rqs_[cpu];
+  activate_task(rq, p, ENQUEUE_NOCLOCK | ENQUEUE_INITIAL);
+  TraceEvent e;
+  e.time = now();
+  e.type = TraceType::SchedWakeupNew;
+  e.cpu = this_cpu_;
+  e.pid = p.pid;
+  e.prio = p.prio;
+  e.arg = cpu;
+  trace_.emit(e);
+  wakeup_preempt(rq, p, WF_FORK);
+  p.sched_class->task_woken(rq, p);
+}
+
+bool Kernel::try_to_wake_up(Task& p, int wake_flags) {
+  if (p.state != TaskState::Blocked) return false;
+  ++stats_.wakeups;
+  TraceEvent e;
+  e.time = now();
+  e.type = TraceType::SchedWaking;
+  e.cpu = this_cpu_;
+  e.pid = p.pid;
+  e.prio = p.prio;
+  e.arg = p.cpu;
+  trace_.emit(e);
+  p.set_state(TaskState::Waking);
+  wake_flags |= WF_TTWU;
+  if (p.on_rq) {
+    // ttwu_runnable(): still queued (delayed dequeue) — requeue on its CPU, no selection.
+    Rq& rq = rqs_[p.cpu];
+    p.sched_class->enqueue_task(rq, p, ENQUEUE_WAKEUP | ENQUEUE_DELAYED | ENQUEUE_NOCLOCK);
+    p.set_state(TaskState::Runnable);
+    TraceEvent w = e;
+    w.type = TraceType::SchedWakeup;
+    w.arg = p.cpu;
+    trace_.emit(w);
+    if (!p.on_cpu) wakeup_preempt(rq, p, wake_flags);
+    return true;
+  }
+  int cpu = p.nr_cpus_allowed > 1 ? p.sched_class->select_task_rq(p, p.cpu, wake_flags)
+                                  : p.cpus_allowed.first();
+  if (!p.cpus_allowed.test(cpu)) cpu = select_fallback_rq(cpu, p);
+  if (cpu != p.cpu) {
+    wake_flags |= WF_MIGRATED;
+    set_task_cpu(p, cpu);
+  }
+  // ttwu_queue_cond(): a wakeup for another LLC, or for an idle CPU, goes through the target's
+  // wake list and an IPI; otherwise the waker enqueues directly.
+  Rq& rq = rqs_[cpu];
+  bool queue_remote = cpu != this_cpu_ &&
+                      (!topo_.share_llc(cpu, this_cpu_) || rq.nr_running == 0);
+  if (queue_remote) {
+    ++stats_.remote_wakeups;
+    Ns latency = config_.cost.wakeup_ipi_ns + (rq.curr->is_idle_task() ? config_.cost.idle_exit_ns : 0);
+    events_.push(now() + latency, kWakeArrive, cpu,
+                 (static_cast<uint64_t>(static_cast<uint32_t>(wake_flags)) << 32) |
+                     static_cast<uint32_t>(p.pid));
+  } else {
+    ttwu_do_activate(rq, p, wake_flags);
+  }
+  return true;
+}
+
+void Kernel::ttwu_do_activate(Rq& rq, Task& p, int wake_flags) {
+  int flags = ENQUEUE_WAKEUP | ENQUEUE_NOCLOCK;
+  if (wake_flags & WF_MIGRATED) flags |= ENQUEUE_MIGRATED;
+  activate_task(rq, p, flags);
+  p.set_state(TaskState::Runnable);
+  TraceEvent e;
+  e.time = now();
+  e.type = TraceType::SchedWakeup;
+  e.cpu = this_cpu_;
+  e.pid = p.pid;
+  e.prio = p.prio;
+  e.arg = rq.cpu;
+  trace_.emit(e);
+  wakeup_preempt(rq, p, wake_flags);
+  p.sched_class->task_woken(rq, p);
+}
+
+Task* Kernel::pick_next_task(Rq& rq, Task* prev) {
+  // put_prev_task_balance(): let classes from prev's down pull work before picking.
+  // With sched_ext loaded, balance starts at ext at the latest (prev_balance(): ext needs a
+  // balance before every pick, even when waking from idle).
+  int start = static_cast<int>(prev->sched_class->rank());
+  if (classes_[3] && start > static_cast<int>(ClassRank::Ext)) start = static_cast<int>(ClassRank::Ext);
+  for (int i = start; i < static_cast<int>(ClassRank::Idle); ++i) {
+    if (classes_[i] && classes_[i]->balance(rq, prev)) break;
+  }
+  Task* next = nullptr;
+  for (auto& cls : classes_) {
+    if (!cls) continue;
+    next = cls->pick_task(rq);
+    if (next) break;
+  }
+  SCX_CHECK(next);
+  if (next != prev) {
+    prev->sched_class->put_prev_task(rq, *prev, next);
+    next->sched_class->set_next_task(rq, *next, true);
+  }
+  return next;
+}
+
+void Kernel::schedule(Rq& rq) {
+  SCX_CHECK(rq.cpu == this_cpu_);
+  Task* prev = rq.curr;
+  stop_running(rq, *prev);
+  prev->sched_class->update_curr(rq);
+  SwitchState prev_state = SwitchState::Running;
+  if (prev->state == TaskState::Blocked || prev->state == TaskState::Dead) {
+    prev_state = prev->state == TaskState::Dead ? SwitchState::Dead : SwitchState::Sleeping;
+    if (prev->on_rq) deactivate_task(rq, *prev, DEQUEUE_SLEEP | DEQUEUE_NOCLOCK);
+  }
+  Task* next = pick_next_task(rq, prev);
+  rq.need_resched = false;
+  if (next == prev) {
+    start_running(rq, *prev, false);
+    return;
+  }
+  ++rq.nr_switches;
+  ++stats_.context_switches;
+  prev->on_cpu = false;
+  if (prev->state == TaskState::Running) prev->set_state(TaskState::Runnable);
+  next->on_cpu = true;
+  rq.curr = next;
+  TraceEvent e;
+  e.time = now();
+  e.type = TraceType::SchedSwitch;
+  e.cpu = rq.cpu;
+  e.pid = prev->pid;
+  e.prio = prev->prio;
+  e.arg = static_cast<int32_t>(prev_state);
+  e.pid2 = next->pid;
+  e.prio2 = next->prio;
+  trace_.emit(e);
+  if (!next->is_idle_task()) next->set_state(TaskState::Running);
+  next->exec_start = now();
+  if (prev->state == TaskState::Dead) prev->sched_class->task_dead(*prev);
+  next->sched_class->balance_callback(rq);
+  start_running(rq, *next, true);
+  arm_tick(rq);
+}
+
+void Kernel::arm_tick(Rq& rq) {
+  if (rq.tick_armed || rq.curr->is_idle_task()) return;
+  // Ticks of all CPUs fall on the same jiffy grid (no skew_tick).
+  const Ns tick = config_.cost.tick_ns();
+  rq.tick_armed = true;
+  events_.push((now() / tick + 1) * tick, kTick, rq.cpu, 0);
+}
+
+void Kernel::scheduler_tick(Rq& rq) {
+  Task& curr = *rq.curr;
+  TraceEvent e;
+  e.time = now();
+  e.type = TraceType::Tick;
+  e.cpu = rq.cpu;
+  e.pid = curr.pid;
+  trace_.emit(e);
+  curr.sched_class->update_curr(rq);
+  curr.sched_class->task_tick(rq, curr, false);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policy and affinity changes.
+
+Status Kernel::sched_setscheduler(Task& p, Policy policy, int prio_value) {
+  SchedClass* new_class = class_for_policy(policy);
+  if (!new_class) return fail(p, fmt::format("no scheduling class for {}", policy_name(policy)));
+  Rq& rq = rqs_[p.cpu];
+  const bool queued = p.on_rq, running = p.on_cpu;
+  const int old_prio = p.prio;
+  SchedClass* old_class = p.sched_class;
+  if (queued) deactivate_task(rq, p, DEQUEUE_SAVE | DEQUEUE_MOVE | DEQUEUE_NOCLOCK);
+  if (running) p.sched_class->put_prev_task(rq, p, nullptr);
+  set_policy_fields(p, policy, prio_value);
+  if (queued) {
+    int flags = ENQUEUE_RESTORE | ENQUEUE_MOVE | ENQUEUE_NOCLOCK;
+    if (old_prio < p.prio && is_rt_policy(policy)) flags |= ENQUEUE_HEAD;  // keep its place when deboosted
+    activate_task(rq, p, flags);
+  }
+  if (running) p.sched_class->set_next_task(rq, p, false);
+  if (old_class != p.sched_class) {
+    old_class->switched_from(rq, p);
+    p.sched_class->switched_to(rq, p);
+  } else if (old_prio != p.prio) {
+    p.sched_class->prio_changed(rq, p, old_prio);
+  }
+  return {};
+}
+
+void Kernel::set_cpus_allowed(Task& p, const CpuMask& mask) {
+  CpuMask m = mask & topo_.all_cpus();
+  p.cpus_allowed = m;
+  p.nr_cpus_allowed = m.weight();
+  p.sched_class->set_cpus_allowed(p, m);
+  if (m.test(p.cpu)) return;
+  int dest = any_and_distribute(m, topo_.all_cpus());
+  if (p.on_cpu) {
+    // affine_move_task(): the stopper preempts the task and migrates it (migration_cpu_stop).
+    Task* tp = &p;
+    stop_one_cpu(p.cpu, [this, tp, dest] {
+      if (tp->on_rq && !tp->on_cpu && !tp->cpus_allowed.test(tp->cpu)) move_queued_task(*tp, dest);
+    });
+  } else if (p.on_rq) {
+    move_queued_task(p, dest);
+  } else {
+    p.cpu = dest;  // sleeping: the next wakeup places it
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Program interpreter.
+
+Ns Kernel::wall_for_work(Ns work, uint32_t capacity) const {
+  if (capacity == kCapacityScale) return work;
+  return (work * kCapacityScale + capacity - 1) / capacity;
+}
+
+void Kernel::consume_work(Task& p, Ns work) {
+  Ns pen = std::min(p.penalty_left, work);
+  p.penalty_left -= pen;
+  work -= pen;
+  if (work == 0) return;
+  const bool runtime_op = p.op_started && p.pc < p.program->ops.size() &&
+                          p.program->ops[p.pc].kind == OpKind::Runtime;
+  if (runtime_op && work >= p.work_left) {
+    // Crossing chunk boundaries before the deadline: keep the position within a chunk.
+    const Ns chunk = config_.cost.runtime_chunk_ns;
+    work -= p.work_left;
+    p.work_left = chunk - work % chunk;
+  } else {
+    p.work_left -= std::min(p.work_left, work);
+  }
+}
+
+void Kernel::stop_running(Rq& rq, Task& p) {
+  if (rq.op_event_armed) {
+    events_.cancel(rq.op_event);
+    rq.op_event_armed = false;
+  }
+  if (p.kthread || now() <= rq.exec_begin) return;
+  Ns elapsed = now() - rq.exec_begin;
+  Ns work = rq.capacity == kCapacityScale ? elapsed : elapsed * rq.capacity / kCapacityScale;
+  if (p.op_started || p.penalty_left) consume_work(p, work);
+  rq.exec_begin = now();
+}
+
+void Kernel::start_running(Rq& rq, Task& p, bool switched) {
+  rq.exec_begin = now() + (switched ? config_.cost.context_switch_ns : 0);
+  if (p.is_idle_task()) return;
+  if (&p == rq.stop) {
+    // The stopper holds the CPU for its callback's cost, then runs it (kOpDone).
+    rq.op_event = events_.push(rq.exec_begin + config_.cost.stopper_work_ns, kOpDone, rq.cpu, 0);
+    rq.op_event_armed = true;
+    return;
+  }
+  continue_task(rq, p);
+}
+
+void Kernel::arm_op_event(Rq& rq, Task& p) {
+  Ns begin = std::max(rq.exec_begin, now());
+  Ns first = begin + wall_for_work(p.penalty_left + p.work_left, rq.capacity);
+  const Op& op = p.program->ops[p.pc];
+  Ns when = first;
+  if (op.kind == OpKind::Runtime && first < p.runtime_deadline) {
+    // Skip whole chunks: the op ends at the first chunk boundary at or after the deadline.
+    Ns chunk_wall = wall_for_work(config_.cost.runtime_chunk_ns, rq.capacity);
+    Ns k = (p.runtime_deadline - first + chunk_wall - 1) / chunk_wall;
+    when = first + k * chunk_wall;
+  }
+  rq.op_event = events_.push(when, kOpDone, rq.cpu, 0);
+  rq.op_event_armed = true;
+}
+
+void Kernel::block_current(Rq& rq, Task& p) {
+  p.set_state(TaskState::Blocked);
+  schedule(rq);
+}
+
+void Kernel::sleep_until(Rq& rq, Task& p, Ns when) {
+  ++p.timer_gen;
+  events_.push(when, kTimerWake, p.pid, p.timer_gen);
+  block_current(rq, p);
+}
+
+Status Kernel::fail(const Task& p, const std::string& reason) {
+  if (error_.ok())
+    error_ = Status::Errorf(fmt::format("task '{}' (pid {})", p.comm, p.pid), "{} at t={}", reason,
+                            format_seconds(now()));
+  return error_;
+}
+
+void Kernel::do_exit(Rq& rq, Task& p) {
+  TraceEvent e;
+  e.time = now();
+  e.type = TraceType::SchedProcessExit;
+  e.cpu = rq.cpu;
+  e.pid = p.pid;
+  e.prio = p.prio;
+  trace_.emit(e);
+  ++stats_.exits;
+  --live_user_tasks_;
+  for (auto& m : mutexes_)
+    if (m.owner == &p) fail(p, "exits while holding a mutex");
+  p.set_state(TaskState::Dead);
+  schedule(rq);
+}
+
+void Kernel::run_stopper(Rq& rq, Task& stop) {
+  // The stopper runs its queued callbacks back to back, then sleeps again.
+  auto& work = stopper_work_[rq.cpu];
+  while (!work.empty()) {
+    auto fn = std::move(work.front());
+    work.pop_front();
+    fn();
+  }
+  stop.set_state(TaskState::Blocked);
+  schedule(rq);
+}
+
+void Kernel::wake_one(WaitQueue& q, int wake_flags) {
+  if (Task* w = q.pop()) try_to_wake_up(*w, wake_flags);
+}
+
+void Kernel::WaitQueue::add(Task* p) {
+  // futex plist order: RT waiters by priority, everyone else FIFO behind them.
+  auto key = [](const Task* t) { return std::min(t->prio, kMaxRtPrio); };
+  auto it = std::find_if(q.begin(), q.end(), [&](const Task* t) { return key(t) > key(p); });
+  q.insert(it, p);
+}
+
+Task* Kernel::WaitQueue::pop() {
+  if (q.empty()) return nullptr;
+  Task* p = q.front();
+  q.pop_front();
+  return p;
+}
+
+bool Kernel::preempt_point(Rq& rq) {
+  // Returning to user space with TIF_NEED_RESCHED set: schedule() right here (as an event at
+  // the current time, so that the interpreter does not recurse into schedule()).
+  if (!rq.need_resched) return false;
+  events_.push(now(), kResched, rq.cpu, 0);
+  return true;
+}
+
+bool Kernel::mutex_lock(Task& p, uint32_t m) {
+  MutexState& mx = mutexes_[m];
+  if (!mx.owner) {
+    mx.owner = &p;
+    return true;
+  }
+  if (mx.owner == &p) {
+    fail(p, fmt::format("locks mutex '{}' it already holds (self-deadlock)", workload_.mutexes[m]));
+    return false;
+  }
+  mx.waiters.add(&p);
+  p.wait_obj = m;
+  return false;
+}
+
+Status Kernel::mutex_unlock(Task& p, uint32_t m) {
+  MutexState& mx = mutexes_[m];
+  if (mx.owner != &p)
+    return fail(p, fmt::format("unlocks mutex '{}' it does not hold", workload_.mutexes[m]));
+  // glibc semantics: the lock is released and the first waiter woken; it competes for the lock
+  // again when it runs (no ownership hand-over).
+  mx.owner = nullptr;
+  wake_one(mx.waiters, 0);
+  return {};
+}
+
+void Kernel::continue_task(Rq& rq, Task& p) {
+  SCX_CHECK(rq.curr == &p && p.state == TaskState::Running);
+  const std::vector<Op>& ops = p.program->ops;
+  for (int steps = 0; steps < kMaxInstantOps; ++steps) {
+    if (!error_.ok()) return;
+    if (now() < p.start_at) {
+      Ns when = p.start_at;
+      p.start_at = 0;
+      sleep_until(rq, p, when);
+      return;
+    }
+    if (p.pc >= ops.size()) {
+      do_exit(rq, p);
+      return;
+    }
+    const Op& op = ops[p.pc];
+    switch (op.kind) {
+      case OpKind::Run:
+      case OpKind::Runtime:
+        if (!p.op_started) {
+          p.op_started = true;
+          if (op.kind == OpKind::Run) {
+            p.work_left = static_cast<Ns>(std::max<int64_t>(op.a, 0));
+          } else {
+            p.runtime_deadline = now() + static_cast<Ns>(std::max<int64_t>(op.a, 0));
+            p.work_left = config_.cost.runtime_chunk_ns;
+          }
+          if (op.a <= 0) {
+            p.op_started = false;
+            ++p.pc;
+            continue;
+          }
+        }
+        arm_op_event(rq, p);
+        return;
+      case OpKind::Sleep: {
+        ++p.pc;
+        Ns slack = is_rt_policy(p.policy) ? 0 : config_.cost.timer_slack_ns;
+        sleep_until(rq, p, now() + static_cast<Ns>(std::max<int64_t>(op.a, 0)) + slack);
+        return;
+      }
+      case OpKind::TimerWait: {
+        TimerState& t = timers_[op.obj];
+        if (!t.init) {
+          // A timer's timeline starts at its first user's start (rt-app t_zero + delay).
+          t.init = true;
+          t.next = p.timeline_start;
+        }
+        t.next += static_cast<Ns>(op.a);
+        ++p.pc;
+        if (now() < t.next) {
+          Ns slack = is_rt_policy(p.policy) ? 0 : config_.cost.timer_slack_ns;
+          sleep_until(rq, p, t.next + slack);
+          return;
+        }
+        TraceEvent e;
+        e.time = now();
+        e.type = TraceType::TimerMiss;
+        e.cpu = rq.cpu;
+        e.pid = p.pid;
+        e.arg = static_cast<int32_t>(op.obj);
+        e.value = static_cast<int64_t>(now() - t.next);
+        trace_.emit(e);
+        ++stats_.timer_misses;
+        if (static_cast<TimerMode>(op.b) == TimerMode::Relative) t.next = now();
+        continue;
+      }
+      case OpKind::Yield:
+        ++p.pc;
+        p.sched_class->yield_task(rq);
+        schedule(rq);
+        return;
+      case OpKind::SetAffinity: {
+        ++p.pc;
+        const CpuMask& m = workload_.masks[op.obj];
+        set_cpus_allowed(p, m.empty() ? p.task_affinity : m);
+        if (preempt_point(rq)) return;  // e.g. the stopper is taking over
+        continue;
+      }
+      case OpKind::SetSched: {
+        ++p.pc;
+        if (!sched_setscheduler(p, static_cast<Policy>(op.a), static_cast<int>(op.b)).ok()) return;
+        if (preempt_point(rq)) return;
+        continue;
+      }
+      case OpKind::Lock:
+        if (mutex_lock(p, op.obj)) {
+          ++p.pc;
+          continue;
+        }
+        if (error_.ok()) block_current(rq, p);
+        return;
+      case OpKind::Unlock:
+        if (!mutex_unlock(p, op.obj).ok()) return;
+        ++p.pc;
+        if (preempt_point(rq)) return;
+        continue;
+      case OpKind::CondWait:
+      case OpKind::CondSync: {
+        const uint32_t mutex = op.b == static_cast<int64_t>(kNoObject) ? kNoObject : static_cast<uint32_t>(op.b);
+        if (p.stage == 0) {
+          if (op.kind == OpKind::CondSync) wake_one(condvars_[op.obj], 0);
+          if (mutex != kNoObject && !mutex_unlock(p, mutex).ok()) return;
+          p.stage = 1;
+          condvars_[op.obj].add(&p);
+          p.wait_obj = op.obj;
+          block_current(rq, p);
+          return;
+        }
+        // Woken: re-acquire the mutex before returning from pthread_cond_wait.
+        if (mutex == kNoObject || mutex_lock(p, mutex)) {
+          p.stage = 0;
+          ++p.pc;
+          continue;
+        }
+        if (error_.ok()) block_current(rq, p);
+        return;
+      }
+      case OpKind::CondSignal:
+        ++p.pc;
+        wake_one(condvars_[op.obj], 0);
+        if (preempt_point(rq)) return;
+        continue;
+      case OpKind::CondBroadcast:
+        ++p.pc;
+        while (!condvars_[op.obj].empty()) wake_one(condvars_[op.obj], 0);
+        if (preempt_point(rq)) return;
+        continue;
+      case OpKind::Barrier: {
+        BarrierState& b = barriers_[op.obj];
+        ++p.pc;
+        if (++b.arrived >= b.participants) {
+          b.arrived = 0;
+          std::vector<Task*> waiting;
+          waiting.swap(b.waiting);
+          for (Task* w : waiting) try_to_wake_up(*w, 0);
+          if (preempt_point(rq)) return;
+          continue;
+        }
+        b.waiting.push_back(&p);
+        block_current(rq, p);
+        return;
+      }
+      case OpKind::SemPost: {
+        ++p.pc;
+        SemState& s = sems_[op.obj];
+        if (Task* w = s.waiters.pop()) {
+          w->sem_granted = true;
+          try_to_wake_up(*w, 0);
+        } else {
+          ++s.count;
+        }
+        if (preempt_point(rq)) return;
+        continue;
+      }
+      case OpKind::SemWait: {
+        SemState& s = sems_[op.obj];
+        if (p.sem_granted || s.count > 0) {
+          if (!p.sem_granted) --s.count;
+          p.sem_granted = false;
+          ++p.pc;
+          continue;
+        }
+        s.waiters.add(&p);
+        block_current(rq, p);
+        return;
+      }
+      case OpKind::PipeSend: {
+        PipeState& pipe = pipes_[op.obj];
+        if (pipe.bytes + op.a > pipe.capacity) {
+          pipe.writers.add(&p);
+          block_current(rq, p);
+          return;
+        }
+        pipe.bytes += op.a;
+        ++p.pc;
+        // pipe_write() wakes a reader synchronously (WF_SYNC) once data is there.
+        if (!pipe.readers.empty()) {
+          Task* r = pipe.readers.q.front();
+          if (pipe.bytes >= r->program->ops[r->pc].a) wake_one(pipe.readers, WF_SYNC);
+        }
+        if (preempt_point(rq)) return;
+        continue;
+      }
+      case OpKind::PipeRecv: {
+        PipeState& pipe = pipes_[op.obj];
+        if (pipe.bytes < op.a) {
+          pipe.readers.add(&p);
+          block_current(rq, p);
+          return;
+        }
+        pipe.bytes -= op.a;
+        ++p.pc;
+        if (!pipe.writers.empty()) {
+          Task* w = pipe.writers.q.front();
+          if (pipe.bytes + w->program->ops[w->pc].a <= pipe.capacity) wake_one(pipe.writers, WF_SYNC);
+        }
+        if (preempt_point(rq)) return;
+        continue;
+      }
+      case OpKind::Fork: {
+        ++p.pc;
+        const TaskSpec& tmpl = workload_.tasks[op.obj];
+        for (int64_t i = 0; i < std::max<int64_t>(op.a, 1); ++i) {
+          Task& child = create_task(tmpl, -1, p.pid);
+          child.spec_index = static_cast<int>(op.obj);
+          // sched_fork(): the child inherits the parent's policy and affinity; rt-app threads
+          // then apply their own description when they start (SetSched/SetAffinity ops).
+          set_policy_fields(child, p.policy, is_rt_policy(p.policy) ? p.rt_priority : p.nice);
+          child.cpus_allowed = child.task_affinity = p.cpus_allowed;
+          child.nr_cpus_allowed = p.nr_cpus_allowed;
+          child.cpu = p.cpu;
+          child.start_at = child.timeline_start = now();
+          ++stats_.forks;
+          TraceEvent e;
+          e.time = now();
+          e.type = TraceType::SchedProcessFork;
+          e.cpu = rq.cpu;
+          e.pid = child.pid;
+          e.pid2 = p.pid;
+          e.prio = child.prio;
+          e.comm = child.comm.c_str();
+          trace_.emit(e);
+          wake_up_new_task(child, rq.cpu);
+        }
+        if (preempt_point(rq)) return;
+        continue;
+      }
+      case OpKind::Exit:
+        do_exit(rq, p);
+        return;
+      case OpKind::LoopBegin:
+        if (op.a == 0) {
+          p.pc = static_cast<size_t>(op.b) + 1;
+        } else {
+          p.loop_left.push_back(op.a);
+          ++p.pc;
+        }
+        continue;
+      case OpKind::LoopEnd: {
+        SCX_CHECK(!p.loop_left.empty());
+        int64_t& left = p.loop_left.back();
+        if (left < 0 || --left > 0) {
+          p.pc = static_cast<size_t>(op.b) + 1;
+        } else {
+          p.loop_left.pop_back();
+          ++p.pc;
+        }
+        continue;
+      }
+      case OpKind::Mark:
+      case OpKind::PhaseEnd: {
+        ++p.pc;
+        TraceEvent e;
+        e.time = now();
+        e.type = op.kind == OpKind::Mark ? TraceType::Mark : TraceType::PhaseEnd;
+        e.cpu = rq.cpu;
+        e.pid = p.pid;
+        e.arg = static_cast<int32_t>(op.obj);
+        e.value = op.a;
+        trace_.emit(e);
+        continue;
+      }
+    }
+  }
+  fail(p, fmt::format("executed {} operations without consuming time (a loop with no run, "
+                      "sleep or blocking event?)", kMaxInstantOps));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invariants.
+
+Status Kernel::check_invariants() const {
+  std::vector<int> queued(rqs_.size(), 0);
+  for (const auto& tp : tasks_) {
+    const Task& p = *tp;
+    auto where = fmt::format("task {} ({})", p.comm, p.pid);
+    if (p.state == TaskState::Dead) {
+      if (p.on_rq || p.on_cpu) return Status::Error(where, "dead but still on a runqueue");
+      continue;
+    }
+    if (!p.cpus_allowed.test(p.cpu)) return Status::Error(where, "task_cpu outside its affinity");
+    if (p.on_cpu && rqs_[p.cpu].curr != &p) return Status::Error(where, "on_cpu but not its rq's curr");
+    if (p.state == TaskState::Running && !p.on_cpu) return Status::Error(where, "Running but not on a CPU");
+    if ((p.state == TaskState::Runnable || p.state == TaskState::Running) && !p.on_rq)
+      return Status::Error(where, "runnable but not enqueued");
+    if (p.on_rq) ++queued[p.cpu];
+  }
+  for (const Rq& rq : rqs_) {
+    auto where = fmt::format("cpu {}", rq.cpu);
+    int stop_queued = rq.stop->on_rq ? 1 : 0;
+    if (queued[rq.cpu] + stop_queued != rq.nr_running)
+      return Status::Errorf(where, "nr_running {} but {} tasks are queued there", rq.nr_running,
+                            queued[rq.cpu] + stop_queued);
+    int by_class = 0;
+    for (const auto& cls : classes_)
+      if (cls) by_class += cls->nr_queued(rq);
+    if (by_class != rq.nr_running)
+      return Status::Errorf(where, "classes hold {} tasks, nr_running is {}", by_class, rq.nr_running);
+    if (!rq.curr->on_cpu) return Status::Error(where, "curr is not marked on_cpu");
+    if (rq.curr->is_idle_task() && rq.nr_running > 0 && !rq.need_resched) {
+      // Allowed only while a wakeup IPI to this idle CPU is in flight (need_resched set).
+      return Status::Errorf(where, "idle with {} runnable task(s) and no reschedule pending", rq.nr_running);
+    }
+  }
+  return {};
+}
+
+}  // namespace scx

@@ -1,0 +1,221 @@
+// The simulated scheduler core: per-CPU runqueues, the class order (stop, rt, fair, ext, idle),
+// try_to_wake_up, __schedule, the tick, migration, fork and exit, and the interpreter of task
+// behaviour programs. It owns the event loop; everything it decides is published on the trace
+// bus.
+#pragma once
+
+#include <array>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "kernel/cost_model.h"
+#include "kernel/program.h"
+#include "kernel/rq.h"
+#include "kernel/sched_class.h"
+#include "kernel/task.h"
+#include "sim/event_queue.h"
+#include "sim/rng.h"
+#include "topo/topology.h"
+#include "trace/trace.h"
+
+namespace scx {
+
+struct KernelConfig {
+  CostModel cost;
+  uint64_t seed = 1;
+};
+
+// Counts of things that are not errors but are worth reporting (the design's "anomaly table").
+struct KernelStats {
+  uint64_t events = 0;
+  uint64_t wakeups = 0;
+  uint64_t remote_wakeups = 0;   // delivered through an IPI (wakelist)
+  uint64_t migrations = 0;
+  uint64_t context_switches = 0;
+  uint64_t rt_pushes = 0;
+  uint64_t rt_pulls = 0;
+  uint64_t forks = 0;
+  uint64_t exits = 0;
+  uint64_t timer_misses = 0;
+};
+
+class Kernel {
+ public:
+  Kernel(const Topology& topo, KernelConfig config);
+  ~Kernel();
+  Kernel(const Kernel&) = delete;
+  Kernel& operator=(const Kernel&) = delete;
+
+  // Installs the fair class (or a replacement). Must happen before load().
+  void set_fair_class(std::unique_ptr<SchedClass> fair);
+  void set_ext_class(std::unique_ptr<SchedClass> ext);
+
+  // Creates the workload's tasks at t=0 (or at their start delay). Validates references
+  // (CPU numbers, object ids) and returns a one-line error for a bad workload.
+  Status load(const Workload& workload);
+
+  // Runs events up to and including time `end`, then closes accounting at `end`.
+  Status run_until(Ns end);
+  // Runs until every user task has exited (or `limit` is reached: error).
+  Status run_until_idle(Ns limit);
+
+  TraceBus& trace() { return trace_; }
+  Ns now() const { return events_.now(); }
+  const Topology& topo() const { return topo_; }
+  const CostModel& cost() const { return config_.cost; }
+  const KernelStats& stats() const { return stats_; }
+  int nr_cpus() const { return topo_.nr_cpus(); }
+  Rq& rq(int cpu) { return rqs_[cpu]; }
+  const Rq& rq(int cpu) const { return rqs_[cpu]; }
+  // The CPU whose code is running now (smp_processor_id()).
+  int this_cpu() const { return this_cpu_; }
+  Rng& rng() { return rng_; }
+  SchedClass& stop_class() { return *classes_[0]; }
+  SchedClass& rt_class() { return *classes_[1]; }
+  SchedClass* fair_class() { return classes_[2].get(); }
+  SchedClass* ext_class() { return classes_[3].get(); }
+  SchedClass& idle_class() { return *classes_[4]; }
+
+  // Tasks, in creation order (user tasks only; idle and stopper tasks are per-CPU).
+  const std::vector<std::unique_ptr<Task>>& tasks() const { return tasks_; }
+  Task* find_task(int pid);
+  int live_user_tasks() const { return live_user_tasks_; }
+
+  // --- Core services used by the scheduling classes (kernel/sched/core.c equivalents) ---
+  void resched_curr(Rq& rq);
+  void activate_task(Rq& rq, Task& p, int flags);
+  // Returns false if the class kept the task queued (delayed dequeue).
+  bool deactivate_task(Rq& rq, Task& p, int flags);
+  // A class finished a delayed dequeue on its own (e.g. at pick): the task leaves the rq.
+  void finish_delayed_dequeue(Rq& rq, Task& p);
+  void set_task_cpu(Task& p, int new_cpu);
+  // Moves a queued, not running task to dest_cpu (move_queued_task_locked: no preemption check).
+  void move_task_locked(Task& p, int dest_cpu);
+  // The same, then checks preemption on the destination (move_queued_task).
+  void move_queued_task(Task& p, int dest_cpu);
+  // Charges curr's runtime since exec_start (the common part of every class's update_curr).
+  void update_curr_common(Rq& rq);
+  KernelStats& mutable_stats() { return stats_; }
+  void wakeup_preempt(Rq& rq, Task& p, int wake_flags);
+  bool task_running(const Task& p) const { return p.on_cpu; }
+  // Queues a callback for the CPU's stopper (stop_one_cpu): it preempts everything there.
+  void stop_one_cpu(int cpu, std::function<void()> work);
+  // Fallback when a chosen CPU is not allowed (select_fallback_rq).
+  int select_fallback_rq(int cpu, const Task& p) const;
+  // cpumask_any_and_distribute(): spread choices over calls.
+  int any_and_distribute(const CpuMask& a, const CpuMask& b);
+
+  // Changes scheduling policy/priority (sched_setscheduler) and affinity (sched_setaffinity).
+  Status sched_setscheduler(Task& p, Policy policy, int prio_value);
+  void set_cpus_allowed(Task& p, const CpuMask& mask);
+
+  // Consistency checks used by tests and --check: every task on at most one rq, curr states,
+  // counts per class, affinity. Returns the first violation.
+  Status check_invariants() const;
+
+  // Description of "where we are" for internal check failures.
+  std::string context_string() const;
+
+ private:
+  enum EventKind : uint32_t {
+    kOpDone = 1,     // target cpu: curr's running op may have finished
+    kTick,           // target cpu
+    kTimerWake,      // target pid, arg = timer generation
+    kWakeArrive,     // target cpu, arg = pid: a queued remote wakeup lands
+    kResched,        // target cpu
+  };
+
+  void handle(const Event& e);
+  Task& create_task(const TaskSpec& spec, int instance, int parent_pid);
+  Task* create_kthread(const std::string& comm, int pid, int cpu, int prio);
+  void wake_up_new_task(Task& p, int parent_cpu);
+  bool try_to_wake_up(Task& p, int wake_flags);
+  void ttwu_do_activate(Rq& rq, Task& p, int wake_flags);
+  void schedule(Rq& rq);
+  Task* pick_next_task(Rq& rq, Task* prev);
+  void scheduler_tick(Rq& rq);
+  void arm_tick(Rq& rq);
+  SchedClass* class_for_policy(Policy p) const;
+  void set_policy_fields(Task& p, Policy policy, int prio_value);
+  void trace_task_new(const Task& p, int cpu);
+
+  // Program interpreter.
+  void start_running(Rq& rq, Task& p, bool switched);
+  void stop_running(Rq& rq, Task& p);   // charge progress, disarm the op event
+  void continue_task(Rq& rq, Task& p);
+  void arm_op_event(Rq& rq, Task& p);
+  void consume_work(Task& p, Ns work);
+  Ns wall_for_work(Ns work, uint32_t capacity) const;
+  void block_current(Rq& rq, Task& p);
+  void sleep_until(Rq& rq, Task& p, Ns when);
+  void do_exit(Rq& rq, Task& p);
+  void run_stopper(Rq& rq, Task& p);
+  Status fail(const Task& p, const std::string& reason);
+
+  // Wait objects (futex-like queues with prio-then-FIFO order).
+  struct WaitQueue {
+    std::deque<Task*> q;
+    void add(Task* p);
+    Task* pop();
+    bool empty() const { return q.empty(); }
+  };
+  struct MutexState {
+    Task* owner = nullptr;
+    WaitQueue waiters;
+  };
+  struct BarrierState {
+    int arrived = 0;
+    int participants = 0;
+    std::vector<Task*> waiting;
+  };
+  struct SemState {
+    int64_t count = 0;
+    WaitQueue waiters;
+  };
+  struct PipeState {
+    int64_t bytes = 0;
+    int64_t capacity = 0;
+    WaitQueue readers, writers;
+  };
+  struct TimerState {
+    bool init = false;
+    Ns next = 0;
+  };
+  bool preempt_point(Rq& rq);
+  bool mutex_lock(Task& p, uint32_t m);        // true if acquired, else p is queued
+  Status mutex_unlock(Task& p, uint32_t m);
+  void wake_one(WaitQueue& q, int wake_flags);
+
+  const Topology& topo_;
+  KernelConfig config_;
+  EventQueue events_;
+  Rng rng_;
+  TraceBus trace_;
+  KernelStats stats_;
+  std::array<std::unique_ptr<SchedClass>, 5> classes_;
+  std::vector<Rq> rqs_;
+  std::vector<std::unique_ptr<Task>> kthreads_;
+  std::vector<std::deque<std::function<void()>>> stopper_work_;
+  std::vector<std::unique_ptr<Task>> tasks_;
+  std::vector<Task*> pid_table_;  // index: pid - first_user_pid_
+  int first_user_pid_ = 1000;
+  int next_pid_ = 1000;
+  int live_user_tasks_ = 0;
+  int this_cpu_ = 0;
+  int distribute_prev_ = -1;
+  Status error_;  // first fatal workload error (stops the run)
+
+  Workload workload_;
+  std::vector<MutexState> mutexes_;
+  std::vector<WaitQueue> condvars_;
+  std::vector<BarrierState> barriers_;
+  std::vector<SemState> sems_;
+  std::vector<PipeState> pipes_;
+  std::vector<TimerState> timers_;
+};
+
+}  // namespace scx

@@ -1,0 +1,32 @@
+// Per-CPU runqueue state owned by the core. Class-specific queues (rt priority arrays, the EEVDF
+// tree, sched_ext DSQs) live in their classes, indexed by CPU.
+#pragma once
+
+#include <cstdint>
+
+#include "sim/event_queue.h"
+#include "sim/time.h"
+
+namespace scx {
+
+struct Task;
+
+struct Rq {
+  int cpu = 0;
+  uint32_t capacity = 1024;
+  Task* curr = nullptr;
+  Task* idle = nullptr;
+  Task* stop = nullptr;       // migration/N stopper
+  int nr_running = 0;         // tasks enqueued in any class (incl. curr, excl. idle)
+  bool need_resched = false;
+
+  // Execution of curr's current operation.
+  Ns exec_begin = 0;          // curr's work progresses from here (after context-switch cost)
+  bool op_event_armed = false;
+  EventQueue::Handle op_event = 0;
+
+  bool tick_armed = false;
+  uint64_t nr_switches = 0;
+};
+
+}  // namespace scx

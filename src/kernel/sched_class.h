@@ -1,0 +1,92 @@
+// The scheduling-class interface (struct sched_class), in the kernel's vocabulary. The core
+// calls these hooks; a class never calls another class directly.
+#pragma once
+
+#include "base/cpumask.h"
+
+namespace scx {
+
+struct Rq;
+struct Task;
+
+// enqueue/dequeue/wake flags with the values of Linux 6.12's kernel/sched/sched.h (before the
+// later renumbering), because sched_ext passes them through to BPF unchanged.
+enum : int {
+  ENQUEUE_WAKEUP = 0x01,
+  ENQUEUE_RESTORE = 0x02,
+  ENQUEUE_MOVE = 0x04,
+  ENQUEUE_NOCLOCK = 0x08,
+  ENQUEUE_HEAD = 0x10,
+  ENQUEUE_REPLENISH = 0x20,
+  ENQUEUE_MIGRATED = 0x40,
+  ENQUEUE_INITIAL = 0x80,
+  ENQUEUE_MIGRATING = 0x100,
+  ENQUEUE_DELAYED = 0x200,
+  ENQUEUE_RQ_SELECTED = 0x400,
+};
+enum : int {
+  DEQUEUE_SLEEP = 0x01,
+  DEQUEUE_SAVE = 0x02,
+  DEQUEUE_MOVE = 0x04,
+  DEQUEUE_NOCLOCK = 0x08,
+  DEQUEUE_SPECIAL = 0x10,
+  DEQUEUE_MIGRATING = 0x100,
+  DEQUEUE_DELAYED = 0x200,
+};
+enum : int {
+  WF_EXEC = 0x02,
+  WF_FORK = 0x04,
+  WF_TTWU = 0x08,
+  WF_SYNC = 0x10,
+  WF_MIGRATED = 0x20,
+  WF_CURRENT_CPU = 0x40,
+  WF_RQ_SELECTED = 0x80,
+};
+
+// Position in the class order; lower runs first.
+enum class ClassRank : int { Stop = 0, Rt = 1, Fair = 2, Ext = 3, Idle = 4 };
+
+class SchedClass {
+ public:
+  explicit SchedClass(ClassRank rank) : rank_(rank) {}
+  virtual ~SchedClass() = default;
+  ClassRank rank() const { return rank_; }
+  // Higher class = runs first.
+  bool above(const SchedClass& o) const { return rank_ < o.rank_; }
+  virtual const char* name() const = 0;
+
+  virtual void enqueue_task(Rq& rq, Task& p, int flags) = 0;
+  // Returns false when the class keeps the task queued although it sleeps (delayed dequeue).
+  virtual bool dequeue_task(Rq& rq, Task& p, int flags) = 0;
+  virtual void yield_task(Rq& rq) { (void)rq; }
+  // A task of this class became runnable on rq while rq->curr is of this class too.
+  virtual void wakeup_preempt(Rq& rq, Task& p, int wake_flags) { (void)rq, (void)p, (void)wake_flags; }
+  // Before picking: pull work to rq. True if this class (or one above it) now has a task.
+  virtual bool balance(Rq& rq, Task* prev) { (void)rq, (void)prev; return false; }
+  virtual Task* pick_task(Rq& rq) = 0;
+  virtual void put_prev_task(Rq& rq, Task& p, Task* next) { (void)rq, (void)p, (void)next; }
+  virtual void set_next_task(Rq& rq, Task& p, bool first) { (void)rq, (void)p, (void)first; }
+  // CPU for a waking (or forked) task; the caller enforces affinity afterwards.
+  virtual int select_task_rq(Task& p, int prev_cpu, int wake_flags) { (void)p, (void)wake_flags; return prev_cpu; }
+  virtual void migrate_task_rq(Task& p, int new_cpu) { (void)p, (void)new_cpu; }
+  // After a wakeup enqueued p on rq (rt: push if it cannot preempt here).
+  virtual void task_woken(Rq& rq, Task& p) { (void)rq, (void)p; }
+  virtual void task_tick(Rq& rq, Task& p, bool queued) { (void)rq, (void)p, (void)queued; }
+  virtual void task_fork(Task& p) { (void)p; }
+  virtual void task_dead(Task& p) { (void)p; }
+  virtual void switched_from(Rq& rq, Task& p) { (void)rq, (void)p; }
+  virtual void switched_to(Rq& rq, Task& p) { (void)rq, (void)p; }
+  virtual void prio_changed(Rq& rq, Task& p, int old_prio) { (void)rq, (void)p, (void)old_prio; }
+  virtual void set_cpus_allowed(Task& p, const CpuMask& mask) { (void)p, (void)mask; }
+  // Charge the running task's time up to now (update_curr).
+  virtual void update_curr(Rq& rq) { (void)rq; }
+  // After a context switch on rq (the kernel's balance callbacks: rt push).
+  virtual void balance_callback(Rq& rq) { (void)rq; }
+  // Number of tasks this class has queued on rq (including a running one).
+  virtual int nr_queued(const Rq& rq) const = 0;
+
+ private:
+  ClassRank rank_;
+};
+
+}  // namespace scx

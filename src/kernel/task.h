@@ -1,0 +1,95 @@
+// A simulated task (Linux's task_struct, reduced to what scheduling needs): identity, policy and
+// priority, affinity, the scheduling-class entities, and the behaviour program it executes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/cpumask.h"
+#include "kernel/program.h"
+#include "sim/time.h"
+
+namespace scx {
+
+class SchedClass;
+
+// The task's lifecycle. Legal transitions (checked by Task::set_state):
+//   New      -> Runnable                (wake_up_new_task)
+//   Runnable -> Running                 (picked and switched in)
+//   Running  -> Runnable                (preempted, yielded, slice expired)
+//   Running  -> Blocked                 (sleeps on time or an object)
+//   Blocked  -> Waking                  (try_to_wake_up began; the enqueue may be in flight)
+//   Waking   -> Runnable                (enqueued on the target CPU)
+//   Running  -> Dead                    (exited)
+//   Blocked  -> Running                 (a delayed-dequeue task picked again before waking:
+//                                        never happens here; listed as illegal on purpose)
+enum class TaskState : uint8_t { New, Runnable, Running, Blocked, Waking, Dead };
+const char* task_state_name(TaskState s);
+bool task_transition_allowed(TaskState from, TaskState to);
+
+// Kernel priority numbers: 0..99 real-time (lower is higher), 100..139 fair (120 = nice 0).
+inline constexpr int kMaxRtPrio = 100;
+inline constexpr int kDefaultPrio = 120;
+inline int nice_to_prio(int nice) { return kDefaultPrio + nice; }
+inline int rt_priority_to_prio(int rt_priority) { return kMaxRtPrio - 1 - rt_priority; }
+
+// sched_rt_entity
+struct RtEntity {
+  int time_slice = 0;    // SCHED_RR budget left, in ticks (jiffies) as the kernel counts it
+  bool pushable = false; // on the rq's pushable list
+};
+
+struct Task {
+  int pid = 0;
+  int tgid = 0;
+  int parent_pid = 0;
+  std::string comm;
+  bool kthread = false;  // idle and stopper tasks
+
+  Policy policy = Policy::Normal;
+  int nice = 0;
+  int rt_priority = 0;
+  int prio = kDefaultPrio;  // effective kernel priority
+  Ns custom_slice = 0;
+
+  CpuMask cpus_allowed;      // effective mask (p->cpus_ptr)
+  CpuMask task_affinity;     // the TaskSpec-level set (a phase may narrow it)
+  int nr_cpus_allowed = 0;
+
+  SchedClass* sched_class = nullptr;
+  int cpu = 0;               // task_cpu(p)
+  int wake_cpu = -1;         // CPU chosen while a remote wakeup is in flight
+  bool on_rq = false;        // enqueued in its class (incl. delayed-dequeue fair tasks)
+  bool on_cpu = false;       // is some rq's curr
+  bool migrating = false;    // between dequeue and enqueue of a migration (TASK_ON_RQ_MIGRATING)
+  TaskState state = TaskState::New;
+
+  RtEntity rt;
+
+  // Program interpreter.
+  const Program* program = nullptr;
+  size_t pc = 0;
+  int stage = 0;                       // sub-step of multi-step ops (cond wait relock...)
+  std::vector<int64_t> loop_left;      // LoopBegin counters, innermost last
+  Ns work_left = 0;                    // ns of work (at capacity 1024) left in the current op
+  Ns penalty_left = 0;                 // cache-cold work owed after a migration
+  Ns runtime_deadline = 0;             // Runtime op: wall time it ends
+  bool op_started = false;             // work_left/runtime_deadline valid for the current op
+  bool sem_granted = false;            // a SemPost handed this waiter the token
+  Ns start_at = 0;                     // rt-app delay: first op runs at this time
+  Ns timeline_start = 0;               // rt-app t_zero + delay: origin of its timers
+  uint32_t wait_obj = kNoObject;       // what it blocks on (diagnostics)
+  uint64_t timer_gen = 0;              // invalidates stale sleep timers
+
+  // Accounting (the class's own counters live in its entity).
+  Ns sum_exec_runtime = 0;
+  Ns exec_start = 0;
+
+  int spec_index = -1;  // TaskSpec it was created from
+
+  bool is_idle_task() const { return kthread && pid == 0; }
+  void set_state(TaskState to);
+};
+
+}  // namespace scx
