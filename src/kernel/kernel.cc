@@ -332,6 +332,15 @@ void Kernel::handle(const Event& e) {
       ttwu_do_activate(rq, *p, static_cast<int>(e.arg >> 32));
       break;
     }
+    case kCallback: {
+      this_cpu_ = e.target;
+      CallbackSlot& slot = callbacks_[e.arg];
+      auto fn = std::move(slot.fn);
+      slot.fn = nullptr;
+      free_callback_slots_.push_back(e.arg);
+      fn();
+      break;
+    }
     case kResched: {
       Rq& rq = rqs_[e.target];
       this_cpu_ = rq.cpu;
@@ -353,6 +362,7 @@ void Kernel::resched_curr(Rq& rq) {
 
 void Kernel::activate_task(Rq& rq, Task& p, int flags) {
   SCX_CHECK(!p.on_rq);
+  if (p.migrating) flags |= ENQUEUE_MIGRATED;
   SCX_CHECK_MSG(p.cpu == rq.cpu, fmt::format("{} enqueued on cpu {} but task_cpu is {}", p.comm, rq.cpu, p.cpu));
   p.sched_class->enqueue_task(rq, p, flags);
   p.on_rq = true;
@@ -445,6 +455,27 @@ int Kernel::any_and_distribute(const CpuMask& a, const CpuMask& b) {
   if (next < 0) next = both.first();
   if (next >= 0) distribute_prev_ = next;
   return next;
+}
+
+Kernel::CallbackHandle Kernel::schedule_callback(Ns when, int cpu, std::function<void()> fn) {
+  uint64_t slot;
+  if (!free_callback_slots_.empty()) {
+    slot = free_callback_slots_.back();
+    free_callback_slots_.pop_back();
+  } else {
+    slot = callbacks_.size();
+    callbacks_.emplace_back();
+  }
+  callbacks_[slot].fn = std::move(fn);
+  callbacks_[slot].event = events_.push(std::max(when, now()), kCallback, cpu, slot);
+  return slot;
+}
+
+void Kernel::cancel_callback(CallbackHandle h) {
+  if (h >= callbacks_.size() || !callbacks_[h].fn) return;
+  events_.cancel(callbacks_[h].event);
+  callbacks_[h].fn = nullptr;
+  free_callback_slots_.push_back(h);
 }
 
 void Kernel::stop_one_cpu(int cpu, std::function<void()> work) {
@@ -627,6 +658,9 @@ void Kernel::scheduler_tick(Rq& rq) {
   trace_.emit(e);
   curr.sched_class->update_curr(rq);
   curr.sched_class->task_tick(rq, curr, false);
+  // sched_balance_trigger(): every class may have periodic work on a ticking CPU.
+  for (auto& cls : classes_)
+    if (cls) cls->tick_balance(rq);
 }
 
 // ---------------------------------------------------------------------------------------------

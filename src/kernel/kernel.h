@@ -109,6 +109,13 @@ class Kernel {
   // cpumask_any_and_distribute(): spread choices over calls.
   int any_and_distribute(const CpuMask& a, const CpuMask& b);
 
+  // A class-owned timer (hrtimer / timer_list / irq_work): `fn` runs at `when` with this_cpu()
+  // == cpu. Returns a handle for cancel_callback(). Used for balancing, the sched_ext watchdog,
+  // deferred kicks and BPF timers.
+  using CallbackHandle = uint64_t;
+  CallbackHandle schedule_callback(Ns when, int cpu, std::function<void()> fn);
+  void cancel_callback(CallbackHandle h);
+
   // Changes scheduling policy/priority (sched_setscheduler) and affinity (sched_setaffinity).
   Status sched_setscheduler(Task& p, Policy policy, int prio_value);
   void set_cpus_allowed(Task& p, const CpuMask& mask);
@@ -127,6 +134,7 @@ class Kernel {
     kTimerWake,      // target pid, arg = timer generation
     kWakeArrive,     // target cpu, arg = pid: a queued remote wakeup lands
     kResched,        // target cpu
+    kCallback,       // target cpu, arg = callback slot
   };
 
   void handle(const Event& e);
@@ -200,6 +208,12 @@ class Kernel {
   std::vector<Rq> rqs_;
   std::vector<std::unique_ptr<Task>> kthreads_;
   std::vector<std::deque<std::function<void()>>> stopper_work_;
+  struct CallbackSlot {
+    std::function<void()> fn;
+    EventQueue::Handle event = 0;
+  };
+  std::vector<CallbackSlot> callbacks_;   // slot = handle index; freed slots are reused
+  std::vector<uint64_t> free_callback_slots_;
   std::vector<std::unique_ptr<Task>> tasks_;
   std::vector<Task*> pid_table_;  // index: pid - first_user_pid_
   int first_user_pid_ = 1000;

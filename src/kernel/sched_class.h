@@ -82,6 +82,8 @@ class SchedClass {
   virtual void update_curr(Rq& rq) { (void)rq; }
   // After a context switch on rq (the kernel's balance callbacks: rt push).
   virtual void balance_callback(Rq& rq) { (void)rq; }
+  // Called on every tick of a busy CPU after task_tick (sched_balance_trigger()).
+  virtual void tick_balance(Rq& rq) { (void)rq; }
   // Number of tasks this class has queued on rq (including a running one).
   virtual int nr_queued(const Rq& rq) const = 0;
 

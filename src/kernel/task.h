@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/cpumask.h"
+#include "kernel/fair/eevdf.h"
 #include "kernel/program.h"
 #include "sim/time.h"
 
@@ -66,6 +67,7 @@ struct Task {
   TaskState state = TaskState::New;
 
   RtEntity rt;
+  fair::SchedEntity se;
 
   // Program interpreter.
   const Program* program = nullptr;

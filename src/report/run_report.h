@@ -1,0 +1,40 @@
+// The result of one `scxsim run`: what was simulated (inputs, cost model) and what was measured,
+// rendered as the summary tables or as JSON. Values that were not measured are null in JSON and
+// "-" in tables, never 0.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kernel/cost_model.h"
+#include "kernel/kernel.h"
+#include "metrics/metrics.h"
+#include "topo/topology.h"
+
+namespace scx {
+
+struct RunInfo {
+  std::string workload;
+  std::string topology;      // as given
+  std::string topology_summary;
+  std::string scheduler;
+  uint64_t seed = 0;
+  Ns duration = 0;
+  CostModel cost;
+  std::vector<std::string> counters;  // workload counter names, by id
+  std::optional<std::string> fingerprint;
+  std::vector<std::pair<std::string, std::string>> scheduler_state;  // e.g. sched_ext state
+};
+
+struct RunReport {
+  RunInfo info;
+  KernelStats stats;
+  const MetricsCollector* metrics = nullptr;
+};
+
+std::string format_run_text(const RunReport& r);
+std::string format_run_json(const RunReport& r);
+
+}  // namespace scx
