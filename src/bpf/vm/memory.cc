@@ -1,0 +1,155 @@
+#include "bpf/vm/memory.h"
+
+#include <fmt/format.h>
+
+namespace scx::bpf {
+
+FieldLayout::FieldLayout(std::string type_name, size_t size)
+    : type_name_(std::move(type_name)), perms_(size, kPermNone) {}
+
+FieldLayout& FieldLayout::allow(size_t offset, size_t size, uint8_t perms, std::string field_name) {
+  for (size_t i = offset; i < offset + size && i < perms_.size(); ++i) perms_[i] = perms;
+  if (!field_name.empty()) fields_.push_back({offset, size, std::move(field_name)});
+  return *this;
+}
+
+std::string FieldLayout::field_at(size_t offset) const {
+  for (auto it = fields_.rbegin(); it != fields_.rend(); ++it)
+    if (offset >= it->offset && offset < it->offset + it->size) return it->name;
+  return {};
+}
+
+Status AddressSpace::add(Region r) {
+  if (r.name.empty() && r.layout) r.name = r.layout->type_name();
+  if (r.size == 0) return Status::Errorf("memory", "region '{}' is empty", r.name);
+  if (r.base + r.size < r.base)
+    return Status::Errorf("memory", "region '{}' wraps around the address space", r.name);
+  if (r.base < kLowAddressLimit)
+    return Status::Errorf("memory", "region '{}' at {:#x} is in the null page", r.name, r.base);
+  if (r.layout && r.size > r.layout->size())
+    return Status::Errorf("memory", "region '{}' is larger ({} bytes) than its layout '{}' ({})",
+                          r.name, r.size, r.layout->type_name(), r.layout->size());
+  auto next = regions_.lower_bound(r.base);
+  if (next != regions_.end() && next->first < r.base + r.size)
+    return Status::Errorf("memory", "region '{}' [{:#x}, +{:#x}) overlaps '{}'", r.name, r.base,
+                          r.size, next->second.name);
+  if (next != regions_.begin()) {
+    auto prev = std::prev(next);
+    if (prev->first + prev->second.size > r.base)
+      return Status::Errorf("memory", "region '{}' [{:#x}, +{:#x}) overlaps '{}'", r.name, r.base,
+                            r.size, prev->second.name);
+  }
+  uint64_t base = r.base;
+  regions_.emplace_hint(next, base, std::move(r));
+  return {};
+}
+
+bool AddressSpace::remove(uint64_t base) {
+  auto it = regions_.find(base);
+  if (it == regions_.end()) return false;
+  regions_.erase(it);
+  invalidate_cache();  // the cache may point at the erased layout
+  return true;
+}
+
+Status AddressSpace::resize(uint64_t base, uint64_t size) {
+  auto it = regions_.find(base);
+  if (it == regions_.end()) return Status::Errorf("memory", "no region at {:#x}", base);
+  Region& r = it->second;
+  if (size == 0 || base + size < base || (r.layout && size > r.layout->size()))
+    return Status::Errorf("memory", "invalid size {} for region '{}'", size, r.name);
+  auto next = std::next(it);
+  if (next != regions_.end() && next->first < base + size)
+    return Status::Errorf("memory", "region '{}' resized to {} bytes would overlap '{}'", r.name,
+                          size, next->second.name);
+  r.size = size;
+  invalidate_cache();
+  return {};
+}
+
+void AddressSpace::clear() {
+  regions_.clear();
+  invalidate_cache();
+}
+
+const Region* AddressSpace::find(uint64_t addr) const {
+  auto it = regions_.upper_bound(addr);
+  if (it == regions_.begin()) return nullptr;
+  --it;
+  const Region& r = it->second;
+  return addr - r.base < r.size ? &r : nullptr;
+}
+
+bool AddressSpace::allowed_slow(uint64_t addr, uint64_t size, uint8_t need) const {
+  // Move-to-front over the small cache, then the map.
+  int hit = -1;
+  for (int i = 1; i < kCacheEntries; ++i) {
+    if (addr - cache_[i].lo < cache_[i].len) {
+      hit = i;
+      break;
+    }
+  }
+  CacheEntry e;
+  if (hit > 0) {
+    e = cache_[hit];
+  } else {
+    if (addr < kLowAddressLimit) return false;
+    const Region* r = find(addr);
+    if (!r) return false;
+    e = CacheEntry{r->base, r->size, r->perms, r->layout.get()};
+    hit = kCacheEntries - 1;
+  }
+  for (int i = hit; i > 0; --i) cache_[i] = cache_[i - 1];
+  cache_[0] = e;
+  const uint64_t off = addr - e.lo;
+  if (size > e.len - off || (e.perms & need) != need) return false;
+  return !e.layout || e.layout->allows(off, size, need);
+}
+
+std::string AddressSpace::describe(uint64_t addr) const {
+  const Region* r = find(addr);
+  if (!r) return fmt::format("{:#x}", addr);
+  return fmt::format("{}+{:#x}", r->name, addr - r->base);
+}
+
+std::string AddressSpace::explain(uint64_t addr, uint64_t size, uint8_t need) const {
+  if (addr < kLowAddressLimit) return "null pointer dereference";
+  const Region* r = find(addr);
+  if (!r) {
+    // Just past the end of a region reads better as "out of bounds" than as "unmapped".
+    auto it = regions_.upper_bound(addr);
+    if (it != regions_.begin()) {
+      const Region& prev = std::prev(it)->second;
+      if (addr - prev.base - prev.size < 0x1000)
+        return fmt::format("{}+{:#x}: out of bounds, past the end of the {}-byte region",
+                           prev.name, addr - prev.base, prev.size);
+    }
+    const Region* after = find(addr + size - 1);
+    if (after && addr + size - 1 >= addr)
+      return fmt::format("unmapped address; access runs into the start of {}", after->name);
+    return "unmapped address";
+  }
+  uint64_t off = addr - r->base;
+  if (size > r->size - off)
+    return fmt::format("{}+{:#x}: out of bounds, {} byte(s) past the end of the {}-byte region",
+                       r->name, off, size - (r->size - off), r->size);
+  if ((r->perms & need) != need)
+    return fmt::format("{}+{:#x}: region is {}", r->name, off,
+                       (need & kPermWrite) && (r->perms & kPermRead) ? "read-only" : "not readable");
+  if (r->layout) {
+    for (uint64_t i = 0; i < size; ++i) {
+      uint8_t p = r->layout->perms_at(off + i);
+      if ((p & need) == need) continue;
+      std::string field = r->layout->field_at(off + i);
+      std::string where = field.empty() ? fmt::format("{}+{:#x}", r->name, off + i)
+                                        : fmt::format("{}+{:#x} ({})", r->name, off + i, field);
+      const char* why = (p & kPermRead) && (need & kPermWrite) ? "field is read-only"
+                        : (p & kPermWrite)                     ? "field is write-only"
+                                                               : "field is not accessible";
+      return fmt::format("{}: {}", where, why);
+    }
+  }
+  return "access allowed";
+}
+
+}  // namespace scx::bpf

@@ -1,0 +1,117 @@
+// The address space BPF programs see. Programs use real host addresses, so a pointer to a C++
+// object's embedded kernel struct is dereferenced directly; but every access must fall inside a
+// registered region and be permitted for every byte it touches. Typed kernel objects can carry
+// a per-byte FieldLayout (e.g. task_struct: most fields readable, a few writable).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace scx::bpf {
+
+enum Perm : uint8_t { kPermNone = 0, kPermRead = 1, kPermWrite = 2, kPermReadWrite = 3 };
+
+// Which bytes of a struct a program may read/write, with field names for fault messages.
+// Shared (via shared_ptr) by every region holding an object of that type.
+class FieldLayout {
+ public:
+  // All bytes start inaccessible; allow() opens fields.
+  FieldLayout(std::string type_name, size_t size);
+
+  FieldLayout& allow(size_t offset, size_t size, uint8_t perms, std::string field_name = {});
+
+  const std::string& type_name() const { return type_name_; }
+  size_t size() const { return perms_.size(); }
+  uint8_t perms_at(size_t offset) const { return offset < perms_.size() ? perms_[offset] : 0; }
+  // True when every byte of [offset, offset+size) has all `need` bits.
+  bool allows(size_t offset, size_t size, uint8_t need) const {
+    if (offset + size > perms_.size()) return false;
+    for (size_t i = 0; i < size; ++i)
+      if ((perms_[offset + i] & need) != need) return false;
+    return true;
+  }
+  // Name given to the last allow() covering `offset`, or "".
+  std::string field_at(size_t offset) const;
+
+ private:
+  struct Field {
+    size_t offset, size;
+    std::string name;
+  };
+  std::string type_name_;
+  std::vector<uint8_t> perms_;
+  std::vector<Field> fields_;
+};
+
+struct Region {
+  uint64_t base = 0;
+  uint64_t size = 0;
+  uint8_t perms = kPermRead;
+  std::string name;  // for fault messages; defaults to the layout's type name
+  std::shared_ptr<const FieldLayout> layout;  // optional; byte perms = perms & layout perms
+};
+
+class AddressSpace {
+ public:
+  // Addresses below this are "null pointer" faults whatever is mapped (cf. mmap_min_addr).
+  static constexpr uint64_t kLowAddressLimit = 0x10000;
+
+  // O(log n). Fails on an empty, wrapping, low or overlapping region.
+  Status add(Region region);
+  Status add(const void* p, size_t size, uint8_t perms, std::string name,
+             std::shared_ptr<const FieldLayout> layout = nullptr) {
+    return add(Region{reinterpret_cast<uint64_t>(p), size, perms, std::move(name),
+                      std::move(layout)});
+  }
+  // Removes the region starting exactly at base; false when there is none.
+  bool remove(uint64_t base);
+  bool remove(const void* p) { return remove(reinterpret_cast<uint64_t>(p)); }
+  void clear();
+  // Changes the size of the region starting at base (e.g. the per-call ctx buffer).
+  Status resize(uint64_t base, uint64_t size);
+
+  size_t num_regions() const { return regions_.size(); }
+  // The region containing addr, or nullptr.
+  const Region* find(uint64_t addr) const;
+
+  // True when [addr, addr+size) lies in one region and every byte allows `need`.
+  // Inline fast path on the last region hit; a few more recent regions and the map search
+  // are out of line.
+  [[gnu::always_inline]] bool allowed(uint64_t addr, uint64_t size, uint8_t need) const {
+    const CacheEntry& e = cache_[0];  // most recent
+    const uint64_t off = addr - e.lo;
+    if (off < e.len && size <= e.len - off) {
+      if ((e.perms & need) != need) return false;
+      return !e.layout || e.layout->allows(off, size, need);
+    }
+    return allowed_slow(addr, size, need);
+  }
+  // Why allowed() said no, e.g. "task_struct+0x1c8 (scx.slice): field is read-only".
+  std::string explain(uint64_t addr, uint64_t size, uint8_t need) const;
+  // "name+0x10" for an address inside a region, else hex.
+  std::string describe(uint64_t addr) const;
+
+ private:
+  bool allowed_slow(uint64_t addr, uint64_t size, uint8_t need) const;
+  void invalidate_cache() const {
+    for (CacheEntry& e : cache_) e = CacheEntry{};
+  }
+
+  std::map<uint64_t, Region> regions_;  // by base; never overlapping
+  // Recently hit regions (mutable: lookups are logically const). A handful covers what one
+  // callback touches: the task, a map value, the ctx.
+  struct CacheEntry {
+    uint64_t lo = 0, len = 0;
+    uint8_t perms = 0;
+    const FieldLayout* layout = nullptr;
+  };
+  static constexpr int kCacheEntries = 4;
+  mutable CacheEntry cache_[kCacheEntries];  // most recently used first
+};
+
+}  // namespace scx::bpf
