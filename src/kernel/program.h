@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/cpumask.h"
@@ -123,6 +124,12 @@ struct Workload {
   std::vector<TimerSpec> timers;
   std::vector<std::string> counters;   // Mark targets: "loops", "messages", ...
   Ns duration = 0;                     // 0 = not set by the workload (CLI decides)
+  bool run_until_done = false;         // end when every task has exited (hackbench-style)
+  std::string report_kind;             // figures of its own: "hackbench", "schbench", ""
+  std::vector<std::pair<std::string, int64_t>> report_params;  // e.g. {"messages", 4000}
+  bool run_until_done = false;         // end when every task has exited (hackbench-style)
+  std::string report_kind;             // figures of its own: "hackbench", "schbench", ""
+  std::vector<std::pair<std::string, int64_t>> report_params;  // e.g. {"messages", 4000}
   bool pi_mutexes = false;             // rt-app global.pi_enabled
 };
 
