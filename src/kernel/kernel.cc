@@ -61,6 +61,7 @@ Task* Kernel::create_kthread(const std::string& comm, int pid, int cpu, int prio
   t->cpu = cpu;
   t->cpus_allowed = t->task_affinity = CpuMask::single(cpu);
   t->nr_cpus_allowed = 1;
+  t->sync_kernel_view();
   kthreads_.push_back(std::move(t));
   return kthreads_.back().get();
 }
@@ -79,7 +80,9 @@ Task* Kernel::find_task(int pid) {
 
 SchedClass* Kernel::class_for_policy(Policy p) const {
   if (is_rt_policy(p)) return classes_[1].get();
-  if (p == Policy::Ext) return classes_[3] ? classes_[3].get() : classes_[2].get();
+  // sched_ext decides which of the remaining policies it takes (switch_all, partial, state);
+  // SCHED_EXT without a loaded scheduler runs in fair.
+  if (classes_[3] && classes_[3]->takes_policy(p)) return classes_[3].get();
   return classes_[2].get();
 }
 
@@ -94,6 +97,7 @@ void Kernel::set_policy_fields(Task& p, Policy policy, int prio_value) {
     p.prio = nice_to_prio(prio_value);
   }
   p.sched_class = class_for_policy(policy);
+  p.sync_kernel_view();
 }
 
 void Kernel::trace_task_new(const Task& p, int cpu) {
@@ -235,6 +239,7 @@ Task& Kernel::create_task(const TaskSpec& spec, int instance, int parent_pid) {
   p.program = &workload_.programs[spec.program];
   p.start_at = p.timeline_start = now() + spec.start_delay;
   p.cpu = p.cpus_allowed.test(this_cpu_) ? this_cpu_ : p.cpus_allowed.first();
+  p.sync_kernel_view();
   tasks_.push_back(std::move(t));
   pid_table_.push_back(&p);
   ++live_user_tasks_;
@@ -430,6 +435,7 @@ void Kernel::update_curr_common(Rq& rq) {
   Task& curr = *rq.curr;
   if (now() > curr.exec_start) {
     curr.sum_exec_runtime += now() - curr.exec_start;
+    curr.kt.se.sum_exec_runtime = curr.sum_exec_runtime;
     curr.exec_start = now();
   }
 }
@@ -613,9 +619,15 @@ void Kernel::schedule(Rq& rq) {
   Task* next = pick_next_task(rq, prev);
   rq.need_resched = false;
   if (next == prev) {
+    if (prev->is_idle_task()) {
+      for (auto& cls : classes_)
+        if (cls) cls->idle_transition(rq, true, false);
+    }
     start_running(rq, *prev, false);
     return;
   }
+  for (auto& cls : classes_)
+    if (cls) cls->switching(rq, *prev, *next);
   ++rq.nr_switches;
   ++stats_.context_switches;
   prev->on_cpu = false;
@@ -635,6 +647,10 @@ void Kernel::schedule(Rq& rq) {
   if (!next->is_idle_task()) next->set_state(TaskState::Running);
   next->exec_start = now();
   if (prev->state == TaskState::Dead) prev->sched_class->task_dead(*prev);
+  if (prev->is_idle_task() || next->is_idle_task()) {
+    for (auto& cls : classes_)
+      if (cls) cls->idle_transition(rq, next->is_idle_task(), true);
+  }
   next->sched_class->balance_callback(rq);
   start_running(rq, *next, true);
   arm_tick(rq);
@@ -695,6 +711,7 @@ void Kernel::set_cpus_allowed(Task& p, const CpuMask& mask) {
   CpuMask m = mask & topo_.all_cpus();
   p.cpus_allowed = m;
   p.nr_cpus_allowed = m.weight();
+  p.sync_kernel_view();
   p.sched_class->set_cpus_allowed(p, m);
   if (m.test(p.cpu)) return;
   int dest = any_and_distribute(m, topo_.all_cpus());
@@ -806,6 +823,7 @@ void Kernel::do_exit(Rq& rq, Task& p) {
   for (auto& m : mutexes_)
     if (m.owner == &p) fail(p, "exits while holding a mutex");
   p.set_state(TaskState::Dead);
+  p.kt.flags |= PF_EXITING;
   schedule(rq);
 }
 
@@ -1085,6 +1103,7 @@ void Kernel::continue_task(Rq& rq, Task& p) {
           child.cpus_allowed = child.task_affinity = p.cpus_allowed;
           child.nr_cpus_allowed = p.nr_cpus_allowed;
           child.cpu = p.cpu;
+          child.sync_kernel_view();
           child.start_at = child.timeline_start = now();
           ++stats_.forks;
           TraceEvent e;

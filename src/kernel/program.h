@@ -127,9 +127,6 @@ struct Workload {
   bool run_until_done = false;         // end when every task has exited (hackbench-style)
   std::string report_kind;             // figures of its own: "hackbench", "schbench", ""
   std::vector<std::pair<std::string, int64_t>> report_params;  // e.g. {"messages", 4000}
-  bool run_until_done = false;         // end when every task has exited (hackbench-style)
-  std::string report_kind;             // figures of its own: "hackbench", "schbench", ""
-  std::vector<std::pair<std::string, int64_t>> report_params;  // e.g. {"messages", 4000}
   bool pi_mutexes = false;             // rt-app global.pi_enabled
 };
 

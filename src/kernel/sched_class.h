@@ -3,6 +3,7 @@
 #pragma once
 
 #include "base/cpumask.h"
+#include "kernel/program.h"
 
 namespace scx {
 
@@ -82,6 +83,13 @@ class SchedClass {
   virtual void update_curr(Rq& rq) { (void)rq; }
   // After a context switch on rq (the kernel's balance callbacks: rt push).
   virtual void balance_callback(Rq& rq) { (void)rq; }
+  // sched_ext only: whether tasks of this policy belong to the class right now.
+  virtual bool takes_policy(Policy policy) const { (void)policy; return false; }
+  // After pick, when next != prev (the kernel's switch_class()/put_prev paths need both).
+  virtual void switching(Rq& rq, Task& prev, Task& next) { (void)rq, (void)prev, (void)next; }
+  // A CPU's idle task was switched in (idle = true) or out; `real` is false for an idle->idle
+  // pass through the scheduler.
+  virtual void idle_transition(Rq& rq, bool idle, bool real) { (void)rq, (void)idle, (void)real; }
   // Called on every tick of a busy CPU after task_tick (sched_balance_trigger()).
   virtual void tick_balance(Rq& rq) { (void)rq; }
   // Number of tasks this class has queued on rq (including a running one).

@@ -38,4 +38,23 @@ void Task::set_state(TaskState to) {
   state = to;
 }
 
+void Task::sync_kernel_view() {
+  kt.pid = pid;
+  kt.tgid = tgid;
+  const size_t n = comm.size() < sizeof(kt.comm) - 1 ? comm.size() : sizeof(kt.comm) - 1;
+  for (size_t i = 0; i < sizeof(kt.comm); ++i) kt.comm[i] = i < n ? comm[i] : '\0';
+  kt.flags = kthread ? PF_KTHREAD : 0;
+  if (is_idle_task()) kt.flags |= PF_IDLE;
+  if (state == TaskState::Dead) kt.flags |= PF_EXITING;
+  kt.prio = kt.normal_prio = prio;
+  kt.static_prio = is_rt_policy(policy) ? kDefaultPrio + nice : nice_to_prio(nice);
+  kt.rt_priority = static_cast<unsigned>(rt_priority);
+  kt.policy = static_cast<unsigned>(policy);
+  kt.nr_cpus_allowed = nr_cpus_allowed;
+  const auto& words = cpus_allowed.words();
+  for (size_t i = 0; i < words.size(); ++i) kt.cpus_mask.bits[i] = static_cast<unsigned long>(words[i]);
+  kt.cpus_ptr = &kt.cpus_mask;
+  kt.se.sum_exec_runtime = sum_exec_runtime;
+}
+
 }  // namespace scx

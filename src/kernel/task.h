@@ -9,6 +9,7 @@
 #include "base/cpumask.h"
 #include "kernel/fair/eevdf.h"
 #include "kernel/program.h"
+#include "scxsim/kernel_types.h"
 #include "sim/time.h"
 
 namespace scx {
@@ -42,6 +43,14 @@ struct RtEntity {
 };
 
 struct Task {
+  Task() : kt{} { kt.__scxsim_task = this; }
+  Task(const Task&) = delete;
+  Task& operator=(const Task&) = delete;
+
+  // The task_struct that BPF schedulers see (the one definition of the kernel's types). The
+  // ext class keeps p->scx here; sync_kernel_view() mirrors the C++ fields into it.
+  ::task_struct kt;
+
   int pid = 0;
   int tgid = 0;
   int parent_pid = 0;
@@ -92,6 +101,11 @@ struct Task {
 
   bool is_idle_task() const { return kthread && pid == 0; }
   void set_state(TaskState to);
+  // Copies identity, policy, priority and affinity into kt (after any change to them).
+  void sync_kernel_view();
+  static Task* from_kernel(const ::task_struct* t) {
+    return t ? static_cast<Task*>(t->__scxsim_task) : nullptr;
+  }
 };
 
 }  // namespace scx
