@@ -111,6 +111,9 @@ void Kernel::trace_task_new(const Task& p, int cpu) {
   e.arg = static_cast<int32_t>(p.policy);
   e.arg2 = p.kthread ? 1 : 0;
   e.comm = p.comm.c_str();
+  const std::string cpus = p.cpus_allowed.to_list();  // for reports (idle-while-waiting)
+  e.cpus = cpus.c_str();
+  if (p.spec_index >= 0) e.group = workload_.tasks[p.spec_index].group.c_str();
   trace_.emit(e);
 }
 
@@ -334,6 +337,7 @@ void Kernel::handle(const Event& e) {
       this_cpu_ = rq.cpu;
       Task* p = find_task(static_cast<int>(e.arg & 0xffffffff));
       SCX_CHECK(p && p->state == TaskState::Waking);
+      --rq.ttwu_pending;
       ttwu_do_activate(rq, *p, static_cast<int>(e.arg >> 32));
       break;
     }
@@ -498,6 +502,8 @@ void Kernel::stop_one_cpu(int cpu, std::function<void()> work) {
 
 void Kernel::wake_up_new_task(Task& p, int parent_cpu) {
   p.sched_class->task_fork(p);  // sched_fork()
+  for (auto& cls : classes_)
+    if (cls) cls->task_new(p);  // e.g. scx_fork(): ops.init_task for every task
   p.set_state(TaskState::Runnable);
   int cpu = p.nr_cpus_allowed > 1 ? p.sched_class->select_task_rq(p, parent_cpu, WF_FORK)
                                   : p.cpus_allowed.first();
@@ -556,6 +562,7 @@ bool Kernel::try_to_wake_up(Task& p, int wake_flags) {
                       (!topo_.share_llc(cpu, this_cpu_) || rq.nr_running == 0);
   if (queue_remote) {
     ++stats_.remote_wakeups;
+    ++rq.ttwu_pending;
     Ns latency = config_.cost.wakeup_ipi_ns + (rq.curr->is_idle_task() ? config_.cost.idle_exit_ns : 0);
     events_.push(now() + latency, kWakeArrive, cpu,
                  (static_cast<uint64_t>(static_cast<uint32_t>(wake_flags)) << 32) |
@@ -581,6 +588,14 @@ void Kernel::ttwu_do_activate(Rq& rq, Task& p, int wake_flags) {
   trace_.emit(e);
   wakeup_preempt(rq, p, wake_flags);
   p.sched_class->task_woken(rq, p);
+  if (rq.idle_stamp) {
+    // The CPU was idle since newidle balance stamped it: fold that into avg_idle (update_avg(),
+    // gain 1/8, capped at twice the balance cost).
+    int64_t diff = static_cast<int64_t>(now() - rq.idle_stamp) - static_cast<int64_t>(rq.avg_idle);
+    rq.avg_idle = static_cast<Ns>(static_cast<int64_t>(rq.avg_idle) + diff / 8);
+    rq.avg_idle = std::min(rq.avg_idle, 2 * rq.max_idle_balance_cost);
+    rq.idle_stamp = 0;
+  }
 }
 
 Task* Kernel::pick_next_task(Rq& rq, Task* prev) {
@@ -616,8 +631,10 @@ void Kernel::schedule(Rq& rq) {
     prev_state = prev->state == TaskState::Dead ? SwitchState::Dead : SwitchState::Sleeping;
     if (prev->on_rq) deactivate_task(rq, *prev, DEQUEUE_SLEEP | DEQUEUE_NOCLOCK);
   }
-  Task* next = pick_next_task(rq, prev);
+  // Cleared before the pick, so that a reschedule requested while picking (e.g. a task put
+  // back on this CPU's local DSQ by put_prev) is not lost.
   rq.need_resched = false;
+  Task* next = pick_next_task(rq, prev);
   if (next == prev) {
     if (prev->is_idle_task()) {
       for (auto& cls : classes_)
@@ -646,12 +663,19 @@ void Kernel::schedule(Rq& rq) {
   trace_.emit(e);
   if (!next->is_idle_task()) next->set_state(TaskState::Running);
   next->exec_start = now();
-  if (prev->state == TaskState::Dead) prev->sched_class->task_dead(*prev);
+  if (prev->state == TaskState::Dead) {
+    prev->sched_class->task_dead(*prev);
+    for (auto& cls : classes_)
+      if (cls) cls->task_gone(*prev);
+  }
   if (prev->is_idle_task() || next->is_idle_task()) {
     for (auto& cls : classes_)
       if (cls) cls->idle_transition(rq, next->is_idle_task(), true);
   }
   next->sched_class->balance_callback(rq);
+  if (next->is_idle_task())
+    for (auto& cls : classes_)
+      if (cls) cls->rq_idle_enter(rq);
   start_running(rq, *next, true);
   arm_tick(rq);
 }
@@ -682,19 +706,21 @@ void Kernel::scheduler_tick(Rq& rq) {
 // ---------------------------------------------------------------------------------------------
 // Policy and affinity changes.
 
-Status Kernel::sched_setscheduler(Task& p, Policy policy, int prio_value) {
-  SchedClass* new_class = class_for_policy(policy);
-  if (!new_class) return fail(p, fmt::format("no scheduling class for {}", policy_name(policy)));
+void Kernel::change_task(Task& p, const std::function<void()>& change) {
   Rq& rq = rqs_[p.cpu];
+  // A delayed-dequeue (sleeping) fair task is fully dequeued first, as the kernel does before
+  // changing its class or parameters.
+  if (p.on_rq && p.state == TaskState::Blocked) deactivate_task(rq, p, DEQUEUE_SLEEP | DEQUEUE_DELAYED | DEQUEUE_NOCLOCK);
   const bool queued = p.on_rq, running = p.on_cpu;
   const int old_prio = p.prio;
   SchedClass* old_class = p.sched_class;
   if (queued) deactivate_task(rq, p, DEQUEUE_SAVE | DEQUEUE_MOVE | DEQUEUE_NOCLOCK);
   if (running) p.sched_class->put_prev_task(rq, p, nullptr);
-  set_policy_fields(p, policy, prio_value);
+  change();
+  if (old_class != p.sched_class) p.sched_class->switching_to(rq, p);
   if (queued) {
     int flags = ENQUEUE_RESTORE | ENQUEUE_MOVE | ENQUEUE_NOCLOCK;
-    if (old_prio < p.prio && is_rt_policy(policy)) flags |= ENQUEUE_HEAD;  // keep its place when deboosted
+    if (old_prio < p.prio && is_rt_policy(p.policy)) flags |= ENQUEUE_HEAD;  // keep its place when deboosted
     activate_task(rq, p, flags);
   }
   if (running) p.sched_class->set_next_task(rq, p, false);
@@ -704,6 +730,18 @@ Status Kernel::sched_setscheduler(Task& p, Policy policy, int prio_value) {
   } else if (old_prio != p.prio) {
     p.sched_class->prio_changed(rq, p, old_prio);
   }
+}
+
+void Kernel::reclassify_task(Task& p) {
+  if (p.kthread || p.state == TaskState::Dead) return;
+  SchedClass* want = class_for_policy(p.policy);
+  if (want == p.sched_class) return;
+  change_task(p, [&] { p.sched_class = want; });
+}
+
+Status Kernel::sched_setscheduler(Task& p, Policy policy, int prio_value) {
+  if (!class_for_policy(policy)) return fail(p, fmt::format("no scheduling class for {}", policy_name(policy)));
+  change_task(p, [&] { set_policy_fields(p, policy, prio_value); });
   return {};
 }
 
@@ -1097,6 +1135,7 @@ void Kernel::continue_task(Rq& rq, Task& p) {
         for (int64_t i = 0; i < std::max<int64_t>(op.a, 1); ++i) {
           Task& child = create_task(tmpl, -1, p.pid);
           child.spec_index = static_cast<int>(op.obj);
+          if (op.b == kForkThread) child.tgid = p.tgid;  // CLONE_THREAD
           // sched_fork(): the child inherits the parent's policy and affinity; rt-app threads
           // then apply their own description when they start (SetSched/SetAffinity ops).
           set_policy_fields(child, p.policy, is_rt_policy(p.policy) ? p.rt_priority : p.nice);
@@ -1114,6 +1153,9 @@ void Kernel::continue_task(Rq& rq, Task& p) {
           e.pid2 = p.pid;
           e.prio = child.prio;
           e.comm = child.comm.c_str();
+          const std::string cpus = child.cpus_allowed.to_list();  // for reports
+          e.cpus = cpus.c_str();
+          e.group = tmpl.group.c_str();
           trace_.emit(e);
           wake_up_new_task(child, rq.cpu);
         }

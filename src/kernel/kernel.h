@@ -116,6 +116,15 @@ class Kernel {
   CallbackHandle schedule_callback(Ns when, int cpu, std::function<void()> fn);
   void cancel_callback(CallbackHandle h);
 
+  // The kernel's save/restore pattern around a change of a task's parameters or class:
+  // dequeue (and put_prev if running), change(), switching_to on a class change, enqueue
+  // (and set_next), then switched_from/switched_to or prio_changed.
+  void change_task(Task& p, const std::function<void()>& change);
+  // Moves p to the class its policy maps to now (sched_ext load/unload), if different.
+  void reclassify_task(Task& p);
+  // Per-CPU kernel threads (idle excluded): stoppers.
+  const std::vector<std::unique_ptr<Task>>& kthreads() const { return kthreads_; }
+
   // Changes scheduling policy/priority (sched_setscheduler) and affinity (sched_setaffinity).
   Status sched_setscheduler(Task& p, Policy policy, int prio_value);
   void set_cpus_allowed(Task& p, const CpuMask& mask);

@@ -58,7 +58,9 @@ enum class OpKind : uint8_t {
   PipeSend,     // obj = pipe, a = bytes: blocks while the pipe is full (capacity per pipe)
   PipeRecv,     // obj = pipe, a = bytes: blocks until a bytes are available
   // Tasks.
-  Fork,         // obj = index into Workload::tasks (a template); a = number of children
+  Fork,         // obj = index into Workload::tasks (a template); a = number of children;
+                // b = kForkThread: threads of the parent's thread group (CLONE_THREAD, tgid =
+                // parent's tgid), else 0: new processes (tgid = own pid)
   Exit,         // the task ends (also implied after the last op)
   // Control flow.
   LoopBegin,    // a = iterations (-1 = forever); pairs with the LoopEnd at index b
@@ -70,6 +72,7 @@ enum class OpKind : uint8_t {
 const char* op_name(OpKind k);
 
 inline constexpr uint32_t kNoObject = ~uint32_t{0};
+inline constexpr int64_t kForkThread = 1;  // Fork's Op::b: create threads, not processes
 
 enum class TimerMode : int64_t { Relative = 0, Absolute = 1 };
 
@@ -128,6 +131,7 @@ struct Workload {
   std::string report_kind;             // figures of its own: "hackbench", "schbench", ""
   std::vector<std::pair<std::string, int64_t>> report_params;  // e.g. {"messages", 4000}
   bool pi_mutexes = false;             // rt-app global.pi_enabled
+  std::vector<std::string> warnings;   // front-end notes for the user (e.g. renamed rt-app keys)
 };
 
 }  // namespace scx

@@ -27,6 +27,14 @@ struct Rq {
 
   bool tick_armed = false;
   uint64_t nr_switches = 0;
+
+  // Idle-time bookkeeping the core keeps for the fair class (rq->idle_stamp, rq->avg_idle,
+  // rq->max_idle_balance_cost; initialised by the fair class) and rq->ttwu_pending (remote
+  // wakeups queued on this CPU's wake list, not yet enqueued).
+  Ns idle_stamp = 0;
+  Ns avg_idle = 0;
+  Ns max_idle_balance_cost = 0;
+  int ttwu_pending = 0;
 };
 
 }  // namespace scx

@@ -83,6 +83,11 @@ class SchedClass {
   virtual void update_curr(Rq& rq) { (void)rq; }
   // After a context switch on rq (the kernel's balance callbacks: rt push).
   virtual void balance_callback(Rq& rq) { (void)rq; }
+  // Every class hears of every new and dead task, whatever its class (scx_fork / sched_ext_free).
+  virtual void task_new(Task& p) { (void)p; }
+  virtual void task_gone(Task& p) { (void)p; }
+  // Before the enqueue that completes a class change into this class (switching_to).
+  virtual void switching_to(Rq& rq, Task& p) { (void)rq, (void)p; }
   // sched_ext only: whether tasks of this policy belong to the class right now.
   virtual bool takes_policy(Policy policy) const { (void)policy; return false; }
   // After pick, when next != prev (the kernel's switch_class()/put_prev paths need both).
@@ -92,6 +97,9 @@ class SchedClass {
   virtual void idle_transition(Rq& rq, bool idle, bool real) { (void)rq, (void)idle, (void)real; }
   // Called on every tick of a busy CPU after task_tick (sched_balance_trigger()).
   virtual void tick_balance(Rq& rq) { (void)rq; }
+  // Called on every class when rq switches to its idle task (set_next_task_idle():
+  // __update_idle_core(), and the NO_HZ tick stop: nohz_balance_enter_idle()).
+  virtual void rq_idle_enter(Rq& rq) { (void)rq; }
   // Number of tasks this class has queued on rq (including a running one).
   virtual int nr_queued(const Rq& rq) const = 0;
 

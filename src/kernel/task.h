@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "base/cpumask.h"
+#include "kernel/ext/ext_task.h"
 #include "kernel/fair/eevdf.h"
+#include "kernel/fair/fair_task.h"
 #include "kernel/program.h"
 #include "scxsim/kernel_types.h"
 #include "sim/time.h"
@@ -77,6 +79,8 @@ struct Task {
 
   RtEntity rt;
   fair::SchedEntity se;
+  fair::FairTaskState fair;  // load tracking, wakee flips, balancer lists (fair.c)
+  ExtTaskData ext;
 
   // Program interpreter.
   const Program* program = nullptr;

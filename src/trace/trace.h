@@ -43,6 +43,8 @@ struct TraceEvent {
   int32_t arg2 = 0;
   int64_t value = 0;
   const char* comm = nullptr;  // TaskNew / SchedProcessFork only; valid during emit()
+  const char* cpus = nullptr;  // TaskNew / SchedProcessFork: affinity as a cpulist ("0-3,6")
+  const char* group = nullptr; // TaskNew / SchedProcessFork: TaskSpec::group ("" = none)
 };
 
 class TraceSink {

@@ -1,0 +1,206 @@
+// Built-in idle tracking, the default CPU selection (scx_select_cpu_dfl, V612) and kicks
+// (kernel/sched/ext_idle.c and the kick irq_work of ext.c).
+#include <fmt/format.h>
+
+#include "kernel/ext/ext_class.h"
+#include "kernel/ext/ext_internal.h"
+#include "kernel/kernel.h"
+
+namespace scx {
+namespace {
+constexpr int kEBUSY = 16;
+}
+
+void ExtClass::update_idle_masks(int cpu, bool idle) {
+  const Topology& t = k_.topo();
+  if (idle) {
+    idle_cpu_.set(cpu);
+    if (t.has_smt()) {
+      const CpuMask& smt = t.smt_siblings(cpu);
+      if (smt.subset_of(idle_cpu_)) idle_smt_ |= smt;
+    }
+  } else {
+    idle_cpu_.clear(cpu);
+    if (t.has_smt()) idle_smt_ = idle_smt_.and_not(t.smt_siblings(cpu));
+  }
+}
+
+void ExtClass::idle_transition(Rq& rq, bool idle, bool real) {
+  if (!ops_ || !enabled()) return;
+  // V612 notifies ops.update_idle before updating the built-in masks, and only on real
+  // transitions; an idle->idle pass re-marks the masks silently.
+  if (real && info_.has(ScxOp::UpdateIdle) && !bypassing()) {
+    OpScope op(*this, ScxOp::UpdateIdle, SCX_KF_REST);
+    ops_->update_idle(rq.cpu, idle);
+    if (!builtin_idle_) return;
+  }
+  if (builtin_idle_) update_idle_masks(rq.cpu, idle);
+}
+
+bool ExtClass::test_and_clear_cpu_idle(s32 cpu) {
+  if (!ops_cpu_valid(cpu, nullptr)) return false;
+  const Topology& t = k_.topo();
+  if (t.has_smt()) {
+    const CpuMask& smt = t.smt_siblings(cpu);
+    if (smt.intersects(idle_smt_)) idle_smt_ = idle_smt_.and_not(smt);
+  }
+  const bool was = idle_cpu_.test(cpu);
+  idle_cpu_.clear(cpu);
+  return was;
+}
+
+s32 ExtClass::pick_idle_cpu_mask(const CpuMask& allowed, u64 flags) {
+  for (;;) {
+    int cpu = -1;
+    if (k_.topo().has_smt()) {
+      cpu = k_.any_and_distribute(idle_smt_, allowed);
+      if (cpu < 0 && (flags & SCX_PICK_IDLE_CORE)) return -kEBUSY;
+    }
+    if (cpu < 0) cpu = k_.any_and_distribute(idle_cpu_, allowed);
+    if (cpu < 0) return -kEBUSY;
+    if (test_and_clear_cpu_idle(cpu)) return cpu;
+  }
+}
+
+s32 ExtClass::scx_select_cpu_dfl(Task& p, s32 prev_cpu, u64 wake_flags, bool* found) {
+  *found = false;
+  if (!builtin_idle_) {
+    scx_error(SCX_EXIT_ERROR, 0, "built-in idle tracking is disabled");
+    return prev_cpu;
+  }
+  const CpuMask& allowed = p.cpus_allowed;
+  // 1. Sync wakeup: the waker's CPU, if its local DSQ is empty (not claimed).
+  if (wake_flags & SCX_WAKE_SYNC) {
+    const int cpu = k_.this_cpu();
+    if (!idle_cpu_.empty() && !(k_.rq(cpu).curr->kt.flags & PF_EXITING) && rqs_[cpu].local.nr == 0 &&
+        allowed.test(cpu)) {
+      *found = true;
+      return cpu;
+    }
+  }
+  if (k_.topo().has_smt()) {
+    // 2. A wholly idle core: prev's first, then any.
+    if (idle_smt_.test(prev_cpu) && test_and_clear_cpu_idle(prev_cpu)) {
+      *found = true;
+      return prev_cpu;
+    }
+    s32 cpu = pick_idle_cpu_mask(allowed, SCX_PICK_IDLE_CORE);
+    if (cpu >= 0) {
+      *found = true;
+      return cpu;
+    }
+  }
+  // 3. prev, 4. any idle CPU.
+  if (test_and_clear_cpu_idle(prev_cpu)) {
+    *found = true;
+    return prev_cpu;
+  }
+  s32 cpu = pick_idle_cpu_mask(allowed, 0);
+  if (cpu >= 0) {
+    *found = true;
+    return cpu;
+  }
+  return prev_cpu;
+}
+
+s32 ExtClass::select_cpu_dfl(task_struct* kp, s32 prev_cpu, u64 wake_flags, bool* is_idle) {
+  if (is_idle) *is_idle = false;
+  if (!kf_allowed(SCX_KF_SELECT_CPU, "scx_bpf_select_cpu_dfl")) return prev_cpu;
+  if (!ops_cpu_valid(prev_cpu, nullptr)) return prev_cpu;
+  Task* p = task_of(kp);
+  if (!p) return prev_cpu;
+  bool found = false;
+  s32 cpu = scx_select_cpu_dfl(*p, prev_cpu, wake_flags, &found);
+  if (is_idle) *is_idle = found;
+  return cpu;
+}
+
+const cpumask* ExtClass::get_idle_cpumask() {
+  if (!builtin_idle_) {
+    scx_error(SCX_EXIT_ERROR, 0, "built-in idle tracking is disabled");
+    static cpumask empty{};
+    return &empty;
+  }
+  copy_mask(idle_cpu_, &idle_cpu_view_);
+  return &idle_cpu_view_;
+}
+
+const cpumask* ExtClass::get_idle_smtmask() {
+  if (!builtin_idle_) {
+    scx_error(SCX_EXIT_ERROR, 0, "built-in idle tracking is disabled");
+    static cpumask empty{};
+    return &empty;
+  }
+  copy_mask(k_.topo().has_smt() ? idle_smt_ : idle_cpu_, &idle_smt_view_);
+  return &idle_smt_view_;
+}
+
+s32 ExtClass::pick_idle_cpu(const cpumask* allowed, u64 flags) {
+  if (!builtin_idle_) {
+    scx_error(SCX_EXIT_ERROR, 0, "built-in idle tracking is disabled");
+    return -kEBUSY;
+  }
+  return pick_idle_cpu_mask(mask_from(allowed), flags);
+}
+
+s32 ExtClass::pick_any_cpu(const cpumask* allowed, u64 flags) {
+  const CpuMask m = mask_from(allowed) & k_.topo().all_cpus();
+  if (builtin_idle_) {
+    s32 cpu = pick_idle_cpu_mask(m, flags);
+    if (cpu >= 0) return cpu;
+  }
+  int cpu = k_.any_and_distribute(m, k_.topo().all_cpus());
+  return cpu >= 0 ? cpu : -kEBUSY;
+}
+
+// --- Kicks: recorded now, applied by an irq_work after the current callback returns --------
+
+void ExtClass::kick_cpu_internal(int cpu, u64 flags) {
+  const int self = this_cpu();
+  if (bypassing()) return;
+  ScxRq& me = rqs_[self];
+  if (flags & SCX_KICK_IDLE) {
+    me.cpus_to_kick_if_idle.set(cpu);
+    if (flags & (SCX_KICK_PREEMPT | SCX_KICK_WAIT))
+      scx_error(SCX_EXIT_ERROR, 0, "PREEMPT/WAIT cannot be used with SCX_KICK_IDLE");
+  } else {
+    me.cpus_to_kick.set(cpu);
+  }
+  if (flags & SCX_KICK_PREEMPT) me.cpus_to_preempt.set(cpu);
+  if (flags & SCX_KICK_WAIT) me.cpus_to_wait.set(cpu);
+  if (!me.kick_work_pending) {
+    me.kick_work_pending = true;
+    k_.schedule_callback(k_.now(), self, [this, self] { kick_cpus_irq_workfn(self); });
+  }
+}
+
+void ExtClass::kick_cpus_irq_workfn(int self) {
+  ScxRq& me = rqs_[self];
+  me.kick_work_pending = false;
+  const CpuMask kick = me.cpus_to_kick, kick_idle = me.cpus_to_kick_if_idle;
+  me.cpus_to_kick.clear_all();
+  me.cpus_to_kick_if_idle.clear_all();
+  for (int cpu : kick) {
+    Rq& rq = k_.rq(cpu);
+    if (me.cpus_to_preempt.test(cpu)) {
+      if (rq.curr->sched_class == this) rq.curr->kt.scx.slice = 0;
+      me.cpus_to_preempt.clear(cpu);
+    }
+    if (me.cpus_to_wait.test(cpu)) {
+      // SCX_KICK_WAIT: the kernel spins until the target's pnt_seq moves on. The simulator
+      // records the wait and releases it at the target's next ext->other switch (see
+      // switch_class); the kicking CPU's task is not held back (an approximation).
+      me.cpus_to_wait.clear(cpu);
+      ++kick_waits_;
+    }
+    k_.resched_curr(rq);
+  }
+  for (int cpu : kick_idle) {
+    Rq& rq = k_.rq(cpu);
+    // Skip CPUs proven busy: running a task and not inside balance.
+    const bool busy = !rq.curr->is_idle_task() && !rqs_[cpu].in_balance;
+    if (!busy) k_.resched_curr(rq);
+  }
+}
+
+}  // namespace scx

@@ -1,0 +1,22 @@
+// Per-task bookkeeping of the sched_ext class that BPF does not see (list positions). The
+// BPF-visible part lives in task_struct::scx (scxsim/kernel_types.h).
+#pragma once
+
+#include <list>
+
+namespace scx {
+
+struct Task;
+struct Dsq;
+
+struct ExtTaskData {
+  Dsq* dsq = nullptr;                          // mirrors p->scx.dsq
+  std::list<Task*>::iterator dsq_pos;          // valid while dsq != nullptr
+  bool on_runnable_list = false;
+  std::list<Task*>::iterator runnable_pos;
+  int runnable_cpu = -1;                       // whose runnable_list holds it
+  bool deferred_local = false;                 // parked on ddsp_deferred_locals
+  int cgroup_inited = 0;
+};
+
+}  // namespace scx

@@ -1,0 +1,169 @@
+// DSQ rules (spec §7, §8.2, §9.2): ordering, mixing, built-in restrictions, counting,
+// iteration snapshots, consumption with affinity, the slice written by inserts.
+#include "ext_harness.h"
+
+namespace scx::testing {
+namespace {
+
+using V = std::vector<std::string>;
+
+// Runs `body` once, inside the first ops.dispatch on CPU 0 (a dispatch-context playground),
+// after the given tasks have been enqueued into the policy's hands.
+struct Playground {
+  ExtSim s{"2"};
+  RecordingPolicy* pol = nullptr;
+  std::vector<task_struct*> held;
+  std::function<void(ExtClass&)> body;
+  bool ran = false;
+
+  // With body_cpu != 0, a trigger task pinned there is added (after the others) so that CPU
+  // dispatches.
+  explicit Playground(int ntasks, CpuMask affinity = CpuMask(), int body_cpu = 0) {
+    expected = static_cast<size_t>(ntasks) + (body_cpu ? 1 : 0);
+    // select_cpu keeps prev_cpu, so no task is direct-dispatched to an idle CPU.
+    auto p = std::make_unique<RecordingPolicy>(
+        std::vector<ScxOp>{ScxOp::SelectCpu, ScxOp::Enqueue, ScxOp::Dispatch, ScxOp::Init});
+    pol = p.get();
+    p->on_enqueue = [this](task_struct* t, u64) { held.push_back(t); };
+    p->on_dispatch = [this](s32 cpu, task_struct*) {
+      if (cpu != body_cpu_ || ran || !body || held.size() < expected) return;
+      ran = true;
+      body(pol->kf());
+    };
+    s.attach(std::move(p));
+    WorkloadBuilder wb("w");
+    for (int i = 0; i < ntasks; ++i) {
+      auto tb = wb.task(fmt::format("t{}", i));
+      if (!affinity.empty()) tb.cpus(affinity);
+      tb.program().run(ms(1));
+    }
+    body_cpu_ = body_cpu;
+    if (body_cpu) wb.task("trigger").cpus(CpuMask::single(body_cpu)).program().run(ms(1));
+    workload = wb.build();
+  }
+  void run() {
+    s.load(workload);
+    EXPECT_TRUE(s.kernel->run_until(ms(5)).ok());
+    EXPECT_TRUE(ran);
+  }
+  size_t expected = 0;
+  int body_cpu_ = 0;
+  Workload workload;
+};
+
+TEST(ExtDsq, VtimeOrderWithFifoAmongEqualKeysAndIteration) {
+  Playground pg(4);
+  std::vector<std::string> order;
+  pg.body = [&](ExtClass& kf) {
+    const u64 vt[] = {30, 10, 20, 10};
+    for (size_t i = 0; i < pg.held.size(); ++i) kf.dsq_insert_vtime(pg.held[i], RecordingPolicy::kDsq, 0, vt[i], 0);
+    // Inserts are buffered until the dispatch buffer is flushed (move_to_local flushes first).
+    EXPECT_EQ(kf.dsq_nr_queued(RecordingPolicy::kDsq), 0);
+    kf.dsq_move_to_local(99);  // flushes, then fails on an unknown DSQ -> error below
+    bpf_iter_scx_dsq it{};
+    EXPECT_EQ(kf.iter_scx_dsq_new(&it, RecordingPolicy::kDsq, 0), 0);
+    while (task_struct* p = kf.iter_scx_dsq_next(&it)) order.push_back(p->comm);
+    kf.iter_scx_dsq_destroy(&it);
+  };
+  pg.run();
+  EXPECT_EQ(order, (V{"t1", "t3", "t2", "t0"}));  // 10, 10 (FIFO), 20, 30
+  EXPECT_EQ(pg.s.ext->exit_info()->msg, "invalid DSQ ID 0x0000000000000063");
+}
+
+TEST(ExtDsq, IteratorSeesOnlyTasksQueuedBeforeIt) {
+  Playground pg(3);
+  std::vector<std::string> seen;
+  pg.body = [&](ExtClass& kf) {
+    kf.dsq_insert(pg.held[0], RecordingPolicy::kDsq, 0, 0);
+    kf.dsq_insert(pg.held[1], RecordingPolicy::kDsq, 0, 0);
+    kf.dispatch_cancel();  // drops the t1 insert
+    EXPECT_EQ(kf.dispatch_nr_slots(), 31u);
+    kf.dsq_move_to_local(RecordingPolicy::kDsq);  // flush: t0 is inserted, then consumed locally
+    kf.dsq_insert(pg.held[1], RecordingPolicy::kDsq, 0, 0);
+    kf.dsq_move_to_local(12345678);               // flush t1 (then an error we ignore here)
+  };
+  pg.run();
+  ASSERT_TRUE(pg.s.ext->exit_info().has_value());
+  EXPECT_EQ(pg.s.ext->exit_info()->msg, "invalid DSQ ID 0x0000000000bc614e");
+}
+
+TEST(ExtDsq, VtimeIntoABuiltinDsqAborts) {
+  Playground pg(1);
+  pg.body = [&](ExtClass& kf) { kf.dsq_insert_vtime(pg.held[0], SCX_DSQ_GLOBAL, 0, 5, 0); };
+  pg.run();
+  EXPECT_EQ(pg.s.ext->exit_info()->msg, "cannot use vtime ordering for built-in DSQs");
+}
+
+TEST(ExtDsq, MixingFifoAndVtimeAborts) {
+  Playground pg(2);
+  pg.body = [&](ExtClass& kf) {
+    kf.dsq_insert(pg.held[0], RecordingPolicy::kDsq, 0, 0);
+    kf.dsq_insert_vtime(pg.held[1], RecordingPolicy::kDsq, 0, 5, 0);
+  };
+  pg.run();
+  EXPECT_EQ(pg.s.ext->exit_info()->msg, "DSQ ID 0x0000000000000007 already had FIFO-enqueued tasks");
+}
+
+TEST(ExtDsq, CountingAndDestroying) {
+  Playground pg(2);
+  std::vector<s32> got;
+  pg.body = [&](ExtClass& kf) {
+    kf.dsq_insert(pg.held[0], RecordingPolicy::kDsq, 0, 0);
+    kf.dsq_insert(pg.held[1], RecordingPolicy::kDsq, 0, 0);
+    got.push_back(kf.dsq_nr_queued(RecordingPolicy::kDsq));  // buffered: 0
+    kf.dsq_move_to_local(RecordingPolicy::kDsq);               // flush; one consumed
+    got.push_back(kf.dsq_nr_queued(RecordingPolicy::kDsq));  // 1 left
+    got.push_back(kf.dsq_nr_queued(SCX_DSQ_LOCAL));          // 1 on this CPU's local DSQ
+    got.push_back(kf.dsq_nr_queued(SCX_DSQ_GLOBAL));         // -ENOENT
+    got.push_back(kf.dsq_nr_queued(4242));                   // -ENOENT
+    kf.destroy_dsq(RecordingPolicy::kDsq);                    // in use: aborts
+  };
+  pg.run();
+  EXPECT_EQ(got, (std::vector<s32>{0, 1, 1, -2, -2}));
+  EXPECT_EQ(pg.s.ext->exit_info()->msg, "attempting to destroy in-use dsq 0x0000000000000007 (nr=1)");
+}
+
+TEST(ExtDsq, ConsumeSkipsTasksThatCannotRunHere) {
+  Playground pg(2, CpuMask::single(0), /*body_cpu=*/1);
+  std::vector<std::string> local;
+  pg.body = [&](ExtClass& kf) {
+    kf.dsq_insert(pg.held[0], RecordingPolicy::kDsq, 0, 0);
+    kf.dsq_insert(pg.held[1], RecordingPolicy::kDsq, 0, 0);
+    // Both are pinned to CPU 0: CPU 1 finds nothing to pull and both stay queued.
+    EXPECT_FALSE(kf.dsq_move_to_local(RecordingPolicy::kDsq));
+    EXPECT_EQ(kf.dsq_nr_queued(RecordingPolicy::kDsq), 2);
+  };
+  pg.run();
+  EXPECT_FALSE(pg.s.ext->exit_info().has_value());
+}
+
+TEST(ExtDsq, InsertWithZeroSliceOnAZeroSliceGivesOneNanosecond) {
+  Playground pg(1);
+  u64 slice = 99;
+  pg.body = [&](ExtClass& kf) {
+    pg.held[0]->scx.slice = 0;
+    kf.dsq_insert(pg.held[0], RecordingPolicy::kDsq, 0, 0);
+    slice = pg.held[0]->scx.slice;
+  };
+  pg.run();
+  EXPECT_EQ(slice, 1u);
+}
+
+TEST(ExtDsq, DefaultSelectCpuPrefersAnIdleCoreAndClaimsIt) {
+  ExtSim s("cores=2,smt=2");  // CPUs 0,2 and 1,3 are siblings
+  auto p = std::make_unique<RecordingPolicy>(std::vector<ScxOp>{ScxOp::Enqueue, ScxOp::Dispatch, ScxOp::Init});
+  s.attach(std::move(p));
+  WorkloadBuilder wb("w");
+  wb.task("h").cpus(CpuMask::single(0)).program().run(ms(20));
+  wb.task("a").delay(ms(1)).program().run(ms(5));
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until(ms(10)).ok());
+  // h keeps core 0 (CPUs 0 and 2) half busy; a wakes on a fully idle core (CPU 1 or 3), not on
+  // CPU 2, the busy core's idle sibling.
+  auto lines = s.rec.filter("->a");
+  ASSERT_FALSE(lines.empty());
+  EXPECT_TRUE(lines.back() == "1000:1:idle1->a" || lines.back() == "1000:3:idle3->a") << lines.back();
+}
+
+}  // namespace
+}  // namespace scx::testing
