@@ -1,13 +1,17 @@
 #include "kernel/fair/fair_class.h"
 
+#include <algorithm>
+
 #include "base/check.h"
+#include "kernel/fair/fair_internal.h"
 #include "kernel/fair/weights.h"
 #include "kernel/kernel.h"
 
 namespace scx {
+using namespace fair_detail;
+
 namespace {
 
-fair::SchedEntity& se_of(Task& p) { return p.se; }
 Task& task_of(fair::SchedEntity& se) { return *static_cast<Task*>(se.owner); }
 
 fair::FairPolicy fair_policy(Policy p) {
@@ -21,9 +25,32 @@ fair::FairPolicy fair_policy(Policy p) {
 }  // namespace
 
 FairClass::FairClass(Kernel& k, FairConfig config) : SchedClass(ClassRank::Fair), k_(k), config_(config) {
-  for (int cpu = 0; cpu < k_.nr_cpus(); ++cpu)
+  const int n = k_.nr_cpus();
+  for (int cpu = 0; cpu < n; ++cpu)
     cfs_.push_back(std::make_unique<fair::CfsRq>(&config_.features, &config_.tunables));
+  domains_ = std::make_unique<fair::SchedDomains>(k_.topo());
+  cpus_.resize(n);
+  max_load_balance_interval_ = std::max<int64_t>(1, int64_t{k_.cost().hz} * n / 10);  // update_max_interval()
+  if (config_.balance.shared_runq) shared_runq_ = std::make_unique<fair::SharedRunq>(*domains_);
+  for (int cpu = 0; cpu < n; ++cpu) {
+    Rq& rq = k_.rq(cpu);
+    rq.avg_idle = 2 * config_.balance.migration_cost_ns;  // sched_init()
+    rq.max_idle_balance_cost = config_.balance.migration_cost_ns;
+    cpus_[cpu].clock_pelt = cpus_[cpu].clock_task_seen = 0;
+  }
+  // The machine starts as if it had idled and balanced once: SIS_UTIL's scan depth is what the
+  // first periodic LLC balance computes for an idle LLC (the whole LLC; the kernel's zeroed
+  // sched_domain_shared would disable the idle scan until then), and every CPU is in tickless
+  // idle.
+  for (int cpu = 0; cpu < n; ++cpu)
+    if (fair::SchedDomainShared* sds = domains_->sd_llc_shared(cpu)) sds->nr_idle_scan = domains_->sd_llc_size(cpu);
+  for (int cpu = 0; cpu < n; ++cpu) rq_idle_enter(k_.rq(cpu));
 }
+
+FairClass::~FairClass() = default;
+
+const fair::SchedAvg& FairClass::cfs_avg(int cpu) const { return cpus_[cpu].avg; }
+bool FairClass::nohz_idle(int cpu) const { return cpus_[cpu].nohz_tick_stopped; }
 
 uint32_t FairClass::task_weight(const Task& p) {
   if (p.policy == Policy::Idle) return fair::kWeightIdlePrio;
@@ -36,8 +63,15 @@ void FairClass::apply_resched(Rq& rq) {
   if (cfs_[rq.cpu]->take_resched()) k_.resched_curr(rq);
 }
 
+int64_t FairClass::jiffies() const { return static_cast<int64_t>(k_.now() / k_.cost().tick_ns()); }
+
+int64_t FairClass::msecs_to_jiffies(int64_t ms) const {
+  const int64_t hz = k_.cost().hz;
+  return (ms * hz + 999) / 1000;
+}
+
 void FairClass::sync_entity_params(Task& p) {
-  fair::SchedEntity& se = se_of(p);
+  fair::SchedEntity& se = p.se;
   se.owner = &p;
   se.policy = fair_policy(p.policy);
   const uint32_t w = task_weight(p);
@@ -46,29 +80,284 @@ void FairClass::sync_entity_params(Task& p) {
   if (se.weight != w) cfs_[p.cpu]->reweight_entity(se, w, k_.now());
 }
 
+// ---------------------------------------------------------------------------------------------
+// PELT glue (fair.c update_load_avg() and friends, pelt.h clock_pelt)
+
+Ns FairClass::rq_clock_pelt(int cpu) {
+  CpuState& cs = cpus_[cpu];
+  const Rq& rq = k_.rq(cpu);
+  const Ns now = k_.now() + kPeltClockOrigin;
+  if (now > cs.clock_task_seen) {
+    if (rq.curr->is_idle_task()) {
+      cs.clock_pelt = now;  // idle: resync to clock_task
+    } else {
+      // Busy: scale by capacity (no frequency scaling here) so util is invariant.
+      const Ns delta = now - cs.clock_task_seen;
+      cs.clock_pelt += rq.capacity == kCapacityScale ? delta : delta * rq.capacity / kCapacityScale;
+    }
+    cs.clock_task_seen = now;
+  }
+  return cs.clock_pelt - cs.lost_idle_time;
+}
+
+void FairClass::update_idle_rq_clock_pelt(int cpu) {
+  // A CPU that was fully busy had no idle time at max capacity to give back: count the gap
+  // between clock_task and clock_pelt as lost instead.
+  CpuState& cs = cpus_[cpu];
+  rq_clock_pelt(cpu);
+  const uint32_t divider = ((fair::kLoadAvgMax - 1024) << fair::kSchedCapacityShift) - fair::kLoadAvgMax;
+  if (cs.avg.util_sum >= divider) cs.lost_idle_time += cs.clock_task_seen - cs.clock_pelt;
+}
+
+bool FairClass::update_cfs_rq_load_avg(Ns now, int cpu) {
+  CpuState& cs = cpus_[cpu];
+  fair::SchedAvg& sa = cs.avg;
+  bool decayed = false;
+  if (cs.removed.nr) {
+    const uint64_t divider = fair::get_pelt_divider(sa);
+    sub_positive(sa.load_avg, cs.removed.load_avg);
+    sub_positive(sa.load_sum, cs.removed.load_avg * divider);
+    // Rounding can leave *_sum below what *_avg implies; keep them consistent (max_t(u32, ...)).
+    sa.load_sum = std::max<uint32_t>(static_cast<uint32_t>(sa.load_sum), static_cast<uint32_t>(sa.load_avg * fair::kPeltMinDivider));
+    sub_positive(sa.util_avg, cs.removed.util_avg);
+    uint64_t util_sum = sa.util_sum;
+    sub_positive(util_sum, cs.removed.util_avg * divider);
+    sa.util_sum = std::max<uint32_t>(static_cast<uint32_t>(util_sum), static_cast<uint32_t>(sa.util_avg * fair::kPeltMinDivider));
+    sub_positive(sa.runnable_avg, cs.removed.runnable_avg);
+    sub_positive(sa.runnable_sum, cs.removed.runnable_avg * divider);
+    sa.runnable_sum = std::max<uint32_t>(static_cast<uint32_t>(sa.runnable_sum), static_cast<uint32_t>(sa.runnable_avg * fair::kPeltMinDivider));
+    cs.removed = {};
+    decayed = true;
+  }
+  const fair::CfsRq& cfs = *cfs_[cpu];
+  decayed |= fair::pelt_update(now, sa, cfs.load(), cfs.nr_running() - cfs.nr_delayed(), cfs.curr() != nullptr, 1);
+  return decayed;
+}
+
+void FairClass::attach_entity_load_avg(int cpu, Task& p) {
+  fair::SchedAvg& cfs = cpus_[cpu].avg;
+  fair::SchedAvg& se = p.fair.avg;
+  const uint64_t w = p.se.weight;
+  const uint32_t divider = fair::get_pelt_divider(cfs);
+  // Align the entity's decay window with the cfs_rq's, then rebuild its sums from its averages.
+  se.last_update_time = cfs.last_update_time;
+  se.period_contrib = cfs.period_contrib;
+  se.util_sum = static_cast<uint32_t>(se.util_avg * divider);
+  se.runnable_sum = se.runnable_avg * divider;
+  se.load_sum = se.load_avg * divider;
+  se.load_sum = w < se.load_sum ? se.load_sum / w : 1;
+  cfs.load_avg += se.load_avg;  // enqueue_load_avg()
+  cfs.load_sum += w * se.load_sum;
+  cfs.util_avg += se.util_avg;
+  cfs.util_sum += se.util_sum;
+  cfs.runnable_avg += se.runnable_avg;
+  cfs.runnable_sum += se.runnable_sum;
+  p.fair.attached = true;
+}
+
+void FairClass::detach_entity_load_avg(int cpu, Task& p) {
+  fair::SchedAvg& cfs = cpus_[cpu].avg;
+  const fair::SchedAvg& se = p.fair.avg;
+  sub_positive(cfs.load_avg, se.load_avg);  // dequeue_load_avg()
+  sub_positive(cfs.load_sum, p.se.weight * se.load_sum);
+  cfs.load_sum = std::max<uint32_t>(static_cast<uint32_t>(cfs.load_sum), static_cast<uint32_t>(cfs.load_avg * fair::kPeltMinDivider));
+  sub_positive(cfs.util_avg, se.util_avg);
+  uint64_t util_sum = cfs.util_sum;
+  sub_positive(util_sum, se.util_sum);
+  cfs.util_sum = std::max<uint32_t>(static_cast<uint32_t>(util_sum), static_cast<uint32_t>(cfs.util_avg * fair::kPeltMinDivider));
+  sub_positive(cfs.runnable_avg, se.runnable_avg);
+  sub_positive(cfs.runnable_sum, se.runnable_sum);
+  cfs.runnable_sum = std::max<uint32_t>(static_cast<uint32_t>(cfs.runnable_sum), static_cast<uint32_t>(cfs.runnable_avg * fair::kPeltMinDivider));
+  p.fair.attached = false;
+}
+
+void FairClass::update_load_avg(int cpu, Task& p, int flags) {
+  const Ns now = rq_clock_pelt(cpu);
+  fair::SchedAvg& sa = p.fair.avg;
+  const fair::SchedEntity& se = p.se;
+  if (sa.last_update_time && !(flags & kSkipAgeLoad)) {
+    // __update_load_avg_se(): load while queued (delayed too), runnable unless delayed.
+    const bool running = cfs_[cpu]->curr() == &se;
+    if (fair::pelt_update(now, sa, se.on_rq ? 1 : 0, se.on_rq && !se.sched_delayed ? 1 : 0, running, se.weight) &&
+        config_.balance.util_est)
+      sa.util_est &= ~fair::kUtilAvgUnchanged;  // cfs_se_util_change()
+  }
+  update_cfs_rq_load_avg(now, cpu);
+  if (!sa.last_update_time && (flags & kDoAttach)) attach_entity_load_avg(cpu, p);
+  else if (flags & kDoDetach) detach_entity_load_avg(cpu, p);
+}
+
+void FairClass::sync_entity_load_avg(Task& p) {
+  fair::SchedAvg& sa = p.fair.avg;
+  if (!sa.last_update_time) return;
+  // __update_load_avg_blocked_se() up to its cfs_rq's last update.
+  fair::pelt_update(cpus_[p.cpu].avg.last_update_time, sa, 0, 0, false, p.se.weight);
+}
+
+void FairClass::remove_entity_load_avg(Task& p) {
+  if (!p.fair.attached) return;
+  sync_entity_load_avg(p);
+  CpuState& cs = cpus_[p.cpu];
+  ++cs.removed.nr;
+  cs.removed.util_avg += p.fair.avg.util_avg;
+  cs.removed.load_avg += p.fair.avg.load_avg;
+  cs.removed.runnable_avg += p.fair.avg.runnable_avg;
+  p.fair.attached = false;
+}
+
+void FairClass::post_init_entity_util_avg(int cpu, Task& p) {
+  // A new task starts with a share of its CPU's util: cfs util scaled by its weight, at most
+  // half the spare capacity.
+  fair::SchedAvg& sa = p.fair.avg;
+  const fair::SchedAvg& cfs = cpus_[cpu].avg;
+  const int64_t cap = (static_cast<int64_t>(k_.rq(cpu).capacity) - static_cast<int64_t>(cfs.util_avg)) / 2;
+  if (cap > 0) {
+    if (cfs.util_avg != 0) {
+      sa.util_avg = cfs.util_avg * p.se.weight / (cfs.load_avg + 1);
+      sa.util_avg = std::min<uint64_t>(sa.util_avg, static_cast<uint64_t>(cap));
+    } else {
+      sa.util_avg = static_cast<uint64_t>(cap);
+    }
+  }
+  sa.runnable_avg = sa.util_avg;
+}
+
+void FairClass::util_est_enqueue(int cpu, const Task& p) {
+  if (!config_.balance.util_est) return;
+  cpus_[cpu].avg.util_est += p.fair.avg.util_est & ~fair::kUtilAvgUnchanged;
+}
+
+void FairClass::util_est_dequeue(int cpu, const Task& p) {
+  if (!config_.balance.util_est) return;
+  uint32_t& est = cpus_[cpu].avg.util_est;
+  est -= std::min(est, p.fair.avg.util_est & ~fair::kUtilAvgUnchanged);
+}
+
+void FairClass::util_est_update(int cpu, Task& p, bool task_sleep) {
+  if (!config_.balance.util_est || !task_sleep) return;
+  uint32_t ewma = p.fair.avg.util_est;
+  if (ewma & fair::kUtilAvgUnchanged) return;  // PELT unchanged since enqueue
+  const uint32_t dequeued = static_cast<uint32_t>(p.fair.avg.util_avg);
+  if (ewma <= dequeued) {
+    ewma = dequeued;  // increases are taken at once
+  } else {
+    const uint32_t diff = ewma - dequeued;
+    if (diff >= fair::kUtilEstMargin) {
+      if (dequeued > k_.rq(cpu).capacity) return;  // no idle time: cannot trust the sample
+      if (dequeued + fair::kUtilEstMargin >= p.fair.avg.runnable_avg) {
+        // ewma(t) = ewma(t-1) + (util - ewma(t-1)) / 4
+        ewma <<= fair::kUtilEstWeightShift;
+        ewma -= diff;
+        ewma >>= fair::kUtilEstWeightShift;
+      }
+    }
+  }
+  p.fair.avg.util_est = ewma | fair::kUtilAvgUnchanged;
+}
+
+void FairClass::update_blocked_averages(int cpu) {
+  CpuState& cs = cpus_[cpu];
+  cs.last_blocked_load_update_tick = jiffies();
+  update_cfs_rq_load_avg(rq_clock_pelt(cpu), cpu);
+  if (!cs.avg.load_avg && !cs.avg.util_avg) cs.has_blocked_load = false;
+}
+
+void FairClass::update_misfit_status(Task* p, int cpu) {
+  CpuState& cs = cpus_[cpu];
+  if (!domains_->asym_cpucap_active()) return;
+  uint32_t max_allowed = 0;  // p->max_allowed_capacity
+  if (p)
+    for (int c : p->cpus_allowed) max_allowed = std::max(max_allowed, k_.rq(c).capacity);
+  if (!p || p->nr_cpus_allowed == 1 || k_.rq(cpu).capacity == max_allowed || task_fits_cpu(*p, cpu)) {
+    cs.misfit_task_load = 0;
+    return;
+  }
+  cs.misfit_task_load = std::max<uint64_t>(p->fair.avg.load_avg, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// rq->cfs_tasks and SHARED_RUNQ membership
+
+void FairClass::lb_list_add_head(int cpu, Task& p) {
+  CpuState& cs = cpus_[cpu];
+  SCX_CHECK(!p.fair.on_lb_list);
+  p.fair.lb_prev = nullptr;
+  p.fair.lb_next = cs.lb_head;
+  (cs.lb_head ? cs.lb_head->fair.lb_prev : cs.lb_tail) = &p;
+  cs.lb_head = &p;
+  p.fair.on_lb_list = true;
+}
+
+void FairClass::lb_list_del(int cpu, Task& p) {
+  CpuState& cs = cpus_[cpu];
+  if (!p.fair.on_lb_list) return;
+  (p.fair.lb_prev ? p.fair.lb_prev->fair.lb_next : cs.lb_head) = p.fair.lb_next;
+  (p.fair.lb_next ? p.fair.lb_next->fair.lb_prev : cs.lb_tail) = p.fair.lb_prev;
+  p.fair.lb_prev = p.fair.lb_next = nullptr;
+  p.fair.on_lb_list = false;
+}
+
+void FairClass::on_tree_changed(int cpu, Task& p) {
+  if (!shared_runq_) return;
+  // v3 pushes in __enqueue_entity() and pops in __dequeue_entity(): a task sits in its shard
+  // while it is in the tree. Delayed entities are in the tree but not runnable (v3 predates
+  // DELAY_DEQUEUE), so they stay out.
+  const fair::SchedEntity& se = p.se;
+  const bool in_tree = se.on_rq && !se.sched_delayed && cfs_[cpu]->curr() != &se;
+  if (in_tree) shared_runq_->enqueue(p, cpu);
+  else shared_runq_->dequeue(p);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Class hooks
+
 void FairClass::task_fork(Task& p) {
-  fair::SchedEntity& se = se_of(p);
+  fair::SchedEntity& se = p.se;
   se = fair::SchedEntity{};  // __sched_fork(): vruntime 0, vlag 0, not queued
   se.owner = &p;
   se.policy = fair_policy(p.policy);
   se.weight = task_weight(p);
   se.set_slice_request(p.custom_slice, config_.tunables);
+  // init_entity_runnable_average(): a new task counts as fully loaded until PELT says otherwise.
+  p.fair.avg = fair::SchedAvg{};
+  p.fair.avg.load_avg = se.weight;
 }
 
 void FairClass::enqueue_task(Rq& rq, Task& p, int flags) {
-  fair::CfsRq& cfs = *cfs_[rq.cpu];
+  const int cpu = rq.cpu;
+  fair::CfsRq& cfs = *cfs_[cpu];
+  fair::SchedEntity& se = p.se;
+  if (!(se.sched_delayed && (p.migrating || (flags & ENQUEUE_RESTORE)))) util_est_enqueue(cpu, p);
   if (flags & ENQUEUE_DELAYED) {
-    cfs.requeue_delayed_entity(se_of(p));  // ttwu_runnable() of a delayed task
+    update_load_avg(cpu, p, 0);
+    cfs.requeue_delayed_entity(se);  // ttwu_runnable() of a delayed task
+    on_tree_changed(cpu, p);
     return;
   }
   sync_entity_params(p);
-  cfs.enqueue_entity(se_of(p), static_cast<unsigned>(flags), k_.now());
+  if (flags & ENQUEUE_INITIAL) post_init_entity_util_avg(cpu, p);  // wake_up_new_task()
+  update_load_avg(cpu, p, kUpdateTg | kDoAttach);
+  cfs.enqueue_entity(se, static_cast<unsigned>(flags), k_.now());
+  if (p.policy == Policy::Idle) ++cpus_[cpu].idle_h_nr_running;
+  lb_list_add_head(cpu, p);
+  on_tree_changed(cpu, p);
+  if (rq.nr_running + 1 >= 2) set_rd_overloaded(true);  // add_nr_running()
   apply_resched(rq);
 }
 
 bool FairClass::dequeue_task(Rq& rq, Task& p, int flags) {
-  fair::CfsRq& cfs = *cfs_[rq.cpu];
-  bool removed = cfs.dequeue_entity(se_of(p), static_cast<unsigned>(flags), k_.now());
+  const int cpu = rq.cpu;
+  fair::CfsRq& cfs = *cfs_[cpu];
+  fair::SchedEntity& se = p.se;
+  if (!(se.sched_delayed && (p.migrating || (flags & DEQUEUE_SAVE)))) util_est_dequeue(cpu, p);
+  util_est_update(cpu, p, flags & DEQUEUE_SLEEP);
+  update_load_avg(cpu, p, kUpdateTg | (p.migrating ? kDoDetach : 0));
+  const bool removed = cfs.dequeue_entity(se, static_cast<unsigned>(flags), k_.now());
+  if (removed) {
+    if (p.policy == Policy::Idle) --cpus_[cpu].idle_h_nr_running;
+    lb_list_del(cpu, p);
+  }
+  on_tree_changed(cpu, p);
   if (rq.curr == &p) k_.update_curr_common(rq);
   apply_resched(rq);
   return removed;
@@ -80,9 +369,11 @@ void FairClass::update_curr(Rq& rq) {
   k_.update_curr_common(rq);
 }
 
-void FairClass::task_tick(Rq& rq, Task&, bool) {
-  // entity_tick(): update_curr() notices a consumed request and reschedules.
+void FairClass::task_tick(Rq& rq, Task& p, bool) {
+  // entity_tick(): update_curr() notices a consumed request and reschedules; PELT of curr.
   update_curr(rq);
+  update_load_avg(rq.cpu, p, kUpdateTg);
+  update_misfit_status(&p, rq.cpu);
   apply_resched(rq);
 }
 
@@ -97,30 +388,109 @@ void FairClass::wakeup_preempt(Rq& rq, Task& p, int wake_flags) {
   fair::WakeupInfo info;
   info.wake_fork = (wake_flags & WF_FORK) != 0;
   info.curr_need_resched = rq.need_resched;
-  if (cfs.check_preempt_wakeup_fair(se_of(p), k_.now(), info)) k_.resched_curr(rq);
+  if (cfs.check_preempt_wakeup_fair(p.se, k_.now(), info)) k_.resched_curr(rq);
   cfs.take_resched();
+}
+
+bool FairClass::balance(Rq& rq, Task*) {
+  // balance_fair(): nothing runnable here -> newidle balance before the pick.
+  if (cfs_[rq.cpu]->nr_running() > 0) return true;
+  CpuState& cs = cpus_[rq.cpu];
+  cs.newidle_token = {k_.now(), rq.nr_switches, rq.curr};
+  return sched_balance_newidle(rq) != 0;
 }
 
 Task* FairClass::pick_task(Rq& rq) {
-  fair::CfsRq& cfs = *cfs_[rq.cpu];
-  fair::SchedEntity* se = cfs.pick_task(k_.now(), [&](fair::SchedEntity& blocked) {
-    // A delayed-dequeue task reached the front: it leaves the runqueue now (__block_task()).
-    k_.finish_delayed_dequeue(rq, task_of(blocked));
-  });
-  cfs.take_resched();
-  return se ? &task_of(*se) : nullptr;
+  const int cpu = rq.cpu;
+  fair::CfsRq& cfs = *cfs_[cpu];
+  CpuState& cs = cpus_[cpu];
+  const bool newidle_done = cs.newidle_token.at == k_.now() && cs.newidle_token.switches == rq.nr_switches &&
+                            cs.newidle_token.prev == rq.curr;
+  cs.newidle_token.at = kNever;
+  for (bool tried = newidle_done;;) {
+    // A delayed entity leaving at the pick updates PELT first (dequeue_entity()); bring the
+    // cfs_rq up to date so its own update below starts from now.
+    if (cfs.nr_delayed()) update_cfs_rq_load_avg(rq_clock_pelt(cpu), cpu);
+    fair::SchedEntity* se = cfs.pick_task(k_.now(), [&](fair::SchedEntity& blocked) {
+      // pick_next_entity() found a delayed task: it leaves the runqueue now (__block_task()).
+      Task& t = task_of(blocked);
+      fair::pelt_update(rq_clock_pelt(cpu), t.fair.avg, 1, 0, false, blocked.weight);
+      if (t.policy == Policy::Idle) --cs.idle_h_nr_running;
+      lb_list_del(cpu, t);
+      on_tree_changed(cpu, t);
+      k_.finish_delayed_dequeue(rq, t);
+    });
+    cfs.take_resched();
+    if (se) return &task_of(*se);
+    // pick_next_task_fair(): nothing to run -> newidle balance, retry if it pulled.
+    if (tried || rq.nr_running > 0) break;
+    tried = true;
+    if (sched_balance_newidle(rq) <= 0) break;
+  }
+  if (rq.nr_running == 0) update_idle_rq_clock_pelt(cpu);
+  return nullptr;
 }
 
 void FairClass::put_prev_task(Rq& rq, Task& p, Task*) {
-  cfs_[rq.cpu]->put_prev_entity(se_of(p), k_.now());
+  if (p.se.on_rq) update_load_avg(rq.cpu, p, 0);
+  cfs_[rq.cpu]->put_prev_entity(p.se, k_.now());
+  on_tree_changed(rq.cpu, p);
   if (rq.curr == &p) k_.update_curr_common(rq);
 }
 
-void FairClass::set_next_task(Rq& rq, Task& p, bool) {
-  cfs_[rq.cpu]->set_next_entity(se_of(p), k_.now());
+void FairClass::set_next_task(Rq& rq, Task& p, bool first) {
+  if (p.se.on_rq) update_load_avg(rq.cpu, p, kUpdateTg);
+  cfs_[rq.cpu]->set_next_entity(p.se, k_.now());
+  on_tree_changed(rq.cpu, p);
+  // __set_next_task_fair(): cfs_tasks is MRU, the balancer takes from the cold end.
+  if (p.fair.on_lb_list) {
+    lb_list_del(rq.cpu, p);
+    lb_list_add_head(rq.cpu, p);
+  }
+  if (first) update_misfit_status(&p, rq.cpu);
+}
+
+void FairClass::migrate_task_rq(Task& p, int) {
+  // migrate_task_rq_fair(): a waking task takes its load with it (removed from the old
+  // cfs_rq lazily); a balancer migration already detached it at dequeue.
+  if (!p.migrating) {
+    remove_entity_load_avg(p);
+    // migrate_se_pelt_lag(): an idle source rq's PELT clock has not moved since it idled;
+    // decay the task to the clock the source would show now.
+    const Rq& src = k_.rq(p.cpu);
+    if (src.curr->is_idle_task() && cfs_[p.cpu]->nr_running() == 0 && p.fair.avg.last_update_time)
+      fair::pelt_update(rq_clock_pelt(p.cpu), p.fair.avg, 0, 0, false, p.se.weight);
+  }
+  p.fair.avg.last_update_time = 0;
+}
+
+void FairClass::task_dead(Task& p) {
+  if (p.se.sched_delayed) {
+    // task_dead_fair(): a task that exited while delayed leaves its runqueue now.
+    const int cpu = p.cpu;
+    update_load_avg(cpu, p, kUpdateTg);
+    cfs_[cpu]->dequeue_entity(p.se, fair::kDequeueSleep | fair::kDequeueDelayed, k_.now());
+    if (p.policy == Policy::Idle) --cpus_[cpu].idle_h_nr_running;
+    lb_list_del(cpu, p);
+    on_tree_changed(cpu, p);
+    k_.finish_delayed_dequeue(k_.rq(cpu), p);
+  }
+  remove_entity_load_avg(p);
+}
+
+void FairClass::switched_from(Rq& rq, Task& p) {
+  // detach_task_cfs_rq()
+  if (!p.fair.attached) return;
+  update_load_avg(rq.cpu, p, 0);
+  detach_entity_load_avg(rq.cpu, p);
 }
 
 void FairClass::switched_to(Rq& rq, Task& p) {
+  // attach_task_cfs_rq() (the enqueue may already have attached it).
+  if (!p.fair.attached) {
+    update_load_avg(rq.cpu, p, config_.balance.attach_age_load ? 0 : kSkipAgeLoad);
+    if (!p.fair.attached) attach_entity_load_avg(rq.cpu, p);
+  }
   if (!p.on_rq) return;
   if (p.on_cpu) k_.resched_curr(rq);
   else k_.wakeup_preempt(rq, p, 0);
@@ -135,33 +505,76 @@ void FairClass::prio_changed(Rq& rq, Task& p, int old_prio) {
   }
 }
 
-// CPU selection. This is the first, reduced form of select_task_rq_fair(): forks go to the
-// least loaded allowed CPU (find_idlest_cpu's outcome on an idle-ish machine), wakeups to an
-// idle CPU sharing the LLC with the previous one (select_idle_sibling), else stay put.
-int FairClass::select_task_rq(Task& p, int prev_cpu, int wake_flags) {
-  if (wake_flags & WF_FORK) {
-    int best = prev_cpu;
-    int best_load = k_.rq(prev_cpu).nr_running;
-    for (int cpu : p.cpus_allowed) {
-      int load = k_.rq(cpu).nr_running;
-      if (load < best_load) best = cpu, best_load = load;
-    }
-    return best;
-  }
-  return select_idle_sibling(p, prev_cpu, prev_cpu);
+void FairClass::rq_idle_enter(Rq& rq) {
+  if (domains_->smt_active()) update_idle_core(rq.cpu);  // set_next_task_idle()
+  nohz_balance_enter_idle(rq.cpu);                      // the tick stops in idle
 }
 
-int FairClass::select_idle_sibling(const Task& p, int prev, int target) {
-  auto idle = [&](int cpu) { return k_.rq(cpu).nr_running == 0 && k_.rq(cpu).curr->is_idle_task(); };
-  if (idle(target) && p.cpus_allowed.test(target)) return target;
-  if (prev != target && idle(prev) && p.cpus_allowed.test(prev)) return prev;
-  const Topology& t = k_.topo();
-  CpuMask llc = t.llc_cpus(t.cpu(target).llc) & p.cpus_allowed;
-  for (int cpu = llc.next(target + 1); cpu >= 0; cpu = llc.next(cpu + 1))
-    if (idle(cpu)) return cpu;
-  for (int cpu = llc.first(); cpu >= 0 && cpu <= target; cpu = llc.next(cpu + 1))
-    if (idle(cpu)) return cpu;
-  return target;
+// ---------------------------------------------------------------------------------------------
+// CPU metrics from PELT
+
+uint64_t FairClass::cpu_load(int cpu) const { return cpus_[cpu].avg.load_avg; }
+uint64_t FairClass::cpu_runnable(int cpu) const { return cpus_[cpu].avg.runnable_avg; }
+uint64_t FairClass::capacity_of(int cpu) const { return k_.rq(cpu).capacity; }
+
+uint64_t FairClass::cpu_load_without(int cpu, const Task& p) const {
+  if (cpu != p.cpu || !p.fair.avg.last_update_time) return cpu_load(cpu);
+  uint64_t load = cpu_load(cpu);
+  sub_positive(load, p.fair.avg.load_avg);  // task_h_load() without cgroups
+  return load;
+}
+
+uint64_t FairClass::cpu_runnable_without(int cpu, const Task& p) const {
+  if (cpu != p.cpu || !p.fair.avg.last_update_time) return cpu_runnable(cpu);
+  uint64_t runnable = cpu_runnable(cpu);
+  sub_positive(runnable, p.fair.avg.runnable_avg);
+  return runnable;
+}
+
+uint64_t FairClass::cpu_util(int cpu, const Task* p, int dst_cpu, bool boost) const {
+  const fair::SchedAvg& avg = cpus_[cpu].avg;
+  uint64_t util = avg.util_avg;
+  if (boost) util = std::max(util, avg.runnable_avg);
+  // Remove p's contribution when it leaves cpu, add it when it moves to cpu.
+  if (p && p->cpu == cpu && dst_cpu != cpu) sub_positive(util, p->fair.avg.util_avg);
+  else if (p && p->cpu != cpu && dst_cpu == cpu) util += p->fair.avg.util_avg;
+  if (config_.balance.util_est) {
+    uint64_t est = avg.util_est;
+    const uint64_t p_est = p ? p->fair.avg.util_est & ~fair::kUtilAvgUnchanged : 0;
+    if (dst_cpu == cpu) est += p_est;
+    else if (p && (p->on_rq || k_.rq(k_.this_cpu()).curr == p)) sub_positive(est, p_est);
+    util = std::max(util, est);
+  }
+  return std::min<uint64_t>(util, k_.rq(cpu).capacity);
+}
+
+uint64_t FairClass::cpu_util_without(int cpu, const Task& p) const {
+  if (cpu != p.cpu || !p.fair.avg.last_update_time) return cpu_util(cpu, nullptr, -1, false);
+  return cpu_util(cpu, &p, -1, false);
+}
+
+uint64_t FairClass::task_util_est(const Task& p) const {
+  return std::max<uint64_t>(p.fair.avg.util_avg, p.fair.avg.util_est & ~fair::kUtilAvgUnchanged);
+}
+
+bool FairClass::task_fits_cpu(const Task& p, int cpu) const {
+  return fits_capacity(task_util_est(p), capacity_of(cpu));  // util_fits_cpu() without uclamp
+}
+
+bool FairClass::idle_cpu(int cpu) const {
+  const Rq& rq = k_.rq(cpu);
+  return rq.curr->is_idle_task() && rq.nr_running == 0 && rq.ttwu_pending == 0;
+}
+
+bool FairClass::sched_idle_cpu(int cpu) const {
+  const Rq& rq = k_.rq(cpu);
+  return rq.nr_running > 0 && rq.nr_running == cpus_[cpu].idle_h_nr_running;
+}
+
+bool FairClass::is_core_idle(int cpu) const {
+  for (int sib : k_.topo().smt_siblings(cpu))
+    if (sib != cpu && !idle_cpu(sib)) return false;
+  return true;
 }
 
 }  // namespace scx

@@ -1,57 +1,219 @@
 // The fair class (SCHED_NORMAL/BATCH/IDLE): the EEVDF engine (eevdf.h) per CPU, wired to the
 // core's hooks the way kernel/sched/fair.c wires it: enqueue/dequeue with delayed dequeue,
-// pick with lazy removal of delayed tasks, tick-driven slice expiry, wakeup preemption, and
-// CPU selection for wakeups and forks.
+// pick with lazy removal of delayed tasks, tick-driven slice expiry, wakeup preemption, PELT
+// (pelt.h) for tasks and cfs_rqs, wake-up CPU selection (fair_select.cc), and load balancing
+// over the scheduling domains (sched_domains.h): periodic, newidle, NOHZ idle and active
+// balance (fair_balance.cc), plus the optional SHARED_RUNQ feature (shared_runq.cc).
 #pragma once
 
 #include <memory>
 #include <vector>
 
 #include "kernel/fair/eevdf.h"
+#include "kernel/fair/pelt.h"
+#include "kernel/fair/sched_domains.h"
+#include "kernel/fair/shared_runq.h"
 #include "kernel/sched_class.h"
 
 namespace scx {
 
 class Kernel;
+struct Rq;
+struct Task;
+
+// Tunables and sched_feat() switches of the placement and balancing paths, with Linux 6.12's
+// defaults. The EEVDF ones live in fair::Features / fair::Tunables.
+struct BalanceConfig {
+  Ns migration_cost_ns = 500 * kNsPerUs;  // sysctl_sched_migration_cost (debugfs migration_cost_ns)
+  unsigned nr_migrate = 32;               // sysctl_sched_nr_migrate (debugfs nr_migrate)
+  bool sis_util = true;                   // SIS_UTIL: LLC scan depth from utilization
+  bool wa_idle = true;                    // WA_IDLE
+  bool wa_weight = true;                  // WA_WEIGHT
+  bool wa_bias = true;                    // WA_BIAS
+  bool util_est = true;                   // UTIL_EST
+  bool lb_min = false;                    // LB_MIN
+  bool attach_age_load = true;            // ATTACH_AGE_LOAD
+  bool shared_runq = false;               // SHARED_RUNQ (Vernet's v3, never merged; spec §7)
+  // Model parameters, not kernel knobs: the wall time one newidle balance attempt of a domain
+  // takes (what sched_clock_cpu() measures around sched_balance_rq() and feeds to
+  // max_newidle_lb_cost). The simulated CPU does not spend this time; only the gating uses it.
+  Ns newidle_cost_ns = 500;
+  Ns newidle_cost_per_cpu_ns = 150;
+};
 
 struct FairConfig {
   fair::Features features;
   fair::Tunables tunables;
+  BalanceConfig balance;
+};
+
+// Counters of balancing activity (tests and reports).
+struct FairStats {
+  uint64_t periodic_balances = 0;  // sched_balance_rq() calls, CPU_NOT_IDLE
+  uint64_t idle_balances = 0;      // sched_balance_rq() calls, CPU_IDLE (NOHZ on behalf)
+  uint64_t newidle_balances = 0;   // sched_balance_newidle() attempts past the gates
+  uint64_t lb_pulled = 0;          // tasks moved by periodic/idle balancing
+  uint64_t newidle_pulled = 0;     // tasks moved by newidle balancing
+  uint64_t active_balances = 0;    // stopper pushes that moved a task
+  uint64_t nohz_kicks = 0;         // ILB IPIs sent
+  uint64_t shared_runq_pulls = 0;  // tasks taken from a SHARED_RUNQ shard
+  uint64_t wake_affine = 0;        // wake_affine() chose the waker's CPU
+  uint64_t wake_idle_scan = 0;     // select_idle_cpu() found a CPU
 };
 
 class FairClass : public SchedClass {
  public:
   FairClass(Kernel& k, FairConfig config);
+  ~FairClass() override;
   const char* name() const override { return "fair"; }
 
   void enqueue_task(Rq& rq, Task& p, int flags) override;
   bool dequeue_task(Rq& rq, Task& p, int flags) override;
   void yield_task(Rq& rq) override;
   void wakeup_preempt(Rq& rq, Task& p, int wake_flags) override;
+  bool balance(Rq& rq, Task* prev) override;
   Task* pick_task(Rq& rq) override;
   void put_prev_task(Rq& rq, Task& p, Task* next) override;
   void set_next_task(Rq& rq, Task& p, bool first) override;
   int select_task_rq(Task& p, int prev_cpu, int wake_flags) override;
+  void migrate_task_rq(Task& p, int new_cpu) override;
   void task_tick(Rq& rq, Task& p, bool queued) override;
   void task_fork(Task& p) override;
+  void task_dead(Task& p) override;
+  void switched_from(Rq& rq, Task& p) override;
   void switched_to(Rq& rq, Task& p) override;
   void prio_changed(Rq& rq, Task& p, int old_prio) override;
   void update_curr(Rq& rq) override;
+  void tick_balance(Rq& rq) override;
+  void rq_idle_enter(Rq& rq) override;
   int nr_queued(const Rq& rq) const override;
 
   const FairConfig& config() const { return config_; }
+  const FairStats& stats() const { return stats_; }
   fair::CfsRq& cfs_rq(int cpu) { return *cfs_[cpu]; }
+  const fair::SchedDomains& domains() const { return *domains_; }
+  const fair::SchedAvg& cfs_avg(int cpu) const;  // cfs_rq->avg
+  bool nohz_idle(int cpu) const;                 // in nohz.idle_cpus_mask
   // Weight of a fair task from its policy and nice (set_load_weight()).
   static uint32_t task_weight(const Task& p);
 
+  // cpu_idle_type
+  enum IdleType { kNotIdle = 0, kCpuIdle = 1, kNewlyIdle = 2 };
+
  private:
+  struct CpuState;
+  struct LbEnv;
+  struct SgStats;
+  struct SdStats;
+  enum GroupType : int;
+  enum MigrationType : int;
+
+  // --- fair_class.cc: glue, PELT, lists ---
   void sync_entity_params(Task& p);   // policy, weight, slice request before (re)queueing
   void apply_resched(Rq& rq);         // the engine's resched_curr() requests
-  int select_idle_sibling(const Task& p, int prev, int target);
+  int64_t jiffies() const;
+  int64_t msecs_to_jiffies(int64_t ms) const;
+  Ns rq_clock_pelt(int cpu);          // update_rq_clock_pelt() + rq_clock_pelt()
+  void update_idle_rq_clock_pelt(int cpu);
+  enum : int { kUpdateTg = 1, kSkipAgeLoad = 2, kDoAttach = 4, kDoDetach = 8 };
+  void update_load_avg(int cpu, Task& p, int flags);       // update_load_avg()
+  bool update_cfs_rq_load_avg(Ns now, int cpu);             // update_cfs_rq_load_avg()
+  void attach_entity_load_avg(int cpu, Task& p);
+  void detach_entity_load_avg(int cpu, Task& p);
+  void sync_entity_load_avg(Task& p);                       // to its cfs_rq's last update
+  void remove_entity_load_avg(Task& p);
+  void post_init_entity_util_avg(int cpu, Task& p);
+  void util_est_enqueue(int cpu, const Task& p);
+  void util_est_dequeue(int cpu, const Task& p);
+  void util_est_update(int cpu, Task& p, bool task_sleep);
+  void update_blocked_averages(int cpu);                    // sched_balance_update_blocked_averages()
+  void update_misfit_status(Task* p, int cpu);
+  void lb_list_add_head(int cpu, Task& p);                  // rq->cfs_tasks
+  void lb_list_del(int cpu, Task& p);
+  void on_tree_changed(int cpu, Task& p);                   // SHARED_RUNQ bookkeeping
+
+  // PELT-derived CPU metrics.
+  uint64_t cpu_load(int cpu) const;
+  uint64_t cpu_runnable(int cpu) const;
+  uint64_t cpu_load_without(int cpu, const Task& p) const;
+  uint64_t cpu_runnable_without(int cpu, const Task& p) const;
+  uint64_t cpu_util(int cpu, const Task* p, int dst_cpu, bool boost) const;
+  uint64_t cpu_util_cfs(int cpu) const { return cpu_util(cpu, nullptr, -1, false); }
+  uint64_t cpu_util_cfs_boost(int cpu) const { return cpu_util(cpu, nullptr, -1, true); }
+  uint64_t cpu_util_without(int cpu, const Task& p) const;
+  uint64_t capacity_of(int cpu) const;
+  uint64_t task_util_est(const Task& p) const;
+  bool task_fits_cpu(const Task& p, int cpu) const;
+  bool idle_cpu(int cpu) const;             // idle_cpu()
+  bool available_idle_cpu(int cpu) const { return idle_cpu(cpu); }
+  bool sched_idle_cpu(int cpu) const;       // sched_idle_cpu()
+  bool is_core_idle(int cpu) const;
+
+  // --- fair_select.cc: wake-up CPU selection ---
+  void record_wakee(Task& curr, const Task& p);
+  bool wake_wide(const Task& curr, const Task& p, int this_cpu) const;
+  int wake_affine(fair::SchedDomain* sd, Task& p, int this_cpu, int prev_cpu, bool sync);
+  int select_idle_sibling(Task& p, int prev, int target);
+  int select_idle_cpu(const Task& p, fair::SchedDomain* sd, bool has_idle_core, int target);
+  int select_idle_core(int core, CpuMask& cpus, int* idle_cpu) const;
+  int select_idle_smt(const Task& p, fair::SchedDomain* sd, int target) const;
+  int select_idle_capacity(const Task& p, fair::SchedDomain* sd, int target) const;
+  void update_idle_core(int cpu);
+  int find_idlest_cpu(fair::SchedDomain* sd, Task& p, int cpu, int prev_cpu, int sd_flag);
+  fair::SchedGroup* find_idlest_group(fair::SchedDomain* sd, Task& p, int this_cpu);
+  int find_idlest_group_cpu(fair::SchedGroup* group, const Task& p, int this_cpu) const;
+
+  // --- fair_balance.cc: load balancing ---
+  int sched_balance_rq(int this_cpu, fair::SchedDomain* sd, IdleType idle, bool* continue_balancing);
+  void sched_balance_domains(int cpu, IdleType idle);
+  int sched_balance_newidle(Rq& rq);
+  bool should_we_balance(LbEnv& env);
+  fair::SchedGroup* find_busiest_group(LbEnv& env);
+  int find_busiest_queue(LbEnv& env, fair::SchedGroup* group);
+  void update_sd_lb_stats(LbEnv& env, SdStats& sds);
+  void update_sg_lb_stats(LbEnv& env, SdStats& sds, fair::SchedGroup* group, SgStats& sgs, bool* overloaded);
+  bool update_sd_pick_busiest(LbEnv& env, SdStats& sds, fair::SchedGroup* sg, SgStats& sgs);
+  void calculate_imbalance(LbEnv& env, SdStats& sds);
+  long sibling_imbalance(LbEnv& env, SdStats& sds, SgStats& busiest, SgStats& local) const;
+  void update_idle_cpu_scan(LbEnv& env, uint64_t sum_util);
+  void update_sg_wakeup_stats(fair::SchedDomain* sd, fair::SchedGroup* group, SgStats& sgs, const Task& p);
+  bool can_migrate_task(Task& p, LbEnv& env);
+  bool task_hot(Task& p, LbEnv& env) const;
+  int detach_tasks(LbEnv& env, std::vector<Task*>& detached);
+  void detach_task(Task& p, LbEnv& env);
+  void attach_task(int cpu, Task& p);
+  bool need_active_balance(LbEnv& env) const;
+  void active_load_balance_cpu_stop(int busiest_cpu);
+  int64_t get_sd_balance_interval(fair::SchedDomain* sd, bool cpu_busy) const;
+  bool update_newidle_cost(fair::SchedDomain* sd, Ns cost);
+  void nohz_balancer_kick(Rq& rq);
+  void nohz_balance_enter_idle(int cpu);
+  void nohz_balance_exit_idle(int cpu);
+  void kick_ilb(unsigned flags);
+  void nohz_csd_func(int cpu);
+  void nohz_idle_balance(int this_cpu, unsigned flags);
+  bool update_nohz_stats(int cpu);
+  void set_rd_overloaded(bool v) { rd_overloaded_ = v; }
 
   Kernel& k_;
   FairConfig config_;
+  FairStats stats_;
   std::vector<std::unique_ptr<fair::CfsRq>> cfs_;
+  std::unique_ptr<fair::SchedDomains> domains_;
+  std::vector<CpuState> cpus_;
+  std::unique_ptr<fair::SharedRunq> shared_runq_;
+  bool rd_overloaded_ = false;      // root_domain::overloaded
+  bool sched_balance_running_ = false;
+  int64_t max_load_balance_interval_ = 0;
+  // The global `nohz` state.
+  struct NohzState {
+    CpuMask idle_cpus_mask;
+    int nr_cpus = 0;
+    bool has_blocked = false;
+    bool needs_update = false;
+    int64_t next_balance = 0;
+    int64_t next_blocked = 0;
+  } nohz_;
 };
 
 }  // namespace scx
