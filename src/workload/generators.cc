@@ -10,13 +10,16 @@
 #include <fmt/format.h>
 
 #include "workload/builder.h"
+#include "workload/gen_internal.h"
 #include "workload/rtapp.h"
 
 namespace scx {
 
-Result<GeneratorOptions> GeneratorOptions::parse(std::string_view generator, std::string_view text) {
+Result<GeneratorOptions> GeneratorOptions::parse(std::string_view generator, std::string_view text,
+                                                  GeneratorContext ctx) {
   GeneratorOptions o;
   o.generator_ = std::string(generator);
+  o.ctx_ = ctx;
   size_t pos = 0;
   while (pos < text.size()) {
     size_t comma = text.find(',', pos);
@@ -24,12 +27,17 @@ Result<GeneratorOptions> GeneratorOptions::parse(std::string_view generator, std
     std::string_view item = text.substr(pos, comma - pos);
     size_t eq = item.find('=');
     if (eq == std::string_view::npos || eq == 0)
-      return Status::Errorf(fmt::format("--workload {}", generator), "expected key=value, got '{}'",
-                            std::string(item));
-    o.values_[std::string(item.substr(0, eq))] = std::string(item.substr(eq + 1));
+      return o.error(fmt::format("expected key=value, got '{}'", std::string(item)));
+    std::string key(item.substr(0, eq));
+    if (o.values_.count(key)) return o.error(fmt::format("option '{}' is given twice", key));
+    o.values_[key] = std::string(item.substr(eq + 1));
     pos = comma + 1;
   }
   return o;
+}
+
+Status GeneratorOptions::error(const std::string& what) const {
+  return Status::Error(fmt::format("--workload {}", generator_), what);
 }
 
 Result<int64_t> GeneratorOptions::get_int(const std::string& key, int64_t def, int64_t min, int64_t max) {
@@ -40,17 +48,19 @@ Result<int64_t> GeneratorOptions::get_int(const std::string& key, int64_t def, i
   const std::string& s = it->second;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size() || v < min || v > max)
-    return Status::Errorf(fmt::format("--workload {}", generator_), "{}={} must be an integer in {}..{}",
-                          key, s, min, max);
+    return error(fmt::format("{}={} must be an integer in {}..{}", key, s, min, max));
   return v;
 }
 
-Result<Ns> GeneratorOptions::get_duration(const std::string& key, Ns def) {
+Result<Ns> GeneratorOptions::get_duration(const std::string& key, Ns def, Ns min, Ns max) {
   used_[key] = true;
   auto it = values_.find(key);
   if (it == values_.end()) return def;
   auto d = parse_duration(it->second);
-  if (!d.ok()) return d.status().within(fmt::format("--workload {}: {}", generator_, key));
+  if (!d.ok()) return error(fmt::format("{}={}: {}", key, it->second, d.status().message()));
+  if (*d < min || *d > max)
+    return error(fmt::format("{}={} must be between {} and {}", key, it->second, format_duration(min),
+                             format_duration(max)));
   return *d;
 }
 
@@ -62,16 +72,51 @@ Result<std::string> GeneratorOptions::get_string(const std::string& key, const s
   if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), it->second) == allowed.end()) {
     std::string list;
     for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-    return Status::Errorf(fmt::format("--workload {}", generator_), "{}={} is not one of: {}", key,
-                          it->second, list);
+    return error(fmt::format("{}={} is not one of: {}", key, it->second, list));
   }
   return it->second;
 }
 
+Result<bool> GeneratorOptions::get_bool(const std::string& key, bool def) {
+  used_[key] = true;
+  auto it = values_.find(key);
+  if (it == values_.end()) return def;
+  const std::string& s = it->second;
+  if (s == "1" || s == "true" || s == "on" || s == "yes") return true;
+  if (s == "0" || s == "false" || s == "off" || s == "no") return false;
+  return error(fmt::format("{}={} must be 0 or 1", key, s));
+}
+
+Result<std::vector<int64_t>> GeneratorOptions::get_int_list(const std::string& key,
+                                                            const std::vector<int64_t>& def,
+                                                            int64_t min, int64_t max) {
+  used_[key] = true;
+  auto it = values_.find(key);
+  if (it == values_.end()) return def;
+  const std::string& s = it->second;
+  std::vector<int64_t> out;
+  size_t pos = 0;
+  while (true) {
+    size_t semi = s.find(';', pos);
+    if (semi == std::string::npos) semi = s.size();
+    int64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data() + pos, s.data() + semi, v);
+    if (ec != std::errc() || p != s.data() + semi || v < min || v > max)
+      return error(fmt::format("{}={} must be integers in {}..{} separated by ';'", key, s, min, max));
+    out.push_back(v);
+    if (semi == s.size()) break;
+    pos = semi + 1;
+  }
+  return out;
+}
+
 Status GeneratorOptions::finish() const {
   for (const auto& [k, v] : values_)
-    if (!used_.count(k))
-      return Status::Errorf(fmt::format("--workload {}", generator_), "unknown option '{}'", k);
+    if (!used_.count(k)) {
+      std::string known;
+      for (const auto& [u, used] : used_) known += (known.empty() ? "" : ", ") + u;
+      return error(fmt::format("unknown option '{}' (options: {})", k, known));
+    }
   return {};
 }
 
@@ -82,7 +127,7 @@ namespace {
 Result<Workload> build_demo(GeneratorOptions& o) {
   SCX_ASSIGN_OR_RETURN(int64_t hogs, o.get_int("hogs", 4, 0, 1024));
   SCX_ASSIGN_OR_RETURN(int64_t interactive, o.get_int("interactive", 4, 0, 1024));
-  SCX_ASSIGN_OR_RETURN(Ns period, o.get_duration("period", 16 * kNsPerMs));
+  SCX_ASSIGN_OR_RETURN(Ns period, o.get_duration("period", 16 * kNsPerMs, kNsPerUs));
   WorkloadBuilder wb("demo");
   for (int64_t i = 0; i < hogs; ++i)
     wb.task(fmt::format("hog{}", i)).nice(i % 2 ? 5 : 0).program().begin_loop(-1).run(10 * kNsPerMs).mark("hog_loops").end_loop();
@@ -119,6 +164,34 @@ const std::vector<GeneratorInfo>& workload_generators() {
        "hogs=4, interactive=4, period=16ms", build_demo},
       {"pingpong", "pairs of tasks bouncing a 64-byte message through pipes",
        "pairs=200, work=5us, policy=normal|fifo", build_pingpong},
+      {"hackbench", "rt-tests hackbench / perf bench sched messaging: groups of senders spraying "
+                    "messages to receivers; ends when all exit, prints Time",
+       "groups=10, fds=20, loops=100, datasize=100, pipe=1, mode=process|thread, fifo=0, "
+       "output=hackbench|perf, write_cost=2us, read_cost=2us",
+       build_hackbench},
+      {"schbench", "schbench v1.0: message threads wake worker threads that serve requests; "
+                   "prints wakeup/request latency percentiles and RPS",
+       "message_threads=1, worker_threads=ceil(cpus/message_threads), runtime=30s, cputime=17ms, "
+       "sleep=100us, rps=0, pipe=0, warmuptime=0s, calibrate=0",
+       build_schbench},
+      {"hogs", "CPU hogs spread over several nice values (weighted fairness)",
+       "count=8, nices=0;5;10 (';'-separated, assigned round-robin), policy=normal|batch|idle, "
+       "chunk=10ms",
+       build_hogs},
+      {"interactive", "periodic frame-like tasks beside background hogs (gaming/desktop)",
+       "frames=2, period=16667us, work=4ms, frame_nice=0, hogs=4, hog_nice=0, "
+       "hog_policy=batch|normal|idle",
+       build_interactive},
+      {"build", "fork/exit churn like make -jN: a driver keeps N compile jobs of random length "
+                "in flight; ends when all jobs are done",
+       "jobs=cpus, tasks=100, min=5ms, max=100ms, spawn=200us", build_build},
+      {"pipeline", "a producer/consumer chain of stages passing items over pipes or semaphores",
+       "stages=4, items=0 (0 = forever), work=200us, ipc=pipe|sem, bytes=4096, depth=4",
+       build_pipeline},
+      {"pinned", "a pinned-task mix: tasks pinned to one CPU, to CPU subsets, and free tasks",
+       "pinned=cpus, subsets=max(1,cpus/2), subset_size=2, free=max(1,cpus/2), work=5ms, "
+       "sleep=5ms",
+       build_pinned},
   };
   return kGenerators;
 }
@@ -142,7 +215,7 @@ std::vector<BundledWorkload> bundled_workloads() {
   return out;
 }
 
-Result<Workload> resolve_workload(std::string_view arg, int nr_cpus) {
+Result<Workload> resolve_workload(std::string_view arg, int nr_cpus, uint64_t seed) {
   std::string_view name = arg, opts;
   if (size_t colon = arg.find(':'); colon != std::string_view::npos) {
     name = arg.substr(0, colon);
@@ -150,7 +223,8 @@ Result<Workload> resolve_workload(std::string_view arg, int nr_cpus) {
   }
   for (const GeneratorInfo& g : workload_generators()) {
     if (g.name != name) continue;
-    SCX_ASSIGN_OR_RETURN(GeneratorOptions o, GeneratorOptions::parse(g.name, opts));
+    SCX_ASSIGN_OR_RETURN(GeneratorOptions o,
+                         GeneratorOptions::parse(g.name, opts, GeneratorContext{nr_cpus, seed}));
     SCX_ASSIGN_OR_RETURN(Workload w, g.build(o));
     SCX_RETURN_IF_ERROR(o.finish());
     return w;

@@ -16,6 +16,7 @@ struct Frame {
   std::string key;         // objects: the last key read (names the child being parsed)
   int index = 0;           // arrays: position of the current item
   std::set<std::string> keys;
+  int curid = 1;           // workgen's rename counter
 };
 
 std::vector<std::string> path_of(const std::vector<Frame>& stack) {
@@ -28,13 +29,14 @@ std::vector<std::string> path_of(const std::vector<Frame>& stack) {
 
 }  // namespace
 
-PreparedJson prepare_json(std::string_view in) {
+PreparedJson prepare_json(std::string_view in, bool rename_duplicates) {
   PreparedJson out;
   out.text.assign(in);
   std::string& s = out.text;
   const size_t n = s.size();
   std::vector<Frame> stack;
   size_t pending_comma = std::string::npos;
+  std::vector<std::pair<size_t, std::string>> inserts;  // (position, text), ascending
   size_t i = 0;
   while (i < n) {
     char c = s[i];
@@ -87,8 +89,17 @@ PreparedJson prepare_json(std::string_view in) {
           Frame& f = stack.back();
           f.expect_key = false;
           f.key = raw;
-          if (!f.keys.insert(raw).second && !out.duplicate)
-            out.duplicate = DuplicateKey{path_of(stack), raw, start};
+          if (!f.keys.insert(raw).second) {
+            if (!out.duplicate) out.duplicate = DuplicateKey{path_of(stack), raw, start};
+            if (rename_duplicates) {
+              std::string name = raw + std::to_string(f.curid);
+              while (f.keys.count(name)) name = raw + std::to_string(++f.curid);
+              f.keys.insert(name);
+              out.renamed.push_back(RenamedKey{path_of(stack), raw, name, start});
+              inserts.emplace_back(i, name.substr(raw.size()));  // before the closing quote
+              f.key = name;
+            }
+          }
         }
         break;
       }
@@ -97,6 +108,7 @@ PreparedJson prepare_json(std::string_view in) {
     }
     ++i;
   }
+  for (auto it = inserts.rbegin(); it != inserts.rend(); ++it) s.insert(it->first, it->second);
   return out;
 }
 

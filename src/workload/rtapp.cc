@@ -374,6 +374,9 @@ Status Compiler::parse_global(const Json& g) {
     } else if (k == "ftrace") {
       if (!v.is_boolean() && !v.is_string())
         return expected(where, "true/false or a list of categories", v);
+    } else if (k == "frag") {
+      // An rt-app 1.0-era key its own examples still carry; it has no effect on scheduling.
+      SCX_RETURN_IF_ERROR(get_int_in(v, where, "an integer", 0, INT32_MAX).status());
     } else if (k == "mem_buffer_size") {
       SCX_RETURN_IF_ERROR(get_int_in(v, where, "a size in bytes", 1, INT32_MAX).status());
     } else {
@@ -800,6 +803,28 @@ Status Compiler::finish() {
   return {};
 }
 
+// "task 't', phase 'p', key 'run'" for a key at `path` (as json_prep reports paths).
+std::string place_of(const std::vector<std::string>& path, const std::string& key) {
+  std::vector<std::string> p = path;
+  p.push_back(key);
+  std::string scope;
+  size_t used = 0;
+  if (p.size() >= 2 && p[0] == "tasks") {
+    scope = "task '" + p[1] + "'";
+    used = 2;
+    if (p.size() >= 4 && p[2] == "phases") {
+      scope += ", phase '" + p[3] + "'";
+      used = 4;
+    }
+  } else if (p.size() >= 2 && p[0] == "global") {
+    scope = "global";
+    used = 1;
+  }
+  std::string k;
+  for (size_t i = used; i < p.size(); ++i) k += (k.empty() ? "" : ".") + p[i];
+  return k.empty() ? scope : key_at(scope, k);
+}
+
 std::string base_name(const std::string& origin) {
   std::string s = origin.substr(origin.find_last_of('/') + 1);
   if (s.size() > 5 && s.compare(s.size() - 5, 5, ".json") == 0) s.resize(s.size() - 5);
@@ -810,53 +835,45 @@ std::string base_name(const std::string& origin) {
 
 Result<Workload> parse_rtapp_json(std::string_view text, const std::string& origin,
                                   const RtAppOptions& opt) {
-  PreparedJson prep = prepare_json(text);
+  PreparedJson prep = prepare_json(text, opt.rename_duplicates);
   Json root;
   try {
     root = Json::parse(prep.text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
   } catch (const Json::parse_error& e) {
     // e.byte counts the characters read, the offending one included.
-    LineCol lc = line_col(text, e.byte > 0 ? e.byte - 1 : 0);
+    // Lines of the prepared text are those of the original (renaming only widens a line).
+    LineCol lc = line_col(prep.text, e.byte > 0 ? e.byte - 1 : 0);
     std::string msg = e.what();
     size_t p = msg.find("syntax error");
     msg = p == std::string::npos ? msg : msg.substr(p);
     return Status::Errorf(fmt::format("{}: line {}, column {}", origin, lc.line, lc.column), "{}",
                           msg);
   }
-  if (prep.duplicate) {
+  if (prep.duplicate && !opt.rename_duplicates) {
     // json-c (rt-app) would silently keep one of the values, so the file cannot mean what
-    // it says. rt-app's workgen renames duplicates; we refuse them instead.
+    // it says.
     const DuplicateKey& dup = *prep.duplicate;
     LineCol lc = line_col(text, dup.offset);
-    std::vector<std::string> p = dup.path;
-    p.push_back(dup.key);
-    std::string scope;
-    size_t used = 0;
-    if (p.size() >= 2 && p[0] == "tasks") {
-      scope = "task '" + p[1] + "'";
-      used = 2;
-      if (p.size() >= 4 && p[2] == "phases") {
-        scope += ", phase '" + p[3] + "'";
-        used = 4;
-      }
-    } else if (p.size() >= 2 && p[0] == "global") {
-      scope = "global";
-      used = 1;
-    }
-    std::string key;
-    for (size_t i = used; i < p.size(); ++i) key += (key.empty() ? "" : ".") + p[i];
     std::string where = fmt::format("{}: line {}, column {}: {}", origin, lc.line, lc.column,
-                                    key.empty() ? scope : key_at(scope, key));
+                                    place_of(dup.path, dup.key));
     return Status::Errorf(where,
                           "duplicate key: rt-app would silently keep only one of them; "
                           "give each a distinct name (e.g. '{}1', '{}2')",
                           dup.key, dup.key);
+  }
+  std::vector<std::string> warnings;
+  for (const RenamedKey& r : prep.renamed) {
+    LineCol lc = line_col(text, r.offset);
+    warnings.push_back(fmt::format("{}: line {}: {}: duplicate key renamed '{}' (as rt-app's workgen "
+                                   "does; json-c would keep only one of them)",
+                                   origin, lc.line, place_of(r.path, r.key), r.renamed));
   }
   Compiler c(opt);
   Status st = c.compile(root);
   if (!st.ok()) return st.within(origin);
   Workload wl = c.take();
   wl.name = base_name(origin);
+  wl.warnings = std::move(warnings);
   return wl;
 }
 

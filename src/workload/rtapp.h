@@ -3,9 +3,12 @@
 // /work/shared/spec/rt-app-format.md; where rt-app 1.0 and upstream HEAD differ we follow HEAD
 // (noted at each place in rtapp.cc).
 //
-// Input is checked strictly: unknown keys, wrongly typed values, duplicate keys and events
-// the simulator cannot model are errors (one line naming file, task, phase and key), never
-// silently skipped, so a workload never runs differently from what the file says.
+// Input is checked strictly: unknown keys, wrongly typed values and events the simulator cannot
+// model are errors (one line naming file, task, phase and key), never silently skipped, so a
+// workload never runs differently from what the file says. A key repeated inside one object
+// (which json-c, rt-app's parser, silently collapses to one value) is renamed the way rt-app's
+// `workgen` does ("run", "run" -> "run", "run1"), with a warning in Workload::warnings; with
+// rename_duplicates = false it is an error instead.
 #pragma once
 
 #include <string>
@@ -29,6 +32,8 @@ struct RtAppOptions {
   // per-thread buffer (~10 GB/s) and iorun a write() of it to /dev/null (cheaper still), so
   // 0.1 ns per byte is a round, slightly pessimistic figure.
   double mem_ns_per_byte = 0.1;
+  // Rename repeated keys like workgen (and warn) instead of refusing the file.
+  bool rename_duplicates = true;
 };
 
 // Reads and compiles a file. Errors are prefixed with `path`.

@@ -34,21 +34,25 @@ TEST(RtAppErrors, SyntaxErrorsHaveLineAndColumn) {
             "open'; expected string literal");
 }
 
-TEST(RtAppErrors, DuplicateKeys) {
+// With rename_duplicates = false, a repeated key is an error (the default renames it; see
+// rtapp_rename_test.cc).
+TEST(RtAppErrors, DuplicateKeysStrict) {
+  RtAppOptions strict;
+  strict.rename_duplicates = false;
   EXPECT_EQ(
-      error("{\"tasks\": {\"hog\": {\"phases\": {\"p1\": {\n  \"run\": 1,\n  \"run\": 2}}}}}"),
+      error("{\"tasks\": {\"hog\": {\"phases\": {\"p1\": {\n  \"run\": 1,\n  \"run\": 2}}}}}", strict),
       "bad.json: line 3, column 3: task 'hog', phase 'p1', key 'run': duplicate key: rt-app "
       "would silently keep only one of them; give each a distinct name (e.g. 'run1', 'run2')");
-  EXPECT_EQ(error("{\"tasks\": {\"a\": {\"run\": 1}, \"a\": {\"run\": 2}}}"),
+  EXPECT_EQ(error("{\"tasks\": {\"a\": {\"run\": 1}, \"a\": {\"run\": 2}}}", strict),
             "bad.json: line 1, column 29: task 'a': duplicate key: rt-app would silently keep only "
             "one of them; give each a distinct name (e.g. 'a1', 'a2')");
-  EXPECT_EQ(error("{\"tasks\": {\"t\": {\"phases\": {\"p\": {}, \"p\": {}}}}}"),
+  EXPECT_EQ(error("{\"tasks\": {\"t\": {\"phases\": {\"p\": {}, \"p\": {}}}}}", strict),
             "bad.json: line 1, column 38: task 't', phase 'p': duplicate key: rt-app would "
             "silently keep only one of them; give each a distinct name (e.g. 'p1', 'p2')");
-  EXPECT_EQ(error("{\"global\": {\"duration\": 1, \"duration\": 2}, \"tasks\": {}}").substr(0, 57),
+  EXPECT_EQ(error("{\"global\": {\"duration\": 1, \"duration\": 2}, \"tasks\": {}}", strict).substr(0, 57),
             "bad.json: line 1, column 28: global, key 'duration': dupl");
   EXPECT_EQ(
-      error("{\"tasks\": {\"a\": {\"timer\": {\"ref\": \"x\", \"ref\": \"y\"}}}}").substr(0, 59),
+      error("{\"tasks\": {\"a\": {\"timer\": {\"ref\": \"x\", \"ref\": \"y\"}}}}", strict).substr(0, 59),
       "bad.json: line 1, column 40: task 'a', key 'timer.ref': dup");
 }
 
