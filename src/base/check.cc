@@ -5,8 +5,9 @@
 
 namespace scx {
 namespace {
-CheckContextFn g_context_fn = nullptr;
-const void* g_context_arg = nullptr;
+// Per thread: `scxsim compare` runs several kernels at once, one per worker thread.
+thread_local CheckContextFn g_context_fn = nullptr;
+thread_local const void* g_context_arg = nullptr;
 }  // namespace
 
 void set_check_context(CheckContextFn fn, const void* arg) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/cpulist.h"
+
 namespace scx {
 
 const char* migration_level_name(MigrationLevel l) {
@@ -21,15 +23,52 @@ uint64_t TaskMetrics::total_migrations() const {
   return n;
 }
 
+std::string comm_family(const std::string& comm) {
+  size_t n = comm.size();
+  while (n > 0 && comm[n - 1] >= '0' && comm[n - 1] <= '9') --n;
+  if (n == comm.size()) return comm;
+  while (n > 0 && (comm[n - 1] == '-' || comm[n - 1] == '_' || comm[n - 1] == '/')) --n;
+  return n == 0 ? comm : comm.substr(0, n);
+}
+
+void add_to_buckets(std::vector<uint64_t>& buckets, Ns width, Ns from, Ns to, uint64_t weight) {
+  if (width == 0 || to <= from || weight == 0) return;
+  size_t last = static_cast<size_t>((to - 1) / width);
+  if (buckets.size() <= last) buckets.resize(last + 1, 0);
+  for (size_t b = static_cast<size_t>(from / width); b <= last; ++b) {
+    Ns lo = std::max<Ns>(from, b * width), hi = std::min<Ns>(to, (b + 1) * width);
+    buckets[b] += (hi - lo) * weight;
+  }
+}
+
 MetricsCollector::MetricsCollector(const Topology& topo)
     : topo_(topo),
       cpus_(topo.nr_cpus()),
       cpu_curr_(topo.nr_cpus(), 0),
-      cpu_since_(topo.nr_cpus(), 0) {}
+      cpu_since_(topo.nr_cpus(), 0),
+      queued_(topo.nr_cpus(), 0),
+      queued_since_(topo.nr_cpus(), 0),
+      waiters_elsewhere_(topo.nr_cpus(), 0),
+      iww_since_(topo.nr_cpus(), kNever) {}
+
+void MetricsCollector::enable_series(Ns width) {
+  series_.width = width;
+  series_.busy.assign(cpus_.size(), {});
+  series_.queued.assign(cpus_.size(), {});
+  scx_.enable_series(width);
+}
 
 MetricsCollector::Live* MetricsCollector::live(int pid) {
   if (pid <= 0 || static_cast<size_t>(pid) >= live_.size() || live_[pid].index < 0) return nullptr;
   return &live_[pid];
+}
+
+void MetricsCollector::set_allowed(TaskMetrics& t, const char* cpus) {
+  t.allowed = topo_.all_cpus();
+  if (cpus && *cpus) {
+    auto m = parse_cpulist(cpus);
+    if (m.ok() && !(*m & topo_.all_cpus()).empty()) t.allowed = *m & topo_.all_cpus();
+  }
 }
 
 TaskMetrics& MetricsCollector::add_task(const TraceEvent& e) {
@@ -39,9 +78,68 @@ TaskMetrics& MetricsCollector::add_task(const TraceEvent& e) {
   TaskMetrics& t = tasks_.emplace_back();
   t.pid = e.pid;
   t.comm = e.comm ? e.comm : "";
+  t.group = e.group && *e.group ? std::string(e.group) : comm_family(t.comm);
   t.created = e.time;
   t.prio = e.prio;
+  set_allowed(t, e.cpus);
   return t;
+}
+
+void MetricsCollector::add_busy_series(int cpu, Ns from, Ns to) {
+  if (series_.width) add_to_buckets(series_.busy[cpu], series_.width, from, to);
+}
+
+// Idle-while-waiting: CPU `cpu` is idle and some waiting task allowed on it sits on another
+// CPU's runqueue. close_iww() ends the current stretch (if any) at `now` and reopens it when the
+// condition still holds.
+void MetricsCollector::close_iww(int cpu, Ns now) {
+  if (iww_since_[cpu] != kNever) {
+    cpus_[cpu].idle_while_waiting += now - iww_since_[cpu];
+    iww_since_[cpu] = kNever;
+  }
+  if (cpu_curr_[cpu] == 0 && waiters_elsewhere_[cpu] > 0) iww_since_[cpu] = now;
+}
+
+void MetricsCollector::set_queued(int cpu, int64_t delta, Ns now) {
+  if (cpu < 0 || cpu >= static_cast<int>(queued_.size())) return;
+  if (series_.width && queued_[cpu] > 0)
+    add_to_buckets(series_.queued[cpu], series_.width, queued_since_[cpu], now,
+                   static_cast<uint64_t>(queued_[cpu]));
+  queued_since_[cpu] = now;
+  queued_[cpu] += delta;
+}
+
+void MetricsCollector::set_waiters_elsewhere(int cpu, int64_t delta, Ns now) {
+  waiters_elsewhere_[cpu] += delta;
+  close_iww(cpu, now);
+}
+
+void MetricsCollector::start_waiting(Live& l, int cpu, Ns now) {
+  if (l.queued_on >= 0) stop_waiting(l, now);
+  l.queued_on = cpu;
+  set_queued(cpu, +1, now);
+  for (int c : tasks_[l.index].allowed)
+    if (c != cpu) set_waiters_elsewhere(c, +1, now);
+}
+
+void MetricsCollector::stop_waiting(Live& l, Ns now) {
+  if (l.queued_on < 0) return;
+  const int cpu = l.queued_on;
+  l.queued_on = -1;
+  set_queued(cpu, -1, now);
+  for (int c : tasks_[l.index].allowed)
+    if (c != cpu) set_waiters_elsewhere(c, -1, now);
+}
+
+void MetricsCollector::move_waiting(Live& l, int to, Ns now) {
+  const int from = l.queued_on;
+  if (from < 0 || from == to) return;
+  const CpuMask& allowed = tasks_[l.index].allowed;
+  set_queued(from, -1, now);
+  set_queued(to, +1, now);
+  l.queued_on = to;
+  if (allowed.test(from)) set_waiters_elsewhere(from, +1, now);
+  if (allowed.test(to)) set_waiters_elsewhere(to, -1, now);
 }
 
 void MetricsCollector::on_event(const TraceEvent& e) {
@@ -57,7 +155,10 @@ void MetricsCollector::on_event(const TraceEvent& e) {
     case TraceType::SchedProcessFork: {
       TaskMetrics& t = add_task(e);
       t.tgid = e.pid;
-      if (Live* parent = live(e.pid2)) t.policy = tasks_[parent->index].policy;
+      if (Live* parent = live(e.pid2)) {
+        t.policy = tasks_[parent->index].policy;
+        if (!e.cpus) t.allowed = tasks_[parent->index].allowed;  // sched_fork(): inherited
+      }
       return;
     }
     case TraceType::SchedWaking:
@@ -66,8 +167,9 @@ void MetricsCollector::on_event(const TraceEvent& e) {
     case TraceType::SchedWakeup:
     case TraceType::SchedWakeupNew:
       if (Live* l = live(e.pid)) {
-        l->runnable_since = e.time;
+        l->runnable_since = l->wait_mark = e.time;
         if (e.type == TraceType::SchedWakeup) ++tasks_[l->index].wakeups;
+        if (l->running_on < 0) start_waiting(*l, e.arg, e.time);
       }
       return;
     case TraceType::SchedMigrateTask:
@@ -78,12 +180,18 @@ void MetricsCollector::on_event(const TraceEvent& e) {
                                : topo_.share_node(from, to) ? MigrationLevel::CrossLlc
                                                             : MigrationLevel::CrossNode;
         ++tasks_[l->index].migrations[static_cast<int>(level)];
+        if (l->queued_on >= 0) move_waiting(*l, to, e.time);
       }
       return;
     case TraceType::SchedSwitch: {
       const int cpu = e.cpu;
       CpuMetrics& c = cpus_[cpu];
-      (cpu_curr_[cpu] == 0 ? c.idle : c.busy) += e.time - cpu_since_[cpu];
+      if (cpu_curr_[cpu] == 0) {
+        c.idle += e.time - cpu_since_[cpu];
+      } else {
+        c.busy += e.time - cpu_since_[cpu];
+        add_busy_series(cpu, cpu_since_[cpu], e.time);
+      }
       cpu_since_[cpu] = e.time;
       cpu_curr_[cpu] = e.pid2;
       ++c.switches;
@@ -93,7 +201,8 @@ void MetricsCollector::on_event(const TraceEvent& e) {
         prev->running_on = -1;
         if (static_cast<SwitchState>(e.arg) == SwitchState::Running) {
           ++t.nivcsw;
-          prev->runnable_since = e.time;
+          prev->runnable_since = prev->wait_mark = e.time;
+          start_waiting(*prev, cpu, e.time);
         } else {
           ++t.nvcsw;
           prev->runnable_since = kNever;
@@ -103,8 +212,9 @@ void MetricsCollector::on_event(const TraceEvent& e) {
         TaskMetrics& t = tasks_[next->index];
         next->running_on = cpu;
         next->running_since = e.time;
+        stop_waiting(*next, e.time);
         if (next->runnable_since != kNever) {
-          t.wait_time += e.time - next->runnable_since;
+          t.wait_time += e.time - next->wait_mark;
           t.run_delay.push_back(e.time - next->runnable_since);
           next->runnable_since = kNever;
         }
@@ -113,25 +223,46 @@ void MetricsCollector::on_event(const TraceEvent& e) {
           next->waking_since = kNever;
         }
       }
+      close_iww(cpu, e.time);  // the CPU's idle state changed
       return;
     }
     case TraceType::SchedProcessExit:
-      if (Live* l = live(e.pid)) tasks_[l->index].exited = e.time;
+      if (Live* l = live(e.pid)) {
+        tasks_[l->index].exited = e.time;
+        stop_waiting(*l, e.time);
+      }
       return;
     case TraceType::Mark:
       if (e.arg >= 0) {
         if (static_cast<size_t>(e.arg) >= counters_.size()) counters_.resize(e.arg + 1, 0);
         counters_[e.arg] += e.value;
+        if (Live* l = live(e.pid)) {
+          std::vector<int64_t>& tc = tasks_[l->index].counters;
+          if (static_cast<size_t>(e.arg) >= tc.size()) tc.resize(e.arg + 1, 0);
+          tc[e.arg] += e.value;
+        }
       }
       return;
     case TraceType::PhaseEnd:
       ++phases_;
+      if (Live* l = live(e.pid)) {
+        ++tasks_[l->index].phases;
+        if (e.value < 0) ++tasks_[l->index].phase_misses;
+      }
       return;
     case TraceType::TimerMiss:
       ++misses_;
-      if (Live* l = live(e.pid)) ++tasks_[l->index].timer_misses;
+      if (Live* l = live(e.pid)) {
+        TaskMetrics& t = tasks_[l->index];
+        ++t.timer_misses;
+        if (e.value > 0) t.timer_late_max = std::max<Ns>(t.timer_late_max, static_cast<Ns>(e.value));
+      }
       return;
     case TraceType::Tick:
+      return;
+    default:
+      // sched_ext events (ScxDsqInsert, ScxCallback, ...) are forwarded to scx_ here once the ext
+      // class defines them; see scx_metrics.h.
       return;
   }
 }
@@ -139,8 +270,15 @@ void MetricsCollector::on_event(const TraceEvent& e) {
 void MetricsCollector::on_finish(Ns end) {
   end_ = end;
   for (size_t cpu = 0; cpu < cpus_.size(); ++cpu) {
-    (cpu_curr_[cpu] == 0 ? cpus_[cpu].idle : cpus_[cpu].busy) += end - cpu_since_[cpu];
+    if (cpu_curr_[cpu] == 0) {
+      cpus_[cpu].idle += end - cpu_since_[cpu];
+    } else {
+      cpus_[cpu].busy += end - cpu_since_[cpu];
+      add_busy_series(static_cast<int>(cpu), cpu_since_[cpu], end);
+    }
     cpu_since_[cpu] = end;
+    set_queued(static_cast<int>(cpu), 0, end);
+    close_iww(static_cast<int>(cpu), end);
   }
   for (Live& l : live_) {
     if (l.index < 0) continue;
@@ -149,18 +287,25 @@ void MetricsCollector::on_finish(Ns end) {
       t.cpu_time += end - l.running_since;
       l.running_since = end;
     } else if (l.runnable_since != kNever) {
-      t.wait_time += end - l.runnable_since;  // still waiting when the run ended
-      l.runnable_since = end;
+      t.wait_time += end - l.wait_mark;  // still waiting when the run ended
+      l.wait_mark = end;
     }
   }
+  scx_.finish(end);
+}
+
+int64_t percentile_sorted(const std::vector<Ns>& samples, double pct) {
+  if (samples.empty()) return -1;
+  // Integer rank (pct in 0.001 steps) so 99.9 % of 1000 samples is rank 999, not 1000.
+  const uint64_t milli = static_cast<uint64_t>(std::llround(std::clamp(pct, 0.0, 100.0) * 1000.0));
+  size_t rank = static_cast<size_t>((milli * samples.size() + 99999) / 100000);
+  if (rank == 0) rank = 1;
+  return static_cast<int64_t>(samples[std::min(rank, samples.size()) - 1]);
 }
 
 int64_t percentile(std::vector<Ns> samples, double pct) {
-  if (samples.empty()) return -1;
   std::sort(samples.begin(), samples.end());
-  size_t rank = static_cast<size_t>(std::ceil(pct / 100.0 * static_cast<double>(samples.size())));
-  if (rank == 0) rank = 1;
-  return static_cast<int64_t>(samples[std::min(rank, samples.size()) - 1]);
+  return percentile_sorted(samples, pct);
 }
 
 }  // namespace scx

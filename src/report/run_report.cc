@@ -1,5 +1,7 @@
 #include "report/run_report.h"
 
+#include "report/run_details.h"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -71,6 +73,8 @@ std::string format_run_text(const RunReport& r) {
       out += fmt::format("  {:<20} {}\n", c < i.counters.size() ? i.counters[c] : std::to_string(c),
                          m.counters()[c]);
   }
+  out += format_run_details_text(r, summarize(m));
+  if (!r.workload_figures_text.empty()) out += "\nWorkload figures\n" + r.workload_figures_text;
   return out;
 }
 
@@ -132,6 +136,19 @@ std::string format_run_json(const RunReport& r) {
   for (size_t c = 0; c < m.counters().size(); ++c)
     counters[c < i.counters.size() ? i.counters[c] : std::to_string(c)] = m.counters()[c];
   j["counters"] = counters;
+  j["summary"] = run_details_json(r, summarize(m));
+  if (!r.workload_warnings.empty()) j["workload_warnings"] = r.workload_warnings;
+  if (r.workload_figures_text.empty() && r.workload_figures.empty()) {
+    j["workload_figures"] = nullptr;
+  } else {
+    nlohmann::ordered_json figs = nlohmann::ordered_json::array();
+    for (const WorkloadFigure& f : r.workload_figures)
+      figs.push_back({{"name", f.name},
+                      {"value", f.value ? nlohmann::ordered_json(*f.value) : nlohmann::ordered_json()},
+                      {"unit", f.unit},
+                      {"higher_is_better", f.higher_is_better}});
+    j["workload_figures"] = {{"text", r.workload_figures_text}, {"figures", figs}};
+  }
   return j.dump(2) + "\n";
 }
 

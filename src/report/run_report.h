@@ -12,6 +12,7 @@
 #include "kernel/kernel.h"
 #include "metrics/metrics.h"
 #include "topo/topology.h"
+#include "workload/figures.h"
 
 namespace scx {
 
@@ -32,6 +33,11 @@ struct RunReport {
   RunInfo info;
   KernelStats stats;
   const MetricsCollector* metrics = nullptr;
+  // The workload's own figures of merit (workload/figures.h): hackbench's Time, schbench's
+  // percentiles. Empty when the workload has none.
+  std::string workload_figures_text;  // in the real tool's layout
+  std::vector<WorkloadFigure> workload_figures;
+  std::vector<std::string> workload_warnings;  // e.g. renamed duplicate rt-app keys
 };
 
 std::string format_run_text(const RunReport& r);

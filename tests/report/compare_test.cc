@@ -1,0 +1,142 @@
+// scxsim compare: option parsing, the verdict rule, a golden table on fixed seeds, and
+// independence of the output from --jobs.
+// Regenerate the golden files with SCXSIM_UPDATE_GOLDEN=1 (then review the diff).
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/compare.h"
+
+namespace scx {
+namespace {
+
+std::string golden_path(const std::string& name) {
+  return std::string(SCXSIM_SOURCE_DIR) + "/tests/report/golden/" + name;
+}
+
+void check_golden(const std::string& name, const std::string& actual) {
+  const std::string path = golden_path(name);
+  if (const char* u = std::getenv("SCXSIM_UPDATE_GOLDEN"); u && std::string(u) == "1") {
+    std::ofstream(path, std::ios::binary) << actual;
+    GTEST_SKIP() << "updated " << path;
+  }
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in.good()) << "missing golden file " << path << " (run with SCXSIM_UPDATE_GOLDEN=1)";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(ss.str(), actual) << "golden mismatch for " << path
+                              << "; if the change is intended, rerun with SCXSIM_UPDATE_GOLDEN=1";
+}
+
+CompareOptions small_scenario(unsigned jobs) {
+  CompareOptions o;
+  o.base.topology = "2";
+  o.base.workload = "demo:hogs=2,interactive=2";
+  o.base.duration = 200 * kNsPerMs;
+  o.scheds = {"eevdf"};
+  o.variants = {"rtp0:--fair=RUN_TO_PARITY=0", "slice1ms:--fair=base_slice_ns=1ms"};
+  o.seeds = {1, 2, 3};
+  o.jobs = jobs;
+  return o;
+}
+
+TEST(CompareParse, Seeds) {
+  EXPECT_EQ(parse_seeds("3").value(), (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_EQ(parse_seeds("4-6").value(), (std::vector<uint64_t>{4, 5, 6}));
+  EXPECT_EQ(parse_seeds("1,7,9-10").value(), (std::vector<uint64_t>{1, 7, 9, 10}));
+  EXPECT_FALSE(parse_seeds("0").ok());
+  EXPECT_FALSE(parse_seeds("5-2").ok());
+  EXPECT_FALSE(parse_seeds("1,1").ok());
+  EXPECT_FALSE(parse_seeds("x").ok());
+}
+
+TEST(CompareParse, Variants) {
+  Variant v = parse_variant("short:--fair=base_slice_ns=1ms cost=hz=1000 --fair=RUN_TO_PARITY=0", "eevdf").value();
+  EXPECT_EQ(v.name, "short");
+  EXPECT_EQ(v.sched, "eevdf");
+  EXPECT_EQ(v.fair, (std::vector<std::string>{"base_slice_ns=1ms", "RUN_TO_PARITY=0"}));
+  EXPECT_EQ(v.costs, (std::vector<std::string>{"hz=1000"}));
+  EXPECT_EQ(parse_variant("x:--sched=other", "eevdf").value().sched, "other");
+  EXPECT_FALSE(parse_variant("bad name:--fair=A=1", "eevdf").ok());
+  EXPECT_FALSE(parse_variant("x:--wat=1", "eevdf").ok());
+  EXPECT_FALSE(parse_variant(":--fair=A=1", "eevdf").ok());
+  CompareOptions o;
+  o.variants = {"a:--fair=RUN_TO_PARITY=0", "a:--fair=RUN_TO_PARITY=1"};
+  EXPECT_FALSE(resolve_variants(o).ok());  // duplicate name
+  o.variants = {};
+  EXPECT_FALSE(resolve_variants(o).ok());  // only one variant
+  o.scheds = {"eevdf", "nope"};
+  EXPECT_FALSE(resolve_variants(o).ok());
+  EXPECT_EQ(variant_path("out/t.pftrace", "eevdf"), "out/t.eevdf.pftrace");
+  EXPECT_EQ(variant_path("trace", "rtp0"), "trace.rtp0");
+  EXPECT_EQ(variant_path("a.b/trace", "x"), "a.b/trace.x");
+}
+
+TEST(CompareVerdict, WelchAndRule) {
+  // t = -1 with 8 degrees of freedom: p = 0.3466 (two-sided).
+  EXPECT_NEAR(*welch_p_value({1, 2, 3, 4, 5}, {2, 3, 4, 5, 6}), 0.346594, 1e-5);
+  // Unequal variances: t = -10.8106, Welch df = 5.986 -> p = 3.7654e-5 (numerical integration).
+  EXPECT_NEAR(*welch_p_value({10, 11, 12}, {20, 25, 21, 22, 23}), 3.7654e-5, 1e-8);
+  EXPECT_FALSE(welch_p_value({1}, {2, 3}).has_value());
+  EXPECT_NEAR(incomplete_beta(2, 3, 0.4), 0.5248, 1e-4);
+
+  auto cell = [](std::vector<double> v) {
+    CompareCell c;
+    double s = 0;
+    for (double x : v) c.per_seed.push_back(x), s += x;
+    c.n = static_cast<int>(v.size());
+    c.mean = s / static_cast<double>(v.size());
+    return c;
+  };
+  CompareCell base = cell({100, 101, 99});
+  CompareCell lower = cell({80, 81, 79});
+  CompareCell same = cell({100, 102, 98});
+  CompareCell tiny = cell({99.5, 99.5, 99.5});  // significant but < 1 %
+  EXPECT_EQ(decide(-1, base, lower), Verdict::Better);
+  EXPECT_EQ(decide(+1, base, lower), Verdict::Worse);
+  EXPECT_EQ(decide(-1, base, same), Verdict::Inconclusive);
+  EXPECT_EQ(decide(-1, cell({100, 100}), tiny), Verdict::Inconclusive);
+  EXPECT_EQ(decide(0, base, lower), Verdict::None);
+  CompareCell single = cell({50});
+  EXPECT_EQ(decide(-1, base, single), Verdict::Inconclusive);
+  CompareCell missing;
+  missing.per_seed = {std::nullopt, std::nullopt};
+  EXPECT_EQ(decide(-1, base, missing), Verdict::NotMeasured);
+  // Zero spread on both sides: exact difference decides.
+  CompareCell z1 = cell({10, 10}), z2 = cell({12, 12});
+  EXPECT_EQ(decide(-1, z1, z2), Verdict::Worse);
+}
+
+TEST(Compare, GoldenTableOnFixedSeeds) {
+  auto r = run_compare(small_scenario(2));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->variants, (std::vector<std::string>{"eevdf", "rtp0", "slice1ms"}));
+  check_golden("compare_demo.txt", format_compare_text(*r));
+}
+
+TEST(Compare, OutputIndependentOfJobs) {
+  auto one = run_compare(small_scenario(1));
+  auto four = run_compare(small_scenario(4));
+  ASSERT_TRUE(one.ok() && four.ok());
+  EXPECT_EQ(format_compare_json(*one), format_compare_json(*four));
+  EXPECT_EQ(format_compare_csv(*one), format_compare_csv(*four));
+  EXPECT_EQ(format_compare_text(*one), format_compare_text(*four));
+  // Not-measured values are null in JSON, never 0.
+  nlohmann::json j = nlohmann::json::parse(format_compare_json(*one));
+  bool saw_null = false;
+  for (const auto& m : j["metrics"])
+    if (m["key"] == "group.hog.wakeup_latency_us.p99") {
+      EXPECT_TRUE(m["values"]["eevdf"]["mean"].is_null());
+      EXPECT_EQ(m["values"]["rtp0"]["verdict"], "n/a");
+      saw_null = true;
+    }
+  EXPECT_TRUE(saw_null);
+  const std::string csv = format_compare_csv(*one);
+  EXPECT_EQ(csv.rfind("metric,label,unit,better,variant,n,mean,sd,min,max,change_pct,p_value,verdict\n", 0), 0u);
+}
+
+}  // namespace
+}  // namespace scx
