@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kfunc declarations: the sched_ext kfuncs (6.13+ names; the 6.12 names are in
+ * <scx/compat.bpf.h>) and the generic ones schedulers use (cpumask, task, cgroup, RCU, numeric
+ * iterator). All are __ksym __weak, so an object may test for them with bpf_ksym_exists(); the
+ * simulator binds them by name at load time (an unknown non-weak kfunc fails the load).
+ */
+#ifndef SCXSIM_KFUNCS_BPF_H
+#define SCXSIM_KFUNCS_BPF_H
+
+/* sched_ext: inserting and moving tasks */
+void scx_bpf_dsq_insert(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __ksym __weak;
+void scx_bpf_dsq_insert_vtime(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime,
+                              u64 enq_flags) __ksym __weak;
+u32 scx_bpf_dispatch_nr_slots(void) __ksym __weak;
+void scx_bpf_dispatch_cancel(void) __ksym __weak;
+bool scx_bpf_dsq_move_to_local(u64 dsq_id) __ksym __weak;
+void scx_bpf_dsq_move_set_slice(struct bpf_iter_scx_dsq *it__iter, u64 slice) __ksym __weak;
+void scx_bpf_dsq_move_set_vtime(struct bpf_iter_scx_dsq *it__iter, u64 vtime) __ksym __weak;
+bool scx_bpf_dsq_move(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p, u64 dsq_id,
+                      u64 enq_flags) __ksym __weak;
+bool scx_bpf_dsq_move_vtime(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p,
+                            u64 dsq_id, u64 enq_flags) __ksym __weak;
+u32 scx_bpf_reenqueue_local(void) __ksym __weak;
+
+/* sched_ext: DSQs */
+s32 scx_bpf_create_dsq(u64 dsq_id, s32 node) __ksym __weak;
+void scx_bpf_destroy_dsq(u64 dsq_id) __ksym __weak;
+s32 scx_bpf_dsq_nr_queued(u64 dsq_id) __ksym __weak;
+int bpf_iter_scx_dsq_new(struct bpf_iter_scx_dsq *it, u64 dsq_id, u64 flags) __ksym __weak;
+struct task_struct *bpf_iter_scx_dsq_next(struct bpf_iter_scx_dsq *it) __ksym __weak;
+void bpf_iter_scx_dsq_destroy(struct bpf_iter_scx_dsq *it) __ksym __weak;
+
+/* sched_ext: CPUs */
+void scx_bpf_kick_cpu(s32 cpu, u64 flags) __ksym __weak;
+u32 scx_bpf_cpuperf_cap(s32 cpu) __ksym __weak;
+u32 scx_bpf_cpuperf_cur(s32 cpu) __ksym __weak;
+void scx_bpf_cpuperf_set(s32 cpu, u32 perf) __ksym __weak;
+u32 scx_bpf_nr_cpu_ids(void) __ksym __weak;
+u32 scx_bpf_nr_node_ids(void) __ksym __weak;
+int scx_bpf_cpu_node(s32 cpu) __ksym __weak;
+const struct cpumask *scx_bpf_get_possible_cpumask(void) __ksym __weak;
+const struct cpumask *scx_bpf_get_online_cpumask(void) __ksym __weak;
+void scx_bpf_put_cpumask(const struct cpumask *cpumask) __ksym __weak;
+bool scx_bpf_task_running(const struct task_struct *p) __ksym __weak;
+s32 scx_bpf_task_cpu(const struct task_struct *p) __ksym __weak;
+struct rq *scx_bpf_cpu_rq(s32 cpu) __ksym __weak;
+struct cgroup *scx_bpf_task_cgroup(struct task_struct *p) __ksym __weak;
+u64 scx_bpf_now(void) __ksym __weak;
+
+/* sched_ext: idle tracking and CPU selection */
+s32 scx_bpf_select_cpu_dfl(struct task_struct *p, s32 prev_cpu, u64 wake_flags,
+                           bool *is_idle) __ksym __weak;
+const struct cpumask *scx_bpf_get_idle_cpumask(void) __ksym __weak;
+const struct cpumask *scx_bpf_get_idle_smtmask(void) __ksym __weak;
+void scx_bpf_put_idle_cpumask(const struct cpumask *cpumask) __ksym __weak;
+bool scx_bpf_test_and_clear_cpu_idle(s32 cpu) __ksym __weak;
+s32 scx_bpf_pick_idle_cpu(const cpumask_t *cpus_allowed, u64 flags) __ksym __weak;
+s32 scx_bpf_pick_any_cpu(const cpumask_t *cpus_allowed, u64 flags) __ksym __weak;
+
+/* sched_ext: exit, error and dump (wrapped by the macros in <scx/common.bpf.h>) */
+void scx_bpf_exit_bstr(s64 exit_code, char *fmt, unsigned long long *data, u32 data__sz)
+    __ksym __weak;
+void scx_bpf_error_bstr(char *fmt, unsigned long long *data, u32 data_len) __ksym __weak;
+void scx_bpf_dump_bstr(char *fmt, unsigned long long *data, u32 data_len) __ksym __weak;
+
+/* cpumask */
+struct bpf_cpumask *bpf_cpumask_create(void) __ksym __weak;
+struct bpf_cpumask *bpf_cpumask_acquire(struct bpf_cpumask *cpumask) __ksym __weak;
+void bpf_cpumask_release(struct bpf_cpumask *cpumask) __ksym __weak;
+u32 bpf_cpumask_first(const struct cpumask *cpumask) __ksym __weak;
+u32 bpf_cpumask_first_zero(const struct cpumask *cpumask) __ksym __weak;
+u32 bpf_cpumask_first_and(const struct cpumask *src1, const struct cpumask *src2) __ksym __weak;
+void bpf_cpumask_set_cpu(u32 cpu, struct bpf_cpumask *cpumask) __ksym __weak;
+void bpf_cpumask_clear_cpu(u32 cpu, struct bpf_cpumask *cpumask) __ksym __weak;
+bool bpf_cpumask_test_cpu(u32 cpu, const struct cpumask *cpumask) __ksym __weak;
+bool bpf_cpumask_test_and_set_cpu(u32 cpu, struct bpf_cpumask *cpumask) __ksym __weak;
+bool bpf_cpumask_test_and_clear_cpu(u32 cpu, struct bpf_cpumask *cpumask) __ksym __weak;
+void bpf_cpumask_setall(struct bpf_cpumask *cpumask) __ksym __weak;
+void bpf_cpumask_clear(struct bpf_cpumask *cpumask) __ksym __weak;
+bool bpf_cpumask_and(struct bpf_cpumask *dst, const struct cpumask *src1,
+                     const struct cpumask *src2) __ksym __weak;
+void bpf_cpumask_or(struct bpf_cpumask *dst, const struct cpumask *src1,
+                    const struct cpumask *src2) __ksym __weak;
+void bpf_cpumask_xor(struct bpf_cpumask *dst, const struct cpumask *src1,
+                     const struct cpumask *src2) __ksym __weak;
+bool bpf_cpumask_equal(const struct cpumask *src1, const struct cpumask *src2) __ksym __weak;
+bool bpf_cpumask_intersects(const struct cpumask *src1, const struct cpumask *src2) __ksym __weak;
+bool bpf_cpumask_subset(const struct cpumask *src1, const struct cpumask *src2) __ksym __weak;
+bool bpf_cpumask_empty(const struct cpumask *cpumask) __ksym __weak;
+bool bpf_cpumask_full(const struct cpumask *cpumask) __ksym __weak;
+void bpf_cpumask_copy(struct bpf_cpumask *dst, const struct cpumask *src) __ksym __weak;
+u32 bpf_cpumask_any_distribute(const struct cpumask *cpumask) __ksym __weak;
+u32 bpf_cpumask_any_and_distribute(const struct cpumask *src1, const struct cpumask *src2)
+    __ksym __weak;
+u32 bpf_cpumask_weight(const struct cpumask *cpumask) __ksym __weak;
+
+/* tasks, cgroups, RCU, objects */
+struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
+struct task_struct *bpf_task_acquire(struct task_struct *p) __ksym __weak;
+void bpf_task_release(struct task_struct *p) __ksym __weak;
+struct cgroup *bpf_cgroup_from_id(u64 cgid) __ksym __weak;
+struct cgroup *bpf_cgroup_ancestor(struct cgroup *cgrp, int level) __ksym __weak;
+void bpf_cgroup_release(struct cgroup *cgrp) __ksym __weak;
+void bpf_rcu_read_lock(void) __ksym __weak;
+void bpf_rcu_read_unlock(void) __ksym __weak;
+void *bpf_obj_new_impl(u64 local_type_id, void *meta) __ksym __weak;
+void bpf_obj_drop_impl(void *kptr, void *meta) __ksym __weak;
+
+/* numeric open-coded iterator (bpf_for / bpf_repeat) */
+int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __ksym __weak;
+int *bpf_iter_num_next(struct bpf_iter_num *it) __ksym __weak;
+void bpf_iter_num_destroy(struct bpf_iter_num *it) __ksym __weak;
+
+#endif /* SCXSIM_KFUNCS_BPF_H */

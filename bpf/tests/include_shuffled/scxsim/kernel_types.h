@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * TEST COPY with a deliberately different layout (fields reversed, padding added): a BPF
+ * object compiled against it must relocate (CO-RE) to the same behaviour. Generated from
+ * bpf/include/scxsim/kernel_types.h; not used by the C++ side.
+ *
+ * The simulated kernel's types, declared once. scxsim's C++ side embeds these structs as the
+ * real memory of its tasks, runqueues and scheduler state, and the build compiles this header
+ * with `clang -g -target bpf` into the simulated kernel's BTF, against which the CO-RE
+ * relocations of any sched_ext .bpf.o are resolved. Names and meanings follow Linux 6.12–6.17
+ * (include/linux/sched/ext.h, kernel/sched/ext.c); the layout is our own, which CO-RE makes
+ * invisible to correctly written BPF programs.
+ *
+ * Rules: valid C (clang, BPF target) and C++ (g++, x86_64); every struct is complete (clang only
+ * emits forward declarations for structs reached through pointers, and CO-RE needs the full
+ * type); fields may be added, never renamed.
+ */
+#ifndef SCXSIM_KERNEL_TYPES_H
+#define SCXSIM_KERNEL_TYPES_H
+
+#ifdef __cplusplus
+extern "C" {
+#define SCXSIM_BOOL bool
+#else
+#define SCXSIM_BOOL _Bool
+#endif
+
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+typedef signed char s8;
+typedef signed short s16;
+typedef signed int s32;
+typedef signed long long s64;
+
+/* ---- Constants, as the kernel's enums (so that they appear in BTF for scx's enum autogen) ---- */
+
+enum scx_public_consts {
+  SCX_OPS_NAME_LEN = 128,
+  SCX_SLICE_DFL = 20 * 1000000ULL,
+  SCX_SLICE_INF = ~0ULL,
+};
+
+enum scx_dsq_id_flags {
+  SCX_DSQ_FLAG_BUILTIN = 1ULL << 63,
+  SCX_DSQ_FLAG_LOCAL_ON = 1ULL << 62,
+  SCX_DSQ_INVALID = SCX_DSQ_FLAG_BUILTIN | 0,
+  SCX_DSQ_GLOBAL = SCX_DSQ_FLAG_BUILTIN | 1,
+  SCX_DSQ_LOCAL = SCX_DSQ_FLAG_BUILTIN | 2,
+  SCX_DSQ_LOCAL_ON = SCX_DSQ_FLAG_BUILTIN | SCX_DSQ_FLAG_LOCAL_ON,
+  SCX_DSQ_LOCAL_CPU_MASK = 0xffffffffULL,
+};
+
+enum scx_ent_flags {
+  SCX_TASK_QUEUED = 1 << 0,
+  SCX_TASK_RESET_RUNNABLE_AT = 1 << 2,
+  SCX_TASK_DEQD_FOR_SLEEP = 1 << 3,
+  SCX_TASK_STATE_SHIFT = 8,
+  SCX_TASK_STATE_BITS = 2,
+  SCX_TASK_STATE_MASK = ((1 << 2) - 1) << 8,
+  SCX_TASK_CURSOR = 1 << 31,
+};
+
+enum scx_task_state {
+  SCX_TASK_NONE = 0,
+  SCX_TASK_INIT = 1,
+  SCX_TASK_READY = 2,
+  SCX_TASK_ENABLED = 3,
+  SCX_TASK_NR_STATES = 4,
+};
+
+enum scx_ent_dsq_flags {
+  SCX_TASK_DSQ_ON_PRIQ = 1 << 0,
+};
+
+enum scx_kf_mask {
+  SCX_KF_UNLOCKED = 0,
+  SCX_KF_SLEEPABLE = 1 << 0,
+  SCX_KF_CPU_RELEASE = 1 << 1,
+  SCX_KF_DISPATCH = 1 << 2,
+  SCX_KF_ENQUEUE = 1 << 3,
+  SCX_KF_SELECT_CPU = 1 << 4,
+  SCX_KF_REST = 1 << 5,
+  __SCX_KF_RQ_LOCKED = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5),
+  __SCX_KF_TERMINAL = (1 << 3) | (1 << 4) | (1 << 5),
+};
+
+enum scx_dsq_lnode_flags {
+  SCX_DSQ_LNODE_ITER_CURSOR = 1 << 0,
+  __SCX_DSQ_LNODE_PRIV_SHIFT = 16,
+};
+
+/* Linux 6.12 values (before the core ENQUEUE_* renumbering). */
+enum scx_enq_flags {
+  SCX_ENQ_WAKEUP = 0x01,
+  SCX_ENQ_HEAD = 0x10,
+  SCX_ENQ_CPU_SELECTED = 0x400,
+  SCX_ENQ_PREEMPT = 1ULL << 32,
+  SCX_ENQ_REENQ = 1ULL << 40,
+  SCX_ENQ_LAST = 1ULL << 41,
+  __SCX_ENQ_INTERNAL_MASK = 0xffULL << 56,
+  SCX_ENQ_CLEAR_OPSS = 1ULL << 56,
+  SCX_ENQ_DSQ_PRIQ = 1ULL << 57,
+};
+
+enum scx_deq_flags {
+  SCX_DEQ_SLEEP = 0x01,
+  SCX_DEQ_CORE_SCHED_EXEC = 1ULL << 32,
+};
+
+enum scx_pick_idle_cpu_flags {
+  SCX_PICK_IDLE_CORE = 1 << 0,
+  SCX_PICK_IDLE_IN_NODE = 1 << 1,
+};
+
+enum scx_kick_flags {
+  SCX_KICK_IDLE = 1 << 0,
+  SCX_KICK_PREEMPT = 1 << 1,
+  SCX_KICK_WAIT = 1 << 2,
+};
+
+enum scx_tg_flags {
+  SCX_TG_ONLINE = 1U << 0,
+  SCX_TG_INITED = 1U << 1,
+};
+
+enum scx_exit_kind {
+  SCX_EXIT_NONE = 0,
+  SCX_EXIT_DONE = 1,
+  SCX_EXIT_UNREG = 64,
+  SCX_EXIT_UNREG_BPF = 65,
+  SCX_EXIT_UNREG_KERN = 66,
+  SCX_EXIT_SYSRQ = 67,
+  SCX_EXIT_ERROR = 1024,
+  SCX_EXIT_ERROR_BPF = 1025,
+  SCX_EXIT_ERROR_STALL = 1026,
+};
+
+enum scx_exit_code {
+  SCX_ECODE_RSN_HOTPLUG = 1ULL << 32,
+  SCX_ECODE_ACT_RESTART = 1ULL << 48,
+};
+
+enum scx_ops_flags {
+  SCX_OPS_KEEP_BUILTIN_IDLE = 1LLU << 0,
+  SCX_OPS_ENQ_LAST = 1LLU << 1,
+  SCX_OPS_ENQ_EXITING = 1LLU << 2,
+  SCX_OPS_SWITCH_PARTIAL = 1LLU << 3,
+  SCX_OPS_HAS_CGROUP_WEIGHT = 1LLU << 16,
+  SCX_OPS_ALL_FLAGS = (1LLU << 0) | (1LLU << 1) | (1LLU << 2) | (1LLU << 3) | (1LLU << 16),
+};
+
+enum scx_cpu_preempt_reason {
+  SCX_CPU_PREEMPT_RT = 0,
+  SCX_CPU_PREEMPT_DL = 1,
+  SCX_CPU_PREEMPT_STOP = 2,
+  SCX_CPU_PREEMPT_UNKNOWN = 3,
+};
+
+enum scx_wake_flags {
+  SCX_WAKE_FORK = 0x04,
+  SCX_WAKE_TTWU = 0x08,
+  SCX_WAKE_SYNC = 0x10,
+};
+
+enum scx_ops_enable_state {
+  SCX_OPS_ENABLING = 0,
+  SCX_OPS_ENABLED = 1,
+  SCX_OPS_DISABLING = 2,
+  SCX_OPS_DISABLED = 3,
+};
+
+enum scx_ops_state {
+  SCX_OPSS_NONE = 0,
+  SCX_OPSS_QUEUEING = 1,
+  SCX_OPSS_QUEUED = 2,
+  SCX_OPSS_DISPATCHING = 3,
+  SCX_OPSS_QSEQ_SHIFT = 2,
+};
+
+enum scx_consts {
+  SCX_DSP_DFL_MAX_BATCH = 32,
+  SCX_DSP_MAX_LOOPS = 32,
+  SCX_WATCHDOG_MAX_TIMEOUT = 30 * 1000, /* ms; the kernel's is 30 * HZ jiffies */
+  SCX_EXIT_BT_LEN = 64,
+  SCX_EXIT_MSG_LEN = 1024,
+  SCX_EXIT_DUMP_DFL_LEN = 32768,
+  SCX_CPUPERF_ONE = 1024,
+  SCX_OPS_TASK_ITER_BATCH = 32,
+};
+
+/* task_struct->flags */
+enum scxsim_pf_flags {
+  PF_IDLE = 0x00000002,
+  PF_EXITING = 0x00000004,
+  PF_KTHREAD = 0x00200000,
+};
+
+/* ---- Generic kernel structures ---- */
+
+#define SCXSIM_NR_CPUS 1024
+
+struct cpumask {
+  unsigned long bits[SCXSIM_NR_CPUS / 64];
+};
+typedef struct cpumask cpumask_t;
+
+struct bpf_cpumask {
+  cpumask_t cpumask;
+  int usage; /* refcount_t */
+};
+
+struct list_head {
+  struct list_head *next, *prev;
+};
+
+struct rb_node {
+  unsigned long __rb_parent_color;
+  struct rb_node *rb_right;
+  struct rb_node *rb_left;
+};
+
+typedef struct {
+  long counter;
+} atomic_long_t;
+
+/* ---- sched_ext ---- */
+
+struct scx_dsq_list_node {
+  struct list_head node;
+  u32 flags;
+  u32 priv;
+};
+
+struct scx_dispatch_q {
+  u64 id;
+  u32 nr;
+  u32 seq;
+};
+
+struct cgroup {
+  u64 kn_id;      /* cgroup id (kernfs node id) */
+  int level;
+  int pad_;
+};
+
+struct sched_ext_entity {
+  u64 __shuffle_pad_sched_ext_entity[3];
+  struct list_head tasks_node;
+  struct cgroup *cgrp_moving_from;
+  SCXSIM_BOOL disallow; /* writable by BPF in ops.init_task */
+  u64 dsq_vtime;  /* writable by BPF */
+  u64 slice;      /* writable by BPF */
+  u64 ddsp_enq_flags;
+  u64 ddsp_dsq_id;
+  u64 core_sched_at;
+  unsigned long runnable_at;
+  struct list_head runnable_node;
+  atomic_long_t ops_state;
+  struct task_struct *kf_tasks[2];
+  u32 kf_mask;
+  s32 holding_cpu;
+  s32 sticky_cpu;
+  u32 weight;
+  u32 flags;
+  u32 dsq_flags;
+  u32 dsq_seq;
+  struct rb_node dsq_priq;
+  struct scx_dsq_list_node dsq_list;
+  struct scx_dispatch_q *dsq;
+};
+
+struct sched_entity {
+  u64 exec_start;
+  u64 sum_exec_runtime;
+  u64 prev_sum_exec_runtime;
+  u64 vruntime;
+  s64 vlag;
+  u64 slice;
+};
+
+struct task_struct {
+  u64 __shuffle_pad_task_struct[3];
+  void *__scxsim_task; /* back pointer to the simulator's Task; not visible to BPF */
+  char comm[16];
+  struct task_struct *group_leader;
+  struct task_struct *real_parent;
+  int tgid;
+  int pid;
+  u64 nivcsw;
+  u64 nvcsw;
+  cpumask_t cpus_mask;
+  const cpumask_t *cpus_ptr;
+  int nr_cpus_allowed;
+  unsigned int policy;
+  struct sched_ext_entity scx;
+  struct sched_entity se;
+  unsigned int rt_priority;
+  int normal_prio;
+  int static_prio;
+  int prio;
+  int on_rq;
+  int wake_cpu;
+  int recent_used_cpu;
+  int on_cpu;
+  unsigned int flags;       /* PF_* */
+  unsigned int __state;
+};
+
+struct scx_rq {
+  u32 nr_running;
+  u32 flags;
+  u64 ops_qseq;
+  u32 cpuperf_target;
+  SCXSIM_BOOL cpu_released;
+};
+
+struct rq {
+  u64 __shuffle_pad_rq[3];
+  struct scx_rq scx;
+  u64 clock_task;
+  u64 clock;
+  struct task_struct *idle;
+  struct task_struct *curr;
+  unsigned int nr_running;
+  int cpu;
+};
+
+struct scx_exit_info {
+  char *dump;
+  char *msg;
+  u32 bt_len;
+  unsigned long *bt;
+  const char *reason;
+  s64 exit_code;
+  enum scx_exit_kind kind;
+};
+
+struct scx_init_task_args {
+  SCXSIM_BOOL fork;
+  struct cgroup *cgroup;
+};
+
+struct scx_exit_task_args {
+  SCXSIM_BOOL cancelled;
+};
+
+struct scx_cgroup_init_args {
+  u32 weight;
+};
+
+struct scx_cpu_acquire_args {
+  int unused_; /* empty in the kernel; a member keeps C and C++ sizes equal */
+};
+
+struct scx_cpu_release_args {
+  enum scx_cpu_preempt_reason reason;
+  struct task_struct *task;
+};
+
+struct scx_dump_ctx {
+  enum scx_exit_kind kind;
+  s64 exit_code;
+  const char *reason;
+  u64 at_ns;
+  u64 at_jiffies;
+};
+
+/* The struct_ops type: member order is the kernel's (V612), which is the ABI of the map. */
+struct sched_ext_ops {
+  char name[SCX_OPS_NAME_LEN];
+  u64 hotplug_seq;
+  u32 exit_dump_len;
+  u32 timeout_ms;
+  u64 flags;
+  u32 dispatch_max_batch;
+  void (*exit)(struct scx_exit_info *info);
+  s32 (*init)(void);
+  void (*cpu_offline)(s32 cpu);
+  void (*cpu_online)(s32 cpu);
+  void (*cgroup_set_weight)(struct cgroup *cgrp, u32 weight);
+  void (*cgroup_cancel_move)(struct task_struct *p, struct cgroup *from, struct cgroup *to);
+  void (*cgroup_move)(struct task_struct *p, struct cgroup *from, struct cgroup *to);
+  s32 (*cgroup_prep_move)(struct task_struct *p, struct cgroup *from, struct cgroup *to);
+  void (*cgroup_exit)(struct cgroup *cgrp);
+  s32 (*cgroup_init)(struct cgroup *cgrp, struct scx_cgroup_init_args *args);
+  void (*dump_task)(struct scx_dump_ctx *ctx, struct task_struct *p);
+  void (*dump_cpu)(struct scx_dump_ctx *ctx, s32 cpu, SCXSIM_BOOL idle);
+  void (*dump)(struct scx_dump_ctx *ctx);
+  void (*disable)(struct task_struct *p);
+  void (*enable)(struct task_struct *p);
+  void (*exit_task)(struct task_struct *p, struct scx_exit_task_args *args);
+  s32 (*init_task)(struct task_struct *p, struct scx_init_task_args *args);
+  void (*cpu_release)(s32 cpu, struct scx_cpu_release_args *args);
+  void (*cpu_acquire)(s32 cpu, struct scx_cpu_acquire_args *args);
+  void (*update_idle)(s32 cpu, SCXSIM_BOOL idle);
+  void (*set_cpumask)(struct task_struct *p, const struct cpumask *cpumask);
+  void (*set_weight)(struct task_struct *p, u32 weight);
+  SCXSIM_BOOL (*core_sched_before)(struct task_struct *a, struct task_struct *b);
+  SCXSIM_BOOL (*yield)(struct task_struct *from, struct task_struct *to);
+  void (*quiescent)(struct task_struct *p, u64 deq_flags);
+  void (*stopping)(struct task_struct *p, SCXSIM_BOOL runnable);
+  void (*running)(struct task_struct *p);
+  void (*runnable)(struct task_struct *p, u64 enq_flags);
+  void (*tick)(struct task_struct *p);
+  void (*dispatch)(s32 cpu, struct task_struct *prev);
+  void (*dequeue)(struct task_struct *p, u64 deq_flags);
+  void (*enqueue)(struct task_struct *p, u64 enq_flags);
+  s32 (*select_cpu)(struct task_struct *p, s32 prev_cpu, u64 wake_flags);
+};
+
+/* The DSQ iterator state BPF programs see (opaque, 6 u64 words as in the kernel). */
+struct bpf_iter_scx_dsq {
+  u64 __opaque[6];
+};
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SCXSIM_KERNEL_TYPES_H */

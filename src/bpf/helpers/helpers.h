@@ -1,0 +1,141 @@
+// The generic BPF helpers (ids as the kernel's enum bpf_func_id), bound into a Vm's HostTable.
+// Host-provided hooks supply what the simulated kernel knows: the clock, the current CPU, a
+// deterministic RNG, the current task, and where printk output goes. The sched_ext kfuncs are
+// not here: the sched_ext integration binds them through a KfuncRegistry (loader/kfuncs.h).
+//
+// Implemented: map_lookup/update/delete_elem, map_push/pop/peek_elem, ktime_get_ns,
+// ktime_get_boot_ns, jiffies64, get_smp_processor_id, get_numa_node_id, get_prandom_u32,
+// get_current_pid_tgid, get_current_comm, get_current_task(_btf), probe_read_kernel(_str)
+// (and the legacy probe_read(_str)), trace_printk, trace_vprintk, snprintf (bpf_bprintf
+// rules), loop, for_each_map_elem, spin_lock/unlock (pairing validated: no nesting, unlock of
+// a lock not held, lock still held at the end of a run), timer_init/set_callback/start/cancel
+// (host-driven: run_timers()), ringbuf_reserve/submit/discard/output/query,
+// task_storage_get/delete, cgrp_storage_get/delete, kptr_xchg.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "bpf/vm/vm.h"
+
+namespace scx::bpf {
+
+class Map;
+
+// Helper ids (enum bpf_func_id).
+enum HelperId : uint32_t {
+  kHelperMapLookupElem = 1,
+  kHelperMapUpdateElem = 2,
+  kHelperMapDeleteElem = 3,
+  kHelperProbeRead = 4,
+  kHelperKtimeGetNs = 5,
+  kHelperTracePrintk = 6,
+  kHelperGetPrandomU32 = 7,
+  kHelperGetSmpProcessorId = 8,
+  kHelperGetCurrentPidTgid = 14,
+  kHelperGetCurrentComm = 16,
+  kHelperGetCurrentTask = 35,
+  kHelperGetNumaNodeId = 42,
+  kHelperProbeReadStr = 45,
+  kHelperMapPushElem = 87,
+  kHelperMapPopElem = 88,
+  kHelperMapPeekElem = 89,
+  kHelperSpinLock = 93,
+  kHelperSpinUnlock = 94,
+  kHelperProbeReadKernel = 113,
+  kHelperProbeReadKernelStr = 115,
+  kHelperJiffies64 = 118,
+  kHelperKtimeGetBootNs = 125,
+  kHelperRingbufOutput = 130,
+  kHelperRingbufReserve = 131,
+  kHelperRingbufSubmit = 132,
+  kHelperRingbufDiscard = 133,
+  kHelperRingbufQuery = 134,
+  kHelperTaskStorageGet = 156,
+  kHelperTaskStorageDelete = 157,
+  kHelperGetCurrentTaskBtf = 158,
+  kHelperForEachMapElem = 164,
+  kHelperSnprintf = 165,
+  kHelperTimerInit = 169,
+  kHelperTimerSetCallback = 170,
+  kHelperTimerStart = 171,
+  kHelperTimerCancel = 172,
+  kHelperTraceVprintk = 177,
+  kHelperLoop = 181,
+  kHelperKptrXchg = 194,
+  kHelperCgrpStorageGet = 210,
+  kHelperCgrpStorageDelete = 211,
+};
+
+// "bpf_map_lookup_elem" for an implemented helper, nullptr otherwise.
+const char* helper_name(uint32_t id);
+
+// Formats like the kernel's bpf_bprintf_prepare + bstr_printf: %d %i %u %x %X %o %c %s %p
+// (%pK %px %pS %ps print the value), with l/ll/h/hh length modifiers, flags, width and
+// precision; %s reads a string from VM memory (checked). At most 12 arguments. Returns the
+// formatted text, or an error describing the first bad directive.
+Result<std::string> bpf_bprintf(const AddressSpace& memory, std::string_view fmt,
+                                std::span<const uint64_t> args);
+
+struct HelperHooks {
+  std::function<uint64_t()> ktime_ns;        // monotonic ns (default: 0)
+  std::function<uint32_t()> cpu;             // current CPU (default: 0)
+  std::function<uint32_t()> prandom;         // deterministic RNG (default: xorshift, seed 1)
+  std::function<uint64_t()> current_task;    // task_struct address (default: 0)
+  std::function<void(std::string_view)> log; // printk output (default: dropped)
+  uint64_t jiffies_per_sec = 250;            // CONFIG_HZ
+};
+
+class HelperEnv {
+ public:
+  explicit HelperEnv(HelperHooks hooks = {});
+  ~HelperEnv();
+  HelperEnv(const HelperEnv&) = delete;
+  HelperEnv& operator=(const HelperEnv&) = delete;
+
+  // Installs every helper into vm.helpers() (the lambdas capture this HelperEnv).
+  void bind(Vm& vm);
+  HelperHooks& hooks() { return hooks_; }
+
+  // bpf_spin_lock pairing: after each top-level run the host calls end_run(); a lock still
+  // held is an error (the kernel's verifier rejects such programs), and the lock is released.
+  Status end_run();
+
+  // ---- bpf_timer (host-driven) ----
+  struct TimerState {
+    uint64_t addr = 0;        // the struct bpf_timer in a map value
+    Map* map = nullptr;
+    const Program* prog = nullptr;
+    uint64_t callback = 0;    // code address
+    bool armed = false;
+    uint64_t expires = 0;     // absolute ns
+    uint64_t seq = 0;         // arming order (ties)
+  };
+  // Earliest armed expiry, if any.
+  std::optional<uint64_t> next_timer() const;
+  // Runs every timer with expiry <= now, in (expiry, arming order), each as a top-level run of
+  // its callback (map, key, value). Returns the faults (one message per faulting callback).
+  std::vector<std::string> run_timers(Vm& vm, uint64_t now);
+  size_t armed_timers() const;
+
+  // Messages from bpf_printk & co. (also passed to hooks.log).
+  const std::vector<std::string>& log() const { return log_; }
+  void clear_log() { log_.clear(); }
+
+ private:
+  friend struct HelperImpl;
+  HelperHooks hooks_;
+  uint64_t rng_state_ = 0x9e3779b97f4a7c15ULL;
+  std::vector<uint64_t> held_locks_;
+  std::map<uint64_t, TimerState> timers_;  // by bpf_timer address
+  uint64_t timer_seq_ = 0;
+  std::vector<std::string> log_;
+};
+
+}  // namespace scx::bpf

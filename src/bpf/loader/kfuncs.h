@@ -1,0 +1,39 @@
+// The kfunc registry: what the host (the sched_ext integration) provides, by name. The loader
+// binds every extern kfunc of an object to an entry here, building the per-object kfunc table
+// that CALL src=2 instructions index. Unknown non-weak kfunc → load error naming it; unknown
+// weak kfunc → address 0 (bpf_ksym_exists() is false) and a call to it faults.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "bpf/vm/vm.h"
+
+namespace scx::bpf {
+
+class KfuncRegistry {
+ public:
+  void add(std::string name, HostFn fn) { fns_[std::move(name)] = std::move(fn); }
+  void remove(const std::string& name) { fns_.erase(name); }
+  const HostFn* find(const std::string& name) const {
+    auto it = fns_.find(name);
+    return it == fns_.end() ? nullptr : &it->second;
+  }
+  bool contains(const std::string& name) const { return fns_.count(name) != 0; }
+  const std::map<std::string, HostFn>& all() const { return fns_; }
+
+ private:
+  std::map<std::string, HostFn> fns_;
+};
+
+// The process-wide registry: the sched_ext integration adds its kfuncs here at start-up;
+// `scxsim inspect` and the default LoadOptions use it. Pre-filled with the generic kfuncs that
+// need no scheduler state (generic_kfuncs.cc): bpf_rcu_read_lock/unlock and the numeric
+// iterator bpf_iter_num_new/next/destroy.
+KfuncRegistry& global_kfunc_registry();
+void add_generic_kfuncs(KfuncRegistry& r);
+
+// Typed kernel symbols (`extern const struct rq runqueues __ksym;`): name → address.
+using KsymTable = std::map<std::string, uint64_t>;
+
+}  // namespace scx::bpf
