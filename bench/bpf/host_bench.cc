@@ -1,0 +1,79 @@
+// The BPF host's cost: the ext benchmark's ping-pong scenario (200 pairs = 400 tasks on a
+// 2-socket 64-CPU machine, 200 ms simulated) under the native vtime policy and under its BPF
+// twin (bpf/schedulers/simple.bpf.o) run in the VM. Reports events/s of wall time for both and
+// the ratio BPF / native. Run: build/bench/bpf/bpf_host_bench
+#include <chrono>
+#include <memory>
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include "bpf/host/bpf_ops.h"
+#include "kernel/ext/ext_class.h"
+#include "kernel/fair/fair_class.h"
+#include "kernel/kernel.h"
+#include "policy/policy.h"
+#include "topo/topology.h"
+#include "workload/builder.h"
+
+namespace scx {
+namespace {
+
+Workload pingpong(int pairs) {
+  WorkloadBuilder wb("pingpong");
+  for (int i = 0; i < pairs; ++i) {
+    const std::string a = fmt::format("p{}a", i), b = fmt::format("p{}b", i);
+    wb.task(fmt::format("ping{}", i)).program().begin_loop(-1).send(a, 64).recv(b, 64).run(5 * kNsPerUs).end_loop();
+    wb.task(fmt::format("pong{}", i)).program().begin_loop(-1).recv(a, 64).run(5 * kNsPerUs).send(b, 64).end_loop();
+  }
+  return wb.build();
+}
+
+// One run; returns (events, wall seconds).
+std::pair<uint64_t, double> run_once(bool bpf, const Topology& topo, const Workload& w) {
+  KernelConfig cfg;
+  Kernel k(topo, cfg);
+  FairConfig fcfg;
+  fcfg.tunables = fair::Tunables::for_machine(topo.nr_cpus(), 250);
+  k.set_fair_class(std::make_unique<FairClass>(k, fcfg));
+  auto ext = std::make_unique<ExtClass>(k);
+  if (bpf) {
+    bpf::BpfHostOptions o;
+    o.nr_cpus = static_cast<int>(topo.nr_cpus());
+    auto ops = bpf::BpfScxOps::load(SCXSIM_BPF_SIMPLE_OBJ, o);
+    if (!ops.ok()) return {0, 0};
+    ext->load_at(std::move(*ops), 0);
+  } else {
+    ext->load_at(find_native_policy("vtime")->make(), 0);
+  }
+  k.set_ext_class(std::move(ext));
+  auto t0 = std::chrono::steady_clock::now();
+  if (!k.run_until(0).ok() || !k.load(w).ok() || !k.run_until(200 * kNsPerMs).ok()) return {0, 0};
+  auto t1 = std::chrono::steady_clock::now();
+  return {k.stats().events, std::chrono::duration<double>(t1 - t0).count()};
+}
+
+void BM_VtimeNativeVsBpf(benchmark::State& state) {
+  const Topology topo = make_preset("server-2s64").value();
+  const Workload w = pingpong(200);
+  uint64_t ev_native = 0, ev_bpf = 0;
+  double s_native = 0, s_bpf = 0;
+  for (auto _ : state) {
+    auto [en, sn] = run_once(false, topo, w);
+    auto [eb, sb] = run_once(true, topo, w);
+    if (!en || !eb) state.SkipWithError("run failed");
+    ev_native += en, s_native += sn, ev_bpf += eb, s_bpf += sb;
+  }
+  const double native_rate = s_native > 0 ? ev_native / s_native : 0;
+  const double bpf_rate = s_bpf > 0 ? ev_bpf / s_bpf : 0;
+  state.counters["native_events_per_s"] = native_rate;
+  state.counters["bpf_events_per_s"] = bpf_rate;
+  state.counters["bpf_over_native"] = native_rate > 0 ? bpf_rate / native_rate : 0;
+  state.counters["same_events"] = ev_native == ev_bpf ? 1 : 0;
+}
+BENCHMARK(BM_VtimeNativeVsBpf)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+}  // namespace
+}  // namespace scx
+
+BENCHMARK_MAIN();

@@ -1,0 +1,643 @@
+#include "bpf/host/bpf_ops.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "bpf/loader/kernel_layouts.h"
+#include "kernel/ext/ext_class.h"
+#include "kernel/kernel.h"
+
+namespace scx::bpf {
+
+namespace {
+
+constexpr size_t kMaskBits = sizeof(cpumask) * 8;
+
+BpfScxOps& host(CallContext& cx) { return *static_cast<BpfScxOps*>(cx.user_data()); }
+
+bool mask_test(const cpumask* m, uint64_t cpu) {
+  return cpu < kMaskBits && (m->bits[cpu / 64] >> (cpu % 64)) & 1;
+}
+
+// Reads a NUL-terminated string from checked VM memory (at most 1024 bytes).
+bool read_str(CallContext& cx, uint64_t addr, std::string* out, const char* what) {
+  out->clear();
+  for (size_t i = 0; i < 1024; ++i) {
+    if (!cx.check(addr + i, 1, kPermRead, what)) return false;
+    char c = *reinterpret_cast<const char*>(addr + i);
+    if (!c) return true;
+    out->push_back(c);
+  }
+  cx.fault(fmt::format("{}: string not terminated within 1024 bytes", what));
+  return false;
+}
+
+// scx_bpf_*_bstr(fmt, data, data_len): formats with the loader's bprintf.
+bool format_bstr(CallContext& cx, uint64_t fmt_addr, uint64_t data, uint64_t len, std::string* out) {
+  std::string f;
+  if (!read_str(cx, fmt_addr, &f, "fmt")) return false;
+  if (len % 8 != 0 || len > 12 * 8) {
+    cx.fault(fmt::format("bstr data size {} is not a multiple of 8 up to 96", len));
+    return false;
+  }
+  std::vector<uint64_t> args(len / 8);
+  if (len) {
+    if (!cx.check(data, len, kPermRead, "data")) return false;
+    std::memcpy(args.data(), reinterpret_cast<const void*>(data), len);
+  }
+  Result<std::string> r = bpf_bprintf(cx.memory(), f, args);
+  if (!r.ok()) {
+    cx.fault(r.status().message());
+    return false;
+  }
+  *out = std::move(*r);
+  return true;
+}
+
+bpf_iter_scx_dsq* iter_arg(CallContext& cx, uint64_t a) {
+  if (!cx.check(a, sizeof(bpf_iter_scx_dsq), kPermReadWrite, "it")) return nullptr;
+  return reinterpret_cast<bpf_iter_scx_dsq*>(a);
+}
+
+bpf_cpumask* owned_arg(CallContext& cx, uint64_t a, const char* what) {
+  if (!host(cx).cpumask_owned(a)) {
+    cx.fault(fmt::format("{}: 0x{:x} is not a bpf_cpumask", what, a));
+    return nullptr;
+  }
+  return reinterpret_cast<bpf_cpumask*>(a);
+}
+
+using K = CallContext;
+using A = HostArgs;
+
+void add_scx_kfuncs(KfuncRegistry& r) {
+  auto ext = [](K& cx) -> ExtClass& { return host(cx).kf(); };
+  auto insert = [ext](K& cx, const A& a) -> uint64_t {
+    if (task_struct* p = host(cx).task_arg(cx, a[0], "p")) ext(cx).dsq_insert(p, a[1], a[2], a[3]);
+    return 0;
+  };
+  auto insert_vtime = [ext](K& cx, const A& a) -> uint64_t {
+    if (task_struct* p = host(cx).task_arg(cx, a[0], "p")) ext(cx).dsq_insert_vtime(p, a[1], a[2], a[3], a[4]);
+    return 0;
+  };
+  auto move_to_local = [ext](K& cx, const A& a) -> uint64_t { return ext(cx).dsq_move_to_local(a[0]); };
+  auto set_slice = [ext](K& cx, const A& a) -> uint64_t {
+    if (auto* it = iter_arg(cx, a[0])) ext(cx).dsq_move_set_slice(it, a[1]);
+    return 0;
+  };
+  auto set_vtime = [ext](K& cx, const A& a) -> uint64_t {
+    if (auto* it = iter_arg(cx, a[0])) ext(cx).dsq_move_set_vtime(it, a[1]);
+    return 0;
+  };
+  auto move = [ext](K& cx, const A& a) -> uint64_t {
+    auto* it = iter_arg(cx, a[0]);
+    task_struct* p = it ? host(cx).task_arg(cx, a[1], "p") : nullptr;
+    return p ? ext(cx).dsq_move(it, p, a[2], a[3]) : 0;
+  };
+  auto move_vtime = [ext](K& cx, const A& a) -> uint64_t {
+    auto* it = iter_arg(cx, a[0]);
+    task_struct* p = it ? host(cx).task_arg(cx, a[1], "p") : nullptr;
+    return p ? ext(cx).dsq_move_vtime(it, p, a[2], a[3]) : 0;
+  };
+  r.add("scx_bpf_dsq_insert", insert);
+  r.add("scx_bpf_dispatch", insert);
+  r.add("scx_bpf_dsq_insert_vtime", insert_vtime);
+  r.add("scx_bpf_dispatch_vtime", insert_vtime);
+  r.add("scx_bpf_dsq_move_to_local", move_to_local);
+  r.add("scx_bpf_consume", move_to_local);
+  r.add("scx_bpf_dsq_move_set_slice", set_slice);
+  r.add("scx_bpf_dispatch_from_dsq_set_slice", set_slice);
+  r.add("scx_bpf_dsq_move_set_vtime", set_vtime);
+  r.add("scx_bpf_dispatch_from_dsq_set_vtime", set_vtime);
+  r.add("scx_bpf_dsq_move", move);
+  r.add("scx_bpf_dispatch_from_dsq", move);
+  r.add("scx_bpf_dsq_move_vtime", move_vtime);
+  r.add("scx_bpf_dispatch_vtime_from_dsq", move_vtime);
+  r.add("scx_bpf_dispatch_nr_slots", [ext](K& cx, const A&) -> uint64_t { return ext(cx).dispatch_nr_slots(); });
+  r.add("scx_bpf_dispatch_cancel", [ext](K& cx, const A&) -> uint64_t {
+    ext(cx).dispatch_cancel();
+    return 0;
+  });
+  r.add("scx_bpf_reenqueue_local", [ext](K& cx, const A&) -> uint64_t { return ext(cx).reenqueue_local(); });
+  r.add("scx_bpf_create_dsq", [ext](K& cx, const A& a) -> uint64_t {
+    return static_cast<uint64_t>(static_cast<int64_t>(ext(cx).create_dsq(a[0], static_cast<s32>(a[1]))));
+  });
+  r.add("scx_bpf_destroy_dsq", [ext](K& cx, const A& a) -> uint64_t {
+    ext(cx).destroy_dsq(a[0]);
+    return 0;
+  });
+  r.add("scx_bpf_dsq_nr_queued", [ext](K& cx, const A& a) -> uint64_t {
+    return static_cast<uint64_t>(static_cast<int64_t>(ext(cx).dsq_nr_queued(a[0])));
+  });
+  r.add("bpf_iter_scx_dsq_new", [ext](K& cx, const A& a) -> uint64_t {
+    auto* it = iter_arg(cx, a[0]);
+    return it ? static_cast<uint64_t>(static_cast<int64_t>(ext(cx).iter_scx_dsq_new(it, a[1], a[2]))) : 0;
+  });
+  r.add("bpf_iter_scx_dsq_next", [ext](K& cx, const A& a) -> uint64_t {
+    auto* it = iter_arg(cx, a[0]);
+    task_struct* p = it ? ext(cx).iter_scx_dsq_next(it) : nullptr;
+    return p ? host(cx).expose_task(p) : 0;
+  });
+  r.add("bpf_iter_scx_dsq_destroy", [ext](K& cx, const A& a) -> uint64_t {
+    if (auto* it = iter_arg(cx, a[0])) ext(cx).iter_scx_dsq_destroy(it);
+    return 0;
+  });
+  r.add("scx_bpf_kick_cpu", [ext](K& cx, const A& a) -> uint64_t {
+    ext(cx).kick_cpu(static_cast<s32>(a[0]), a[1]);
+    return 0;
+  });
+  r.add("scx_bpf_cpuperf_cap", [ext](K& cx, const A& a) -> uint64_t { return ext(cx).cpuperf_cap(static_cast<s32>(a[0])); });
+  r.add("scx_bpf_cpuperf_cur", [ext](K& cx, const A& a) -> uint64_t { return ext(cx).cpuperf_cur(static_cast<s32>(a[0])); });
+  r.add("scx_bpf_cpuperf_set", [ext](K& cx, const A& a) -> uint64_t {
+    ext(cx).cpuperf_set(static_cast<s32>(a[0]), static_cast<u32>(a[1]));
+    return 0;
+  });
+  r.add("scx_bpf_nr_cpu_ids", [ext](K& cx, const A&) -> uint64_t { return ext(cx).nr_cpu_ids(); });
+  r.add("scx_bpf_nr_node_ids", [ext](K& cx, const A&) -> uint64_t { return ext(cx).nr_node_ids(); });
+  r.add("scx_bpf_cpu_node", [ext](K& cx, const A& a) -> uint64_t {
+    return static_cast<uint64_t>(static_cast<int64_t>(ext(cx).cpu_node(static_cast<s32>(a[0]))));
+  });
+  auto ro_mask = [](K& cx, const cpumask* m) -> uint64_t {
+    return m ? host(cx).expose_ro(m, sizeof(cpumask), "cpumask") : 0;
+  };
+  r.add("scx_bpf_get_possible_cpumask", [ext, ro_mask](K& cx, const A&) { return ro_mask(cx, ext(cx).get_possible_cpumask()); });
+  r.add("scx_bpf_get_online_cpumask", [ext, ro_mask](K& cx, const A&) { return ro_mask(cx, ext(cx).get_online_cpumask()); });
+  r.add("scx_bpf_get_idle_cpumask", [ext, ro_mask](K& cx, const A&) { return ro_mask(cx, ext(cx).get_idle_cpumask()); });
+  r.add("scx_bpf_get_idle_smtmask", [ext, ro_mask](K& cx, const A&) { return ro_mask(cx, ext(cx).get_idle_smtmask()); });
+  auto put = [](K&, const A&) -> uint64_t { return 0; };
+  r.add("scx_bpf_put_cpumask", put);
+  r.add("scx_bpf_put_idle_cpumask", put);
+  r.add("scx_bpf_task_running", [ext](K& cx, const A& a) -> uint64_t {
+    task_struct* p = host(cx).task_arg(cx, a[0], "p");
+    return p ? ext(cx).task_running(p) : 0;
+  });
+  r.add("scx_bpf_task_cpu", [ext](K& cx, const A& a) -> uint64_t {
+    task_struct* p = host(cx).task_arg(cx, a[0], "p");
+    return p ? static_cast<uint64_t>(static_cast<int64_t>(ext(cx).task_cpu(p))) : 0;
+  });
+  r.add("scx_bpf_cpu_rq", [ext](K& cx, const A& a) -> uint64_t {
+    struct rq* q = ext(cx).cpu_rq(static_cast<s32>(a[0]));
+    return q ? host(cx).expose_ro(q, sizeof(struct rq), "rq") : 0;
+  });
+  // One cgroup: the root (id 1, level 0).
+  static cgroup root_cgroup{1, 0, 0};
+  r.add("scx_bpf_task_cgroup", [](K& cx, const A& a) -> uint64_t {
+    if (!host(cx).task_arg(cx, a[0], "p")) return 0;
+    return host(cx).expose_ro(&root_cgroup, sizeof(root_cgroup), "cgroup");
+  });
+  r.add("bpf_cgroup_from_id", [](K& cx, const A& a) -> uint64_t {
+    return a[0] == 1 ? host(cx).expose_ro(&root_cgroup, sizeof(root_cgroup), "cgroup") : 0;
+  });
+  r.add("bpf_cgroup_ancestor", [](K& cx, const A& a) -> uint64_t {
+    if (!cx.check(a[0], sizeof(cgroup), kPermRead, "cgrp")) return 0;
+    return static_cast<int32_t>(a[1]) == 0 ? host(cx).expose_ro(&root_cgroup, sizeof(root_cgroup), "cgroup") : 0;
+  });
+  r.add("bpf_cgroup_release", put);
+  r.add("scx_bpf_now", [ext](K& cx, const A&) -> uint64_t { return ext(cx).now(); });
+  r.add("scx_bpf_select_cpu_dfl", [ext](K& cx, const A& a) -> uint64_t {
+    task_struct* p = host(cx).task_arg(cx, a[0], "p");
+    if (!p || !cx.check(a[3], 1, kPermWrite, "is_idle")) return 0;
+    bool idle = false;
+    s32 cpu = ext(cx).select_cpu_dfl(p, static_cast<s32>(a[1]), a[2], &idle);
+    *reinterpret_cast<uint8_t*>(a[3]) = idle ? 1 : 0;
+    return static_cast<uint64_t>(static_cast<int64_t>(cpu));
+  });
+  r.add("scx_bpf_test_and_clear_cpu_idle", [ext](K& cx, const A& a) -> uint64_t {
+    return ext(cx).test_and_clear_cpu_idle(static_cast<s32>(a[0]));
+  });
+  r.add("scx_bpf_pick_idle_cpu", [ext](K& cx, const A& a) -> uint64_t {
+    const cpumask* m = host(cx).mask_arg(cx, a[0], "cpus_allowed");
+    return m ? static_cast<uint64_t>(static_cast<int64_t>(ext(cx).pick_idle_cpu(m, a[1]))) : 0;
+  });
+  r.add("scx_bpf_pick_any_cpu", [ext](K& cx, const A& a) -> uint64_t {
+    const cpumask* m = host(cx).mask_arg(cx, a[0], "cpus_allowed");
+    return m ? static_cast<uint64_t>(static_cast<int64_t>(ext(cx).pick_any_cpu(m, a[1]))) : 0;
+  });
+  r.add("scx_bpf_exit_bstr", [ext](K& cx, const A& a) -> uint64_t {
+    std::string msg;
+    if (format_bstr(cx, a[1], a[2], a[3], &msg)) ext(cx).exit_bstr(static_cast<s64>(a[0]), msg);
+    return 0;
+  });
+  r.add("scx_bpf_error_bstr", [ext](K& cx, const A& a) -> uint64_t {
+    std::string msg;
+    if (format_bstr(cx, a[0], a[1], a[2], &msg)) ext(cx).error_bstr(msg);
+    return 0;
+  });
+  r.add("scx_bpf_dump_bstr", [ext](K& cx, const A& a) -> uint64_t {
+    std::string msg;
+    if (format_bstr(cx, a[0], a[1], a[2], &msg)) ext(cx).dump_bstr(msg);
+    return 0;
+  });
+  // Tasks.
+  r.add("bpf_task_from_pid", [ext](K& cx, const A& a) -> uint64_t {
+    task_struct* p = ext(cx).task_from_pid(static_cast<s32>(a[0]));
+    return p ? host(cx).expose_task(p) : 0;
+  });
+  r.add("bpf_task_acquire", [](K& cx, const A& a) -> uint64_t { return host(cx).task_arg(cx, a[0], "p") ? a[0] : 0; });
+  r.add("bpf_task_release", put);
+}
+
+void add_cpumask_kfuncs(KfuncRegistry& r) {
+  r.add("bpf_cpumask_create", [](K& cx, const A&) -> uint64_t { return host(cx).cpumask_create(); });
+  r.add("bpf_cpumask_acquire", [](K& cx, const A& a) -> uint64_t {
+    if (!owned_arg(cx, a[0], "cpumask")) return 0;
+    host(cx).cpumask_acquire(a[0]);
+    return a[0];
+  });
+  r.add("bpf_cpumask_release", [](K& cx, const A& a) -> uint64_t {
+    if (owned_arg(cx, a[0], "cpumask")) host(cx).cpumask_release(a[0]);
+    return 0;
+  });
+  auto ro = [](K& cx, uint64_t a, const char* w) { return host(cx).mask_arg(cx, a, w); };
+  r.add("bpf_cpumask_first", [ro](K& cx, const A& a) -> uint64_t {
+    const cpumask* m = ro(cx, a[0], "cpumask");
+    if (!m) return 0;
+    for (uint64_t i = 0; i < kMaskBits; ++i)
+      if (mask_test(m, i)) return i;
+    return kMaskBits;
+  });
+  r.add("bpf_cpumask_first_zero", [ro](K& cx, const A& a) -> uint64_t {
+    const cpumask* m = ro(cx, a[0], "cpumask");
+    if (!m) return 0;
+    for (uint64_t i = 0; i < kMaskBits; ++i)
+      if (!mask_test(m, i)) return i;
+    return kMaskBits;
+  });
+  r.add("bpf_cpumask_first_and", [ro](K& cx, const A& a) -> uint64_t {
+    const cpumask* m1 = ro(cx, a[0], "src1");
+    const cpumask* m2 = m1 ? ro(cx, a[1], "src2") : nullptr;
+    if (!m2) return 0;
+    for (uint64_t i = 0; i < kMaskBits; ++i)
+      if (mask_test(m1, i) && mask_test(m2, i)) return i;
+    return kMaskBits;
+  });
+  auto bitop = [](K& cx, const A& a, int op) -> uint64_t {  // 0 set 1 clear 2 tas 3 tac
+    bpf_cpumask* m = owned_arg(cx, a[1], "cpumask");
+    if (!m || a[0] >= kMaskBits) return 0;
+    uint64_t bit = 1ULL << (a[0] % 64);
+    unsigned long& w = m->cpumask.bits[a[0] / 64];
+    bool was = w & bit;
+    if (op == 0 || op == 2) w |= bit;
+    else w &= ~bit;
+    return was;
+  };
+  r.add("bpf_cpumask_set_cpu", [bitop](K& cx, const A& a) { bitop(cx, a, 0); return uint64_t{0}; });
+  r.add("bpf_cpumask_clear_cpu", [bitop](K& cx, const A& a) { bitop(cx, a, 1); return uint64_t{0}; });
+  r.add("bpf_cpumask_test_and_set_cpu", [bitop](K& cx, const A& a) { return bitop(cx, a, 2); });
+  r.add("bpf_cpumask_test_and_clear_cpu", [bitop](K& cx, const A& a) { return bitop(cx, a, 3); });
+  r.add("bpf_cpumask_test_cpu", [ro](K& cx, const A& a) -> uint64_t {
+    const cpumask* m = ro(cx, a[1], "cpumask");
+    return m && mask_test(m, a[0]);
+  });
+  r.add("bpf_cpumask_setall", [](K& cx, const A& a) -> uint64_t {
+    if (bpf_cpumask* m = owned_arg(cx, a[0], "cpumask")) std::memset(&m->cpumask, 0xff, sizeof(cpumask));
+    return 0;
+  });
+  r.add("bpf_cpumask_clear", [](K& cx, const A& a) -> uint64_t {
+    if (bpf_cpumask* m = owned_arg(cx, a[0], "cpumask")) std::memset(&m->cpumask, 0, sizeof(cpumask));
+    return 0;
+  });
+  auto binop = [ro](K& cx, const A& a, int op) -> uint64_t {
+    bpf_cpumask* d = owned_arg(cx, a[0], "dst");
+    const cpumask* s1 = d ? ro(cx, a[1], "src1") : nullptr;
+    const cpumask* s2 = s1 ? ro(cx, a[2], "src2") : nullptr;
+    if (!s2) return 0;
+    bool any = false;
+    for (size_t i = 0; i < kMaskBits / 64; ++i) {
+      unsigned long v = op == 0 ? (s1->bits[i] & s2->bits[i]) : op == 1 ? (s1->bits[i] | s2->bits[i])
+                                                                        : (s1->bits[i] ^ s2->bits[i]);
+      d->cpumask.bits[i] = v;
+      any |= v != 0;
+    }
+    return any;
+  };
+  r.add("bpf_cpumask_and", [binop](K& cx, const A& a) { return binop(cx, a, 0); });
+  r.add("bpf_cpumask_or", [binop](K& cx, const A& a) { binop(cx, a, 1); return uint64_t{0}; });
+  r.add("bpf_cpumask_xor", [binop](K& cx, const A& a) { binop(cx, a, 2); return uint64_t{0}; });
+  auto cmp = [ro](K& cx, const A& a, int op) -> uint64_t {  // 0 equal 1 intersects 2 subset
+    const cpumask* s1 = ro(cx, a[0], "src1");
+    const cpumask* s2 = s1 ? ro(cx, a[1], "src2") : nullptr;
+    if (!s2) return 0;
+    bool res = op != 1;
+    for (size_t i = 0; i < kMaskBits / 64; ++i) {
+      if (op == 0 && s1->bits[i] != s2->bits[i]) res = false;
+      if (op == 1 && (s1->bits[i] & s2->bits[i])) res = true;
+      if (op == 2 && (s1->bits[i] & ~s2->bits[i])) res = false;
+    }
+    return res;
+  };
+  r.add("bpf_cpumask_equal", [cmp](K& cx, const A& a) { return cmp(cx, a, 0); });
+  r.add("bpf_cpumask_intersects", [cmp](K& cx, const A& a) { return cmp(cx, a, 1); });
+  r.add("bpf_cpumask_subset", [cmp](K& cx, const A& a) { return cmp(cx, a, 2); });
+  auto weight = [](const cpumask* m) {
+    uint64_t n = 0;
+    for (size_t i = 0; i < kMaskBits / 64; ++i) n += __builtin_popcountl(m->bits[i]);
+    return n;
+  };
+  r.add("bpf_cpumask_empty", [ro, weight](K& cx, const A& a) -> uint64_t {
+    const cpumask* m = ro(cx, a[0], "cpumask");
+    return m && weight(m) == 0;
+  });
+  r.add("bpf_cpumask_full", [ro, weight](K& cx, const A& a) -> uint64_t {
+    const cpumask* m = ro(cx, a[0], "cpumask");
+    return m && weight(m) >= host(cx).kf().nr_cpu_ids();
+  });
+  r.add("bpf_cpumask_weight", [ro, weight](K& cx, const A& a) -> uint64_t {
+    const cpumask* m = ro(cx, a[0], "cpumask");
+    return m ? weight(m) : 0;
+  });
+  r.add("bpf_cpumask_copy", [ro](K& cx, const A& a) -> uint64_t {
+    bpf_cpumask* d = owned_arg(cx, a[0], "dst");
+    const cpumask* s = d ? ro(cx, a[1], "src") : nullptr;
+    if (s) std::memcpy(&d->cpumask, s, sizeof(cpumask));
+    return 0;
+  });
+  // Deterministic "distribute": the first set bit (the kernel picks a random one).
+  r.add("bpf_cpumask_any_distribute", [ro](K& cx, const A& a) -> uint64_t {
+    const cpumask* m = ro(cx, a[0], "cpumask");
+    if (!m) return 0;
+    for (uint64_t i = 0; i < kMaskBits; ++i)
+      if (mask_test(m, i)) return i;
+    return kMaskBits;
+  });
+  r.add("bpf_cpumask_any_and_distribute", [ro](K& cx, const A& a) -> uint64_t {
+    const cpumask* m1 = ro(cx, a[0], "src1");
+    const cpumask* m2 = m1 ? ro(cx, a[1], "src2") : nullptr;
+    if (!m2) return 0;
+    for (uint64_t i = 0; i < kMaskBits; ++i)
+      if (mask_test(m1, i) && mask_test(m2, i)) return i;
+    return kMaskBits;
+  });
+}
+
+}  // namespace
+
+const KfuncRegistry& scx_kfunc_registry() {
+  static const KfuncRegistry* r = [] {
+    auto* reg = new KfuncRegistry;
+    add_generic_kfuncs(*reg);
+    add_scx_kfuncs(*reg);
+    add_cpumask_kfuncs(*reg);
+    return reg;
+  }();
+  return *r;
+}
+
+Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, const BpfHostOptions& opts) {
+  std::unique_ptr<BpfScxOps> self(new BpfScxOps);
+  VmOptions vo;
+  vo.insn_budget = opts.insn_budget;
+  self->vm_ = std::make_unique<Vm>(vo);
+  LoadOptions lo;
+  lo.kfuncs = &scx_kfunc_registry();
+  lo.map_env = std::make_shared<MapEnv>();
+  lo.map_env->nr_cpus = static_cast<uint32_t>(std::max(1, opts.nr_cpus));
+  BpfScxOps* raw = self.get();
+  lo.map_env->current_cpu = [raw] { return static_cast<uint32_t>(raw->kf().this_cpu()); };
+  Result<std::unique_ptr<BpfObject>> obj = load_bpf_object(path, lo);
+  if (!obj.ok()) return obj.status();
+  self->obj_ = std::move(*obj);
+  BpfObject& o = *self->obj_;
+  if (!o.struct_ops()) return Status::Errorf(path, "no sched_ext_ops struct_ops variable");
+  const StructOpsInfo& so = *o.struct_ops();
+  for (const auto& [name, value] : opts.globals) {
+    Status st = o.set_global(name, value);
+    if (!st.ok()) return st.within(fmt::format("--set {}={}", name, value));
+  }
+  ScxOpsInfo& info = self->info_;
+  info.name = so.name;
+  info.flags = so.flags;
+  info.timeout_ms = so.timeout_ms;
+  info.dispatch_max_batch = so.dispatch_max_batch;
+  info.exit_dump_len = so.exit_dump_len;
+  info.hotplug_seq = so.hotplug_seq;
+  for (const StructOpsCallback& cb : so.callbacks) {
+    for (int i = 0; i < kScxOpCount; ++i) {
+      if (cb.member == scx_op_name(static_cast<ScxOp>(i))) {
+        info.implemented.set(static_cast<size_t>(i));
+        self->progs_[i] = &o.programs()[cb.program];
+      }
+    }
+  }
+  // exit_task is always taken, program or not: the host must forget a dying task's memory
+  // (its task_struct region) before the kernel frees it, so a stale pointer kept by a program
+  // faults instead of touching freed memory.
+  info.implemented.set(static_cast<size_t>(ScxOp::ExitTask));
+  HelperHooks hooks;
+  hooks.ktime_ns = [raw] { return raw->kf().now(); };
+  hooks.cpu = [raw] { return static_cast<uint32_t>(raw->kf().this_cpu()); };
+  hooks.prandom = [raw] { return static_cast<uint32_t>(raw->kf().kernel().rng().next_u64()); };
+  self->helpers_ = std::make_unique<HelperEnv>(std::move(hooks));
+  self->helpers_->bind(*self->vm_);
+  self->vm_->set_user_data(raw);
+  o.attach(*self->vm_);
+  return self;
+}
+
+BpfScxOps::~BpfScxOps() {
+  if (obj_) obj_->detach();
+}
+
+uint64_t BpfScxOps::expose_task(const task_struct* p) {
+  uint64_t a = reinterpret_cast<uint64_t>(p);
+  if (exposed_.count(a)) return a;
+  static const std::shared_ptr<const FieldLayout> layout = task_struct_layout();
+  AddressSpace& mem = vm_->memory();
+  Status st = mem.add(p, sizeof(task_struct), kPermReadWrite, "task_struct", layout);
+  if (!st.ok()) {
+    // A stale registration of a freed object overlapping this one: drop it and retry.
+    for (uint64_t probe : {a, a + sizeof(task_struct) - 1}) {
+      const Region* r = mem.find(probe);
+      if (r && exposed_.count(r->base)) {
+        exposed_.erase(r->base);
+        mem.remove(r->base);
+      }
+    }
+    st = mem.add(p, sizeof(task_struct), kPermReadWrite, "task_struct", layout);
+  }
+  if (st.ok()) exposed_.insert(a);
+  return a;
+}
+
+uint64_t BpfScxOps::expose_ro(const void* p, size_t size, const char* name) {
+  uint64_t a = reinterpret_cast<uint64_t>(p);
+  if (exposed_.count(a)) return a;
+  if (vm_->memory().add(p, size, kPermRead, name).ok()) exposed_.insert(a);
+  return a;
+}
+
+uint64_t BpfScxOps::scratch_mem(const void* p, size_t size, uint8_t perms, const char* name) {
+  if (!p) return 0;
+  (void)vm_->add_scratch(Region{reinterpret_cast<uint64_t>(p), size, perms, name, nullptr});
+  return reinterpret_cast<uint64_t>(p);
+}
+
+task_struct* BpfScxOps::task_arg(CallContext& cx, uint64_t addr, const char* what) {
+  const Region* r = vm_->memory().find(addr);
+  if (!r || r->base != addr || r->size != sizeof(task_struct) || !exposed_.count(addr)) {
+    cx.fault(fmt::format("{}: 0x{:x} is not a task_struct", what, addr));
+    return nullptr;
+  }
+  return reinterpret_cast<task_struct*>(addr);
+}
+
+const cpumask* BpfScxOps::mask_arg(CallContext& cx, uint64_t addr, const char* what) {
+  if (!cx.check(addr, sizeof(cpumask), kPermRead, what)) return nullptr;
+  return reinterpret_cast<const cpumask*>(addr);
+}
+
+uint64_t BpfScxOps::cpumask_create() {
+  auto m = std::make_unique<bpf_cpumask>();
+  std::memset(m.get(), 0, sizeof(bpf_cpumask));
+  uint64_t a = reinterpret_cast<uint64_t>(m.get());
+  if (!vm_->memory().add(m.get(), sizeof(bpf_cpumask), kPermRead, "bpf_cpumask").ok()) return 0;
+  owned_masks_[a] = {std::move(m), 1};
+  return a;
+}
+
+void BpfScxOps::cpumask_acquire(uint64_t addr) { ++owned_masks_[addr].second; }
+
+void BpfScxOps::cpumask_release(uint64_t addr) {
+  auto it = owned_masks_.find(addr);
+  if (it == owned_masks_.end()) return;
+  if (--it->second.second <= 0) {
+    vm_->memory().remove(addr);
+    owned_masks_.erase(it);
+  }
+}
+
+uint64_t BpfScxOps::run(ScxOp op, std::initializer_list<uint64_t> args, uint64_t neutral) {
+  const BpfProgram* prog = progs_[static_cast<int>(op)];
+  if (!prog || failed_) return neutral;
+  RunResult rr = vm_->run_ctx(*prog->program, 0, std::span<const uint64_t>(args.begin(), args.size()));
+  insns_ += rr.insns;
+  Status locks = helpers_->end_run();
+  if (!rr.ok) {
+    failed_ = true;
+    std::string msg = rr.fault ? rr.fault->message : std::string("program failed");
+    kf().error(fmt::format("BPF program {} ({}) faulted: {}", prog->name, scx_op_name(op), msg));
+    return neutral;
+  }
+  if (!locks.ok()) {
+    failed_ = true;
+    kf().error(fmt::format("BPF program {} ({}): {}", prog->name, scx_op_name(op), locks.message()));
+    return neutral;
+  }
+  arm_timer();
+  return rr.r0;
+}
+
+void BpfScxOps::arm_timer() {
+  std::optional<uint64_t> next = helpers_->next_timer();
+  if (!next || (timer_pending_ && timer_at_ <= *next)) return;
+  timer_pending_ = true;
+  timer_at_ = *next;
+  Ns now = kf().now();
+  kf().policy_timer(*next > now ? *next - now : 0, kf().this_cpu(), [this] {
+    timer_pending_ = false;
+    if (failed_) return;
+    std::vector<std::string> faults = helpers_->run_timers(*vm_, kf().now());
+    if (!faults.empty()) {
+      failed_ = true;
+      kf().error("BPF timer callback faulted: " + faults.front());
+      return;
+    }
+    arm_timer();
+  });
+}
+
+namespace {
+inline uint64_t u(const void* p) { return reinterpret_cast<uint64_t>(p); }
+inline uint64_t s(int64_t v) { return static_cast<uint64_t>(v); }
+}  // namespace
+
+s32 BpfScxOps::select_cpu(task_struct* p, s32 prev_cpu, u64 wake_flags) {
+  return static_cast<s32>(run(ScxOp::SelectCpu, {expose_task(p), s(prev_cpu), wake_flags}, s(prev_cpu)));
+}
+void BpfScxOps::enqueue(task_struct* p, u64 f) { run(ScxOp::Enqueue, {expose_task(p), f}, 0); }
+void BpfScxOps::dequeue(task_struct* p, u64 f) { run(ScxOp::Dequeue, {expose_task(p), f}, 0); }
+void BpfScxOps::dispatch(s32 cpu, task_struct* prev) {
+  run(ScxOp::Dispatch, {s(cpu), prev ? expose_task(prev) : 0}, 0);
+}
+void BpfScxOps::tick(task_struct* p) { run(ScxOp::Tick, {expose_task(p)}, 0); }
+void BpfScxOps::runnable(task_struct* p, u64 f) { run(ScxOp::Runnable, {expose_task(p), f}, 0); }
+void BpfScxOps::running(task_struct* p) { run(ScxOp::Running, {expose_task(p)}, 0); }
+void BpfScxOps::stopping(task_struct* p, bool r) { run(ScxOp::Stopping, {expose_task(p), r ? 1u : 0u}, 0); }
+void BpfScxOps::quiescent(task_struct* p, u64 f) { run(ScxOp::Quiescent, {expose_task(p), f}, 0); }
+bool BpfScxOps::yield(task_struct* from, task_struct* to) {
+  return static_cast<uint8_t>(run(ScxOp::Yield, {expose_task(from), to ? expose_task(to) : 0}, 0)) != 0;
+}
+bool BpfScxOps::core_sched_before(task_struct* a, task_struct* b) {
+  return static_cast<uint8_t>(run(ScxOp::CoreSchedBefore, {expose_task(a), expose_task(b)}, 0)) != 0;
+}
+void BpfScxOps::set_weight(task_struct* p, u32 w) { run(ScxOp::SetWeight, {expose_task(p), w}, 0); }
+void BpfScxOps::set_cpumask(task_struct* p, const cpumask* m) {
+  run(ScxOp::SetCpumask, {expose_task(p), scratch_mem(m, sizeof(cpumask), kPermRead, "cpumask")}, 0);
+}
+void BpfScxOps::update_idle(s32 cpu, bool idle) { run(ScxOp::UpdateIdle, {s(cpu), idle ? 1u : 0u}, 0); }
+void BpfScxOps::cpu_acquire(s32 cpu, scx_cpu_acquire_args* a) {
+  run(ScxOp::CpuAcquire, {s(cpu), scratch_mem(a, sizeof(*a), kPermRead, "scx_cpu_acquire_args")}, 0);
+}
+void BpfScxOps::cpu_release(s32 cpu, scx_cpu_release_args* a) {
+  if (a && a->task) expose_task(a->task);
+  run(ScxOp::CpuRelease, {s(cpu), scratch_mem(a, sizeof(*a), kPermRead, "scx_cpu_release_args")}, 0);
+}
+s32 BpfScxOps::init_task(task_struct* p, scx_init_task_args* a) {
+  if (a && a->cgroup) expose_ro(a->cgroup, sizeof(cgroup), "cgroup");
+  return static_cast<s32>(
+      run(ScxOp::InitTask, {expose_task(p), scratch_mem(a, sizeof(*a), kPermRead, "scx_init_task_args")}, 0));
+}
+void BpfScxOps::exit_task(task_struct* p, scx_exit_task_args* a) {
+  run(ScxOp::ExitTask, {expose_task(p), scratch_mem(a, sizeof(*a), kPermRead, "scx_exit_task_args")}, 0);
+  const uint64_t addr = reinterpret_cast<uint64_t>(p);
+  if (exposed_.erase(addr)) vm_->memory().remove(addr);
+}
+void BpfScxOps::enable(task_struct* p) { run(ScxOp::Enable, {expose_task(p)}, 0); }
+void BpfScxOps::disable(task_struct* p) { run(ScxOp::Disable, {expose_task(p)}, 0); }
+void BpfScxOps::dump(scx_dump_ctx* c) { run(ScxOp::Dump, {scratch_mem(c, sizeof(*c), kPermRead, "scx_dump_ctx")}, 0); }
+void BpfScxOps::dump_cpu(scx_dump_ctx* c, s32 cpu, bool idle) {
+  run(ScxOp::DumpCpu, {scratch_mem(c, sizeof(*c), kPermRead, "scx_dump_ctx"), s(cpu), idle ? 1u : 0u}, 0);
+}
+void BpfScxOps::dump_task(scx_dump_ctx* c, task_struct* p) {
+  run(ScxOp::DumpTask, {scratch_mem(c, sizeof(*c), kPermRead, "scx_dump_ctx"), expose_task(p)}, 0);
+}
+s32 BpfScxOps::cgroup_init(cgroup* g, scx_cgroup_init_args* a) {
+  return static_cast<s32>(run(ScxOp::CgroupInit,
+                              {expose_ro(g, sizeof(cgroup), "cgroup"),
+                               scratch_mem(a, sizeof(*a), kPermRead, "scx_cgroup_init_args")},
+                              0));
+}
+void BpfScxOps::cgroup_exit(cgroup* g) { run(ScxOp::CgroupExit, {expose_ro(g, sizeof(cgroup), "cgroup")}, 0); }
+s32 BpfScxOps::cgroup_prep_move(task_struct* p, cgroup* from, cgroup* to) {
+  return static_cast<s32>(run(ScxOp::CgroupPrepMove,
+                              {expose_task(p), expose_ro(from, sizeof(cgroup), "cgroup"),
+                               expose_ro(to, sizeof(cgroup), "cgroup")},
+                              0));
+}
+void BpfScxOps::cgroup_move(task_struct* p, cgroup* from, cgroup* to) {
+  run(ScxOp::CgroupMove,
+      {expose_task(p), expose_ro(from, sizeof(cgroup), "cgroup"), expose_ro(to, sizeof(cgroup), "cgroup")}, 0);
+}
+void BpfScxOps::cgroup_cancel_move(task_struct* p, cgroup* from, cgroup* to) {
+  run(ScxOp::CgroupCancelMove,
+      {expose_task(p), expose_ro(from, sizeof(cgroup), "cgroup"), expose_ro(to, sizeof(cgroup), "cgroup")}, 0);
+}
+void BpfScxOps::cgroup_set_weight(cgroup* g, u32 w) {
+  run(ScxOp::CgroupSetWeight, {expose_ro(g, sizeof(cgroup), "cgroup"), w}, 0);
+}
+void BpfScxOps::cpu_online(s32 cpu) { run(ScxOp::CpuOnline, {s(cpu)}, 0); }
+void BpfScxOps::cpu_offline(s32 cpu) { run(ScxOp::CpuOffline, {s(cpu)}, 0); }
+s32 BpfScxOps::init() { return static_cast<s32>(run(ScxOp::Init, {}, s(-22))); }
+void BpfScxOps::exit(scx_exit_info* ei) {
+  if (!ei) return;
+  failed_ = false;  // ops.exit runs even after a fault elsewhere (UEI_RECORD)
+  if (ei->reason) scratch_mem(ei->reason, std::strlen(ei->reason) + 1, kPermRead, "exit reason");
+  if (ei->msg) scratch_mem(ei->msg, std::strlen(ei->msg) + 1, kPermRead, "exit msg");
+  if (ei->dump) scratch_mem(ei->dump, std::strlen(ei->dump) + 1, kPermRead, "exit dump");
+  run(ScxOp::Exit, {scratch_mem(ei, sizeof(*ei), kPermRead, "scx_exit_info")}, 0);
+  failed_ = true;
+}
+
+}  // namespace scx::bpf

@@ -1,0 +1,117 @@
+// BpfScxOps: a sched_ext policy given as an unmodified BPF object (.bpf.o). Every ScxOps
+// callback runs the object's struct_ops program in the VM with the kernel's struct_ops calling
+// convention (R1 = pointer to a u64 array of the arguments); task arguments are the real
+// task_struct (Task::kt), registered lazily as VM regions with task_struct_layout(). The scx
+// kfuncs call the ExtClass kfunc methods (scx_kfunc_registry()). A VM fault ejects the policy
+// through ExtClass::error() (SCX_EXIT_ERROR) and the callback returns a neutral value.
+//
+//   BpfHostOptions o;  o.globals = {{"fifo_sched", "1"}};
+//   Result<std::unique_ptr<BpfScxOps>> ops = BpfScxOps::load("simple.bpf.o", o);
+//   ext->load_at(std::move(*ops), 0);
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "bpf/helpers/helpers.h"
+#include "bpf/loader/kfuncs.h"
+#include "bpf/loader/object.h"
+#include "bpf/vm/vm.h"
+#include "kernel/ext/ops.h"
+
+namespace scx::bpf {
+
+struct BpfHostOptions {
+  std::vector<std::pair<std::string, std::string>> globals;  // --set NAME=VALUE, before load
+  int nr_cpus = 1;                                           // for per-CPU maps
+  uint64_t insn_budget = 1'000'000;
+};
+
+// Every scx kfunc (6.13 names and 6.12 aliases), bpf_cpumask_*, bpf_task_*, plus the generic
+// ones. The HostFns find their BpfScxOps through CallContext::user_data().
+const KfuncRegistry& scx_kfunc_registry();
+
+class BpfScxOps : public ScxOps {
+ public:
+  static Result<std::unique_ptr<BpfScxOps>> load(const std::string& path, const BpfHostOptions& opts = {});
+  ~BpfScxOps() override;
+
+  const ScxOpsInfo& info() const override { return info_; }
+  BpfObject& object() { return *obj_; }
+  Vm& vm() { return *vm_; }
+  uint64_t insns_executed() const { return insns_; }
+
+  s32 select_cpu(task_struct* p, s32 prev_cpu, u64 wake_flags) override;
+  void enqueue(task_struct* p, u64 enq_flags) override;
+  void dequeue(task_struct* p, u64 deq_flags) override;
+  void dispatch(s32 cpu, task_struct* prev) override;
+  void tick(task_struct* p) override;
+  void runnable(task_struct* p, u64 enq_flags) override;
+  void running(task_struct* p) override;
+  void stopping(task_struct* p, bool runnable) override;
+  void quiescent(task_struct* p, u64 deq_flags) override;
+  bool yield(task_struct* from, task_struct* to) override;
+  bool core_sched_before(task_struct* a, task_struct* b) override;
+  void set_weight(task_struct* p, u32 weight) override;
+  void set_cpumask(task_struct* p, const cpumask* mask) override;
+  void update_idle(s32 cpu, bool idle) override;
+  void cpu_acquire(s32 cpu, scx_cpu_acquire_args* args) override;
+  void cpu_release(s32 cpu, scx_cpu_release_args* args) override;
+  s32 init_task(task_struct* p, scx_init_task_args* args) override;
+  void exit_task(task_struct* p, scx_exit_task_args* args) override;
+  void enable(task_struct* p) override;
+  void disable(task_struct* p) override;
+  void dump(scx_dump_ctx* ctx) override;
+  void dump_cpu(scx_dump_ctx* ctx, s32 cpu, bool idle) override;
+  void dump_task(scx_dump_ctx* ctx, task_struct* p) override;
+  s32 cgroup_init(cgroup* cgrp, scx_cgroup_init_args* args) override;
+  void cgroup_exit(cgroup* cgrp) override;
+  s32 cgroup_prep_move(task_struct* p, cgroup* from, cgroup* to) override;
+  void cgroup_move(task_struct* p, cgroup* from, cgroup* to) override;
+  void cgroup_cancel_move(task_struct* p, cgroup* from, cgroup* to) override;
+  void cgroup_set_weight(cgroup* cgrp, u32 weight) override;
+  void cpu_online(s32 cpu) override;
+  void cpu_offline(s32 cpu) override;
+  s32 init() override;
+  void exit(scx_exit_info* info) override;
+
+  // ---- for the kfunc bindings ----
+  // Makes a kernel object visible to programs (idempotent): tasks with task_struct_layout(),
+  // others read-only.
+  uint64_t expose_task(const task_struct* p);
+  uint64_t expose_ro(const void* p, size_t size, const char* name);
+  // A task_struct pointer argument: must be the start of an exposed task.
+  task_struct* task_arg(CallContext& cx, uint64_t addr, const char* what);
+  // A cpumask argument (read).
+  const cpumask* mask_arg(CallContext& cx, uint64_t addr, const char* what);
+  // bpf_cpumask objects owned by the host.
+  uint64_t cpumask_create();
+  bool cpumask_owned(uint64_t addr) const { return owned_masks_.count(addr) != 0; }
+  void cpumask_release(uint64_t addr);
+  void cpumask_acquire(uint64_t addr);
+  uint64_t scratch_mem(const void* p, size_t size, uint8_t perms, const char* name);
+
+ private:
+  BpfScxOps() = default;
+  uint64_t run(ScxOp op, std::initializer_list<uint64_t> args, uint64_t neutral);
+  void arm_timer();
+
+  ScxOpsInfo info_;
+  std::unique_ptr<Vm> vm_;          // destroyed last
+  std::unique_ptr<HelperEnv> helpers_;
+  std::unique_ptr<BpfObject> obj_;  // destroyed (detached) first
+  const BpfProgram* progs_[kScxOpCount] = {};
+  std::set<uint64_t> exposed_;      // region bases registered by expose_*
+  std::map<uint64_t, std::pair<std::unique_ptr<bpf_cpumask>, int>> owned_masks_;
+  uint64_t insns_ = 0;
+  bool failed_ = false;
+  bool timer_pending_ = false;
+  uint64_t timer_at_ = 0;
+};
+
+}  // namespace scx::bpf

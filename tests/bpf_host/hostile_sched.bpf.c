@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A FIFO scheduler whose enqueue misbehaves after a few calls, chosen with `mode`:
+ * 1 writes p->pid (read-only), 2 writes past a map value, 3 loops forever. */
+#include <scx/common.bpf.h>
+
+char _license[] SEC("license") = "GPL";
+
+const volatile u32 mode;
+u64 counter;
+u64 nr_enqueued;
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __type(key, u32);
+  __type(value, u64);
+  __uint(max_entries, 1);
+} arr SEC(".maps");
+
+void BPF_STRUCT_OPS(hostile_enqueue, struct task_struct *p, u64 enq_flags) {
+  if (++nr_enqueued > 20) {
+    if (mode == 1) {
+      p->pid = 1;
+    } else if (mode == 2) {
+      u32 k = 0;
+      u64 *v = bpf_map_lookup_elem(&arr, &k);
+      volatile int idx = 3;
+      if (v) v[idx] = 42;
+    } else if (mode == 3) {
+      for (;;) {
+        counter++;
+        barrier_var(counter);
+      }
+    }
+  }
+  scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
+}
+
+SCX_OPS_DEFINE(hostile_ops, .enqueue = (void *)hostile_enqueue, .name = "hostile");

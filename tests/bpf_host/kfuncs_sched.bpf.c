@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Exercises the bpf_cpumask kfuncs, the idle/online masks and scx_bpf_error/exit formatting:
+ * each enqueue checks a few identities and reports a broken one with scx_bpf_error(). With
+ * fail_after > 0 it calls scx_bpf_error("forced failure %d", n) at that enqueue; with
+ * exit_after > 0 it calls scx_bpf_exit(7, "done after %d", n). */
+#include <scx/common.bpf.h>
+
+char _license[] SEC("license") = "GPL";
+
+const volatile u32 fail_after;
+const volatile u32 exit_after;
+u32 nr_enqueued;
+
+void BPF_STRUCT_OPS(kf_enqueue, struct task_struct *p, u64 enq_flags) {
+  struct bpf_cpumask *m = bpf_cpumask_create();
+  const struct cpumask *online;
+  u32 n = ++nr_enqueued;
+
+  if (!m) {
+    scx_bpf_error("bpf_cpumask_create failed");
+    return;
+  }
+  bpf_cpumask_copy(m, p->cpus_ptr);
+  if (bpf_cpumask_weight((const struct cpumask *)m) != p->nr_cpus_allowed)
+    scx_bpf_error("weight %u != nr_cpus_allowed %d", bpf_cpumask_weight((const struct cpumask *)m),
+                  p->nr_cpus_allowed);
+  online = scx_bpf_get_online_cpumask();
+  if (!bpf_cpumask_subset((const struct cpumask *)m, online)) scx_bpf_error("cpus_ptr not within online");
+  scx_bpf_put_cpumask(online);
+  bpf_cpumask_clear(m);
+  bpf_cpumask_set_cpu(1, m);
+  if (!bpf_cpumask_test_cpu(1, (const struct cpumask *)m) || bpf_cpumask_first((const struct cpumask *)m) != 1)
+    scx_bpf_error("set_cpu/test_cpu/first broken");
+  bpf_cpumask_release(m);
+  if (fail_after && n == fail_after) scx_bpf_error("forced failure %d", n);
+  if (exit_after && n == exit_after) scx_bpf_exit(7, "done after %d", n);
+  scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
+}
+
+SCX_OPS_DEFINE(kf_ops, .enqueue = (void *)kf_enqueue, .name = "kfuncs");
