@@ -1,11 +1,17 @@
 // scxsim: the command-line entry point. Subcommands parse options, call the runner and print.
 #include <cstdio>
 #include <string>
+#include <tuple>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/compare.h"
+#include "cli/progress.h"
 #include "cli/runner.h"
+#include "bpf/loader/inspect.h"
+#include "report/html.h"
+#include "report/interval_stats.h"
 #include "topo/topology.h"
 #include "workload/generators.h"
 
@@ -28,6 +34,48 @@ void print_lists() {
   for (const auto& b : scx::bundled_workloads()) std::printf("  %-20s %s\n", b.name.c_str(), b.description.c_str());
 }
 
+void add_scenario_options(CLI::App* cmd, scx::RunOptions& opts, std::string& duration_text) {
+  cmd->add_option("--topology,-t", opts.topology,
+                  "Machine: a preset (laptop, desktop-hybrid, server-2s64, server-2s256), 'host', a JSON "
+                  "file, a CPU count ('8') or a spec ('nodes=2,llcs=2,cores=8,smt=2')")
+      ->capture_default_str();
+  cmd->add_option("--workload,-w", opts.workload,
+                  "Workload: a generator (name[:key=value,...]), a bundled rt-app file name, or a path to "
+                  "an rt-app JSON file")
+      ->capture_default_str();
+  cmd->add_option("--duration,-d", duration_text, "Simulated time to run, with a unit: 500ms, 2s (default: the "
+                  "workload's own duration, else 1s)");
+  cmd->add_option("--cost", opts.costs, "Override a cost-model value, NAME=VALUE (e.g. context_switch=3us, hz=1000); repeatable");
+  cmd->add_option("--fair", opts.fair, "Fair-class knob, NAME=VALUE (base_slice_ns=3000000, RUN_TO_PARITY=0, ...); repeatable");
+}
+
+scx::Status apply_duration(const std::string& text, scx::RunOptions& opts) {
+  if (text.empty()) return {};
+  auto d = scx::parse_duration(text);
+  if (!d.ok()) return d.status().within("--duration");
+  if (*d == 0) return scx::Status::Error("--duration", "must be greater than zero");
+  opts.duration = *d;
+  return {};
+}
+
+scx::Status write_file(const std::string& path, const std::string& text, const char* what) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) return scx::Status::Errorf(what, "cannot write '{}'", path);
+  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (std::fclose(f) != 0 || !ok) return scx::Status::Errorf(what, "error writing '{}'", path);
+  return {};
+}
+
+// --stats: the interval table needs the CPU count, known once the topology is resolved.
+scx::Result<scx::RunOutput> run_with_stats(scx::RunOptions opts, double secs) {
+  SCX_ASSIGN_OR_RETURN(scx::Topology topo, scx::resolve_topology(opts.topology));
+  scx::IntervalStatsSink stats(topo.nr_cpus(), static_cast<scx::Ns>(secs * 1e9 + 0.5), stderr);
+  opts.sinks.push_back(&stats);
+  auto out = scx::run_simulation(opts);
+  if (out.ok()) stats.print_tail();
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -44,32 +92,69 @@ int main(int argc, char** argv) {
   scx::RunOptions opts;
   std::string duration_text;
   bool json = false;
+  std::string html_path;
+  double stats_secs = 0;
 
   CLI::App* run = app.add_subcommand("run", "Simulate one workload under one scheduler and print the metrics");
-  run->add_option("--topology,-t", opts.topology,
-                  "Machine: a preset (laptop, desktop-hybrid, server-2s64, server-2s256), 'host', a JSON "
-                  "file, a CPU count ('8') or a spec ('nodes=2,llcs=2,cores=8,smt=2')")
-      ->capture_default_str();
-  run->add_option("--workload,-w", opts.workload,
-                  "Workload: a generator (name[:key=value,...]), a bundled rt-app file name, or a path to "
-                  "an rt-app JSON file")
-      ->capture_default_str();
-  run->add_option("--duration,-d", duration_text, "Simulated time to run, with a unit: 500ms, 2s (default: the "
-                  "workload's own duration, else 1s)");
+  add_scenario_options(run, opts, duration_text);
   run->add_option("--seed,-s", opts.seed, "Random seed; the same seed gives the same run")->capture_default_str();
   run->add_option("--sched", opts.sched, "Scheduler to run; 'list' shows them")->capture_default_str();
-  run->add_option("--cost", opts.costs, "Override a cost-model value, NAME=VALUE (e.g. context_switch=3us, hz=1000); repeatable");
-  run->add_option("--fair", opts.fair, "Fair-class knob, NAME=VALUE (base_slice_ns=3000000, RUN_TO_PARITY=0, ...); repeatable");
+  std::string load_at_text, unload_at_text;
+  run->add_option("--sched-load-at", load_at_text, "Attach the sched_ext policy at this simulated time (default 0)");
+  run->add_option("--sched-unload-at", unload_at_text, "Detach the sched_ext policy at this simulated time");
+  run->add_option("--set", opts.bpf_globals, "NAME=VALUE: set a global of a --sched FILE.bpf.o before it loads (repeatable)");
   run->add_flag("--json", json, "Print the result as JSON instead of tables");
   run->add_flag("--fingerprint", opts.fingerprint, "Print a hash of the whole event stream (equal hashes = equal schedules)");
   run->add_option("--trace", opts.trace_path, "Write an ftrace-style event log to FILE ('-' for stdout)");
   run->add_flag("--trace-ticks", opts.trace_ticks, "Include scheduler ticks in --trace");
   run->add_flag("--check", opts.check, "Check the kernel's invariants every simulated millisecond (slower)");
+  run->add_option("--perfetto", opts.perfetto_path, "Write a Perfetto trace (open it in ui.perfetto.dev) to FILE");
+  run->add_option("--html", html_path, "Write a self-contained HTML report (plots as inline SVG) to FILE");
+  run->add_option("--stats", stats_secs, "Print a periodic table every SECS of simulated time (0.1 = 100ms) on stderr");
+
+  // compare
+  scx::CompareOptions copts;
+  std::string compare_duration, sched_list, seeds_text = "3", compare_html;
+  bool compare_json = false, compare_csv = false;
+  CLI::App* compare = app.add_subcommand(
+      "compare",
+      "Run one scenario under several schedulers or settings and seeds; print a table vs the baseline (the first)");
+  compare->footer(
+      "Variants: the schedulers of --sched (the first is the baseline), then each --variant\n"
+      "NAME:OPTIONS, where OPTIONS are space-separated --sched=X --fair=NAME=VALUE --cost=NAME=VALUE\n"
+      "applied on top of the common --fair/--cost settings; the scheduler defaults to the first of --sched.\n"
+      "Examples:\n"
+      "  scxsim compare --variant rtp0:--fair=RUN_TO_PARITY=0 --seeds 5\n"
+      "  scxsim compare --sched eevdf --variant 'slice1ms:--fair=base_slice_ns=1ms' --html report.html\n"
+      "  scxsim compare --sched eevdf,vtime --seeds 1-10 --json\n"
+      "Verdict: Welch's t-test (p < 0.05) over seeds and a change of at least 1%; '~' = inconclusive.");
+  add_scenario_options(compare, copts.base, compare_duration);
+  compare->add_option("--sched", sched_list, "Comma-separated schedulers; the first is the baseline (default eevdf)");
+  compare->add_option("--variant", copts.variants, "NAME:OPTIONS, e.g. rtp0:--fair=RUN_TO_PARITY=0 (repeatable)");
+  compare->add_option("--seeds", seeds_text, "Seeds: N (1..N), A-B, or a list 1,4,9")->capture_default_str();
+  compare->add_option("--jobs,-j", copts.jobs, "Parallel simulations (default: the number of CPUs)");
+  compare->add_flag("--json", compare_json, "Print the comparison as JSON");
+  compare->add_flag("--csv", compare_csv, "Print the comparison as CSV (one line per metric and variant)");
+  compare->add_option("--perfetto", copts.base.perfetto_path,
+                      "Write a Perfetto trace of each variant's first seed (FILE.<variant>.ext)");
+  compare->add_option("--html", compare_html, "Write a self-contained HTML report to FILE");
 
   CLI::App* list = app.add_subcommand("list", "List schedulers, topology presets and workloads");
 
+  std::string inspect_path;
+  bool inspect_json = false;
+  CLI::App* inspect = app.add_subcommand("inspect", "Show what a sched_ext BPF object (.bpf.o) contains and what scxsim supports of it");
+  inspect->add_option("file", inspect_path, "The BPF object")->required();
+  inspect->add_flag("--json", inspect_json, "Print JSON");
+
   CLI11_PARSE(app, argc, argv);
 
+  if (inspect->parsed()) {
+    auto text = scx::bpf::inspect_file(inspect_path, inspect_json);
+    if (!text.ok()) return fail(text.status());
+    std::fwrite(text->data(), 1, text->size(), stdout);
+    return 0;
+  }
   if (list->parsed()) {
     print_lists();
     return 0;
@@ -79,16 +164,70 @@ int main(int argc, char** argv) {
       for (const auto& s : scx::available_schedulers()) std::printf("%-12s %s\n", s.name.c_str(), s.description.c_str());
       return 0;
     }
-    if (!duration_text.empty()) {
-      auto d = scx::parse_duration(duration_text);
-      if (!d.ok()) return fail(d.status().within("--duration"));
-      if (*d == 0) return fail(scx::Status::Error("--duration", "must be greater than zero"));
-      opts.duration = *d;
+    if (auto st = apply_duration(duration_text, opts); !st.ok()) return fail(st);
+    if (!load_at_text.empty()) {
+      auto d = scx::parse_duration(load_at_text);
+      if (!d.ok()) return fail(d.status().within("--sched-load-at"));
+      opts.sched_load_at = *d;
     }
-    auto result = scx::run_simulation(opts);
+    if (!unload_at_text.empty()) {
+      auto d = scx::parse_duration(unload_at_text);
+      if (!d.ok()) return fail(d.status().within("--sched-unload-at"));
+      opts.sched_unload_at = *d;
+    }
+    if (stats_secs < 0) return fail(scx::Status::Error("--stats", "must be positive"));
+    const bool progress = scx::stderr_is_tty() && stats_secs == 0;
+    scx::ProgressMeter meter(1, opts.duration.value_or(scx::kNsPerSec), progress);
+    scx::ProgressSink progress_sink(&meter.slot(0));
+    if (progress) opts.sinks.push_back(&progress_sink);
+    meter.start();
+    auto result = stats_secs > 0 ? run_with_stats(opts, stats_secs) : scx::run_simulation(opts);
+    meter.stop();
     if (!result.ok()) return fail(result.status());
+    for (const auto& w : result->report.workload_warnings) std::fprintf(stderr, "scxsim: warning: %s\n", w.c_str());
     std::string text = json ? scx::format_run_json(result->report) : scx::format_run_text(result->report);
     std::fwrite(text.data(), 1, text.size(), stdout);
+    if (!html_path.empty()) {
+      scx::RunSummary summary = scx::summarize(*result->metrics);
+      std::vector<std::vector<scx::RunDigest>> runs{{scx::make_digest(opts.sched, result->report, summary, result->figures)}};
+      const scx::RunInfo& i = result->report.info;
+      scx::CompareResult r = scx::build_compare(
+          {opts.sched}, {"--sched=" + opts.sched}, {opts.seed},
+          fmt::format("workload {} on {} [{}], {} simulated", i.workload, i.topology, i.topology_summary,
+                      scx::format_duration(i.duration)),
+          std::move(runs));
+      if (auto st = write_file(html_path, scx::format_html_report(r, "scxsim run"), "--html"); !st.ok()) return fail(st);
+    }
+    return 0;
+  }
+  if (compare->parsed()) {
+    if (auto st = apply_duration(compare_duration, copts.base); !st.ok()) return fail(st);
+    if (!sched_list.empty()) {
+      std::string item;
+      for (char c : sched_list + ",") {
+        if (c == ',') {
+          copts.scheds.push_back(item);
+          item.clear();
+        } else {
+          item += c;
+        }
+      }
+    }
+    auto seeds = scx::parse_seeds(seeds_text);
+    if (!seeds.ok()) return fail(seeds.status());
+    copts.seeds = *seeds;
+    if (compare_json && compare_csv) return fail(scx::Status::Error("compare", "choose one of --json and --csv"));
+    copts.progress = scx::stderr_is_tty();
+    auto result = scx::run_compare(copts);
+    if (!result.ok()) return fail(result.status());
+    std::string text = compare_json ? scx::format_compare_json(*result)
+                       : compare_csv ? scx::format_compare_csv(*result)
+                                     : scx::format_compare_text(*result);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    if (!compare_html.empty()) {
+      if (auto st = write_file(compare_html, scx::format_html_report(*result, "scxsim compare"), "--html"); !st.ok())
+        return fail(st);
+    }
     return 0;
   }
   return 0;

@@ -1,48 +1,75 @@
 #include "cli/runner.h"
 
 #include <cstdio>
+#include <filesystem>
 
 #include <fmt/format.h>
 
+#include "bpf/host/bpf_ops.h"
+#include "kernel/ext/ext_class.h"
 #include "kernel/fair/fair_class.h"
+#include "policy/policy.h"
+#include "report/perfetto.h"
 #include "trace/fingerprint_sink.h"
 #include "trace/text_sink.h"
+#include "workload/figures.h"
 #include "workload/generators.h"
 
 namespace scx {
 namespace {
 
-// Fair-class tunables and feature flags settable with --fair NAME=VALUE (the debugfs knobs).
+// Fair-class tunables and feature flags settable with --fair NAME=VALUE (the debugfs knobs:
+// /sys/kernel/debug/sched/{base_slice_ns,migration_cost_ns,nr_migrate} and features), plus the
+// model's newidle cost parameters.
 Status apply_fair_setting(FairConfig& cfg, const std::string& assignment) {
   size_t eq = assignment.find('=');
   if (eq == std::string::npos) return Status::Errorf("--fair", "expected NAME=VALUE, got '{}'", assignment);
   std::string name = assignment.substr(0, eq), value = assignment.substr(eq + 1);
-  if (name == "base_slice_ns" || name == "base_slice") {
+  auto duration = [&](Ns* out) -> Status {
     auto d = parse_duration(value.find_first_not_of("0123456789") == std::string::npos ? value + "ns" : value);
     if (!d.ok()) return d.status().within("--fair " + name);
-    cfg.tunables.base_slice_ns = *d;
+    *out = *d;
+    return {};
+  };
+  if (name == "base_slice_ns" || name == "base_slice") return duration(&cfg.tunables.base_slice_ns);
+  if (name == "migration_cost_ns" || name == "migration_cost") return duration(&cfg.balance.migration_cost_ns);
+  if (name == "newidle_cost_ns") return duration(&cfg.balance.newidle_cost_ns);
+  if (name == "newidle_cost_per_cpu_ns") return duration(&cfg.balance.newidle_cost_per_cpu_ns);
+  if (name == "nr_migrate") {
+    if (value.empty() || value.size() > 6 || value.find_first_not_of("0123456789") != std::string::npos)
+      return Status::Errorf("--fair " + name, "expected a count (0..999999), got '{}'", value);
+    cfg.balance.nr_migrate = static_cast<unsigned>(std::stoul(value));
     return {};
   }
   struct Flag {
     const char* name;
-    bool fair::Features::*member;
+    bool* (*get)(FairConfig&);
   };
   static constexpr Flag kFlags[] = {
-      {"PLACE_LAG", &fair::Features::place_lag},
-      {"PLACE_DEADLINE_INITIAL", &fair::Features::place_deadline_initial},
-      {"PLACE_REL_DEADLINE", &fair::Features::place_rel_deadline},
-      {"RUN_TO_PARITY", &fair::Features::run_to_parity},
-      {"PREEMPT_SHORT", &fair::Features::preempt_short},
-      {"NEXT_BUDDY", &fair::Features::next_buddy},
-      {"DELAY_DEQUEUE", &fair::Features::delay_dequeue},
-      {"DELAY_ZERO", &fair::Features::delay_zero},
-      {"WAKEUP_PREEMPTION", &fair::Features::wakeup_preemption},
+      {"PLACE_LAG", [](FairConfig& c) { return &c.features.place_lag; }},
+      {"PLACE_DEADLINE_INITIAL", [](FairConfig& c) { return &c.features.place_deadline_initial; }},
+      {"PLACE_REL_DEADLINE", [](FairConfig& c) { return &c.features.place_rel_deadline; }},
+      {"RUN_TO_PARITY", [](FairConfig& c) { return &c.features.run_to_parity; }},
+      {"PREEMPT_SHORT", [](FairConfig& c) { return &c.features.preempt_short; }},
+      {"NEXT_BUDDY", [](FairConfig& c) { return &c.features.next_buddy; }},
+      {"CACHE_HOT_BUDDY", [](FairConfig& c) { return &c.features.cache_hot_buddy; }},
+      {"DELAY_DEQUEUE", [](FairConfig& c) { return &c.features.delay_dequeue; }},
+      {"DELAY_ZERO", [](FairConfig& c) { return &c.features.delay_zero; }},
+      {"WAKEUP_PREEMPTION", [](FairConfig& c) { return &c.features.wakeup_preemption; }},
+      {"SIS_UTIL", [](FairConfig& c) { return &c.balance.sis_util; }},
+      {"WA_IDLE", [](FairConfig& c) { return &c.balance.wa_idle; }},
+      {"WA_WEIGHT", [](FairConfig& c) { return &c.balance.wa_weight; }},
+      {"WA_BIAS", [](FairConfig& c) { return &c.balance.wa_bias; }},
+      {"UTIL_EST", [](FairConfig& c) { return &c.balance.util_est; }},
+      {"LB_MIN", [](FairConfig& c) { return &c.balance.lb_min; }},
+      {"ATTACH_AGE_LOAD", [](FairConfig& c) { return &c.balance.attach_age_load; }},
+      {"SHARED_RUNQ", [](FairConfig& c) { return &c.balance.shared_runq; }},
   };
   for (const Flag& f : kFlags) {
     if (name != f.name) continue;
     if (value != "0" && value != "1" && value != "on" && value != "off")
       return Status::Errorf("--fair " + name, "expected 0/1/on/off, got '{}'", value);
-    cfg.features.*f.member = value == "1" || value == "on";
+    *f.get(cfg) = value == "1" || value == "on";
     return {};
   }
   return Status::Errorf("--fair", "unknown fair setting '{}'", name);
@@ -50,8 +77,27 @@ Status apply_fair_setting(FairConfig& cfg, const std::string& assignment) {
 
 }  // namespace
 
+// The /sys/kernel/sched_ext view and the exit record, for reports.
+void describe_ext(const ExtClass& ext, RunInfo& info) {
+  const ScxState st = ext.state();
+  info.scheduler_state.emplace_back("sched_ext state", st.state);
+  info.scheduler_state.emplace_back("sched_ext switch_all", st.switch_all ? "1" : "0");
+  info.scheduler_state.emplace_back("sched_ext nr_rejected", std::to_string(st.nr_rejected));
+  info.scheduler_state.emplace_back("sched_ext enable_seq", std::to_string(st.enable_seq));
+  if (!st.ops_name.empty()) info.scheduler_state.emplace_back("sched_ext root/ops", st.ops_name);
+  if (const auto& ei = ext.exit_info()) {
+    std::string line = fmt::format("kind {} ({}) code {} at {}s", ei->kind, ei->reason, ei->exit_code,
+                                   format_seconds(ei->at));
+    if (!ei->msg.empty()) line += ": " + ei->msg;
+    info.scheduler_state.emplace_back("sched_ext exit", line);
+  }
+  for (const std::string& l : ext.log()) info.scheduler_state.emplace_back("kernel log", l);
+}
+
 std::vector<SchedulerInfo> available_schedulers() {
-  return {{"eevdf", "Linux 6.12's fair class (EEVDF); the baseline"}};
+  std::vector<SchedulerInfo> out = {{"eevdf", "Linux 6.12's fair class (EEVDF); the baseline"}};
+  for (const PolicyInfo& p : native_policies()) out.push_back({p.name, p.description});
+  return out;
 }
 
 Result<RunOutput> run_simulation(const RunOptions& opts) {
@@ -59,7 +105,7 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   SCX_ASSIGN_OR_RETURN(Topology topo, resolve_topology(opts.topology));
   out.topology = std::make_unique<Topology>(std::move(topo));
   const Topology& t = *out.topology;
-  SCX_ASSIGN_OR_RETURN(Workload workload, resolve_workload(opts.workload, t.nr_cpus()));
+  SCX_ASSIGN_OR_RETURN(Workload workload, resolve_workload(opts.workload, t.nr_cpus(), opts.seed));
 
   KernelConfig kcfg;
   kcfg.seed = opts.seed;
@@ -68,7 +114,25 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   fcfg.tunables = fair::Tunables::for_machine(t.nr_cpus(), static_cast<unsigned>(kcfg.cost.hz));
   for (const auto& f : opts.fair) SCX_RETURN_IF_ERROR(apply_fair_setting(fcfg, f));
 
-  bool known = false;
+  // --sched FILE.bpf.o (or any existing file): an unmodified sched_ext BPF object.
+  std::error_code fs_error;
+  const bool bpf_object = opts.sched.ends_with(".bpf.o") || std::filesystem::is_regular_file(opts.sched, fs_error);
+  std::unique_ptr<bpf::BpfScxOps> bpf_ops;
+  if (bpf_object) {
+    bpf::BpfHostOptions bo;
+    bo.nr_cpus = static_cast<int>(t.nr_cpus());
+    for (const std::string& g : opts.bpf_globals) {
+      size_t eq = g.find('=');
+      if (eq == std::string::npos) return Status::Errorf("--set", "expected NAME=VALUE, got '{}'", g);
+      bo.globals.emplace_back(g.substr(0, eq), g.substr(eq + 1));
+    }
+    auto loaded = bpf::BpfScxOps::load(opts.sched, bo);
+    if (!loaded.ok()) return loaded.status().within("--sched");
+    bpf_ops = std::move(*loaded);
+  } else if (!opts.bpf_globals.empty()) {
+    return Status::Errorf("--set", "--set applies only to a --sched FILE.bpf.o");
+  }
+  bool known = bpf_object;
   for (const auto& s : available_schedulers()) known |= s.name == opts.sched;
   if (!known) {
     std::string names;
@@ -78,8 +142,46 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
 
   Kernel kernel(t, kcfg);
   kernel.set_fair_class(std::make_unique<FairClass>(kernel, fcfg));
+  // A sched_ext policy: the ext class hosts it from --sched-load-at on (default t=0, before the
+  // workload's tasks first run), until it exits or --sched-unload-at.
+  ExtClass* ext = nullptr;
+  if (const PolicyInfo* policy = find_native_policy(opts.sched)) {
+    auto ext_class = std::make_unique<ExtClass>(kernel);
+    ext = ext_class.get();
+    kernel.set_ext_class(std::move(ext_class));
+    ext->load_at(policy->make(), opts.sched_load_at);
+    if (opts.sched_unload_at) ext->unload_at(*opts.sched_unload_at);
+  }
+  if (bpf_ops) {
+    auto ext_class = std::make_unique<ExtClass>(kernel);
+    ext = ext_class.get();
+    kernel.set_ext_class(std::move(ext_class));
+    ext->load_at(std::move(bpf_ops), opts.sched_load_at);
+    if (opts.sched_unload_at) ext->unload_at(*opts.sched_unload_at);
+  }
+  // A run-until-done workload (hackbench, build) ends when its last task exits; --duration, or
+  // else kRunUntilDoneLimit, is then only a limit.
+  constexpr Ns kRunUntilDoneLimit = 600 * kNsPerSec;
+  const Ns duration = opts.duration                ? *opts.duration
+                      : workload.run_until_done ? kRunUntilDoneLimit
+                      : workload.duration       ? workload.duration
+                                                : kNsPerSec;
   out.metrics = std::make_unique<MetricsCollector>(t);
+  if (opts.series_buckets > 0)
+    out.metrics->enable_series(std::max<Ns>(1, (duration + static_cast<Ns>(opts.series_buckets) - 1) /
+                                                   static_cast<Ns>(opts.series_buckets)));
   kernel.trace().subscribe(out.metrics.get());
+  for (TraceSink* s : opts.sinks) kernel.trace().subscribe(s);
+  std::unique_ptr<WorkloadFiguresSink> figures = make_figures_sink(workload);
+  if (figures) kernel.trace().subscribe(figures.get());
+  std::FILE* perfetto_file = nullptr;
+  std::unique_ptr<PerfettoWriter> perfetto;
+  if (!opts.perfetto_path.empty()) {
+    perfetto_file = std::fopen(opts.perfetto_path.c_str(), "wb");
+    if (!perfetto_file) return Status::Errorf("--perfetto", "cannot write '{}'", opts.perfetto_path);
+    perfetto = std::make_unique<PerfettoWriter>(t, perfetto_file);
+    kernel.trace().subscribe(perfetto.get());
+  }
   FingerprintSink fp;
   if (opts.fingerprint) kernel.trace().subscribe(&fp);
   std::FILE* trace_file = nullptr;
@@ -90,9 +192,25 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
     text = std::make_unique<TextTraceSink>(trace_file, opts.trace_ticks);
     kernel.trace().subscribe(text.get());
   }
-  const Ns duration = opts.duration ? *opts.duration : workload.duration ? workload.duration : kNsPerSec;
   Status st = kernel.load(workload);
-  if (st.ok()) {
+  Ns end = duration;
+  if (st.ok() && workload.run_until_done) {
+    if (opts.check) {
+      for (end = kNsPerMs; st.ok() && kernel.live_user_tasks() > 0; end += kNsPerMs) {
+        if (end > duration) {
+          st = Status::Errorf("", "{} task(s) still alive at the time limit {}", kernel.live_user_tasks(),
+                              format_duration(duration));
+          break;
+        }
+        st = kernel.run_until(end);
+        if (st.ok()) st = kernel.check_invariants().within(fmt::format("invariant at t={}", format_seconds(end)));
+      }
+      end -= kNsPerMs;
+    } else {
+      st = kernel.run_until_idle(duration);
+      end = kernel.now();
+    }
+  } else if (st.ok()) {
     if (opts.check) {
       for (Ns at = kNsPerMs; st.ok() && at <= duration; at += kNsPerMs) {
         st = kernel.run_until(std::min(at, duration));
@@ -103,6 +221,10 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
     }
   }
   if (trace_file && trace_file != stdout) std::fclose(trace_file);
+  if (perfetto_file) {
+    const bool written = perfetto->ok() && std::fclose(perfetto_file) == 0;
+    if (st.ok() && !written) st = Status::Errorf("--perfetto", "error writing '{}'", opts.perfetto_path);
+  }
   SCX_RETURN_IF_ERROR(st);
 
   RunInfo& info = out.report.info;
@@ -111,12 +233,26 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   info.topology_summary = t.summary();
   info.scheduler = opts.sched;
   info.seed = opts.seed;
-  info.duration = duration;
+  info.duration = end;
   info.cost = kcfg.cost;
   info.counters = workload.counters;
   if (opts.fingerprint) info.fingerprint = fp.fingerprint().hex();
+  if (ext) describe_ext(*ext, info);
+  // What a BPF scheduler's user space prints from UEI when it exited.
+  if (ext && bpf_object && ext->exit_info())
+    info.scheduler_state.emplace_back(
+        "EXIT", ext->exit_info()->msg.empty()
+                    ? ext->exit_info()->reason
+                    : fmt::format("{} ({})", ext->exit_info()->reason, ext->exit_info()->msg));
   out.report.stats = kernel.stats();
   out.report.metrics = out.metrics.get();
+  out.report.workload_warnings = workload.warnings;
+  if (figures) {
+    out.report.workload_figures_text = figures->text();
+    out.report.workload_figures = figures->figures();
+    for (const WorkloadFigure& f : out.report.workload_figures)
+      out.figures.push_back(ExtraFigure{f.name, f.value, f.unit, f.higher_is_better});
+  }
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include "base/status.h"
 #include "kernel/kernel.h"
 #include "metrics/metrics.h"
+#include "report/compare.h"
 #include "report/run_report.h"
 #include "topo/topology.h"
 
@@ -21,18 +22,26 @@ struct RunOptions {
   std::optional<Ns> duration;        // default: the workload's own, else 1s
   uint64_t seed = 1;
   std::string sched = "eevdf";
+  Ns sched_load_at = 0;              // sched_ext policies: attach time
+  std::optional<Ns> sched_unload_at; // and detach time (exit kind UNREG), if any
+  std::vector<std::string> bpf_globals; // --set NAME=VALUE: globals of a --sched FILE.bpf.o
   std::vector<std::string> costs;    // NAME=VALUE
   std::vector<std::string> fair;     // fair tunables/features NAME=VALUE
   std::string trace_path;            // ftrace-style text log ("-" = stdout)
   bool trace_ticks = false;
   bool fingerprint = false;
   bool check = false;                // check kernel invariants every simulated ms
+  std::string perfetto_path;         // Perfetto protobuf trace (report/perfetto.h)
+  int series_buckets = 100;          // time buckets of the per-CPU series (heatmap, depth plots)
+  std::vector<TraceSink*> sinks;     // extra listeners (progress, --stats), subscribed before load
 };
 
 struct RunOutput {
   std::unique_ptr<Topology> topology;
   std::unique_ptr<MetricsCollector> metrics;
   RunReport report;
+  // The workload's own figures (WorkloadFiguresSink); empty until that sink is wired in.
+  std::vector<ExtraFigure> figures;
 };
 
 // Known --sched names with one-line descriptions.

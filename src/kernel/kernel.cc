@@ -602,6 +602,8 @@ Task* Kernel::pick_next_task(Rq& rq, Task* prev) {
   // put_prev_task_balance(): let classes from prev's down pull work before picking.
   // With sched_ext loaded, balance starts at ext at the latest (prev_balance(): ext needs a
   // balance before every pick, even when waking from idle).
+  for (auto& cls : classes_)
+    if (cls) cls->pick_start(rq);
   int start = static_cast<int>(prev->sched_class->rank());
   if (classes_[3] && start > static_cast<int>(ClassRank::Ext)) start = static_cast<int>(ClassRank::Ext);
   for (int i = start; i < static_cast<int>(ClassRank::Idle); ++i) {

@@ -62,6 +62,8 @@ class SchedClass {
   virtual void yield_task(Rq& rq) { (void)rq; }
   // A task of this class became runnable on rq while rq->curr is of this class too.
   virtual void wakeup_preempt(Rq& rq, Task& p, int wake_flags) { (void)rq, (void)p, (void)wake_flags; }
+  // A pick cycle begins on rq (before any balance; sched_ext's SCX_RQ_BAL_PENDING).
+  virtual void pick_start(Rq& rq) { (void)rq; }
   // Before picking: pull work to rq. True if this class (or one above it) now has a task.
   virtual bool balance(Rq& rq, Task* prev) { (void)rq, (void)prev; return false; }
   virtual Task* pick_task(Rq& rq) = 0;

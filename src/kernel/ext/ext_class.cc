@@ -245,6 +245,13 @@ bool ExtClass::dequeue_task(Rq& rq, Task& p, int core_flags) {
 // ---------------------------------------------------------------------------------------------
 // Balance and pick (§8).
 
+void ExtClass::pick_start(Rq& rq) {
+  // Flags of an earlier cycle whose pick went to a higher class must not leak into this one.
+  ScxRq& srq = rqs_[rq.cpu];
+  srq.balanced = false;
+  srq.bal_keep = false;
+}
+
 bool ExtClass::balance(Rq& rq, Task* prev) {
   ScxRq& srq = rqs_[rq.cpu];
   srq.balanced = true;
@@ -333,6 +340,7 @@ Task* ExtClass::pick_task(Rq& rq) {
   srq.balanced = false;
   if (srq.bal_keep) {
     srq.bal_keep = false;
+    SCX_CHECK(prev->sched_class == this && (prev->kt.scx.flags & SCX_TASK_QUEUED));
     if (!prev->kt.scx.slice) prev->kt.scx.slice = SCX_SLICE_DFL;
     return prev;
   }

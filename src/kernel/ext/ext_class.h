@@ -73,6 +73,7 @@ class ExtClass : public SchedClass {
   void enqueue_task(Rq& rq, Task& p, int flags) override;
   bool dequeue_task(Rq& rq, Task& p, int flags) override;
   void yield_task(Rq& rq) override;
+  void pick_start(Rq& rq) override;
   bool balance(Rq& rq, Task* prev) override;
   Task* pick_task(Rq& rq) override;
   void put_prev_task(Rq& rq, Task& p, Task* next) override;

@@ -86,10 +86,18 @@ int RtClass::find_lowest_rq(Task& p) {
   if (p.nr_cpus_allowed == 1) return -1;
   // cpupri_find(): the allowed CPUs at the lowest priority level below p's.
   const int task_pri = p.prio >= kMaxRtPrio - 1 ? 0 : kMaxRtPrio - 1 - p.prio;
+  // One pass: keep the allowed CPUs at the lowest level seen so far.
   CpuMask lowest;
-  for (int idx = 0; idx < task_pri && lowest.empty(); ++idx) {
-    for (int cpu : p.cpus_allowed)
-      if (cpupri(cpu) == idx && fits_capacity(p, cpu)) lowest.set(cpu);
+  int lowest_level = task_pri;
+  for (int cpu : p.cpus_allowed) {
+    const int level = cpupri(cpu);
+    if (level >= lowest_level || !fits_capacity(p, cpu)) {
+      if (level == lowest_level && level < task_pri && fits_capacity(p, cpu)) lowest.set(cpu);
+      continue;
+    }
+    lowest.clear_all();
+    lowest.set(cpu);
+    lowest_level = level;
   }
   if (lowest.empty()) return -1;
   const int cpu = p.cpu;
