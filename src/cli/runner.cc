@@ -237,7 +237,14 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   info.cost = kcfg.cost;
   info.counters = workload.counters;
   if (opts.fingerprint) info.fingerprint = fp.fingerprint().hex();
-  if (ext) describe_ext(*ext, info);
+  if (ext) {
+    describe_ext(*ext, info);
+    // Callback counts and the sysfs state are read off the class once the run is over.
+    ScxMetrics& scx = out.metrics->scx();
+    for (int op = 0; op < kScxOpCount; ++op)
+      if (uint64_t n = ext->callback_count(static_cast<ScxOp>(op))) scx.callback(scx_op_name(static_cast<ScxOp>(op)), n);
+    scx.set_state(ext->state().state);
+  }
   // What a BPF scheduler's user space prints from UEI when it exited.
   if (ext && bpf_object && ext->exit_info())
     info.scheduler_state.emplace_back(

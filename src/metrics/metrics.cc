@@ -260,9 +260,14 @@ void MetricsCollector::on_event(const TraceEvent& e) {
       return;
     case TraceType::Tick:
       return;
-    default:
-      // sched_ext events (ScxDsqInsert, ScxCallback, ...) are forwarded to scx_ here once the ext
-      // class defines them; see scx_metrics.h.
+    case TraceType::ScxDsqInsert:
+      scx_.dsq_insert(e.time, static_cast<uint64_t>(e.value), e.arg, e.pid);
+      return;
+    case TraceType::ScxDsqRemove:
+      scx_.dsq_remove(e.time, static_cast<uint64_t>(e.value), e.arg, e.pid);
+      return;
+    case TraceType::ScxExit:
+      scx_.exit(std::to_string(e.arg), e.comm ? e.comm : "", e.time);
       return;
   }
 }

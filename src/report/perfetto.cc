@@ -198,9 +198,12 @@ void PerfettoWriter::on_event(const TraceEvent& e) {
       add_event(e.cpu, e.time, e.pid, f::kProcessExit, ex);
       break;
     }
+    case TraceType::ScxDsqInsert:
+    case TraceType::ScxDsqRemove:
+      dsq_depth(e.time, static_cast<uint64_t>(e.value), e.arg);
+      break;
     default:
-      // SchedWakeup (no Perfetto parser), ticks and workload bookkeeping are not exported;
-      // sched_ext DSQ events call dsq_depth()/dsq_latency() here once they exist.
+      // SchedWakeup (no Perfetto parser), ticks and workload bookkeeping are not exported.
       break;
   }
   if (buffered_ >= flush_bytes_) flush_bundles();

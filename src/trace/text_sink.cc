@@ -55,6 +55,11 @@ std::string TextTraceSink::format(const TraceEvent& e) {
       return head + fmt::format("pid={} phase={} slack_ns={}", e.pid, e.arg, e.value);
     case TraceType::TimerMiss:
       return head + fmt::format("pid={} timer={} late_ns={}", e.pid, e.arg, e.value);
+    case TraceType::ScxDsqInsert:
+    case TraceType::ScxDsqRemove:
+      return head + fmt::format("pid={} dsq=0x{:x} depth={}", e.pid, static_cast<uint64_t>(e.value), e.arg);
+    case TraceType::ScxExit:
+      return head + fmt::format("kind={} reason={} code={}", e.arg, e.comm ? e.comm : "", e.value);
   }
   return head;
 }

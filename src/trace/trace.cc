@@ -18,6 +18,9 @@ const char* trace_type_name(TraceType t) {
     case TraceType::Mark: return "mark";
     case TraceType::PhaseEnd: return "phase_end";
     case TraceType::TimerMiss: return "timer_miss";
+    case TraceType::ScxDsqInsert: return "sched_ext_dsq_insert";
+    case TraceType::ScxDsqRemove: return "sched_ext_dsq_remove";
+    case TraceType::ScxExit: return "sched_ext_exit";
   }
   return "?";
 }

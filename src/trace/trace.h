@@ -24,6 +24,9 @@ enum class TraceType : uint8_t {
   Mark,              // pid adds value to workload counter arg (loops, messages...)
   PhaseEnd,          // pid finished phase arg; value = slack ns (negative = deadline miss)
   TimerMiss,         // pid reached its timer after the expiry (rt-app miss)
+  ScxDsqInsert,      // sched_ext: pid inserted into DSQ `value` (local DSQs as LOCAL_ON|cpu); arg = depth
+  ScxDsqRemove,      // sched_ext: pid left DSQ `value`; arg = depth after
+  ScxExit,           // sched_ext: the policy exited; arg = exit kind, comm = reason, value = code
 };
 const char* trace_type_name(TraceType t);
 

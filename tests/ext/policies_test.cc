@@ -3,6 +3,7 @@
 #include "ext_harness.h"
 #include "policy/policy.h"
 #include "policy/prio.h"
+#include "metrics/scx_metrics.h"
 
 namespace scx::testing {
 namespace {
@@ -99,6 +100,26 @@ TEST(Policies, CentralRunsWorkOnEveryCpu) {
   ASSERT_FALSE(s.ext->exit_info().has_value());
   for (const auto& c : s.metrics->cpus()) EXPECT_GT(c.busy, ms(400));
   EXPECT_GT(s.ext->callback_count(ScxOp::Dispatch), 10u);
+}
+
+TEST(Policies, DsqEventsReachTheMetrics) {
+  ExtSim s("2", CostModel{});
+  s.ext->load_at(find_native_policy("fifo")->make(), 0);
+  ASSERT_TRUE(s.kernel->run_until(0).ok());
+  WorkloadBuilder wb("w");
+  for (int i = 0; i < 4; ++i) wb.task(fmt::format("h{}", i)).program().run(ms(50));
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until(ms(30)).ok());
+  const ScxMetrics& scx = s.metrics->scx();
+  ASSERT_TRUE(scx.present());
+  // Two hogs start on the idle CPUs' local DSQs, two wait in the shared DSQ (id 0) until the
+  // 20 ms slices expire; every task that left a DSQ was counted with its queueing latency.
+  auto shared = scx.dsqs().find(0);
+  ASSERT_NE(shared, scx.dsqs().end());
+  EXPECT_EQ(shared->second.max_depth, 2);
+  EXPECT_EQ(shared->second.inserts, shared->second.removals + static_cast<uint64_t>(shared->second.depth));
+  EXPECT_EQ(shared->second.latency.size(), shared->second.removals);
+  EXPECT_TRUE(scx.dsqs().count(SCX_DSQ_LOCAL_ON | 0));
 }
 
 TEST(Policies, PrioQueuesByWeight) {

@@ -30,6 +30,9 @@ TEST(ExtSafety, WatchdogEjectsAPolicyThatNeverDispatches) {
   EXPECT_EQ(s.ext->exit_info()->msg, "a[1000] failed to run for 0.148s");
   EXPECT_EQ(s.ext->state().state, "disabled");
   EXPECT_NE(s.ext->exit_info()->dump.find("triggered exit kind 1026"), std::string::npos);
+  // The exit also reaches the metrics through the trace (sched_ext_exit).
+  EXPECT_EQ(s.metrics->scx().exit_kind(), std::optional<std::string>("1026"));
+  EXPECT_EQ(s.metrics->scx().exit_reason(), std::optional<std::string>("runnable task stall"));
   // ops.exit saw the same kind; the task then finished its 10 ms under the fair class.
   EXPECT_EQ(rec.log.back(), "150000:exit(kind=1026)");
   EXPECT_EQ(s.task("a").cpu_time, ms(10));

@@ -19,6 +19,7 @@
 #include "kernel/ext/ops.h"
 #include "kernel/sched_class.h"
 #include "sim/time.h"
+#include "trace/trace.h"
 
 namespace scx {
 
@@ -211,6 +212,8 @@ class ExtClass : public SchedClass {
   void dispatch_to_local_dsq(Rq& rq, Dsq& dst_dsq, Task& p, u64 enq_flags);
   void clear_direct_dispatch(Task& p);
   void unlink_task_from_dsq(Task& p);
+  void append_to_local(Dsq& local, Task& p, u64 enq_flags);
+  void trace_dsq(TraceType type, const Dsq& dsq, const Task& p);
   void switch_class(Rq& rq, Task& next);
   void kick_cpu_internal(int cpu, u64 flags);
   void log_once(const std::string& line);

@@ -5,6 +5,7 @@
 #include "kernel/ext/ext_class.h"
 #include "kernel/ext/ext_internal.h"
 #include "kernel/kernel.h"
+#include "trace/trace.h"
 
 namespace scx {
 
@@ -74,6 +75,7 @@ void ExtClass::dispatch_enqueue(Dsq& target, Task& p, u64 enq_flags) {
   p.kt.scx.dsq_seq = dsq->seq;
   ++dsq->nr;
   dsq->sync_view();
+  trace_dsq(TraceType::ScxDsqInsert, *dsq, p);
   p.ext.dsq = dsq;
   p.kt.scx.dsq = &dsq->kview;
   clear_direct_dispatch(p);
@@ -101,6 +103,7 @@ void ExtClass::unlink_task_from_dsq(Task& p) {
     p.kt.scx.dsq_flags &= ~static_cast<u32>(SCX_TASK_DSQ_ON_PRIQ);
   }
   dsq->sync_view();
+  trace_dsq(TraceType::ScxDsqRemove, *dsq, p);
   p.ext.dsq = nullptr;
   p.kt.scx.dsq = nullptr;
 }
@@ -121,13 +124,28 @@ void ExtClass::dispatch_dequeue(Task& p) {
 
 // move_local_task_to_local_dsq(): p is on rq already; no seq bump and no resched (the rq is
 // balancing).
-static void append_to_local(Dsq& local, Task& p, u64 enq_flags) {
+void ExtClass::trace_dsq(TraceType type, const Dsq& dsq, const Task& p) {
+  TraceBus& bus = k_.trace();
+  if (!bus.active()) return;
+  TraceEvent e;
+  e.time = k_.now();
+  e.type = type;
+  e.cpu = k_.this_cpu();
+  e.pid = p.pid;
+  // Local DSQs are told apart by CPU, as scxtop names them.
+  e.value = static_cast<int64_t>(dsq.kind == DsqKind::Local ? (SCX_DSQ_LOCAL_ON | static_cast<u64>(dsq.cpu)) : dsq.id);
+  e.arg = static_cast<int32_t>(dsq.nr);
+  bus.emit(e);
+}
+
+void ExtClass::append_to_local(Dsq& local, Task& p, u64 enq_flags) {
   if (enq_flags & (SCX_ENQ_HEAD | SCX_ENQ_PREEMPT)) p.ext.dsq_pos = local.list.insert(local.list.begin(), &p);
   else p.ext.dsq_pos = local.list.insert(local.list.end(), &p);
   ++local.nr;
   local.sync_view();
   p.ext.dsq = &local;
   p.kt.scx.dsq = &local.kview;
+  trace_dsq(TraceType::ScxDsqInsert, local, p);
 }
 
 // move_remote_task_to_local_dsq(): migrate p (queued, not running) to dst's local DSQ through

@@ -230,6 +230,16 @@ void ExtClass::disable_work() {
   user_dsqs_.clear();
   exit_info_ = pending_exit_;
   enable_state_ = SCX_OPS_DISABLED;
+  if (k_.trace().active()) {
+    TraceEvent e;
+    e.time = k_.now();
+    e.type = TraceType::ScxExit;
+    e.cpu = k_.this_cpu();
+    e.arg = exit_info_->kind;
+    e.value = exit_info_->exit_code;
+    e.comm = exit_info_->reason.c_str();
+    k_.trace().emit(e);
+  }
   bypass(false);
 }
 
