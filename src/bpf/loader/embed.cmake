@@ -11,3 +11,6 @@ file(WRITE "${OUT}.tmp"
   "alignas(8) const unsigned char ${SYMBOL}[] = {\n${body}\n};\n"
   "const std::size_t ${SYMBOL}_size = ${size};\n}  // namespace scx::bpf::detail\n")
 file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
+# Ninja compares time stamps: mark the output fresh even when its content did not change, or the
+# step would run again on every build.
+file(TOUCH "${OUT}")
