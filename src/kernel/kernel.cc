@@ -100,6 +100,16 @@ void Kernel::set_policy_fields(Task& p, Policy policy, int prio_value) {
   p.sync_kernel_view();
 }
 
+TraceEvent Kernel::task_event(TraceType type, int cpu, const Task& p) const {
+  TraceEvent e;
+  e.time = now();
+  e.type = type;
+  e.cpu = cpu;
+  e.pid = p.pid;
+  e.prio = p.prio;
+  return e;
+}
+
 void Kernel::trace_task_new(const Task& p, int cpu) {
   TraceEvent e;
   e.time = now();
@@ -405,12 +415,7 @@ void Kernel::set_task_cpu(Task& p, int new_cpu) {
   SCX_CHECK_MSG(p.cpus_allowed.test(new_cpu),
                 fmt::format("{} moved to cpu {} outside its affinity {}", p.comm, new_cpu,
                             p.cpus_allowed.to_list()));
-  TraceEvent e;
-  e.time = now();
-  e.type = TraceType::SchedMigrateTask;
-  e.cpu = this_cpu_;
-  e.pid = p.pid;
-  e.prio = p.prio;
+  TraceEvent e = task_event(TraceType::SchedMigrateTask, this_cpu_, p);
   e.arg = new_cpu;
   e.arg2 = p.cpu;
   trace_.emit(e);
@@ -511,12 +516,7 @@ void Kernel::wake_up_new_task(Task& p, int parent_cpu) {
   p.cpu = cpu;  // a new task is not "migrated": no trace event, no cache penalty
   Rq& rq = rqs_[cpu];
   activate_task(rq, p, ENQUEUE_NOCLOCK | ENQUEUE_INITIAL);
-  TraceEvent e;
-  e.time = now();
-  e.type = TraceType::SchedWakeupNew;
-  e.cpu = this_cpu_;
-  e.pid = p.pid;
-  e.prio = p.prio;
+  TraceEvent e = task_event(TraceType::SchedWakeupNew, this_cpu_, p);
   e.arg = cpu;
   trace_.emit(e);
   wakeup_preempt(rq, p, WF_FORK);
@@ -526,12 +526,7 @@ void Kernel::wake_up_new_task(Task& p, int parent_cpu) {
 bool Kernel::try_to_wake_up(Task& p, int wake_flags) {
   if (p.state != TaskState::Blocked) return false;
   ++stats_.wakeups;
-  TraceEvent e;
-  e.time = now();
-  e.type = TraceType::SchedWaking;
-  e.cpu = this_cpu_;
-  e.pid = p.pid;
-  e.prio = p.prio;
+  TraceEvent e = task_event(TraceType::SchedWaking, this_cpu_, p);
   e.arg = p.cpu;
   trace_.emit(e);
   p.set_state(TaskState::Waking);
@@ -578,12 +573,7 @@ void Kernel::ttwu_do_activate(Rq& rq, Task& p, int wake_flags) {
   if (wake_flags & WF_MIGRATED) flags |= ENQUEUE_MIGRATED;
   activate_task(rq, p, flags);
   p.set_state(TaskState::Runnable);
-  TraceEvent e;
-  e.time = now();
-  e.type = TraceType::SchedWakeup;
-  e.cpu = this_cpu_;
-  e.pid = p.pid;
-  e.prio = p.prio;
+  TraceEvent e = task_event(TraceType::SchedWakeup, this_cpu_, p);
   e.arg = rq.cpu;
   trace_.emit(e);
   wakeup_preempt(rq, p, wake_flags);
@@ -851,12 +841,7 @@ Status Kernel::fail(const Task& p, const std::string& reason) {
 }
 
 void Kernel::do_exit(Rq& rq, Task& p) {
-  TraceEvent e;
-  e.time = now();
-  e.type = TraceType::SchedProcessExit;
-  e.cpu = rq.cpu;
-  e.pid = p.pid;
-  e.prio = p.prio;
+  TraceEvent e = task_event(TraceType::SchedProcessExit, rq.cpu, p);
   trace_.emit(e);
   ++stats_.exits;
   --live_user_tasks_;

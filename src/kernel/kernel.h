@@ -159,6 +159,8 @@ class Kernel {
   SchedClass* class_for_policy(Policy p) const;
   void set_policy_fields(Task& p, Policy policy, int prio_value);
   void trace_task_new(const Task& p, int cpu);
+  // An event about task p on `cpu` at the current time (time, type, cpu, pid, prio filled in).
+  TraceEvent task_event(TraceType type, int cpu, const Task& p) const;
 
   // Program interpreter.
   void start_running(Rq& rq, Task& p, bool switched);

@@ -158,16 +158,11 @@ void ExtClass::do_enqueue_task(Rq& rq, Task& p, u64 enq_flags, int sticky_cpu) {
   // Hand the task to the BPF scheduler.
   const u64 qseq = rqs_[rq.cpu].ops_qseq++;
   set_ops_state(p, SCX_OPSS_QUEUEING, qseq);
-  Task* saved_ddsp = ddsp_task_;
-  bool saved_done = ddsp_done_;
-  ddsp_task_ = &p;
-  ddsp_done_ = false;
   {
+    DdspScope capture(*this, p);
     OpScope op(*this, ScxOp::Enqueue, SCX_KF_ENQUEUE, &p.kt);
     ops_->enqueue(&p.kt, enq_flags);
   }
-  ddsp_task_ = saved_ddsp;
-  ddsp_done_ = saved_done;
   if (p.kt.scx.ddsp_dsq_id != SCX_DSQ_INVALID) return direct_dispatch(p, enq_flags);
   set_ops_state(p, SCX_OPSS_QUEUED, qseq);  // owned by BPF until dispatched
 }
@@ -419,17 +414,12 @@ void ExtClass::switching(Rq&, Task&, Task&) {}
 int ExtClass::select_task_rq(Task& p, int prev_cpu, int wake_flags) {
   if (wake_flags & WF_EXEC) return prev_cpu;
   if (info_.has(ScxOp::SelectCpu) && !bypassing()) {
-    Task* saved = ddsp_task_;
-    bool saved_done = ddsp_done_;
-    ddsp_task_ = &p;
-    ddsp_done_ = false;
     s32 cpu;
     {
+      DdspScope capture(*this, p);
       OpScope op(*this, ScxOp::SelectCpu, SCX_KF_ENQUEUE | SCX_KF_SELECT_CPU, &p.kt);
       cpu = ops_->select_cpu(&p.kt, prev_cpu, static_cast<u64>(static_cast<unsigned>(wake_flags)));
     }
-    ddsp_task_ = saved;
-    ddsp_done_ = saved_done;
     return ops_cpu_valid(cpu, "from ops.select_cpu()") ? cpu : prev_cpu;
   }
   bool found = false;

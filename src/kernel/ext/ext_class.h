@@ -192,7 +192,8 @@ class ExtClass : public SchedClass {
     u32 mask = SCX_KF_UNLOCKED;
     task_struct* tasks[2] = {nullptr, nullptr};
   };
-  class OpScope;  // RAII: enter an op's context, count the call
+  class OpScope;    // RAII: enter an op's context, count the call
+  class DdspScope;  // RAII: direct-dispatch capture for one task
 
   // Enqueue path (§6).
   void do_enqueue_task(Rq& rq, Task& p, u64 enq_flags, int sticky_cpu);
@@ -211,6 +212,7 @@ class ExtClass : public SchedClass {
   void move_task_to_local_dsq(Task& p, u64 enq_flags, Rq& src, Rq& dst);
   void dispatch_to_local_dsq(Rq& rq, Dsq& dst_dsq, Task& p, u64 enq_flags);
   void clear_direct_dispatch(Task& p);
+  void insert_commit(Task& p, u64 dsq_id, u64 enq_flags);
   void unlink_task_from_dsq(Task& p);
   void append_to_local(Dsq& local, Task& p, u64 enq_flags);
   void trace_dsq(TraceType type, const Dsq& dsq, const Task& p);

@@ -55,4 +55,25 @@ class ExtClass::OpScope {
   KfContext saved_;
 };
 
+// Arms direct-dispatch capture for p (direct_dispatch_task) during select_cpu/enqueue and
+// restores the outer capture afterwards.
+class ExtClass::DdspScope {
+ public:
+  DdspScope(ExtClass& e, Task& p) : e_(e), task_(e.ddsp_task_), done_(e.ddsp_done_) {
+    e.ddsp_task_ = &p;
+    e.ddsp_done_ = false;
+  }
+  ~DdspScope() {
+    e_.ddsp_task_ = task_;
+    e_.ddsp_done_ = done_;
+  }
+  DdspScope(const DdspScope&) = delete;
+  DdspScope& operator=(const DdspScope&) = delete;
+
+ private:
+  ExtClass& e_;
+  Task* task_;
+  bool done_;
+};
+
 }  // namespace scx

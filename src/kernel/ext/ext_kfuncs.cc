@@ -67,6 +67,18 @@ void ExtClass::mark_direct_dispatch(Task& ddsp_task, Task& p, u64 dsq_id, u64 en
   p.kt.scx.ddsp_enq_flags = enq_flags;
 }
 
+// scx_dsq_insert_commit(): a direct-dispatch verdict inside select_cpu/enqueue, otherwise an
+// entry of this CPU's dispatch buffer (ops.dispatch), validated when the buffer is flushed.
+void ExtClass::insert_commit(Task& p, u64 dsq_id, u64 enq_flags) {
+  if (ddsp_task_) return mark_direct_dispatch(*ddsp_task_, p, dsq_id, enq_flags);
+  ScxRq& srq = rqs_[this_cpu()];
+  if (srq.dsp_buf.size() >= dispatch_max_batch()) {
+    scx_error(SCX_EXIT_ERROR, 0, "dispatch buffer overflow");
+    return;
+  }
+  srq.dsp_buf.push_back({&p, ops_qseq(p), dsq_id, enq_flags});
+}
+
 static bool insert_preamble(ExtClass& e, bool allowed, task_struct* p, u64 enq_flags) {
   if (!allowed) return false;
   if (!p) {
@@ -84,14 +96,7 @@ void ExtClass::dsq_insert(task_struct* kp, u64 dsq_id, u64 slice, u64 enq_flags)
   if (!insert_preamble(*this, kf_allowed(SCX_KF_ENQUEUE | SCX_KF_DISPATCH, "scx_bpf_dsq_insert"), kp, enq_flags)) return;
   Task& p = *task_of(kp);
   set_task_slice_on_insert(p, slice);
-  if (ddsp_task_) return mark_direct_dispatch(*ddsp_task_, p, dsq_id, enq_flags);
-  ScxRq& srq = rqs_[this_cpu()];
-  const u32 max_batch = dispatch_max_batch();
-  if (srq.dsp_buf.size() >= max_batch) {
-    scx_error(SCX_EXIT_ERROR, 0, "dispatch buffer overflow");
-    return;
-  }
-  srq.dsp_buf.push_back({&p, ops_qseq(p), dsq_id, enq_flags});
+  insert_commit(p, dsq_id, enq_flags);
 }
 
 void ExtClass::dsq_insert_vtime(task_struct* kp, u64 dsq_id, u64 slice, u64 vtime, u64 enq_flags) {
@@ -100,14 +105,7 @@ void ExtClass::dsq_insert_vtime(task_struct* kp, u64 dsq_id, u64 slice, u64 vtim
   set_task_slice_on_insert(p, slice);
   p.kt.scx.dsq_vtime = vtime;
   enq_flags |= SCX_ENQ_DSQ_PRIQ;
-  if (ddsp_task_) return mark_direct_dispatch(*ddsp_task_, p, dsq_id, enq_flags);
-  ScxRq& srq = rqs_[this_cpu()];
-  const u32 max_batch = dispatch_max_batch();
-  if (srq.dsp_buf.size() >= max_batch) {
-    scx_error(SCX_EXIT_ERROR, 0, "dispatch buffer overflow");
-    return;
-  }
-  srq.dsp_buf.push_back({&p, ops_qseq(p), dsq_id, enq_flags});
+  insert_commit(p, dsq_id, enq_flags);
 }
 
 u32 ExtClass::dispatch_nr_slots() {
