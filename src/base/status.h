@@ -14,9 +14,11 @@ namespace scx {
 class Status {
  public:
   Status() = default;  // OK
+  // Control bytes (e.g. a newline in a name read from a corrupt file) are escaped so that
+  // the message stays one line.
   static Status Error(std::string where, std::string reason) {
     Status s;
-    s.error_ = Detail{std::move(where), std::move(reason)};
+    s.error_ = Detail{one_line(std::move(where)), one_line(std::move(reason))};
     return s;
   }
   template <typename... Args>
@@ -39,6 +41,19 @@ class Status {
   }
 
  private:
+  static std::string one_line(std::string text) {
+    bool clean = true;
+    for (char c : text) clean &= static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
+    if (clean) return text;
+    std::string out;
+    for (char c : text) {
+      auto b = static_cast<unsigned char>(c);
+      if (b == '\n') out += "\\n";
+      else if (b < 0x20 || b == 0x7f) out += fmt::format("\\x{:02x}", b);
+      else out += c;
+    }
+    return out;
+  }
   struct Detail {
     std::string where;
     std::string reason;

@@ -24,5 +24,10 @@ TEST(Status, ResultPropagates) {
   EXPECT_EQ(r.status().within("file.json").message(), "file.json: half: 3 is odd");
 }
 
+TEST(Status, ControlBytesFromCorruptInputStayOnOneLine) {
+  Status s = Status::Error("sym 'a\nb'", std::string("bad\x01name\x7f"));
+  EXPECT_EQ(s.message(), "sym 'a\\nb': bad\\x01name\\x7f");
+}
+
 }  // namespace
 }  // namespace scx
