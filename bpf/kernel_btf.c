@@ -27,6 +27,7 @@ KEEP(struct task_struct, task_struct);
 KEEP(struct scx_rq, scx_rq);
 KEEP(struct rq, rq);
 KEEP(struct scx_exit_info, scx_exit_info);
+KEEP(struct scx_event_stats, scx_event_stats);
 KEEP(struct scx_init_task_args, scx_init_task_args);
 KEEP(struct scx_exit_task_args, scx_exit_task_args);
 KEEP(struct scx_cgroup_init_args, scx_cgroup_init_args);

@@ -291,6 +291,12 @@ Status Kernel::run_until_idle(Ns limit) {
     handle(events_.pop());
   }
   if (!error_.ok()) return error_;
+  if (live_user_tasks_ > 0 && any_held_) {
+    std::string cpus;
+    for (const Rq& rq : rqs_)
+      if (rq.held) cpus += (cpus.empty() ? "" : ",") + std::to_string(rq.cpu);
+    return Status::Errorf("", "deadlock: CPU(s) {} busy-wait forever (SCX_KICK_WAIT)", cpus);
+  }
   if (live_user_tasks_ > 0) {
     std::string who;
     for (const auto& t : tasks_)
@@ -302,7 +308,23 @@ Status Kernel::run_until_idle(Ns limit) {
   return {};
 }
 
+int Kernel::event_cpu(const Event& e) {
+  if (e.kind == kTimerWake) {
+    Task* p = find_task(e.target);
+    return p ? p->cpu : -1;
+  }
+  return e.target;
+}
+
 void Kernel::handle(const Event& e) {
+  if (any_held_) {
+    const int cpu = event_cpu(e);
+    if (cpu >= 0 && rqs_[cpu].held) {
+      if (e.kind == kCallback) callbacks_[e.arg].deferred = true;
+      rqs_[cpu].deferred.push_back(e);
+      return;
+    }
+  }
   switch (e.kind) {
     case kOpDone: {
       Rq& rq = rqs_[e.target];
@@ -353,7 +375,16 @@ void Kernel::handle(const Event& e) {
     }
     case kCallback: {
       this_cpu_ = e.target;
+      if (e.target == kUnboundCpu) {
+        this_cpu_ = 0;
+        while (this_cpu_ + 1 < nr_cpus() && rqs_[this_cpu_].held) ++this_cpu_;
+      }
       CallbackSlot& slot = callbacks_[e.arg];
+      slot.deferred = false;
+      if (!slot.fn) {  // cancelled while deferred
+        free_callback_slots_.push_back(e.arg);
+        break;
+      }
       auto fn = std::move(slot.fn);
       slot.fn = nullptr;
       free_callback_slots_.push_back(e.arg);
@@ -425,18 +456,18 @@ void Kernel::set_task_cpu(Task& p, int new_cpu) {
   ++stats_.migrations;
 }
 
-void Kernel::move_task_locked(Task& p, int dest_cpu) {
+void Kernel::move_task_locked(Task& p, int dest_cpu, int enqueue_flags) {
   SCX_CHECK(p.on_rq && !p.on_cpu);
   Rq& src = rqs_[p.cpu];
   p.migrating = true;
   deactivate_task(src, p, DEQUEUE_NOCLOCK);
   set_task_cpu(p, dest_cpu);
-  activate_task(rqs_[dest_cpu], p, ENQUEUE_NOCLOCK);
+  activate_task(rqs_[dest_cpu], p, enqueue_flags);
   p.migrating = false;
 }
 
 void Kernel::move_queued_task(Task& p, int dest_cpu) {
-  move_task_locked(p, dest_cpu);
+  move_task_locked(p, dest_cpu, 0);  // activate_task(rq, p, 0) in the kernel's move_queued_task
   wakeup_preempt(rqs_[dest_cpu], p, 0);
 }
 
@@ -488,9 +519,46 @@ Kernel::CallbackHandle Kernel::schedule_callback(Ns when, int cpu, std::function
 
 void Kernel::cancel_callback(CallbackHandle h) {
   if (h >= callbacks_.size() || !callbacks_[h].fn) return;
+  if (callbacks_[h].deferred) {
+    callbacks_[h].fn = nullptr;  // the slot is freed when the deferred event comes back
+    return;
+  }
   events_.cancel(callbacks_[h].event);
   callbacks_[h].fn = nullptr;
   free_callback_slots_.push_back(h);
+}
+
+void Kernel::hold_cpu(int cpu) {
+  Rq& rq = rqs_[cpu];
+  SCX_CHECK(!rq.held);
+  rq.held_op_armed = rq.op_event_armed;
+  stop_running(rq, *rq.curr);  // charge the progress so far; no op event while spinning
+  rq.held = true;
+  any_held_ = true;
+}
+
+void Kernel::release_cpu(int cpu) {
+  Rq& rq = rqs_[cpu];
+  SCX_CHECK(rq.held);
+  rq.held = false;
+  any_held_ = std::any_of(rqs_.begin(), rqs_.end(), [](const Rq& r) { return r.held; });
+  rq.exec_begin = now();
+  if (rq.held_op_armed) {
+    rq.held_op_armed = false;
+    if (rq.curr == rq.stop) {
+      rq.op_event = events_.push(now() + config_.cost.stopper_work_ns, kOpDone, rq.cpu, 0);
+      rq.op_event_armed = true;
+    } else {
+      arm_op_event(rq, *rq.curr);
+    }
+  }
+  // The interrupts that waited are taken now, oldest first.
+  std::vector<Event> deferred = std::move(rq.deferred);
+  rq.deferred.clear();
+  for (const Event& e : deferred) {
+    EventQueue::Handle h = events_.push(now(), e.kind, e.target, e.arg);
+    if (e.kind == kCallback) callbacks_[e.arg].event = h;
+  }
 }
 
 void Kernel::stop_one_cpu(int cpu, std::function<void()> work) {
@@ -698,7 +766,7 @@ void Kernel::scheduler_tick(Rq& rq) {
 // ---------------------------------------------------------------------------------------------
 // Policy and affinity changes.
 
-void Kernel::change_task(Task& p, const std::function<void()>& change) {
+void Kernel::change_task(Task& p, const std::function<void()>& change, int queue_flags) {
   Rq& rq = rqs_[p.cpu];
   // A delayed-dequeue (sleeping) fair task is fully dequeued first, as the kernel does before
   // changing its class or parameters.
@@ -706,12 +774,12 @@ void Kernel::change_task(Task& p, const std::function<void()>& change) {
   const bool queued = p.on_rq, running = p.on_cpu;
   const int old_prio = p.prio;
   SchedClass* old_class = p.sched_class;
-  if (queued) deactivate_task(rq, p, DEQUEUE_SAVE | DEQUEUE_MOVE | DEQUEUE_NOCLOCK);
+  if (queued) deactivate_task(rq, p, queue_flags);
   if (running) p.sched_class->put_prev_task(rq, p, nullptr);
   change();
   if (old_class != p.sched_class) p.sched_class->switching_to(rq, p);
   if (queued) {
-    int flags = ENQUEUE_RESTORE | ENQUEUE_MOVE | ENQUEUE_NOCLOCK;
+    int flags = queue_flags;  // ENQUEUE_RESTORE/MOVE/NOCLOCK share the DEQUEUE_* values
     if (old_prio < p.prio && is_rt_policy(p.policy)) flags |= ENQUEUE_HEAD;  // keep its place when deboosted
     activate_task(rq, p, flags);
   }
@@ -733,16 +801,26 @@ void Kernel::reclassify_task(Task& p) {
 
 Status Kernel::sched_setscheduler(Task& p, Policy policy, int prio_value) {
   if (!class_for_policy(policy)) return fail(p, fmt::format("no scheduling class for {}", policy_name(policy)));
-  change_task(p, [&] { set_policy_fields(p, policy, prio_value); });
+  change_task(p, [&] {
+    SchedClass* old_class = p.sched_class;
+    set_policy_fields(p, policy, prio_value);
+    old_class->reweight_task(rqs_[p.cpu], p);  // __setscheduler_params() → set_load_weight()
+  });
   return {};
 }
 
 void Kernel::set_cpus_allowed(Task& p, const CpuMask& mask) {
   CpuMask m = mask & topo_.all_cpus();
-  p.cpus_allowed = m;
-  p.nr_cpus_allowed = m.weight();
-  p.sync_kernel_view();
-  p.sched_class->set_cpus_allowed(p, m);
+  // __do_set_cpus_allowed(): the class sees the new mask inside a save/restore of the task.
+  change_task(
+      p,
+      [&] {
+        p.cpus_allowed = m;
+        p.nr_cpus_allowed = m.weight();
+        p.sync_kernel_view();
+        p.sched_class->set_cpus_allowed(p, m);
+      },
+      DEQUEUE_SAVE | DEQUEUE_NOCLOCK);
   if (m.test(p.cpu)) return;
   int dest = any_and_distribute(m, topo_.all_cpus());
   if (p.on_cpu) {

@@ -94,7 +94,7 @@ class Kernel {
   void finish_delayed_dequeue(Rq& rq, Task& p);
   void set_task_cpu(Task& p, int new_cpu);
   // Moves a queued, not running task to dest_cpu (move_queued_task_locked: no preemption check).
-  void move_task_locked(Task& p, int dest_cpu);
+  void move_task_locked(Task& p, int dest_cpu, int enqueue_flags = ENQUEUE_NOCLOCK);
   // The same, then checks preemption on the destination (move_queued_task).
   void move_queued_task(Task& p, int dest_cpu);
   // Charges curr's runtime since exec_start (the common part of every class's update_curr).
@@ -104,6 +104,11 @@ class Kernel {
   bool task_running(const Task& p) const { return p.on_cpu; }
   // Queues a callback for the CPU's stopper (stop_one_cpu): it preempts everything there.
   void stop_one_cpu(int cpu, std::function<void()> work);
+  // A CPU busy-waiting with interrupts off (sched_ext's SCX_KICK_WAIT): from hold_cpu() until
+  // release_cpu(), its current task makes no progress and every event aimed at the CPU (tick,
+  // IPI, wake-up, timer, callback) is delivered only after the release, in its original order.
+  void hold_cpu(int cpu);
+  void release_cpu(int cpu);
   // Fallback when a chosen CPU is not allowed (select_fallback_rq).
   int select_fallback_rq(int cpu, const Task& p) const;
   // cpumask_any_and_distribute(): spread choices over calls.
@@ -112,6 +117,9 @@ class Kernel {
   // A class-owned timer (hrtimer / timer_list / irq_work): `fn` runs at `when` with this_cpu()
   // == cpu. Returns a handle for cancel_callback(). Used for balancing, the sched_ext watchdog,
   // deferred kicks and BPF timers.
+  // cpu == kUnboundCpu: work of an unbound kthread or of user space, run on the lowest CPU
+  // that is not held (hold_cpu), so it is never stuck behind a spinning CPU.
+  static constexpr int kUnboundCpu = -1;
   using CallbackHandle = uint64_t;
   CallbackHandle schedule_callback(Ns when, int cpu, std::function<void()> fn);
   void cancel_callback(CallbackHandle h);
@@ -119,7 +127,10 @@ class Kernel {
   // The kernel's save/restore pattern around a change of a task's parameters or class:
   // dequeue (and put_prev if running), change(), switching_to on a class change, enqueue
   // (and set_next), then switched_from/switched_to or prio_changed.
-  void change_task(Task& p, const std::function<void()>& change);
+  // queue_flags: the DEQUEUE_* bits (the ENQUEUE_* ones of the same values follow): SAVE|MOVE
+  // for sched_setscheduler, SAVE alone for an affinity change (__do_set_cpus_allowed).
+  void change_task(Task& p, const std::function<void()>& change,
+                   int queue_flags = DEQUEUE_SAVE | DEQUEUE_MOVE | DEQUEUE_NOCLOCK);
   // Moves p to the class its policy maps to now (sched_ext load/unload), if different.
   void reclassify_task(Task& p);
   // Per-CPU kernel threads (idle excluded): stoppers.
@@ -147,6 +158,8 @@ class Kernel {
   };
 
   void handle(const Event& e);
+  // The CPU an event interrupts (-1: none), to hold it back while that CPU is held.
+  int event_cpu(const Event& e);
   Task& create_task(const TaskSpec& spec, int instance, int parent_pid);
   Task* create_kthread(const std::string& comm, int pid, int cpu, int prio);
   void wake_up_new_task(Task& p, int parent_cpu);
@@ -222,6 +235,7 @@ class Kernel {
   struct CallbackSlot {
     std::function<void()> fn;
     EventQueue::Handle event = 0;
+    bool deferred = false;  // popped while its CPU was held; redelivered at the release
   };
   std::vector<CallbackSlot> callbacks_;   // slot = handle index; freed slots are reused
   std::vector<uint64_t> free_callback_slots_;
@@ -231,6 +245,7 @@ class Kernel {
   int next_pid_ = 1000;
   int live_user_tasks_ = 0;
   int this_cpu_ = 0;
+  bool any_held_ = false;  // some CPU is held (hold_cpu): events are filtered in handle()
   int distribute_prev_ = -1;
   Status error_;  // first fatal workload error (stops the run)
 

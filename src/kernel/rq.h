@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "sim/event_queue.h"
 #include "sim/time.h"
@@ -27,6 +28,12 @@ struct Rq {
 
   bool tick_armed = false;
   uint64_t nr_switches = 0;
+
+  // The CPU spins with interrupts off (Kernel::hold_cpu): curr makes no progress and the
+  // events aimed at this CPU wait in `deferred` until it is released.
+  bool held = false;
+  bool held_op_armed = false;  // curr's op event was armed when the hold began
+  std::vector<Event> deferred;
 
   // Idle-time bookkeeping the core keeps for the fair class (rq->idle_stamp, rq->avg_idle,
   // rq->max_idle_balance_cost; initialised by the fair class) and rq->ttwu_pending (remote

@@ -80,6 +80,9 @@ class SchedClass {
   virtual void switched_from(Rq& rq, Task& p) { (void)rq, (void)p; }
   virtual void switched_to(Rq& rq, Task& p) { (void)rq, (void)p; }
   virtual void prio_changed(Rq& rq, Task& p, int old_prio) { (void)rq, (void)p, (void)old_prio; }
+  // set_load_weight(p, true): p's nice/policy just changed, inside the save/restore, and the
+  // class it is still in hears of the new weight (reweight_task).
+  virtual void reweight_task(Rq& rq, Task& p) { (void)rq, (void)p; }
   virtual void set_cpus_allowed(Task& p, const CpuMask& mask) { (void)p, (void)mask; }
   // Charge the running task's time up to now (update_curr).
   virtual void update_curr(Rq& rq) { (void)rq; }

@@ -31,6 +31,7 @@ class RecordingPolicy : public ScxOps {
   bool record_ticks = false;
   std::function<s32(task_struct*, s32, u64)> on_select_cpu;
   std::function<void(task_struct*, u64)> on_enqueue;
+  std::function<void(task_struct*, u64)> on_dequeue;
   std::function<void(s32, task_struct*)> on_dispatch;
   std::function<void(task_struct*)> on_tick;
   std::function<void(s32, scx_cpu_release_args*)> on_cpu_release;
@@ -47,7 +48,10 @@ class RecordingPolicy : public ScxOps {
     if (on_enqueue) on_enqueue(p, f);
     else kf().dsq_insert(p, kDsq, SCX_SLICE_DFL, f);
   }
-  void dequeue(task_struct* p, u64 f) override { rec(fmt::format("dequeue({},0x{:x})", tname(p), f)); }
+  void dequeue(task_struct* p, u64 f) override {
+    rec(fmt::format("dequeue({},0x{:x})", tname(p), f));
+    if (on_dequeue) on_dequeue(p, f);
+  }
   void dispatch(s32 cpu, task_struct* prev) override {
     rec(fmt::format("dispatch({},{})", cpu, tname(prev)));
     if (on_dispatch) on_dispatch(cpu, prev);

@@ -1,5 +1,8 @@
 // Callback sequences of the task lifecycle (spec §5.5 A–N), asserted exactly on tiny scenarios
 // with the zero-cost model.
+#include <algorithm>
+#include <deque>
+
 #include "ext_harness.h"
 
 namespace scx::testing {
@@ -164,6 +167,179 @@ TEST(ExtLifecycle, KicksTakeEffectAfterTheCallback) {
   EXPECT_GT(slice_seen[1], 0u);
   // After the callback the kick zeroed h1's slice and CPU 1 rescheduled: late ran at 2 ms.
   EXPECT_EQ(s.rec.filter("->late"), (V{"0:1:h1->late", "2000:1:h1->late"}));
+}
+
+
+// SCX_KICK_WAIT (V612): the kicking CPU spins, interrupts off, until the target switches from
+// an ext task to another class; its own task makes no progress and its tick waits.
+TEST(ExtLifecycle, KickWaitHoldsTheKickingCpuUntilTheTargetLeavesExt) {
+  ExtSim s("2");
+  auto pol_ptr = std::make_unique<RecordingPolicy>(all_task_ops());
+  RecordingPolicy* raw = pol_ptr.get();
+  raw->record_ticks = true;
+  bool kicked = false;
+  raw->on_tick = [raw, &kicked](task_struct* t) {
+    if (std::string(t->comm) == "k" && !kicked) {
+      kicked = true;
+      raw->kf().kick_cpu(1, SCX_KICK_WAIT);
+    }
+  };
+  auto& pol = s.attach(std::move(pol_ptr));
+  WorkloadBuilder wb("w");
+  wb.task("k").cpus(CpuMask::single(0)).program().run(ms(10));
+  wb.task("t").cpus(CpuMask::single(1)).program().run(ms(10)).sleep(ms(50));
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until(ms(30)).ok());
+  // The kick at k's first tick (4 ms) reschedules CPU 1, which keeps t (ext to ext: pnt_seq
+  // does not move). CPU 0 spins until t sleeps at 10 ms; the 8 ms tick is taken then.
+  EXPECT_EQ(pol.since(1, "k"), (V{"4000:tick(k)", "10000:tick(k)", "12000:tick(k)",
+                                  "16000:stopping(k,false)", "16000:quiescent(k,0x9)", "16000:dispatch(0,k)",
+                                  "16000:disable(k)", "16000:exit_task(k)"}));
+  EXPECT_EQ(s.rec.filter("exit:k"), (V{"16000:0:exit:k"}));
+  const ScxState st = s.ext->state();
+  EXPECT_EQ(st.kick_waits, 1u);
+  EXPECT_EQ(st.kick_wait_ns, ms(6));
+}
+
+TEST(ExtLifecycle, KickWaitOnItselfOrWithoutWaitDoesNotHold) {
+  ExtSim s("2");
+  auto pol_ptr = std::make_unique<RecordingPolicy>(all_task_ops());
+  RecordingPolicy* raw = pol_ptr.get();
+  raw->on_tick = [raw](task_struct*) {
+    if (raw->kf().this_cpu() != 0) return;
+    raw->kf().kick_cpu(0, SCX_KICK_WAIT);  // self: never waits
+    raw->kf().kick_cpu(1, 0);
+  };
+  s.attach(std::move(pol_ptr));
+  WorkloadBuilder wb("w");
+  wb.task("k").cpus(CpuMask::single(0)).program().run(ms(10));
+  wb.task("t").cpus(CpuMask::single(1)).program().run(ms(20));
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until(ms(30)).ok());
+  EXPECT_EQ(s.rec.filter("exit:k"), (V{"10000:0:exit:k"}));
+  EXPECT_EQ(s.ext->state().kick_waits, 0u);
+}
+
+TEST(ExtLifecycle, UnloadingTheSchedulerEndsAKickWait) {
+  ExtSim s("2");
+  auto pol_ptr = std::make_unique<RecordingPolicy>(all_task_ops());
+  RecordingPolicy* raw = pol_ptr.get();
+  bool kicked = false;
+  raw->on_tick = [raw, &kicked](task_struct* t) {
+    if (std::string(t->comm) == "k" && !kicked) {
+      kicked = true;
+      raw->kf().kick_cpu(1, SCX_KICK_WAIT);
+    }
+  };
+  s.attach(std::move(pol_ptr));
+  s.ext->unload_at(ms(6));
+  WorkloadBuilder wb("w");
+  wb.task("k").cpus(CpuMask::single(0)).program().run(ms(10));
+  wb.task("t").cpus(CpuMask::single(1)).program().run(ms(40));
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until(ms(30)).ok());
+  // Spinning 4..6 ms; after the unload k finishes its 6 ms left under fair.
+  EXPECT_EQ(s.rec.filter("exit:k"), (V{"12000:0:exit:k"}));
+  EXPECT_EQ(s.ext->state().kick_wait_ns, ms(2));
+}
+
+TEST(ExtLifecycle, EnqPreemptInsertPreemptsAndGoesToTheLocalHead) {
+  ExtSim s("1");
+  auto pol_ptr = std::make_unique<RecordingPolicy>(all_task_ops());
+  pol_ptr->on_enqueue = [p = pol_ptr.get()](task_struct* t, u64 f) {
+    const std::string n = t->comm;
+    if (n == "c") p->kf().dsq_insert(t, SCX_DSQ_LOCAL, SCX_SLICE_DFL, f);
+    else if (n == "b") p->kf().dsq_insert(t, SCX_DSQ_LOCAL, SCX_SLICE_DFL, f | SCX_ENQ_PREEMPT);
+    else p->kf().dsq_insert(t, RecordingPolicy::kDsq, SCX_SLICE_DFL, f);
+  };
+  auto& pol = s.attach(std::move(pol_ptr));
+  WorkloadBuilder wb("w");
+  wb.task("a").program().run(ms(10));
+  wb.task("c").delay(ms(1)).program().run(ms(1));
+  wb.task("b").delay(ms(2)).program().run(ms(1));
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until(ms(20)).ok());
+  // (G) c waits on the local DSQ behind a's slice; b's ENQ_PREEMPT insert zeroes a's slice and
+  // puts b at the head, ahead of c; a goes through stopping/enqueue as on slice expiry (D).
+  auto lines = pol.since(1000);
+  lines.resize(std::min<size_t>(lines.size(), 12));
+  EXPECT_EQ(lines, (V{"1000:runnable(c,0x9)", "1000:enqueue(c,0x9)", "2000:runnable(b,0x9)", "2000:enqueue(b,0x9)",
+                      "2000:stopping(a,true)", "2000:enqueue(a,0x0)", "2000:running(b)", "3000:stopping(b,false)",
+                      "3000:quiescent(b,0x9)", "3000:running(c)", "3000:disable(b)", "3000:exit_task(b)"}));
+}
+
+// A policy that keeps tasks in its own queue (BPF custody, ops_state QUEUED) and hands them
+// out from ops.dispatch, so that ops.dequeue is observable.
+std::unique_ptr<RecordingPolicy> custody_policy(std::deque<task_struct*>& q) {
+  auto pol = std::make_unique<RecordingPolicy>(all_task_ops());
+  pol->on_enqueue = [&q](task_struct* t, u64) { q.push_back(t); };
+  pol->on_dispatch = [&q, p = pol.get()](s32 cpu, task_struct*) {
+    for (auto it = q.begin(); it != q.end(); ++it) {
+      const cpumask* allowed = (*it)->cpus_ptr;
+      if (!((allowed->bits[cpu / 64] >> (cpu % 64)) & 1)) continue;
+      p->kf().dsq_insert(*it, SCX_DSQ_LOCAL, SCX_SLICE_DFL, 0);
+      q.erase(it);
+      return;
+    }
+  };
+  return pol;
+}
+
+TEST(ExtLifecycle, CoreMigrationOfAQueuedTaskDequeuesAndEnqueuesWithoutRunnable) {
+  ExtSim s("2");
+  std::deque<task_struct*> q;
+  auto pol_ptr = custody_policy(q);
+  RecordingPolicy* raw = pol_ptr.get();
+  raw->on_dequeue = [&q](task_struct* t, u64) { q.erase(std::remove(q.begin(), q.end(), t), q.end()); };
+  auto& pol = s.attach(std::move(pol_ptr));
+  WorkloadBuilder wb("w");
+  wb.task("a").cpus(CpuMask::single(0)).program().run(ms(10));
+  wb.task("h").cpus(CpuMask::single(1)).program().run(ms(10));
+  wb.task("b").cpus(CpuMask::single(0)).delay(ms(1)).program().run(ms(1));
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until(ms(2)).ok());
+  Task* b = s.kernel->find_task(1002);
+  ASSERT_TRUE(b && std::string(b->comm) == "b");
+  s.kernel->set_cpus_allowed(*b, CpuMask::single(1));
+  ASSERT_TRUE(s.kernel->run_until(ms(30)).ok());
+  // (M)+(L) b waits in the policy's custody on CPU 0; the affinity change dequeues it
+  // (ops.dequeue, it is BPF-owned), set_cpumask, enqueue back (save/restore), then the core
+  // moves it to CPU 1: dequeue + enqueue without runnable/quiescent.
+  // (The callbacks of the change carry time 0: nothing happened between 0 and 2 ms.)
+  auto lines = pol.since(0, "b");
+  auto first = std::find(lines.begin(), lines.end(), "0:dequeue(b,0xa)");
+  ASSERT_NE(first, lines.end());
+  EXPECT_EQ(V(first, lines.end()),
+            (V{"0:dequeue(b,0xa)", "0:quiescent(b,0xa)", "0:set_cpumask(b)", "0:runnable(b,0xa)", "0:enqueue(b,0xa)",
+               "0:dequeue(b,0x8)", "0:enqueue(b,0x40)", "10000:running(b)", "11000:stopping(b,false)",
+               "11000:quiescent(b,0x9)", "11000:dispatch(1,b)", "11000:disable(b)", "11000:exit_task(b)"}));
+  EXPECT_EQ(s.rec.filter("migrate:b"), (V{"0:migrate:b:0->1"}));
+  EXPECT_EQ(s.rec.filter("exit:b"), (V{"11000:1:exit:b"}));
+}
+
+TEST(ExtLifecycle, NiceChangeOfAQueuedTaskSavesAndRestores) {
+  ExtSim s("1");
+  std::deque<task_struct*> q;
+  auto pol_ptr = custody_policy(q);
+  pol_ptr->on_dequeue = [&q](task_struct* t, u64) { q.erase(std::remove(q.begin(), q.end(), t), q.end()); };
+  auto& pol = s.attach(std::move(pol_ptr));
+  WorkloadBuilder wb("w");
+  wb.task("a").program().run(ms(10));
+  wb.task("b").delay(ms(1)).program().run(ms(1));
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until(ms(2)).ok());
+  Task* a = s.kernel->find_task(1000);
+  Task* b = s.kernel->find_task(1001);
+  const size_t before = pol.log.size();
+  ASSERT_TRUE(s.kernel->sched_setscheduler(*b, Policy::Normal, 5).ok());  // queued
+  ASSERT_TRUE(s.kernel->sched_setscheduler(*a, Policy::Normal, -5).ok());  // running
+  // (M) queued b: dequeue (custody) → quiescent → set_weight → runnable → enqueue. Running a:
+  // stopping → quiescent → set_weight → runnable → straight back to the local DSQ (no
+  // ops.enqueue) → running. Flags: SAVE|MOVE|NOCLOCK / RESTORE|MOVE|NOCLOCK. (The stamps read 0:
+  // nothing happened between 0 and 2 ms.)
+  EXPECT_EQ(V(pol.log.begin() + static_cast<long>(before), pol.log.end()),
+            (V{"0:dequeue(b,0xe)", "0:quiescent(b,0xe)", "0:set_weight(b,33)", "0:runnable(b,0xe)", "0:enqueue(b,0xe)",
+               "0:stopping(a,false)", "0:quiescent(a,0xe)", "0:set_weight(a,305)", "0:runnable(a,0xe)", "0:running(a)"}));
 }
 
 }  // namespace

@@ -95,8 +95,9 @@ TEST(FairClass, DelayedDequeueRequeuesOnOldCpu) {
     install_fair(s, [&](FairConfig& c) { c.features.delay_dequeue = delay; });
     WorkloadBuilder wb("delayed");
     // t runs 0-2 ms on CPU 0 (first deadline is half a slice, but only a tick ends a request),
-    // so it blocks at 2 ms with v = 2 ms > V = 1 ms: ineligible. It wakes at 2.5 ms.
-    wb.task("t").cpus(CpuMask::single(0)).program().run(ms(2)).set_affinity(CpuMask::first_n(2)).sleep(us(500)).run(ms(1));
+    // so it blocks at 2 ms with v = 2 ms > V = 1 ms: ineligible. It wakes at 2.5 ms. (Its
+    // affinity is widened first: the save/restore of that change would end a consumed request.)
+    wb.task("t").cpus(CpuMask::single(0)).program().set_affinity(CpuMask::first_n(2)).run(ms(2)).sleep(us(500)).run(ms(1));
     wb.task("h").cpus(CpuMask::single(0)).program().run(ms(50));
     s.load(wb.build());
     ASSERT_TRUE(s.kernel->run_until(us(2600)).ok());

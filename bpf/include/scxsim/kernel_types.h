@@ -330,6 +330,19 @@ struct scx_exit_info {
   char *dump;
 };
 
+/* The SCX_EV_* counters scx_bpf_events() copies (the 6.15/6.16 set, in the kernel's order). */
+struct scx_event_stats {
+  s64 SCX_EV_SELECT_CPU_FALLBACK;
+  s64 SCX_EV_DISPATCH_LOCAL_DSQ_OFFLINE;
+  s64 SCX_EV_DISPATCH_KEEP_LAST;
+  s64 SCX_EV_ENQ_SKIP_EXITING;
+  s64 SCX_EV_ENQ_SKIP_MIGRATION_DISABLED;
+  s64 SCX_EV_REFILL_SLICE_DFL;
+  s64 SCX_EV_BYPASS_DURATION;
+  s64 SCX_EV_BYPASS_DISPATCH;
+  s64 SCX_EV_BYPASS_ACTIVATE;
+};
+
 struct scx_init_task_args {
   SCXSIM_BOOL fork;
   struct cgroup *cgroup;

@@ -143,6 +143,7 @@ void ExtClass::enqueue_task(Rq& rq, Task& p, int core_flags) {
 void ExtClass::do_enqueue_task(Rq& rq, Task& p, u64 enq_flags, int sticky_cpu) {
   auto refill_to = [&](Dsq& dsq) {
     p.kt.scx.slice = SCX_SLICE_DFL;
+    ++events_.SCX_EV_REFILL_SLICE_DFL;
     clear_direct_dispatch(p);
     dispatch_enqueue(dsq, p, enq_flags);
   };
@@ -150,9 +151,15 @@ void ExtClass::do_enqueue_task(Rq& rq, Task& p, u64 enq_flags, int sticky_cpu) {
     dispatch_enqueue(rqs_[rq.cpu].local, p, enq_flags);
     return;
   }
-  if (bypassing()) return refill_to(global_dsq(rq.cpu));
+  if (bypassing()) {
+    ++events_.SCX_EV_BYPASS_DISPATCH;
+    return refill_to(global_dsq(rq.cpu));
+  }
   if (p.kt.scx.ddsp_dsq_id != SCX_DSQ_INVALID) return direct_dispatch(p, enq_flags);
-  if ((p.kt.flags & PF_EXITING) && !(info_.flags & SCX_OPS_ENQ_EXITING)) return refill_to(rqs_[rq.cpu].local);
+  if ((p.kt.flags & PF_EXITING) && !(info_.flags & SCX_OPS_ENQ_EXITING)) {
+    ++events_.SCX_EV_ENQ_SKIP_EXITING;
+    return refill_to(rqs_[rq.cpu].local);
+  }
   if (!info_.has(ScxOp::Enqueue)) return refill_to(global_dsq(rq.cpu));
 
   // Hand the task to the BPF scheduler.
@@ -318,6 +325,7 @@ no_tasks:
   // Nothing else: keep a runnable prev, unless ENQ_LAST asks to see it (bypass ignores that).
   if (prev_queued && (!(info_.flags & SCX_OPS_ENQ_LAST) || bypassing())) {
     srq.bal_keep = true;
+    ++events_.SCX_EV_DISPATCH_KEEP_LAST;
     return true;
   }
   return false;
@@ -336,13 +344,17 @@ Task* ExtClass::pick_task(Rq& rq) {
   if (srq.bal_keep) {
     srq.bal_keep = false;
     SCX_CHECK(prev->sched_class == this && (prev->kt.scx.flags & SCX_TASK_QUEUED));
-    if (!prev->kt.scx.slice) prev->kt.scx.slice = SCX_SLICE_DFL;
+    if (!prev->kt.scx.slice) {
+      prev->kt.scx.slice = SCX_SLICE_DFL;
+      ++events_.SCX_EV_REFILL_SLICE_DFL;
+    }
     return prev;
   }
   Task* p = srq.local.first();
   if (p && !p->kt.scx.slice) {
     log_once(fmt::format("sched_ext: {}[{}] has zero slice in pick_task_scx()", p->comm, p->pid));
     p->kt.scx.slice = SCX_SLICE_DFL;
+    ++events_.SCX_EV_REFILL_SLICE_DFL;
   }
   return p;
 }
@@ -387,6 +399,7 @@ void ExtClass::put_prev_task(Rq& rq, Task& p, Task* next) {
 void ExtClass::switch_class(Rq& rq, Task& next) {
   ScxRq& srq = rqs_[rq.cpu];
   ++srq.pnt_seq;
+  pnt_seq_advanced(rq.cpu);
   if (!info_.has(ScxOp::CpuAcquire) && !info_.has(ScxOp::CpuRelease)) return;
   // Going idle is the BPF scheduler's own choice: no release for lower classes.
   if (next.sched_class->rank() > ClassRank::Ext) return;
@@ -420,12 +433,16 @@ int ExtClass::select_task_rq(Task& p, int prev_cpu, int wake_flags) {
       OpScope op(*this, ScxOp::SelectCpu, SCX_KF_ENQUEUE | SCX_KF_SELECT_CPU, &p.kt);
       cpu = ops_->select_cpu(&p.kt, prev_cpu, static_cast<u64>(static_cast<unsigned>(wake_flags)));
     }
-    return ops_cpu_valid(cpu, "from ops.select_cpu()") ? cpu : prev_cpu;
+    if (!ops_cpu_valid(cpu, "from ops.select_cpu()")) return prev_cpu;
+    // A CPU the task may not use: the core silently falls back (select_fallback_rq).
+    if (!p.cpus_allowed.test(cpu)) ++events_.SCX_EV_SELECT_CPU_FALLBACK;
+    return cpu;
   }
   bool found = false;
   s32 cpu = scx_select_cpu_dfl(p, prev_cpu, static_cast<u64>(static_cast<unsigned>(wake_flags)), &found);
   if (found) {
     p.kt.scx.slice = SCX_SLICE_DFL;
+    ++events_.SCX_EV_REFILL_SLICE_DFL;
     p.kt.scx.ddsp_dsq_id = SCX_DSQ_LOCAL;
   }
   return cpu;
@@ -577,7 +594,8 @@ void ExtClass::switched_from(Rq&, Task& p) {
   if (ops_ && enable_state_ != SCX_OPS_DISABLING) disable_task(p);
 }
 
-void ExtClass::prio_changed(Rq&, Task& p, int) { refresh_weight(p); }
+// reweight_task_scx(); prio_changed_scx() does nothing.
+void ExtClass::reweight_task(Rq&, Task& p) { refresh_weight(p); }
 
 void ExtClass::refresh_weight(Task& p) {
   const u32 w = scx_weight_of(p);

@@ -46,6 +46,8 @@ struct ScxState {
   uint64_t enable_seq = 0;
   uint64_t hotplug_seq = 0;
   std::string ops_name;            // root/ops, while loaded
+  uint64_t kick_waits = 0;         // SCX_KICK_WAIT spins so far, and the time CPUs spent in them
+  Ns kick_wait_ns = 0;
 };
 
 class ExtClass : public SchedClass {
@@ -86,7 +88,7 @@ class ExtClass : public SchedClass {
   void task_dead(Task& p) override;
   void switched_to(Rq& rq, Task& p) override;
   void switched_from(Rq& rq, Task& p) override;
-  void prio_changed(Rq& rq, Task& p, int old_prio) override;
+  void reweight_task(Rq& rq, Task& p) override;
   void set_cpus_allowed(Task& p, const CpuMask& mask) override;
   void update_curr(Rq& rq) override;
   void switching(Rq& rq, Task& prev, Task& next) override;
@@ -131,6 +133,11 @@ class ExtClass : public SchedClass {
   struct rq* cpu_rq(s32 cpu);
   u64 now();
   s32 select_cpu_dfl(task_struct* p, s32 prev_cpu, u64 wake_flags, bool* is_idle);
+  // The default selection narrowed to cpus_allowed (flags: SCX_PICK_IDLE_CORE): the idle CPU
+  // claimed, or -EBUSY.
+  s32 select_cpu_and(task_struct* p, s32 prev_cpu, u64 wake_flags, const cpumask* cpus_allowed, u64 flags);
+  // scx_bpf_events(): copies min(size, sizeof) bytes of the event counters.
+  void events(scx_event_stats* out, size_t size) const;
   const cpumask* get_idle_cpumask();
   const cpumask* get_idle_smtmask();
   void put_idle_cpumask(const cpumask* mask) { (void)mask; }
@@ -172,6 +179,9 @@ class ExtClass : public SchedClass {
     int dsp_nr_tasks = 0;
     CpuMask cpus_to_kick, cpus_to_kick_if_idle, cpus_to_preempt, cpus_to_wait;
     bool kick_work_pending = false;
+    // SCX_KICK_WAIT: the targets this CPU spins on, and the CPUs spinning on this one.
+    CpuMask waiting_on, waiters;
+    Ns wait_began = 0;
     bool balanced = false;     // balance ran since the last pick (BAL_PENDING cleared)
     bool dispatching = false;  // inside ops.dispatch on this CPU
     u64 extra_enq_flags = 0;   // carried into the enqueue of an internal migration
@@ -229,9 +239,12 @@ class ExtClass : public SchedClass {
   bool balance_one(Rq& rq, Task* prev);
   // Kicks (§9.4).
   void kick_cpus_irq_workfn(int cpu);
+  void pnt_seq_advanced(int cpu);  // releases the CPUs kick-waiting on `cpu`
+  void end_kick_wait(int cpu);     // `cpu` stops spinning
   // Idle (§10).
   void update_idle_masks(int cpu, bool idle);
-  s32 scx_select_cpu_dfl(Task& p, s32 prev_cpu, u64 wake_flags, bool* found);
+  s32 scx_select_cpu_dfl(Task& p, s32 prev_cpu, u64 wake_flags, bool* found, const CpuMask* and_mask = nullptr,
+                         u64 pick_flags = 0);
   s32 pick_idle_cpu_mask(const CpuMask& allowed, u64 flags);
   // Tasks and classes.
   void set_task_runnable(Rq& rq, Task& p);
@@ -297,7 +310,10 @@ class ExtClass : public SchedClass {
   std::unique_ptr<ScxOps> pending_load_;
   cgroup root_cgroup_{1, 0, 0};
   std::vector<std::string> logged_once_;
-  uint64_t kick_waits_ = 0;
+  scx_event_stats events_{};  // the SCX_EV_* counters (6.15+), never reset within a run
+  Ns bypass_began_ = 0;
+  uint64_t kick_waits_ = 0;   // SCX_KICK_WAIT spins, and their total time
+  Ns kick_wait_ns_ = 0;
   uint64_t instance_ = 0;  // incremented at every load, so timers of an old instance stay dead
 };
 

@@ -37,6 +37,8 @@ ScxState ExtClass::state() const {
   s.switch_all = switching_all_;
   s.nr_rejected = nr_rejected_;
   s.enable_seq = enable_seq_;
+  s.kick_waits = kick_waits_;
+  s.kick_wait_ns = kick_wait_ns_;
   if (enable_state_ != SCX_OPS_DISABLED && ops_) s.ops_name = info_.name;
   return s;
 }
@@ -51,11 +53,11 @@ void ExtClass::log_once(const std::string& line) {
 
 void ExtClass::load_at(std::unique_ptr<ScxOps> ops, Ns at) {
   pending_load_ = std::move(ops);
-  k_.schedule_callback(at, 0, [this] { enable_work(); });
+  k_.schedule_callback(at, Kernel::kUnboundCpu, [this] { enable_work(); });
 }
 
 void ExtClass::unload_at(Ns at) {
-  k_.schedule_callback(at, 0, [this] {
+  k_.schedule_callback(at, Kernel::kUnboundCpu, [this] {
     if (enable_state_ == SCX_OPS_ENABLED) scx_error(SCX_EXIT_UNREG, 0, "");
   });
 }
@@ -130,14 +132,17 @@ void ExtClass::enable_work() {
   log_line(fmt::format("sched_ext: BPF scheduler \"{}\" enabled{}", info_.name, switching_all_ ? "" : " (partial)"));
   watchdog_last_check_ = k_.now();
   watchdog_armed_ = true;
-  watchdog_handle_ = k_.schedule_callback(k_.now() + watchdog_timeout_ / 2, 0, [this] { watchdog_workfn(); });
+  watchdog_handle_ = k_.schedule_callback(k_.now() + watchdog_timeout_ / 2, Kernel::kUnboundCpu, [this] { watchdog_workfn(); });
 }
 
 void ExtClass::bypass(bool on) {
   if (on) {
     if (bypass_depth_++ > 0) return;
+    ++events_.SCX_EV_BYPASS_ACTIVATE;
+    bypass_began_ = k_.now();
   } else {
     if (--bypass_depth_ > 0) return;
+    events_.SCX_EV_BYPASS_DURATION += static_cast<s64>(k_.now() - bypass_began_);
   }
   if (!taking_tasks_) return;
   // Cycle every queued, not running ext task through dequeue/enqueue so it lands where the new
@@ -165,7 +170,7 @@ void ExtClass::watchdog_workfn() {
     }
   }
   watchdog_last_check_ = k_.now();
-  watchdog_handle_ = k_.schedule_callback(k_.now() + watchdog_timeout_ / 2, 0, [this] { watchdog_workfn(); });
+  watchdog_handle_ = k_.schedule_callback(k_.now() + watchdog_timeout_ / 2, Kernel::kUnboundCpu, [this] { watchdog_workfn(); });
 }
 
 void ExtClass::scx_error(int kind, int64_t code, const std::string& msg) {
@@ -184,7 +189,7 @@ void ExtClass::scx_error(int kind, int64_t code, const std::string& msg) {
     if (exit_kind_ >= SCX_EXIT_ERROR) pending_exit_.dump = dump_state();
     if (!disable_queued_) {
       disable_queued_ = true;
-      k_.schedule_callback(k_.now(), 0, [this] { disable_work(); });
+      k_.schedule_callback(k_.now(), Kernel::kUnboundCpu, [this] { disable_work(); });
     }
   });
 }
@@ -211,6 +216,9 @@ void ExtClass::disable_work() {
     exit_task_op(*t, false);
   }
   for (const auto& t : k_.kthreads()) exit_task_op(*t, false);
+  // Every CPU has left ext by now (its pnt_seq moved on): no SCX_KICK_WAIT spin survives.
+  for (int cpu = 0; cpu < k_.nr_cpus(); ++cpu)
+    if (!rqs_[cpu].waiting_on.empty()) end_kick_wait(cpu);
   const bool error = pending_exit_.kind >= SCX_EXIT_ERROR;
   log_line(fmt::format("sched_ext: BPF scheduler \"{}\" disabled ({})", info_.name, pending_exit_.reason));
   if (error && !pending_exit_.msg.empty()) log_line(fmt::format("sched_ext: {}: {}", info_.name, pending_exit_.msg));

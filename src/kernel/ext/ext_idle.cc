@@ -9,6 +9,7 @@
 namespace scx {
 namespace {
 constexpr int kEBUSY = 16;
+constexpr int kEINVAL = 22;
 }
 
 void ExtClass::update_idle_masks(int cpu, bool idle) {
@@ -62,15 +63,21 @@ s32 ExtClass::pick_idle_cpu_mask(const CpuMask& allowed, u64 flags) {
   }
 }
 
-s32 ExtClass::scx_select_cpu_dfl(Task& p, s32 prev_cpu, u64 wake_flags, bool* found) {
+s32 ExtClass::scx_select_cpu_dfl(Task& p, s32 prev_cpu, u64 wake_flags, bool* found, const CpuMask* and_mask,
+                                   u64 pick_flags) {
   *found = false;
   if (!builtin_idle_) {
     scx_error(SCX_EXIT_ERROR, 0, "built-in idle tracking is disabled");
     return prev_cpu;
   }
-  const CpuMask& allowed = p.cpus_allowed;
+  // scx_bpf_select_cpu_and() narrows the search; prev then counts only if it is in the mask.
+  CpuMask narrowed;
+  if (and_mask) narrowed = p.cpus_allowed & *and_mask;
+  const CpuMask& allowed = and_mask ? narrowed : p.cpus_allowed;
+  const bool prev_ok = !and_mask || allowed.test(prev_cpu);
+  const bool core_only = pick_flags & SCX_PICK_IDLE_CORE;
   // 1. Sync wakeup: the waker's CPU, if its local DSQ is empty (not claimed).
-  if (wake_flags & SCX_WAKE_SYNC) {
+  if ((wake_flags & SCX_WAKE_SYNC) && !core_only) {
     const int cpu = k_.this_cpu();
     if (!idle_cpu_.empty() && !(k_.rq(cpu).curr->kt.flags & PF_EXITING) && rqs_[cpu].local.nr == 0 &&
         allowed.test(cpu)) {
@@ -80,7 +87,7 @@ s32 ExtClass::scx_select_cpu_dfl(Task& p, s32 prev_cpu, u64 wake_flags, bool* fo
   }
   if (k_.topo().has_smt()) {
     // 2. A wholly idle core: prev's first, then any.
-    if (idle_smt_.test(prev_cpu) && test_and_clear_cpu_idle(prev_cpu)) {
+    if (prev_ok && idle_smt_.test(prev_cpu) && test_and_clear_cpu_idle(prev_cpu)) {
       *found = true;
       return prev_cpu;
     }
@@ -90,8 +97,9 @@ s32 ExtClass::scx_select_cpu_dfl(Task& p, s32 prev_cpu, u64 wake_flags, bool* fo
       return cpu;
     }
   }
+  if (core_only) return prev_cpu;
   // 3. prev, 4. any idle CPU.
-  if (test_and_clear_cpu_idle(prev_cpu)) {
+  if (prev_ok && test_and_clear_cpu_idle(prev_cpu)) {
     *found = true;
     return prev_cpu;
   }
@@ -113,6 +121,22 @@ s32 ExtClass::select_cpu_dfl(task_struct* kp, s32 prev_cpu, u64 wake_flags, bool
   s32 cpu = scx_select_cpu_dfl(*p, prev_cpu, wake_flags, &found);
   if (is_idle) *is_idle = found;
   return cpu;
+}
+
+s32 ExtClass::select_cpu_and(task_struct* kp, s32 prev_cpu, u64 wake_flags, const cpumask* cpus_allowed, u64 flags) {
+  // Allowed from ops.select_cpu, ops.enqueue and unlocked contexts (timers, syscalls).
+  if (kf_.mask && !kf_allowed(SCX_KF_SELECT_CPU | SCX_KF_ENQUEUE, "scx_bpf_select_cpu_and")) return -kEINVAL;
+  if (!builtin_idle_) {
+    scx_error(SCX_EXIT_ERROR, 0, "built-in idle tracking is disabled");
+    return -kEBUSY;
+  }
+  if (!ops_cpu_valid(prev_cpu, nullptr)) return -kEINVAL;
+  Task* p = task_of(kp);
+  if (!p) return -kEINVAL;
+  const CpuMask mask = mask_from(cpus_allowed);
+  bool found = false;
+  s32 cpu = scx_select_cpu_dfl(*p, prev_cpu, wake_flags, &found, &mask, flags);
+  return found ? cpu : -kEBUSY;
 }
 
 const cpumask* ExtClass::get_idle_cpumask() {
@@ -180,19 +204,14 @@ void ExtClass::kick_cpus_irq_workfn(int self) {
   const CpuMask kick = me.cpus_to_kick, kick_idle = me.cpus_to_kick_if_idle;
   me.cpus_to_kick.clear_all();
   me.cpus_to_kick_if_idle.clear_all();
+  bool should_wait = false;
   for (int cpu : kick) {
     Rq& rq = k_.rq(cpu);
     if (me.cpus_to_preempt.test(cpu)) {
       if (rq.curr->sched_class == this) rq.curr->kt.scx.slice = 0;
       me.cpus_to_preempt.clear(cpu);
     }
-    if (me.cpus_to_wait.test(cpu)) {
-      // SCX_KICK_WAIT: the kernel spins until the target's pnt_seq moves on. The simulator
-      // records the wait and releases it at the target's next ext->other switch (see
-      // switch_class); the kicking CPU's task is not held back (an approximation).
-      me.cpus_to_wait.clear(cpu);
-      ++kick_waits_;
-    }
+    if (me.cpus_to_wait.test(cpu)) should_wait = true;
     k_.resched_curr(rq);
   }
   for (int cpu : kick_idle) {
@@ -201,6 +220,41 @@ void ExtClass::kick_cpus_irq_workfn(int self) {
     const bool busy = !rq.curr->is_idle_task() && !rqs_[cpu].in_balance;
     if (!busy) k_.resched_curr(rq);
   }
+  if (!should_wait) return;
+  // SCX_KICK_WAIT (V612): this CPU busy-waits, interrupts off, until each target's pnt_seq
+  // moves on from its value now, i.e. until the target switches from an ext task to another
+  // class (switch_class calls pnt_seq_advanced). A CPU never waits for itself.
+  for (int cpu : me.cpus_to_wait) {
+    if (cpu != self) {
+      me.waiting_on.set(cpu);
+      rqs_[cpu].waiters.set(self);
+    }
+  }
+  me.cpus_to_wait.clear_all();
+  if (me.waiting_on.empty()) return;
+  ++kick_waits_;
+  me.wait_began = k_.now();
+  k_.hold_cpu(self);
+}
+
+void ExtClass::pnt_seq_advanced(int cpu) {
+  ScxRq& target = rqs_[cpu];
+  if (target.waiters.empty()) return;
+  const CpuMask waiters = target.waiters;
+  target.waiters.clear_all();
+  for (int w : waiters) {
+    ScxRq& waiter = rqs_[w];
+    waiter.waiting_on.clear(cpu);
+    if (waiter.waiting_on.empty()) end_kick_wait(w);
+  }
+}
+
+void ExtClass::end_kick_wait(int cpu) {
+  ScxRq& waiter = rqs_[cpu];
+  for (int t : waiter.waiting_on) rqs_[t].waiters.clear(cpu);
+  waiter.waiting_on.clear_all();
+  kick_wait_ns_ += k_.now() - waiter.wait_began;
+  k_.release_cpu(cpu);
 }
 
 }  // namespace scx

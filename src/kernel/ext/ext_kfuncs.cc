@@ -1,6 +1,7 @@
 // The sched_ext kfuncs (§15) with the kernel's argument and context checks: a misuse the kernel
 // would reject is an error exit (scx_error) and a neutral return value, never a crash.
 #include <algorithm>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -352,6 +353,10 @@ void ExtClass::cpuperf_set(s32 cpu, u32 perf) {
   }
   if (!ops_cpu_valid(cpu, nullptr)) return;
   rqs_[cpu].cpuperf_target = perf;  // recorded; the simulated CPUs run at a fixed frequency
+}
+
+void ExtClass::events(scx_event_stats* out, size_t size) const {
+  std::memcpy(out, &events_, std::min(size, sizeof(events_)));
 }
 
 u32 ExtClass::nr_cpu_ids() const { return static_cast<u32>(k_.nr_cpus()); }
