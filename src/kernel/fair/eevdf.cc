@@ -516,7 +516,8 @@ uint64_t CfsRq::next_prio() {
   return splitmix64(++prio_counter_);
 }
 
-void CfsRq::recompute(SchedEntity* n) {
+bool CfsRq::recompute(SchedEntity* n) {
+  const uint64_t old_vruntime = n->min_vruntime, old_slice = n->min_slice;
   n->min_vruntime = n->vruntime;
   n->min_slice = n->slice;
   for (SchedEntity* c : {n->left, n->right}) {
@@ -524,10 +525,13 @@ void CfsRq::recompute(SchedEntity* n) {
     if (vgt(n->min_vruntime, c->min_vruntime)) n->min_vruntime = c->min_vruntime;
     if (c->min_slice < n->min_slice) n->min_slice = c->min_slice;
   }
+  return n->min_vruntime != old_vruntime || n->min_slice != old_slice;
 }
 
-void CfsRq::recompute_to_root(SchedEntity* n) {
-  for (; n; n = n->parent) recompute(n);
+void CfsRq::propagate_up(SchedEntity* n) {
+  // Like the kernel's augmented-rbtree propagate: once a node's summary is unchanged, every
+  // ancestor's is too (only this path's subtree changed).
+  while (n && recompute(n)) n = n->parent;
 }
 
 // Rotates x above its parent, keeping the in-order sequence.
@@ -594,7 +598,8 @@ void CfsRq::enqueue_tree(SchedEntity& se) {
   se.in_tree = true;
 
   while (se.parent && se.prio > se.parent->prio) rotate_up(&se);
-  recompute_to_root(&se);
+  recompute(&se);
+  propagate_up(se.parent);
   if (leftmost) leftmost_ = &se;
 }
 
@@ -613,7 +618,7 @@ void CfsRq::dequeue_tree(SchedEntity& se) {
     p->right = child;
   se.left = se.right = se.parent = nullptr;
   se.in_tree = false;
-  recompute_to_root(p);
+  propagate_up(p);
   if (leftmost_ == &se) leftmost_ = compute_leftmost();
   avg_vruntime_sub(se);
 }

@@ -279,8 +279,8 @@ class CfsRq {
 
   // Treap primitives.
   void rotate_up(SchedEntity* x);
-  static void recompute(SchedEntity* n);
-  void recompute_to_root(SchedEntity* n);
+  static bool recompute(SchedEntity* n);  // true if n's subtree summary changed
+  void propagate_up(SchedEntity* n);
   SchedEntity* compute_leftmost() const;
   uint64_t next_prio();
 
