@@ -28,6 +28,7 @@ Kernel::Kernel(const Topology& topo, KernelConfig config)
   classes_[4] = std::make_unique<IdleClass>();
   rqs_.resize(n);
   stopper_work_.resize(n);
+  distribute_prev_.assign(static_cast<size_t>(n), 0);
   first_user_pid_ = next_pid_ = 1000 * ((n + 1 + 999) / 1000);
   for (int cpu = 0; cpu < n; ++cpu) {
     Rq& rq = rqs_[cpu];
@@ -497,9 +498,10 @@ int Kernel::select_fallback_rq(int cpu, const Task& p) const {
 
 int Kernel::any_and_distribute(const CpuMask& a, const CpuMask& b) {
   CpuMask both = a & b;
-  int next = both.next(distribute_prev_ + 1);
+  int& prev = distribute_cursor(this_cpu_);
+  int next = both.next(prev + 1);
   if (next < 0) next = both.first();
-  if (next >= 0) distribute_prev_ = next;
+  if (next >= 0) prev = next;
   return next;
 }
 

@@ -111,8 +111,11 @@ class Kernel {
   void release_cpu(int cpu);
   // Fallback when a chosen CPU is not allowed (select_fallback_rq).
   int select_fallback_rq(int cpu, const Task& p) const;
-  // cpumask_any_and_distribute(): spread choices over calls.
+  // cpumask_any_and_distribute() (lib/cpumask.c): a per-CPU round robin; the search starts
+  // after the CPU this CPU returned last and wraps.
   int any_and_distribute(const CpuMask& a, const CpuMask& b);
+  // That per-CPU cursor (distribute_cpu_mask_prev, 0 at boot), shared with the BPF kfuncs.
+  int& distribute_cursor(int cpu) { return distribute_prev_[static_cast<size_t>(cpu)]; }
 
   // A class-owned timer (hrtimer / timer_list / irq_work): `fn` runs at `when` with this_cpu()
   // == cpu. Returns a handle for cancel_callback(). Used for balancing, the sched_ext watchdog,
@@ -246,7 +249,7 @@ class Kernel {
   int live_user_tasks_ = 0;
   int this_cpu_ = 0;
   bool any_held_ = false;  // some CPU is held (hold_cpu): events are filtered in handle()
-  int distribute_prev_ = -1;
+  std::vector<int> distribute_prev_;  // per CPU
   Status error_;  // first fatal workload error (stops the run)
 
   Workload workload_;
