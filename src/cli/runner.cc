@@ -85,6 +85,9 @@ void describe_ext(const ExtClass& ext, RunInfo& info) {
   info.scheduler_state.emplace_back("sched_ext nr_rejected", std::to_string(st.nr_rejected));
   info.scheduler_state.emplace_back("sched_ext enable_seq", std::to_string(st.enable_seq));
   if (!st.ops_name.empty()) info.scheduler_state.emplace_back("sched_ext root/ops", st.ops_name);
+  if (st.kick_waits)
+    info.scheduler_state.emplace_back("sched_ext kick waits",
+                                      fmt::format("{} (CPUs spun {})", st.kick_waits, format_duration(st.kick_wait_ns)));
   if (const auto& ei = ext.exit_info()) {
     std::string line = fmt::format("kind {} ({}) code {} at {}s", ei->kind, ei->reason, ei->exit_code,
                                    format_seconds(ei->at));
@@ -121,6 +124,7 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   if (bpf_object) {
     bpf::BpfHostOptions bo;
     bo.nr_cpus = static_cast<int>(t.nr_cpus());
+    bo.topology = &t;  // what the scheduler's user space would read from /sys
     for (const std::string& g : opts.bpf_globals) {
       size_t eq = g.find('=');
       if (eq == std::string::npos) return Status::Errorf("--set", "expected NAME=VALUE, got '{}'", g);
@@ -244,6 +248,20 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
     for (int op = 0; op < kScxOpCount; ++op)
       if (uint64_t n = ext->callback_count(static_cast<ScxOp>(op))) scx.callback(scx_op_name(static_cast<ScxOp>(op)), n);
     scx.set_state(ext->state().state);
+    // The SCX_EV_* counters, as scx_bpf_events() and the kernel's dump show them.
+    scx_event_stats ev{};
+    ext->events(&ev, sizeof(ev));
+    const std::pair<const char*, s64> counters[] = {
+        {"SCX_EV_SELECT_CPU_FALLBACK", ev.SCX_EV_SELECT_CPU_FALLBACK},
+        {"SCX_EV_DISPATCH_LOCAL_DSQ_OFFLINE", ev.SCX_EV_DISPATCH_LOCAL_DSQ_OFFLINE},
+        {"SCX_EV_DISPATCH_KEEP_LAST", ev.SCX_EV_DISPATCH_KEEP_LAST},
+        {"SCX_EV_ENQ_SKIP_EXITING", ev.SCX_EV_ENQ_SKIP_EXITING},
+        {"SCX_EV_ENQ_SKIP_MIGRATION_DISABLED", ev.SCX_EV_ENQ_SKIP_MIGRATION_DISABLED},
+        {"SCX_EV_REFILL_SLICE_DFL", ev.SCX_EV_REFILL_SLICE_DFL},
+        {"SCX_EV_BYPASS_DURATION", ev.SCX_EV_BYPASS_DURATION},
+        {"SCX_EV_BYPASS_DISPATCH", ev.SCX_EV_BYPASS_DISPATCH},
+        {"SCX_EV_BYPASS_ACTIVATE", ev.SCX_EV_BYPASS_ACTIVATE}};
+    for (const auto& [name, n] : counters) scx.event_counter(name, n);
   }
   // What a BPF scheduler's user space prints from UEI when it exited.
   if (ext && bpf_object && ext->exit_info())

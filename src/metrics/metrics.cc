@@ -269,6 +269,9 @@ void MetricsCollector::on_event(const TraceEvent& e) {
     case TraceType::ScxExit:
       scx_.exit(std::to_string(e.arg), e.comm ? e.comm : "", e.time);
       return;
+    case TraceType::BpfTracePrintk:
+      scx_.printk_line();
+      return;
   }
 }
 

@@ -53,6 +53,12 @@ class ScxMetrics {
   void event_counter(std::string_view name, int64_t delta);
   void exit(std::string_view kind, std::string_view reason, Ns t);
   void set_state(std::string_view state);
+  // A bpf_trace_printk line (BpfTracePrintk event).
+  void printk_line() {
+    ++printk_lines_;
+    present_ = true;
+  }
+  uint64_t printk_lines() const { return printk_lines_; }
   // Closes the depth integrals at `end`.
   void finish(Ns end);
 
@@ -76,6 +82,7 @@ class ScxMetrics {
   std::map<std::string, int64_t, std::less<>> events_;
   std::optional<std::string> exit_kind_, exit_reason_, state_;
   std::optional<Ns> exit_time_;
+  uint64_t printk_lines_ = 0;
 };
 
 }  // namespace scx

@@ -89,6 +89,7 @@ json scx_json(const ScxMetrics& x) {
   json ev = json::object();
   for (const auto& [name, n] : x.events()) ev[name] = n;
   j["events"] = ev;
+  j["printk_lines"] = x.printk_lines();
   j["exit_kind"] = x.exit_kind() ? json(*x.exit_kind()) : json();
   j["exit_reason"] = x.exit_reason() ? json(*x.exit_reason()) : json();
   j["state"] = x.state() ? json(*x.state()) : json();
@@ -163,6 +164,7 @@ std::string format_run_details_text(const RunReport& r, const RunSummary& s) {
       for (const auto& [name, n] : x->events()) out += fmt::format(" {}={}", name, n);
       out += "\n";
     }
+    if (x->printk_lines()) out += fmt::format("  bpf_trace_printk lines: {}\n", x->printk_lines());
   }
   return out;
 }

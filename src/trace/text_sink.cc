@@ -60,6 +60,8 @@ std::string TextTraceSink::format(const TraceEvent& e) {
       return head + fmt::format("pid={} dsq=0x{:x} depth={}", e.pid, static_cast<uint64_t>(e.value), e.arg);
     case TraceType::ScxExit:
       return head + fmt::format("kind={} reason={} code={}", e.arg, e.comm ? e.comm : "", e.value);
+    case TraceType::BpfTracePrintk:
+      return head + (e.comm ? e.comm : "");
   }
   return head;
 }

@@ -27,6 +27,8 @@ enum class TraceType : uint8_t {
   ScxDsqInsert,      // sched_ext: pid inserted into DSQ `value` (local DSQs as LOCAL_ON|cpu); arg = depth
   ScxDsqRemove,      // sched_ext: pid left DSQ `value`; arg = depth after
   ScxExit,           // sched_ext: the policy exited; arg = exit kind, comm = reason, value = code
+  BpfTracePrintk,    // a BPF program's bpf_printk line (comm = the text); pid = current task.
+                     // Output, not scheduling: the fingerprint leaves it out
 };
 const char* trace_type_name(TraceType t);
 
@@ -45,7 +47,7 @@ struct TraceEvent {
   int32_t arg = 0;
   int32_t arg2 = 0;
   int64_t value = 0;
-  const char* comm = nullptr;  // TaskNew / SchedProcessFork only; valid during emit()
+  const char* comm = nullptr;  // TaskNew / SchedProcessFork / ScxExit / BpfTracePrintk; valid during emit()
   const char* cpus = nullptr;  // TaskNew / SchedProcessFork: affinity as a cpulist ("0-3,6")
   const char* group = nullptr; // TaskNew / SchedProcessFork: TaskSpec::group ("" = none)
 };

@@ -2,13 +2,17 @@
 // fifo/vtime policies give the identical event stream (fingerprint), also when compiled against
 // a different type layout (CO-RE); hostile objects are ejected and the run goes on under fair.
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "../ext/ext_harness.h"
 #include "bpf/host/bpf_ops.h"
 #include "cli/runner.h"
+#include "workload/generators.h"
 
 namespace scx {
 namespace {
@@ -50,8 +54,22 @@ std::string state(const RunOutput& r, const std::string& key) {
   return "";
 }
 
-void expect_twin(const std::string& native, const std::string& object, std::vector<std::string> globals) {
-  for (const Scenario& s : kScenarios) {
+// Machines with several LLCs: 2 nodes x 2 LLCs (distance 10/20), and 4 nodes on a ring
+// (distances 21/31, so the steal order is not the index order).
+const std::string kRing = std::string(SCXSIM_SOURCE_DIR) + "/topologies/4s-ring.json";
+const std::vector<Scenario> kLlcScenarios = {
+    {"nodes=2,llcs=2,cores=2,smt=2", "interactive:hogs=4", 300 * kNsPerMs},
+    {"nodes=2,llcs=2,cores=2", "pinned", 200 * kNsPerMs},
+    {"nodes=2,llcs=2,cores=2", "build:tasks=30,max=20ms", 2 * kNsPerSec},
+    {kRing.c_str(), "hogs:count=80", 200 * kNsPerMs},
+    {kRing.c_str(), "pingpong:pairs=40", 100 * kNsPerMs},
+};
+
+void expect_twin(const std::string& native, const std::string& object, std::vector<std::string> globals,
+                 const std::vector<Scenario>& extra = {}) {
+  std::vector<Scenario> all(std::begin(kScenarios), std::end(kScenarios));
+  all.insert(all.end(), extra.begin(), extra.end());
+  for (const Scenario& s : all) {
     for (uint64_t seed : {1, 7}) {
       SCOPED_TRACE(fmt::format("{} on {} seed {}", s.workload, s.topology, seed));
       auto a = run(s, native, {}, seed);
@@ -76,6 +94,43 @@ TEST(BpfTwin, ShuffledLayoutGivesTheNativeFingerprint) {
 TEST(BpfTwin, PrioGivesTheNativeFingerprint) { expect_twin("prio", kSched + "/prio.bpf.o", {}); }
 
 TEST(BpfTwin, CentralGivesTheNativeFingerprint) { expect_twin("central", kSched + "/central.bpf.o", {}); }
+
+TEST(BpfTwin, LlcGivesTheNativeFingerprint) {
+  expect_twin("llc", kSched + "/llc.bpf.o", {}, kLlcScenarios);
+}
+
+// The twin's topology comes from the globals the host fills before load; a machine larger than
+// an array is a load error, and --set wins over the fill.
+TEST(BpfTwin, LlcTopologyGlobals) {
+  auto t = resolve_topology(kRing);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  bpf::BpfHostOptions o;
+  o.nr_cpus = t->nr_cpus();
+  o.topology = &*t;
+  o.globals = {{"nr_llcs", "3"}};
+  auto ops = bpf::BpfScxOps::load(kSched + "/llc.bpf.o", o);
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  bpf::BpfObject& obj = (*ops)->object();
+  auto u32_at = [&](const char* name, size_t i) { return reinterpret_cast<const uint32_t*>(obj.global_data(name))[i]; };
+  EXPECT_EQ(u32_at("nr_cpu_ids", 0), 64u);
+  EXPECT_EQ(u32_at("nr_nodes", 0), 4u);
+  EXPECT_EQ(u32_at("nr_llcs", 0), 3u);  // --set
+  EXPECT_EQ(u32_at("cpu_llc_id", 16), 2u);  // node by node, then the SMT siblings
+  EXPECT_EQ(u32_at("cpu_llc_id", 63), 3u);
+  EXPECT_EQ(u32_at("cpu_node_id", 40), 1u);
+  EXPECT_EQ(u32_at("node_distance", 0 * 4 + 2), 31u);
+  EXPECT_EQ(u32_at("node_distance", 3 * 4 + 0), 21u);
+
+  // lifecycle_sched declares cpu_llc_id[8].
+  auto big = resolve_topology("16");
+  ASSERT_TRUE(big.ok());
+  bpf::BpfHostOptions ob;
+  ob.topology = &*big;
+  auto bad = bpf::BpfScxOps::load(kSubjects + "/lifecycle_sched.bpf.o", ob);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), kSubjects + "/lifecycle_sched.bpf.o: topology global 'cpu_llc_id': holds 8 "
+                                                "entries, the machine needs 16");
+}
 
 TEST(BpfTwin, DifferentPoliciesDiffer) {
   auto a = run(kScenarios[0], kSched + "/simple.bpf.o");
@@ -152,6 +207,128 @@ TEST(BpfHostile, UnknownGlobalIsAnError) {
   auto r = run(kScenarios[0], kSched + "/simple.bpf.o", {"no_such_var=1"});
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("no_such_var"), std::string::npos);
+}
+
+// ---- The host around the callbacks: printk, task storage, distribute ----
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> lines_with(const std::string& text, const std::string& what) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    if (l.find(what) != std::string::npos) out.push_back(l);
+  return out;
+}
+
+// bpf_printk lines appear in the text trace like trace_pipe's, counted in the report, and do
+// not change the fingerprint.
+TEST(BpfPrintk, LinesGoToTheTrace) {
+  const std::string path = ::testing::TempDir() + "/printk_trace.txt";
+  RunOptions o;
+  o.topology = "2";
+  o.workload = "hogs:count=2";
+  o.duration = 20 * kNsPerMs;
+  o.sched = kSubjects + "/lifecycle_sched.bpf.o";
+  o.fingerprint = true;
+  o.trace_path = path;
+  auto r = run_simulation(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(state(*r, "sched_ext state"), "enabled");
+  const std::vector<std::string> lines = lines_with(read_file(path), "bpf_trace_printk:");
+  ASSERT_EQ(lines.size(), 3u) << read_file(path);
+  EXPECT_EQ(lines[0], "       swapper/0-0       [000]      0.000000: bpf_trace_printk: lifecycle up on 2 cpus");
+  EXPECT_EQ(lines[1], "       swapper/0-0       [000]      0.000000: bpf_trace_printk: enable hog0-n0 pid=1000");
+  EXPECT_EQ(lines[2], "       swapper/0-0       [000]      0.000000: bpf_trace_printk: enable hog1-n5 pid=1001");
+  EXPECT_EQ(r->metrics->scx().printk_lines(), 3u);
+  o.trace_path.clear();
+  auto again = run_simulation(o);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again->report.info.fingerprint, *r->report.info.fingerprint);
+}
+
+struct LifecycleRun {
+  testing::ExtSim sim{"4", testing::zero_costs()};
+  bpf::BpfScxOps* ops = nullptr;
+  template <typename T>
+  T global(const char* name, size_t i = 0) {
+    return reinterpret_cast<const T*>(ops->object().global_data(name))[i];
+  }
+};
+
+void start(LifecycleRun& run, const std::string& workload) {
+  bpf::BpfHostOptions o;
+  o.nr_cpus = run.sim.topo.nr_cpus();
+  o.topology = &run.sim.topo;
+  auto ops = bpf::BpfScxOps::load(kSubjects + "/lifecycle_sched.bpf.o", o);
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  run.ops = ops->get();
+  run.sim.ext->load_at(std::move(*ops), 0);
+  auto w = resolve_workload(workload, run.sim.topo.nr_cpus(), 1);
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  run.sim.load(*w);
+}
+
+// The kernel frees a task's local storage when the task_struct goes (after ops.exit_task):
+// dead tasks leave no entry behind, exit_task still sees its own.
+TEST(BpfTaskStorage, FreedWhenTheTaskDies) {
+  LifecycleRun run;
+  start(run, "build:tasks=20,max=5ms");
+  ASSERT_TRUE(run.sim.kernel->run_until_idle(5 * kNsPerSec).ok());
+  EXPECT_EQ(run.sim.kernel->live_user_tasks(), 0);
+  EXPECT_EQ(run.sim.ext->state().state, "enabled");
+  const uint32_t inited = run.global<uint32_t>("nr_init_task");
+  const uint32_t exited = run.global<uint32_t>("nr_exit_task");
+  EXPECT_GE(exited, 20u);
+  EXPECT_EQ(run.global<uint32_t>("nr_bad_exit"), 0u);
+  EXPECT_EQ(run.global<uint32_t>("nr_stale"), 0u);
+  // What is left: the tasks still alive (kthreads and the idle-less rest), none of the dead.
+  bpf::Map* m = run.ops->object().map("task_ctxs");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->size(), inited - exited);
+  size_t alive = 0;
+  for (const auto& t : run.sim.kernel->tasks()) {
+    uint64_t owner = reinterpret_cast<uint64_t>(&t->kt);
+    const bool has = m->lookup_cpu(&owner, 0) != nullptr;
+    EXPECT_EQ(has, t->state != TaskState::Dead) << t->comm;
+    alive += has;
+  }
+  for (const auto& t : run.sim.kernel->kthreads()) {
+    uint64_t owner = reinterpret_cast<uint64_t>(&t->kt);
+    alive += m->lookup_cpu(&owner, 0) != nullptr;
+  }
+  EXPECT_EQ(alive, m->size());
+}
+
+// Unloading the scheduler runs exit_task for live tasks without freeing their storage.
+TEST(BpfTaskStorage, KeptForLiveTasksOnUnload) {
+  LifecycleRun run;
+  start(run, "hogs:count=3");
+  run.sim.ext->unload_at(10 * kNsPerMs);
+  ASSERT_TRUE(run.sim.kernel->run_until(20 * kNsPerMs).ok());
+  EXPECT_EQ(run.sim.ext->state().state, "disabled");
+  EXPECT_EQ(run.global<uint32_t>("nr_exit_task"), run.global<uint32_t>("nr_init_task"));
+  EXPECT_EQ(run.ops->object().map("task_ctxs")->size(), run.global<uint32_t>("nr_init_task"));
+}
+
+// bpf_cpumask_any_distribute: per-CPU round robin after the last pick, starting after CPU 0.
+TEST(BpfKfuncs, AnyDistributeIsAPerCpuRoundRobin) {
+  LifecycleRun run;
+  start(run, "hogs:count=8");
+  ASSERT_TRUE(run.sim.kernel->run_until(20 * kNsPerMs).ok());
+  std::vector<int32_t> seq;
+  for (size_t i = 0; i < 6; ++i) seq.push_back(run.global<int32_t>("dist", i));
+  EXPECT_EQ(seq, (std::vector<int32_t>{2, 3, 0, 2, 3, 0}));
+  // Every CPU's first call starts from its own cursor.
+  for (size_t cpu = 0; cpu < 4; ++cpu) {
+    EXPECT_TRUE(run.global<bool>("dist_done", cpu)) << cpu;
+    EXPECT_EQ(run.global<int32_t>("dist_cpu", cpu), 2) << cpu;
+  }
 }
 
 }  // namespace

@@ -183,5 +183,100 @@ TEST(Maps, SubjectExercisesEveryType) {
   vm.memory().remove(&parent.t);
 }
 
+// BPF_F_LOCK (kernel/bpf/{arraymap,hashtab,syscall}.c): updates copy all but the bpf_spin_lock
+// in place; user-space lookups return the value with the lock zeroed.
+struct Locked {
+  uint32_t lock;  // struct bpf_spin_lock
+  uint32_t pad;
+  uint64_t a, b;
+};
+
+MapSpec locked_spec(uint32_t type) {
+  MapSpec s = hash_spec(type, 4);
+  s.value_size = sizeof(Locked);
+  s.spin_lock_off = 0;
+  return s;
+}
+
+TEST(Maps, LockedUpdateKeepsTheLockWord) {
+  for (uint32_t type : {kMapArray, kMapHash}) {
+    SCOPED_TRACE(map_type_name(type));
+    auto m = make(locked_spec(type));
+    uint32_t k = 1;
+    Locked v{0xdead, 0, 5, 6};
+    ASSERT_EQ(m->update(&k, &v, kBpfAny | kBpfFLock), 0);
+    auto* stored = static_cast<Locked*>(m->lookup_cpu(&k, 0));
+    ASSERT_NE(stored, nullptr);
+    EXPECT_EQ(stored->lock, 0u);  // a new hash element starts unlocked; the array is zeroed
+    stored->lock = 1;             // held by someone
+    v = Locked{0xbeef, 0, 7, 8};
+    EXPECT_EQ(m->update(&k, &v, kBpfExist | kBpfFLock), 0);
+    EXPECT_EQ(stored, m->lookup_cpu(&k, 0));  // in place
+    EXPECT_EQ(stored->lock, 1u);
+    EXPECT_EQ(stored->a, 7u);
+    EXPECT_EQ(stored->b, 8u);
+    EXPECT_EQ(m->update(&k, &v, kBpfNoExist | kBpfFLock), -EEXIST);
+    // User-space lookup: flags 0 or BPF_F_LOCK; the copy has the lock word zeroed.
+    Locked out{9, 9, 9, 9};
+    EXPECT_EQ(m->lookup_copy(&k, &out, kBpfFLock), 0);
+    EXPECT_EQ(out.lock, 0u);
+    EXPECT_EQ(out.a, 7u);
+    EXPECT_EQ(out.b, 8u);
+    EXPECT_EQ(stored->lock, 1u);
+    EXPECT_EQ(m->lookup_copy(&k, &out, 8), -EINVAL);
+    uint32_t missing = 9;
+    EXPECT_EQ(m->lookup_copy(&missing, &out, 0), -ENOENT);
+  }
+  auto h = make(locked_spec(kMapHash));
+  uint32_t k = 3;
+  Locked v{};
+  EXPECT_EQ(h->update(&k, &v, kBpfExist | kBpfFLock), -ENOENT);
+}
+
+TEST(Maps, LockFlagErrorsInTheKernelsOrder) {
+  auto a = make(hash_spec(kMapArray, 4));  // no bpf_spin_lock
+  uint32_t k = 7;
+  uint64_t v = 1;
+  EXPECT_EQ(a->update(&k, &v, kBpfFLock), -E2BIG);  // the index is checked first
+  k = 1;
+  EXPECT_EQ(a->update(&k, &v, kBpfNoExist | kBpfFLock), -EEXIST);
+  EXPECT_EQ(a->update(&k, &v, kBpfFLock), -EINVAL);
+  uint64_t out = 0;
+  EXPECT_EQ(a->lookup_copy(&k, &out, kBpfFLock), -EINVAL);
+  auto lru = make(hash_spec(kMapLruHash, 4));
+  EXPECT_EQ(lru->update(&k, &v, kBpfFLock), -EINVAL);
+  // A bpf_spin_lock only in hash/array/local-storage values, a bpf_timer only in
+  // hash/lru_hash/array values.
+  auto r = Map::create(locked_spec(kMapLruHash), nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "map 'h': lru_hash: a bpf_spin_lock in the value is not supported");
+  EXPECT_FALSE(Map::create(locked_spec(kMapPercpuArray), nullptr).ok());
+  MapSpec t = hash_spec(kMapPercpuHash, 4);
+  t.value_size = 16;
+  t.timer_off = 0;
+  r = Map::create(t, nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "map 'h': percpu_hash: a bpf_timer in the value is not supported");
+  t.type = kMapLruHash;
+  EXPECT_TRUE(Map::create(t, nullptr).ok());
+}
+
+TEST(Maps, UserLookupOfAPercpuArrayCopiesEveryCpu) {
+  auto env = std::make_shared<MapEnv>();
+  env->nr_cpus = 2;
+  MapSpec s = hash_spec(kMapPercpuArray, 2);
+  s.value_size = 4;  // padded to 8 per CPU in the copy
+  auto m = make(s, env);
+  uint32_t k = 1;
+  *static_cast<uint32_t*>(m->lookup_cpu(&k, 0)) = 11;
+  *static_cast<uint32_t*>(m->lookup_cpu(&k, 1)) = 22;
+  uint32_t out[4] = {9, 9, 9, 9};
+  EXPECT_EQ(m->lookup_copy(&k, out, 0), 0);
+  EXPECT_EQ(out[0], 11u);
+  EXPECT_EQ(out[1], 0u);
+  EXPECT_EQ(out[2], 22u);
+  EXPECT_EQ(out[3], 0u);
+}
+
 }  // namespace
 }  // namespace scx::bpf::test

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * kfunc declarations: the sched_ext kfuncs (6.13+ names; the 6.12 names are in
- * <scx/compat.bpf.h>) and the generic ones schedulers use (cpumask, task, cgroup, RCU, numeric
- * iterator). All are __ksym __weak, so an object may test for them with bpf_ksym_exists(); the
+ * <scx/compat.bpf.h>) and the generic ones schedulers use (cpumask, task, cgroup, RCU, local
+ * kptrs with lists and rbtrees, numeric iterator). All are __ksym __weak, so an object may test for them with bpf_ksym_exists(); the
  * simulator binds them by name at load time (an unknown non-weak kfunc fails the load).
  */
 #ifndef SCXSIM_KFUNCS_BPF_H
 #define SCXSIM_KFUNCS_BPF_H
+
+/* Named by prototypes below; a scheduler built against an older vmlinux.h may lack them. */
+struct scx_event_stats;
 
 /* sched_ext: inserting and moving tasks */
 void scx_bpf_dsq_insert(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __ksym __weak;
@@ -47,10 +50,13 @@ s32 scx_bpf_task_cpu(const struct task_struct *p) __ksym __weak;
 struct rq *scx_bpf_cpu_rq(s32 cpu) __ksym __weak;
 struct cgroup *scx_bpf_task_cgroup(struct task_struct *p) __ksym __weak;
 u64 scx_bpf_now(void) __ksym __weak;
+void scx_bpf_events(struct scx_event_stats *events, u64 events__sz) __ksym __weak;
 
 /* sched_ext: idle tracking and CPU selection */
 s32 scx_bpf_select_cpu_dfl(struct task_struct *p, s32 prev_cpu, u64 wake_flags,
                            bool *is_idle) __ksym __weak;
+s32 scx_bpf_select_cpu_and(struct task_struct *p, s32 prev_cpu, u64 wake_flags,
+                           const struct cpumask *cpus_allowed, u64 flags) __ksym __weak;
 const struct cpumask *scx_bpf_get_idle_cpumask(void) __ksym __weak;
 const struct cpumask *scx_bpf_get_idle_smtmask(void) __ksym __weak;
 void scx_bpf_put_idle_cpumask(const struct cpumask *cpumask) __ksym __weak;
@@ -104,8 +110,40 @@ struct cgroup *bpf_cgroup_ancestor(struct cgroup *cgrp, int level) __ksym __weak
 void bpf_cgroup_release(struct cgroup *cgrp) __ksym __weak;
 void bpf_rcu_read_lock(void) __ksym __weak;
 void bpf_rcu_read_unlock(void) __ksym __weak;
+
+/* Local kptrs (bpf_obj_new) and the BPF graph: lists and rbtrees of allocated objects. The
+ * `meta` and `off` arguments are filled in by the verifier in the kernel and ignored by the
+ * simulator: pass NULL / 0, as the macros do. */
 void *bpf_obj_new_impl(u64 local_type_id, void *meta) __ksym __weak;
 void bpf_obj_drop_impl(void *kptr, void *meta) __ksym __weak;
+void *bpf_refcount_acquire_impl(void *kptr, void *meta) __ksym __weak;
+#define bpf_obj_new(type) ((type *)bpf_obj_new_impl(bpf_core_type_id_local(type), NULL))
+#define bpf_obj_drop(kptr) bpf_obj_drop_impl(kptr, NULL)
+#define bpf_refcount_acquire(kptr) bpf_refcount_acquire_impl(kptr, NULL)
+
+int bpf_list_push_front_impl(struct bpf_list_head *head, struct bpf_list_node *node, void *meta,
+                             u64 off) __ksym __weak;
+int bpf_list_push_back_impl(struct bpf_list_head *head, struct bpf_list_node *node, void *meta,
+                            u64 off) __ksym __weak;
+#define bpf_list_push_front(head, node) bpf_list_push_front_impl(head, node, NULL, 0)
+#define bpf_list_push_back(head, node) bpf_list_push_back_impl(head, node, NULL, 0)
+struct bpf_list_node *bpf_list_pop_front(struct bpf_list_head *head) __ksym __weak;
+struct bpf_list_node *bpf_list_pop_back(struct bpf_list_head *head) __ksym __weak;
+struct bpf_list_node *bpf_list_front(struct bpf_list_head *head) __ksym __weak;
+struct bpf_list_node *bpf_list_back(struct bpf_list_head *head) __ksym __weak;
+
+int bpf_rbtree_add_impl(struct bpf_rb_root *root, struct bpf_rb_node *node,
+                        bool (less)(struct bpf_rb_node *a, const struct bpf_rb_node *b), void *meta,
+                        u64 off) __ksym __weak;
+#define bpf_rbtree_add(root, node, less) bpf_rbtree_add_impl(root, node, less, NULL, 0)
+struct bpf_rb_node *bpf_rbtree_remove(struct bpf_rb_root *root, struct bpf_rb_node *node)
+    __ksym __weak;
+struct bpf_rb_node *bpf_rbtree_first(struct bpf_rb_root *root) __ksym __weak;
+struct bpf_rb_node *bpf_rbtree_root(struct bpf_rb_root *root) __ksym __weak;
+struct bpf_rb_node *bpf_rbtree_left(struct bpf_rb_root *root, struct bpf_rb_node *node)
+    __ksym __weak;
+struct bpf_rb_node *bpf_rbtree_right(struct bpf_rb_root *root, struct bpf_rb_node *node)
+    __ksym __weak;
 
 /* numeric open-coded iterator (bpf_for / bpf_repeat) */
 int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __ksym __weak;

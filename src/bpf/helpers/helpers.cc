@@ -509,7 +509,14 @@ void HelperEnv::bind(Vm& vm) {
   set(kHelperCgrpStorageDelete, storage_del(kMapCgrpStorage, "bpf_cgrp_storage_delete"));
 
   set(kHelperKptrXchg, [](CallContext& cx, const HostArgs& a) -> uint64_t {
-    if (!cx.check(a[0], 8, kPermReadWrite, "kptr")) return 0;
+    // A referenced kptr field is read-only to programs (only this helper stores to it), so ask
+    // for read access to the field and write access to the region holding it.
+    if (!cx.check(a[0], 8, kPermRead, "kptr")) return 0;
+    const Region* r = cx.memory().find(a[0]);
+    if (!r || !(r->perms & kPermWrite)) {
+      cx.fault(fmt::format("bpf_kptr_xchg: R1 {:#x} ({}) is not writable", a[0], cx.memory().describe(a[0])));
+      return 0;
+    }
     uint64_t old;
     std::memcpy(&old, ptr(a[0]), 8);
     std::memcpy(ptr(a[0]), &a[1], 8);

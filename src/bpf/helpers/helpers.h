@@ -10,7 +10,8 @@
 // rules), loop, for_each_map_elem, spin_lock/unlock (pairing validated: no nesting, unlock of
 // a lock not held, lock still held at the end of a run), timer_init/set_callback/start/cancel
 // (host-driven: run_timers()), ringbuf_reserve/submit/discard/output/query,
-// task_storage_get/delete, cgrp_storage_get/delete, kptr_xchg.
+// task_storage_get/delete, cgrp_storage_get/delete, kptr_xchg (a referenced kptr field is
+// read-only to programs, so only this helper stores to it; local kptrs: helpers/graph.h).
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
 #include "bpf/host/bpf_ops.h"
 
+#include <bpf/btf.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -204,6 +205,17 @@ void add_scx_kfuncs(KfuncRegistry& r) {
     *reinterpret_cast<uint8_t*>(a[3]) = idle ? 1 : 0;
     return static_cast<uint64_t>(static_cast<int64_t>(cpu));
   });
+  r.add("scx_bpf_select_cpu_and", [ext](K& cx, const A& a) -> uint64_t {
+    task_struct* p = host(cx).task_arg(cx, a[0], "p");
+    const cpumask* m = p ? host(cx).mask_arg(cx, a[3], "cpus_allowed") : nullptr;
+    if (!m) return 0;
+    return static_cast<uint64_t>(static_cast<int64_t>(ext(cx).select_cpu_and(p, static_cast<s32>(a[1]), a[2], m, a[4])));
+  });
+  r.add("scx_bpf_events", [ext](K& cx, const A& a) -> uint64_t {
+    if (a[1] && cx.check(a[0], a[1], kPermWrite, "events"))
+      ext(cx).events(reinterpret_cast<scx_event_stats*>(a[0]), static_cast<size_t>(a[1]));
+    return 0;
+  });
   r.add("scx_bpf_test_and_clear_cpu_idle", [ext](K& cx, const A& a) -> uint64_t {
     return ext(cx).test_and_clear_cpu_idle(static_cast<s32>(a[0]));
   });
@@ -354,21 +366,31 @@ void add_cpumask_kfuncs(KfuncRegistry& r) {
     if (s) std::memcpy(&d->cpumask, s, sizeof(cpumask));
     return 0;
   });
-  // Deterministic "distribute": the first set bit (the kernel picks a random one).
-  r.add("bpf_cpumask_any_distribute", [ro](K& cx, const A& a) -> uint64_t {
-    const cpumask* m = ro(cx, a[0], "cpumask");
-    if (!m) return 0;
-    for (uint64_t i = 0; i < kMaskBits; ++i)
-      if (mask_test(m, i)) return i;
+  // cpumask_any_distribute / cpumask_any_and_distribute (lib/cpumask.c): a per-CPU round robin.
+  // The search starts after the CPU this CPU returned last (the cursor starts at 0, so the
+  // first pick skips CPU 0) and wraps; the cursor moves only when a CPU is found. Both kfuncs
+  // share the cursor with the kernel's own callers (Kernel::distribute_cursor).
+  auto distribute = [](K& cx, const cpumask* m1, const cpumask* m2) -> uint64_t {
+    const uint64_t n = std::min<uint64_t>(host(cx).kf().nr_cpu_ids(), kMaskBits);
+    int& prev = host(cx).distribute_prev();
+    const uint64_t start = static_cast<uint64_t>(prev) + 1;
+    for (uint64_t i = 0; i < n; ++i) {
+      const uint64_t cpu = (start + i) % n;
+      if (mask_test(m1, cpu) && (!m2 || mask_test(m2, cpu))) {
+        prev = static_cast<int>(cpu);
+        return cpu;
+      }
+    }
     return kMaskBits;
+  };
+  r.add("bpf_cpumask_any_distribute", [ro, distribute](K& cx, const A& a) -> uint64_t {
+    const cpumask* m = ro(cx, a[0], "cpumask");
+    return m ? distribute(cx, m, nullptr) : 0;
   });
-  r.add("bpf_cpumask_any_and_distribute", [ro](K& cx, const A& a) -> uint64_t {
+  r.add("bpf_cpumask_any_and_distribute", [ro, distribute](K& cx, const A& a) -> uint64_t {
     const cpumask* m1 = ro(cx, a[0], "src1");
     const cpumask* m2 = m1 ? ro(cx, a[1], "src2") : nullptr;
-    if (!m2) return 0;
-    for (uint64_t i = 0; i < kMaskBits; ++i)
-      if (mask_test(m1, i) && mask_test(m2, i)) return i;
-    return kMaskBits;
+    return m2 ? distribute(cx, m1, m2) : 0;
   });
 }
 
@@ -383,6 +405,48 @@ const KfuncRegistry& scx_kfunc_registry() {
     return reg;
   }();
   return *r;
+}
+
+Status fill_topology_globals(BpfObject& obj, const Topology& topo) {
+  const Btf& btf = obj.btf();
+  // Writes `values` into the u32/int global `name` if the object declares it.
+  auto put = [&](const char* name, const std::vector<uint32_t>& values, bool array) -> Status {
+    const GlobalVar* g = obj.global(name);
+    if (!g) return Status();
+    const std::string where = fmt::format("{}: topology global '{}'", obj.path(), name);
+    if (!g->settable) return Status::Error(where, "is not in a host-writable section");
+    uint32_t elem = g->btf_type_id ? btf.skip_mods(g->btf_type_id) : 0;
+    bool is_array = false;
+    while (const struct btf_type* t = elem ? btf.type(elem) : nullptr) {
+      if (!btf_is_array(t)) break;
+      is_array = true;
+      elem = btf.skip_mods(btf_array(t)->type);
+    }
+    const int64_t elem_size = elem ? btf.size_of(elem) : 0;
+    if (!array && !is_array && (elem_size == 4 || elem_size == 8))
+      return obj.set_global(name, std::to_string(values[0]));
+    if (elem_size != 4 || is_array != array)
+      return Status::Errorf(where, "must be {}", array ? "an array of u32" : "a 32- or 64-bit integer");
+    if (values.size() * 4 > g->size)
+      return Status::Errorf(where, "holds {} entries, the machine needs {}", g->size / 4, values.size());
+    return obj.set_global_bytes(name, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(values.data()),
+                                                               values.size() * 4));
+  };
+  const int ncpu = topo.nr_cpus(), nnode = topo.nr_nodes();
+  std::vector<uint32_t> llc(ncpu), node(ncpu), dist;
+  for (int c = 0; c < ncpu; ++c) {
+    llc[c] = static_cast<uint32_t>(topo.cpu(c).llc);
+    node[c] = static_cast<uint32_t>(topo.cpu(c).node);
+  }
+  for (int a = 0; a < nnode; ++a)
+    for (int b = 0; b < nnode; ++b) dist.push_back(static_cast<uint32_t>(topo.node_distance(a, b)));
+  SCX_RETURN_IF_ERROR(put("nr_cpu_ids", {static_cast<uint32_t>(ncpu)}, false));
+  SCX_RETURN_IF_ERROR(put("nr_llcs", {static_cast<uint32_t>(topo.nr_llcs())}, false));
+  SCX_RETURN_IF_ERROR(put("nr_nodes", {static_cast<uint32_t>(nnode)}, false));
+  SCX_RETURN_IF_ERROR(put("cpu_llc_id", llc, true));
+  SCX_RETURN_IF_ERROR(put("cpu_node_id", node, true));
+  SCX_RETURN_IF_ERROR(put("node_distance", dist, true));
+  return Status();
 }
 
 Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, const BpfHostOptions& opts) {
@@ -402,6 +466,7 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
   BpfObject& o = *self->obj_;
   if (!o.struct_ops()) return Status::Errorf(path, "no sched_ext_ops struct_ops variable");
   const StructOpsInfo& so = *o.struct_ops();
+  if (opts.topology) SCX_RETURN_IF_ERROR(fill_topology_globals(o, *opts.topology));
   for (const auto& [name, value] : opts.globals) {
     Status st = o.set_global(name, value);
     if (!st.ok()) return st.within(fmt::format("--set {}={}", name, value));
@@ -429,6 +494,7 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
   hooks.ktime_ns = [raw] { return raw->kf().now(); };
   hooks.cpu = [raw] { return static_cast<uint32_t>(raw->kf().this_cpu()); };
   hooks.prandom = [raw] { return static_cast<uint32_t>(raw->kf().kernel().rng().next_u64()); };
+  hooks.log = [raw](std::string_view line) { raw->printk(line); };
   self->helpers_ = std::make_unique<HelperEnv>(std::move(hooks));
   self->helpers_->bind(*self->vm_);
   self->vm_->set_user_data(raw);
@@ -495,6 +561,24 @@ uint64_t BpfScxOps::cpumask_create() {
   if (!vm_->memory().add(m.get(), sizeof(bpf_cpumask), kPermRead, "bpf_cpumask").ok()) return 0;
   owned_masks_[a] = {std::move(m), 1};
   return a;
+}
+
+int& BpfScxOps::distribute_prev() { return kf().kernel().distribute_cursor(std::max(0, kf().this_cpu())); }
+
+// The kernel writes bpf_trace_printk output to the trace buffer (trace_pipe) as a
+// bpf_trace_printk event of the current CPU and task; here it goes on the trace bus.
+void BpfScxOps::printk(std::string_view line) {
+  ++printk_lines_;
+  Kernel& k = kf().kernel();
+  if (!k.trace().active()) return;
+  const std::string text(line);
+  TraceEvent e;
+  e.time = k.now();
+  e.type = TraceType::BpfTracePrintk;
+  e.cpu = k.this_cpu();
+  e.pid = k.rq(e.cpu).curr ? k.rq(e.cpu).curr->pid : 0;
+  e.comm = text.c_str();
+  k.trace().emit(e);
 }
 
 void BpfScxOps::cpumask_acquire(uint64_t addr) { ++owned_masks_[addr].second; }
@@ -593,6 +677,13 @@ void BpfScxOps::exit_task(task_struct* p, scx_exit_task_args* a) {
   run(ScxOp::ExitTask, {expose_task(p), scratch_mem(a, sizeof(*a), kPermRead, "scx_exit_task_args")}, 0);
   const uint64_t addr = reinterpret_cast<uint64_t>(p);
   if (exposed_.erase(addr)) vm_->memory().remove(addr);
+  // A dead task's exit_task comes from sched_ext_free() when its task_struct is released; the
+  // kernel then frees its local storage (free_task -> bpf_task_storage_free). Tasks leaving
+  // ext alive (scheduler unload) keep theirs.
+  const Task* t = Task::from_kernel(p);
+  if (t && t->state == TaskState::Dead)
+    for (const BpfMapInfo& m : obj_->maps())
+      if (m.map && m.map->type() == kMapTaskStorage) static_cast<LocalStorageMap*>(m.map.get())->erase(addr);
 }
 void BpfScxOps::enable(task_struct* p) { run(ScxOp::Enable, {expose_task(p)}, 0); }
 void BpfScxOps::disable(task_struct* p) { run(ScxOp::Disable, {expose_task(p)}, 0); }

@@ -14,6 +14,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -23,6 +24,7 @@
 #include "bpf/loader/object.h"
 #include "bpf/vm/vm.h"
 #include "kernel/ext/ops.h"
+#include "topo/topology.h"
 
 namespace scx::bpf {
 
@@ -30,7 +32,17 @@ struct BpfHostOptions {
   std::vector<std::pair<std::string, std::string>> globals;  // --set NAME=VALUE, before load
   int nr_cpus = 1;                                           // for per-CPU maps
   uint64_t insn_budget = 1'000'000;
+  // The machine, for the topology globals user space fills before load (fill_topology_globals);
+  // --set values are applied after and win.
+  const Topology* topology = nullptr;
 };
+
+// What an scx scheduler's user space writes into the object before load, from the machine's
+// topology, for each of these globals the object declares (in a host-writable section):
+// nr_cpu_ids, nr_llcs, nr_nodes (32- or 64-bit integers), cpu_llc_id[] and cpu_node_id[] (one
+// u32 per CPU), node_distance[] (u32, nr_nodes x nr_nodes, row-major). Another type, or an
+// array too small for the machine, is an error.
+Status fill_topology_globals(BpfObject& obj, const Topology& topo);
 
 // Every scx kfunc (6.13 names and 6.12 aliases), bpf_cpumask_*, bpf_task_*, plus the generic
 // ones. The HostFns find their BpfScxOps through CallContext::user_data().
@@ -95,11 +107,16 @@ class BpfScxOps : public ScxOps {
   void cpumask_release(uint64_t addr);
   void cpumask_acquire(uint64_t addr);
   uint64_t scratch_mem(const void* p, size_t size, uint8_t perms, const char* name);
+  // cpumask_any_distribute()'s per-CPU cursor (distribute_cpu_mask_prev) of the current CPU.
+  int& distribute_prev();
+  // bpf_trace_printk / bpf_trace_vprintk lines emitted so far (also on the trace bus).
+  uint64_t printk_lines() const { return printk_lines_; }
 
  private:
   BpfScxOps() = default;
   uint64_t run(ScxOp op, std::initializer_list<uint64_t> args, uint64_t neutral);
   void arm_timer();
+  void printk(std::string_view line);
 
   ScxOpsInfo info_;
   std::unique_ptr<Vm> vm_;          // destroyed last
@@ -109,6 +126,7 @@ class BpfScxOps : public ScxOps {
   std::set<uint64_t> exposed_;      // region bases registered by expose_*
   std::map<uint64_t, std::pair<std::unique_ptr<bpf_cpumask>, int>> owned_masks_;
   uint64_t insns_ = 0;
+  uint64_t printk_lines_ = 0;
   bool failed_ = false;
   bool timer_pending_ = false;
   uint64_t timer_at_ = 0;

@@ -1,6 +1,7 @@
 // Generic kfuncs that need no scheduler state.
 #include <cstring>
 
+#include "bpf/helpers/graph.h"
 #include "bpf/loader/kfuncs.h"
 
 namespace scx::bpf {
@@ -40,6 +41,7 @@ void add_generic_kfuncs(KfuncRegistry& r) {
     std::memset(reinterpret_cast<void*>(a[0]), 0, 8);
     return 0;
   });
+  add_graph_kfuncs(r);
 }
 
 KfuncRegistry& global_kfunc_registry() {

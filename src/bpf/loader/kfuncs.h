@@ -28,8 +28,10 @@ class KfuncRegistry {
 
 // The process-wide registry: the sched_ext integration adds its kfuncs here at start-up;
 // `scxsim inspect` and the default LoadOptions use it. Pre-filled with the generic kfuncs that
-// need no scheduler state (generic_kfuncs.cc): bpf_rcu_read_lock/unlock and the numeric
-// iterator bpf_iter_num_new/next/destroy.
+// need no scheduler state (generic_kfuncs.cc): bpf_rcu_read_lock/unlock, the numeric iterator
+// bpf_iter_num_new/next/destroy, and the local-kptr / graph kfuncs (helpers/graph.h:
+// bpf_obj_new/drop, bpf_refcount_acquire, bpf_list_*, bpf_rbtree_*), which the loader binds
+// to each object's own heap.
 KfuncRegistry& global_kfunc_registry();
 void add_generic_kfuncs(KfuncRegistry& r);
 

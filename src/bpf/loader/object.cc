@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "bpf/helpers/graph.h"
 #include "bpf/helpers/helpers.h"
 #include "bpf/loader/core.h"
 #include "bpf/loader/elf.h"
@@ -179,12 +180,14 @@ void BpfObject::attach(Vm& vm) {
   attached_ = &vm;
   for (BpfMapInfo& m : maps_)
     if (m.map) m.map->attach(&vm.memory());
+  if (graph_) graph_->attach(&vm.memory());
 }
 
 void BpfObject::detach() {
   if (!attached_) return;
   for (BpfMapInfo& m : maps_)
     if (m.map) m.map->detach();
+  if (graph_) graph_->detach();
   if (map_env_) map_env_->memory = nullptr;
   attached_ = nullptr;
 }
@@ -415,6 +418,15 @@ Result<MapSpec> ObjectLoader::parse_map_def(uint32_t type_id, const std::string&
         if (tn == "struct bpf_timer") spec.timer_off = static_cast<int32_t>(off);
       }
     }
+    if (obj_->graph_) {
+      auto vf = obj_->graph_->value_fields(value_tid);
+      if (!vf.ok()) return err(where, vf.status().message());
+      if (*vf) {
+        spec.special_fields = std::move((*vf)->special);
+        spec.owned_fields = std::move((*vf)->owned);
+        spec.value_layout = std::move((*vf)->layout);
+      }
+    }
   }
   if (info) {
     info->key_type = key_tid ? b.type_name(key_tid) : "";
@@ -465,6 +477,19 @@ Status ObjectLoader::load_data_maps() {
     spec.max_entries = 1;
     spec.read_only = rodata;
     spec.eager_regions = true;
+    if (obj_->graph_) {  // kptrs, list heads and rbtree roots among the section's variables
+      std::vector<std::pair<uint32_t, uint32_t>> vars;
+      for (const ElfSymbol& sym : elf_.symbols())
+        if (sym.shndx == s.index && sym.type == STT_OBJECT && !sym.name.empty() && sym.value < s.size)
+          if (uint32_t var = datasec_var(s.name, sym.name)) vars.emplace_back(var, static_cast<uint32_t>(sym.value));
+      auto vf = obj_->graph_->datasec_fields(s.name, spec.value_size, vars);
+      if (!vf.ok()) return err("section " + s.name, vf.status().message());
+      if (*vf) {
+        spec.special_fields = std::move((*vf)->special);
+        spec.owned_fields = std::move((*vf)->owned);
+        spec.value_layout = std::move((*vf)->layout);
+      }
+    }
     auto m = Map::create(spec, obj_->map_env_);
     if (!m.ok()) return m.status().within(name_);
     uint32_t zero = 0;
@@ -542,7 +567,8 @@ Status ObjectLoader::load_externs() {
         } else {
           e.kfunc_index = static_cast<int>(obj_->kfunc_table_->size());
           if (fn) {
-            obj_->kfunc_table_->set(static_cast<uint32_t>(e.kfunc_index), e.essential_name, *fn);
+            obj_->kfunc_table_->set(static_cast<uint32_t>(e.kfunc_index), e.essential_name,
+                                    bind_graph_kfunc(*fn, obj_->graph_));
           } else {
             std::string msg = fmt::format("call to kfunc '{}', which scxsim does not provide (weak, unresolved)",
                                           e.essential_name);
@@ -1081,6 +1107,7 @@ Result<std::unique_ptr<BpfObject>> ObjectLoader::load(std::vector<uint8_t> bytes
   if (!e.ok()) return e.status().within(name_);
   elf_ = std::move(e).value();
   SCX_RETURN_IF_ERROR(load_btf());
+  if (has_btf_) obj_->graph_ = std::make_shared<GraphHeap>(obj_->btf_);
   SCX_RETURN_IF_ERROR(collect_sections());
   if (code_.empty()) return err("", "no code sections");
   if (!has_btf_ && !obj_->ext_.empty()) return err("", ".BTF.ext without .BTF");

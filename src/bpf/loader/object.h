@@ -25,7 +25,9 @@
 //  * Maps: BTF-defined (.maps: type, key/value size or type, max_entries, map_flags, map_extra,
 //    inner map for map-in-map with initial `values`; pinning is ignored), global data sections
 //    (.data, .rodata, .bss, .data.*, .rodata.*) as single-value array maps (.rodata read-only to
-//    programs), .kconfig as a read-only map.
+//    programs), .kconfig as a read-only map. Values with kptrs or bpf_list_head / bpf_rb_root
+//    (with their __contains) get the special-field handling of helpers/graph.h; a bad
+//    __contains is a load error.
 //  * .kconfig values (simulated kernel): LINUX_KERNEL_VERSION = KERNEL_VERSION(6,12,0),
 //    LINUX_HAS_BPF_COOKIE = 1, LINUX_HAS_SYSCALL_WRAPPER = 1, CONFIG_HZ = 250,
 //    CONFIG_NR_CPUS = 1024 (SCXSIM_NR_CPUS), CONFIG_SMP = y, CONFIG_SCHED_CLASS_EXT = y,
@@ -57,6 +59,8 @@
 #include "bpf/vm/vm.h"
 
 namespace scx::bpf {
+
+class GraphHeap;
 
 struct LoadOptions {
   const KfuncRegistry* kfuncs = nullptr;  // nullptr: global_kfunc_registry()
@@ -159,6 +163,8 @@ class BpfObject {
   const std::vector<std::string>& unsupported() const { return unsupported_; }
   const Btf& btf() const { return btf_; }
   const std::shared_ptr<HostTable>& kfunc_table() const { return kfunc_table_; }
+  // Objects from bpf_obj_new and the lists/rbtrees of this object (nullptr without BTF).
+  const std::shared_ptr<GraphHeap>& graph() const { return graph_; }
 
   // Host access to a global's bytes (nullptr if unknown).
   uint8_t* global_data(std::string_view name);
@@ -189,6 +195,7 @@ class BpfObject {
   std::vector<std::string> unsupported_;
   std::shared_ptr<HostTable> kfunc_table_;
   std::shared_ptr<MapEnv> map_env_;
+  std::shared_ptr<GraphHeap> graph_;
   Vm* attached_ = nullptr;
 };
 

@@ -71,7 +71,12 @@ class ArrayMap : public Map {
     data_ = std::make_unique<uint8_t[]>(stride_ * ncpu_ * spec_.max_entries);
     std::memset(data_.get(), 0, stride_ * ncpu_ * spec_.max_entries);
   }
-  ~ArrayMap() override { detach(); }
+  ~ArrayMap() override {
+    detach();
+    if (spec_.owned_fields)
+      for (uint32_t i = 0; i < spec_.max_entries; ++i)
+        for (uint32_t c = 0; c < ncpu_; ++c) release_fields(at(i, c));
+  }
 
   uint8_t* at(uint32_t idx, uint32_t cpu) { return data_.get() + (size_t{idx} * ncpu_ + cpu) * stride_; }
   uint32_t cpu() const { return ncpu_ == 1 ? 0 : env_->cpu(); }
@@ -85,13 +90,15 @@ class ArrayMap : public Map {
     return p;
   }
   long update(const void* key, const void* value, uint64_t flags) override {
+    // array_map_update_elem's order: flags, index, NOEXIST, then BPF_F_LOCK without a lock.
     if ((flags & ~(kBpfFLock | 3)) || (flags & 3) == 3) return -EINVAL;
-    if ((flags & kBpfFLock) && spec_.spin_lock_off < 0) return -EINVAL;
     uint32_t idx;
     std::memcpy(&idx, key, 4);
     if (idx >= spec_.max_entries) return -E2BIG;
     if ((flags & 3) == kBpfNoExist) return -EEXIST;
+    if ((flags & kBpfFLock) && spec_.spin_lock_off < 0) return -EINVAL;
     copy_value(at(idx, cpu()), value);
+    release_fields(at(idx, cpu()));  // as array_map_update_elem: the old kptrs/lists go
     return 0;
   }
   long remove(const void*) override { return -EINVAL; }
@@ -155,7 +162,12 @@ class HashMap : public Map {
         ncpu_(is_percpu(spec_.type) ? env_->nr_cpus : 1),
         slab_(spec_.key_size, spec_.value_size, ncpu_),
         lru_(spec_.type == kMapLruHash || spec_.type == kMapLruPercpuHash) {}
-  ~HashMap() override { detach(); }
+  ~HashMap() override {
+    detach();
+    if (spec_.owned_fields)
+      for (uint32_t s : order_)
+        for (uint32_t c = 0; c < ncpu_; ++c) release_fields(slab_.value(s, c));
+  }
 
   uint32_t cpu() const { return ncpu_ == 1 ? 0 : env_->cpu(); }
 
@@ -169,6 +181,8 @@ class HashMap : public Map {
   }
   long update(const void* key, const void* value, uint64_t flags) override {
     if ((flags & ~(kBpfFLock | 3)) || (flags & 3) == 3) return -EINVAL;
+    // LRU and per-CPU hashes take no BPF_F_LOCK (their update paths reject flags > BPF_EXIST).
+    if ((flags & kBpfFLock) && (lru_ || is_percpu(spec_.type))) return -EINVAL;
     if ((flags & kBpfFLock) && spec_.spin_lock_off < 0) return -EINVAL;
     std::string k = key_string(key, spec_.key_size);
     auto it = index_.find(k);
@@ -176,6 +190,7 @@ class HashMap : public Map {
       if ((flags & 3) == kBpfNoExist) return -EEXIST;
       touch(it->second);
       copy_value(slab_.value(it->second.slot, cpu()), value);
+      release_fields(slab_.value(it->second.slot, cpu()));  // the kernel frees the old element
       return 0;
     }
     if ((flags & 3) == kBpfExist) return -ENOENT;
@@ -255,6 +270,7 @@ class HashMap : public Map {
     Entry e = it->second;
     for (uint32_t c = 0; c < ncpu_; ++c) {
       unmap_region(slab_.value(e.slot, c));
+      release_fields(slab_.value(e.slot, c));
       std::memset(slab_.value(e.slot, c), 0xdb, spec_.value_size);  // poison
     }
     order_.erase(e.ord);
@@ -388,8 +404,11 @@ void Map::map_region(void* p, size_t size, const char*) {
   if (!env_->memory || size == 0) return;
   uint64_t a = reinterpret_cast<uint64_t>(p);
   if (regions_.count(a)) return;
+  // The value layout (opaque graph fields, read-only kptrs) applies to whole values only.
+  std::shared_ptr<const FieldLayout> layout =
+      spec_.value_layout && spec_.value_layout->size() == size ? spec_.value_layout : nullptr;
   if (env_->memory->add(Region{a, size, static_cast<uint8_t>(spec_.read_only ? kPermRead : kPermReadWrite),
-                              region_name_, nullptr})
+                              region_name_, std::move(layout)})
           .ok())
     regions_.emplace(a, size);
 }
@@ -402,21 +421,54 @@ void Map::unmap_region(void* p) {
   regions_.erase(it);
 }
 
+long Map::lookup_copy(const void* key, void* out, uint64_t flags) {
+  if (flags & ~kBpfFLock) return -EINVAL;
+  if ((flags & kBpfFLock) && spec_.spin_lock_off < 0) return -EINVAL;
+  const uint32_t t = spec_.type;
+  if (t == kMapQueue || t == kMapStack) return peek(out);
+  if (t == kMapRingbuf || t == kMapArrayOfMaps || t == kMapHashOfMaps || t == kMapStructOps) return -EOPNOTSUPP;
+  const uint32_t ncpu = is_percpu(t) ? env_->nr_cpus : 1;
+  const size_t stride = ncpu > 1 ? align8(spec_.value_size) : spec_.value_size;
+  if (!lookup_cpu(key, 0)) return -ENOENT;
+  for (uint32_t c = 0; c < ncpu; ++c) {
+    auto* dst = static_cast<uint8_t*>(out) + c * stride;
+    // Special fields stay zero in the copy (check_and_init_map_value). With BPF_F_LOCK the
+    // kernel holds the value's lock while copying; nothing here can contend for it.
+    std::memset(dst, 0, stride);
+    copy_value(dst, lookup_cpu(key, c));
+  }
+  return 0;
+}
+
 void Map::copy_value(void* dst, const void* src, bool) const {
   auto* d = static_cast<uint8_t*>(dst);
   const auto* s = static_cast<const uint8_t*>(src);
   // Special fields keep their state: copy around them.
-  struct Hole {
-    int32_t off, size;
-  };
-  Hole holes[2] = {{spec_.spin_lock_off, 4}, {spec_.timer_off, 16}};
-  if (holes[0].off > holes[1].off) std::swap(holes[0], holes[1]);
+  if (spec_.special_fields.empty()) {
+    struct Hole {
+      int32_t off, size;
+    };
+    Hole holes[2] = {{spec_.spin_lock_off, 4}, {spec_.timer_off, 16}};
+    if (holes[0].off > holes[1].off) std::swap(holes[0], holes[1]);
+    size_t pos = 0;
+    for (const Hole& h : holes) {
+      if (h.off < 0) continue;
+      size_t off = static_cast<size_t>(h.off);
+      if (off > pos) std::memcpy(d + pos, s + pos, off - pos);
+      pos = std::max(pos, off + static_cast<size_t>(h.size));
+    }
+    if (pos < spec_.value_size) std::memcpy(d + pos, s + pos, spec_.value_size - pos);
+    return;
+  }
+  std::vector<std::pair<uint32_t, uint32_t>> holes = spec_.special_fields;
+  if (spec_.spin_lock_off >= 0) holes.emplace_back(static_cast<uint32_t>(spec_.spin_lock_off), 4);
+  if (spec_.timer_off >= 0) holes.emplace_back(static_cast<uint32_t>(spec_.timer_off), 16);
+  std::sort(holes.begin(), holes.end());
   size_t pos = 0;
-  for (const Hole& h : holes) {
-    if (h.off < 0) continue;
-    size_t off = static_cast<size_t>(h.off);
+  for (const auto& [off, size] : holes) {
+    if (off >= spec_.value_size) break;
     if (off > pos) std::memcpy(d + pos, s + pos, off - pos);
-    pos = std::max(pos, off + static_cast<size_t>(h.size));
+    pos = std::max<size_t>(pos, size_t{off} + size);
   }
   if (pos < spec_.value_size) std::memcpy(d + pos, s + pos, spec_.value_size - pos);
 }
@@ -434,6 +486,11 @@ Result<std::shared_ptr<Map>> Map::create(const MapSpec& spec, std::shared_ptr<Ma
     SCX_RETURN_IF_ERROR(need(spec.max_entries > 0, "max_entries must be > 0"));
   if (spec.value_size > (1u << 20)) return Status::Error(where, "value_size too large (max 1 MiB)");
   if (spec.key_size > 512) return Status::Error(where, "key_size too large (max 512)");
+  // A bpf_spin_lock / bpf_timer only where map_check_btf allows one.
+  if (spec.spin_lock_off >= 0 && t != kMapHash && t != kMapArray && t != kMapTaskStorage && t != kMapCgrpStorage)
+    return Status::Errorf(where, "{}: a bpf_spin_lock in the value is not supported", map_type_name(t));
+  if (spec.timer_off >= 0 && t != kMapHash && t != kMapLruHash && t != kMapArray)
+    return Status::Errorf(where, "{}: a bpf_timer in the value is not supported", map_type_name(t));
   const uint64_t kMaxBytes = 1ULL << 31;
   switch (t) {
     case kMapArray:
@@ -585,7 +642,10 @@ size_t RingbufMap::consume(const std::function<void(std::span<const uint8_t>)>& 
 // ---------------------------------------------------------------------------------------------
 LocalStorageMap::LocalStorageMap(MapSpec spec, std::shared_ptr<MapEnv> env)
     : Map(std::move(spec), std::move(env)) {}
-LocalStorageMap::~LocalStorageMap() { detach(); }
+LocalStorageMap::~LocalStorageMap() {
+  detach();
+  for (Elem& e : elems_) release_fields(e.value.get());
+}
 
 void LocalStorageMap::detach() { Map::detach(); }
 
@@ -628,6 +688,7 @@ long LocalStorageMap::erase(uint64_t owner) {
   auto it = owners_.find(owner);
   if (it == owners_.end()) return -ENOENT;
   unmap_region(it->second->value.get());
+  release_fields(it->second->value.get());
   elems_.erase(it->second);
   owners_.erase(it);
   return 0;

@@ -7,13 +7,21 @@
 // array_of_maps, hash_of_maps, ringbuf (with a consumer API for the host).
 //
 // Semantics (as kernel/bpf/{arraymap,hashtab,queue_stack_maps,ringbuf,bpf_local_storage}.c):
-// update flags BPF_ANY / BPF_NOEXIST / BPF_EXIST (+ BPF_F_LOCK, which needs a bpf_spin_lock in
-// the value), errors as negative errno (-ENOENT, -EEXIST, -E2BIG, -EINVAL, -ENOMEM).
+// update flags BPF_ANY / BPF_NOEXIST / BPF_EXIST (+ BPF_F_LOCK on array and hash maps, which
+// needs a bpf_spin_lock in the value; like copy_map_value_locked it copies all but the special
+// fields, in place), errors as negative errno (-ENOENT, -EEXIST, -E2BIG, -EINVAL, -ENOMEM). A
+// bpf_spin_lock may sit in hash/array/task/cgrp storage values, a bpf_timer in hash/lru_hash/
+// array values (map_check_btf). An update does not cancel an armed bpf_timer (the kernel's
+// bpf_obj_free_fields on the old value does).
 // Deliberate differences, all deterministic: hash iteration (get_next_key, for_each) is in
 // insertion order; LRU eviction is exact least-recently-used (lookup and update refresh an
 // element); updating an existing hash element copies the new value in place (the kernel swaps in
-// a new element), so pointers stay valid; special fields (bpf_spin_lock, bpf_timer) are never
-// overwritten by an update.
+// a new element), so pointers stay valid; special fields (bpf_spin_lock, bpf_timer, kptrs,
+// bpf_list_head, bpf_rb_root, ...) are never overwritten by an update.
+//
+// Owned fields (kptrs, bpf_list_head, bpf_rb_root; MapSpec::owned_fields): as the kernel's
+// bpf_obj_free_fields, what they hold is released when an element is deleted or overwritten
+// and when the map is destroyed (every live element).
 //
 // Deletion: a deleted element's region is removed from the address space at once (a program
 // still holding the pointer faults on its next access) and its memory goes back to the map's
@@ -30,6 +38,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -58,6 +67,13 @@ enum MapType : uint32_t {
 std::string map_type_name(uint32_t type);
 bool map_type_supported(uint32_t type);
 
+// Releases what a value's owned fields hold and clears them (the graph heap implements it).
+class ValueFields {
+ public:
+  virtual ~ValueFields() = default;
+  virtual void release(void* value) = 0;
+};
+
 inline constexpr uint64_t kBpfAny = 0, kBpfNoExist = 1, kBpfExist = 2, kBpfFLock = 4;
 inline constexpr uint64_t kLocalStorageGetFCreate = 1;
 
@@ -71,6 +87,10 @@ struct MapSpec {
   uint64_t map_extra = 0;
   int32_t spin_lock_off = -1;  // offset of a struct bpf_spin_lock in the value, or -1
   int32_t timer_off = -1;      // offset of a struct bpf_timer in the value, or -1
+  // Further special fields (offset, size) that updates never overwrite: kptrs, graph fields.
+  std::vector<std::pair<uint32_t, uint32_t>> special_fields;
+  std::shared_ptr<ValueFields> owned_fields;        // nullptr: nothing to release
+  std::shared_ptr<const FieldLayout> value_layout;  // nullptr: every byte read/write
   bool read_only = false;      // programs may read but not write values (.rodata, kconfig)
   bool eager_regions = false;  // register every value at attach (global data: ld_imm64 uses
                                // addresses directly)
@@ -130,8 +150,18 @@ class Map {
   // The element whose value contains addr: its key bytes and value start. For bpf_timer.
   virtual bool locate(uint64_t addr, std::vector<uint8_t>* key, uint64_t* value_base);
 
+  // BPF_MAP_LOOKUP_ELEM from user space: copies the value (per-CPU maps: every CPU's, each
+  // padded to 8 bytes) into `out` with the special fields zeroed. flags: 0 or BPF_F_LOCK (the
+  // value must hold a bpf_spin_lock). Queue/stack: peek. LRU recency is not refreshed. Ringbuf
+  // and map-in-map: -EOPNOTSUPP.
+  long lookup_copy(const void* key, void* out, uint64_t flags = 0);
+
   // Copies a value into an element's storage, skipping special fields.
   void copy_value(void* dst, const void* src, bool lock_only_fields = false) const;
+  // Releases what the value's owned fields hold (no-op without owned fields).
+  void release_fields(void* value) const {
+    if (spec_.owned_fields) spec_.owned_fields->release(value);
+  }
 
  protected:
   Map(MapSpec spec, std::shared_ptr<MapEnv> env);
