@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Exercises the bpf_cpumask kfuncs, the idle/online masks and scx_bpf_error/exit formatting:
+/* Exercises the bpf_cpumask kfuncs, the idle/online masks, scx_bpf_events,
+ * scx_bpf_select_cpu_and and scx_bpf_error/exit formatting:
  * each enqueue checks a few identities and reports a broken one with scx_bpf_error(). With
  * fail_after > 0 it calls scx_bpf_error("forced failure %d", n) at that enqueue; with
  * exit_after > 0 it calls scx_bpf_exit(7, "done after %d", n). */
@@ -32,6 +33,17 @@ void BPF_STRUCT_OPS(kf_enqueue, struct task_struct *p, u64 enq_flags) {
   if (!bpf_cpumask_test_cpu(1, (const struct cpumask *)m) || bpf_cpumask_first((const struct cpumask *)m) != 1)
     scx_bpf_error("set_cpu/test_cpu/first broken");
   bpf_cpumask_release(m);
+  {
+    /* The load went through bypass once; an idle CPU found for p is one p may use. */
+    struct scx_event_stats ev = {};
+    s32 cpu;
+
+    scx_bpf_events(&ev, sizeof(ev));
+    if (ev.SCX_EV_BYPASS_ACTIVATE != 1) scx_bpf_error("bypass activations %lld", ev.SCX_EV_BYPASS_ACTIVATE);
+    cpu = scx_bpf_select_cpu_and(p, scx_bpf_task_cpu(p), 0, p->cpus_ptr, 0);
+    if (cpu >= 0 ? !bpf_cpumask_test_cpu(cpu, p->cpus_ptr) : cpu != -16)
+      scx_bpf_error("select_cpu_and gave %d", cpu);
+  }
   if (fail_after && n == fail_after) scx_bpf_error("forced failure %d", n);
   if (exit_after && n == exit_after) scx_bpf_exit(7, "done after %d", n);
   scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);

@@ -165,5 +165,52 @@ TEST(ExtDsq, DefaultSelectCpuPrefersAnIdleCoreAndClaimsIt) {
   EXPECT_TRUE(lines.back() == "1000:1:idle1->a" || lines.back() == "1000:3:idle3->a") << lines.back();
 }
 
+TEST(ExtDsq, SelectCpuAndSearchesOnlyTheGivenCpus) {
+  ExtSim s("4");
+  auto pol = std::make_unique<RecordingPolicy>(all_task_ops());
+  std::vector<s32> got;
+  pol->on_select_cpu = [p = pol.get(), &got](task_struct* t, s32 prev, u64 wf) {
+    cpumask only3{};
+    only3.bits[0] = 1ULL << 3;
+    const s32 cpu = p->kf().select_cpu_and(t, prev, wf, &only3, 0);
+    got.push_back(cpu);
+    return cpu >= 0 ? cpu : prev;
+  };
+  s.attach(std::move(pol));
+  WorkloadBuilder wb("w");
+  wb.task("a").delay(ms(1)).program().run(ms(5));  // CPU 3 idle: it is chosen and claimed
+  wb.task("b").delay(ms(2)).program().run(ms(1));  // CPU 3 busy with a: -EBUSY
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until(ms(3)).ok());
+  ASSERT_GE(got.size(), 4u);  // the two forks, then the two wakeups after the delays
+  EXPECT_EQ(got[2], 3);
+  EXPECT_EQ(got[3], -16);
+  EXPECT_EQ(s.rec.filter("->a").back(), "1000:3:idle3->a");
+}
+
+TEST(ExtDsq, EventCountersFollowTheKernelsSites) {
+  ExtSim s("4");
+  auto pol = std::make_unique<RecordingPolicy>(all_task_ops());
+  pol->on_select_cpu = [](task_struct*, s32, u64) { return 3; };  // not in a's mask {0,1}
+  s.attach(std::move(pol));
+  WorkloadBuilder wb("w");
+  wb.task("a").cpus(CpuMask::first_n(2)).program().run(ms(50));
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until(ms(45)).ok());
+  scx_event_stats ev{};
+  s.ext->events(&ev, sizeof(ev));
+  EXPECT_EQ(ev.SCX_EV_SELECT_CPU_FALLBACK, 1);  // the fork placement
+  EXPECT_EQ(ev.SCX_EV_DISPATCH_KEEP_LAST, 2);   // a alone at 20 and 40 ms: kept...
+  EXPECT_EQ(ev.SCX_EV_REFILL_SLICE_DFL, 2);     // ...with a fresh default slice
+  EXPECT_EQ(ev.SCX_EV_BYPASS_ACTIVATE, 1);      // the load
+  EXPECT_EQ(ev.SCX_EV_BYPASS_DURATION, 0);      // at t=0, in no time
+  // A short copy (an older struct) gets only its prefix.
+  scx_event_stats part{};
+  part.SCX_EV_DISPATCH_KEEP_LAST = -1;
+  s.ext->events(&part, 2 * sizeof(s64));
+  EXPECT_EQ(part.SCX_EV_SELECT_CPU_FALLBACK, 1);
+  EXPECT_EQ(part.SCX_EV_DISPATCH_KEEP_LAST, -1);
+}
+
 }  // namespace
 }  // namespace scx::testing
