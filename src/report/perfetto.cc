@@ -17,7 +17,7 @@ constexpr uint32_t kFtraceEvents = 1, kProcessTree = 2, kTimestamp = 8, kSequenc
 // FtraceEventBundle
 constexpr uint32_t kBundleCpu = 1, kBundleEvent = 2;
 // FtraceEvent
-constexpr uint32_t kEvTimestamp = 1, kEvPid = 2, kSchedSwitch = 4, kSchedWaking = 20,
+constexpr uint32_t kEvTimestamp = 1, kEvPid = 2, kPrint = 3, kSchedSwitch = 4, kSchedWaking = 20,
                    kSchedWakeupNew = 114, kTaskNewtask = 235, kProcessExit = 238,
                    kProcessFree = 240, kMigrateTask = 491;
 // ProcessTree
@@ -196,6 +196,14 @@ void PerfettoWriter::on_event(const TraceEvent& e) {
       proto::Message ex;
       ex.str(1, comm(e.pid, e.cpu)).i(2, e.pid).i(3, it == tasks_.end() ? e.pid : it->second.tgid).i(4, e.prio);
       add_event(e.cpu, e.time, e.pid, f::kProcessExit, ex);
+      break;
+    }
+    case TraceType::BpfTracePrintk: {
+      // A BPF scheduler's bpf_printk line, as an ftrace print event (PrintFtraceEvent.buf) on
+      // the CPU that ran the program.
+      proto::Message pr;
+      pr.str(2, fmt::format("{}\n", e.comm ? e.comm : ""));
+      add_event(e.cpu, e.time, e.pid, f::kPrint, pr);
       break;
     }
     case TraceType::ScxDsqInsert:

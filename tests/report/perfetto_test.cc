@@ -67,6 +67,15 @@ TEST(Perfetto, TwoTaskScenarioDecodesWithSwitchesAndWaking) {
     wb.task("low").fifo(10).program().run(ms(10));
     wb.task("high").fifo(20).delay(ms(3)).program().run(ms(2));
     s.load(wb.build());
+    s.kernel->schedule_callback(ms(4), 0, [&] {  // what the BPF host emits for a bpf_printk
+      TraceEvent pk;
+      pk.time = ms(4);
+      pk.type = TraceType::BpfTracePrintk;
+      pk.cpu = 0;
+      pk.pid = 1001;
+      pk.comm = "enqueue high";
+      s.kernel->trace().emit(pk);
+    });
     ASSERT_TRUE(s.kernel->run_until(ms(20)).ok());
     w.dsq_depth(ms(1), 5, 2);       // sched_ext counters, as the ext events will feed them
     w.dsq_latency(ms(2), 5, 1500);
@@ -107,6 +116,7 @@ TEST(Perfetto, TwoTaskScenarioDecodesWithSwitchesAndWaking) {
   const std::string sw4 =
       "event { timestamp: 12000000 pid: 1000 sched_switch { prev_comm: \"low\" prev_pid: 1000 prev_prio: 89 "
       "prev_state: 16 next_comm: \"swapper/0\" next_pid: 0 next_prio: 120 } }";
+  EXPECT_NE(t.find("event { timestamp: 4000000 pid: 1001 print { buf: \"enqueue high\\n\" } }"), std::string::npos) << t;
   size_t at = 0;
   for (const std::string* want : {&sw0, &sw1, &waking, &sw2, &sw3, &free_high, &sw4}) {
     size_t p = t.find(*want, at);
