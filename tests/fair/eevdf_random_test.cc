@@ -127,13 +127,13 @@ class RandomDriver {
         SchedEntity* se = random_in(kSleeping, true);
         if (!se) se = random_in(kDetached, true);
         if (!se || se == rq_.curr()) break;
-        unsigned flags = state_[idx(*se)] == kDetached ? kEnqueueMigrated
-                         : rng_.chance(0.3)            ? kEnqueueInitial
-                                                       : kEnqueueWakeup;
+        unsigned flags = state_[idx(*se)] == kDetached ? ENQUEUE_MIGRATED
+                         : rng_.chance(0.3)            ? ENQUEUE_INITIAL
+                                                       : ENQUEUE_WAKEUP;
         rq_.enqueue_entity(*se, flags, now_);
         state_[idx(*se)] = kQueued;
         if (rq_.curr()) {
-          WakeupInfo info{flags == kEnqueueInitial, rq_.resched_pending()};
+          WakeupInfo info{flags == ENQUEUE_INITIAL, rq_.resched_pending()};
           if (rq_.check_preempt_wakeup_fair(*se, now_, info) || rq_.resched_pending()) resched();
         } else {
           resched();
@@ -143,7 +143,7 @@ class RandomDriver {
       case 4: {  // curr blocks (plain or special sleep)
         SchedEntity* c = rq_.curr();
         if (!c || !c->on_rq || c->sched_delayed) break;
-        unsigned flags = kDequeueSleep | (rng_.chance(0.1) ? kDequeueSpecial : 0u);
+        unsigned flags = DEQUEUE_SLEEP | (rng_.chance(0.1) ? unsigned{DEQUEUE_SPECIAL} : 0u);
         bool done = rq_.dequeue_entity(*c, flags, now_);
         if (done) state_[idx(*c)] = kSleeping;
         delayed_seen += !done;
@@ -164,7 +164,7 @@ class RandomDriver {
         SchedEntity* se = random_in(kQueued, false);
         if (!se) break;
         ASSERT_TRUE(
-            rq_.dequeue_entity(*se, rng_.chance(0.5) ? 0u : kDequeueSave | kDequeueMove, now_));
+            rq_.dequeue_entity(*se, rng_.chance(0.5) ? 0u : DEQUEUE_SAVE | DEQUEUE_MOVE, now_));
         state_[idx(*se)] = kDetached;
         break;
       }

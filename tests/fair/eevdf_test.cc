@@ -55,9 +55,9 @@ TEST_F(EevdfTest, EmptyQueueVIsMinVruntime) {
 // Three entities, weights 1024 (A), 2048 (B), 335 (C), all arriving at t=0 with zero lag.
 TEST_F(EevdfTest, ThreeEntitiesVruntimeAndV) {
   SchedEntity a = make(1024), b = make(2048), c = make(335);
-  rq.enqueue_entity(a, kEnqueueWakeup, 0);
-  rq.enqueue_entity(b, kEnqueueWakeup, 0);
-  rq.enqueue_entity(c, kEnqueueWakeup, 0);
+  rq.enqueue_entity(a, ENQUEUE_WAKEUP, 0);
+  rq.enqueue_entity(b, ENQUEUE_WAKEUP, 0);
+  rq.enqueue_entity(c, ENQUEUE_WAKEUP, 0);
   rq.check_invariants();
   // All placed at V = M. Virtual requests: A 3e6*1024/1024 = 3000000,
   // B 3e6*1024/2048 = 1500000, C 3e6*1024/335 = 9170149.25 -> 9170149.
@@ -151,14 +151,14 @@ TEST_F(EevdfTest, ThreeEntitiesVruntimeAndV) {
 // 2048/1024): V = M + 2048/2048 = M+1 exactly.
 TEST_F(EevdfTest, EntityExactlyAtVIsEligible) {
   SchedEntity a = make(1024), b = make(1024, -1), c = make(1024);
-  rq.enqueue_entity(a, kEnqueueWakeup, 0);
-  rq.enqueue_entity(b, kEnqueueWakeup, 0);
+  rq.enqueue_entity(a, ENQUEUE_WAKEUP, 0);
+  rq.enqueue_entity(b, ENQUEUE_WAKEUP, 0);
   EXPECT_EQ(rel(b.vruntime), 2);
   EXPECT_EQ(rel(rq.avg_vruntime()), 1);
   EXPECT_TRUE(rq.vruntime_eligible(M + 1));   // 1*2048 <= 2048
   EXPECT_FALSE(rq.vruntime_eligible(M + 2));  // 2*2048 >  2048
   // A third entity placed with zero lag lands exactly at V and is eligible.
-  rq.enqueue_entity(c, kEnqueueWakeup, 0);
+  rq.enqueue_entity(c, ENQUEUE_WAKEUP, 0);
   EXPECT_EQ(rel(c.vruntime), 1);
   EXPECT_EQ(rel(rq.avg_vruntime()), 1);  // (0 + 2 + 1)*1024 / 3072 = 1
   EXPECT_TRUE(rq.entity_eligible(c));
@@ -170,8 +170,8 @@ TEST_F(EevdfTest, EntityExactlyAtVIsEligible) {
 // B.v = M-1 (key -1). V = M + floor(-335/1359) = M - 1 (toward -inf; truncation would say M).
 TEST_F(EevdfTest, NegativeNumeratorRoundsTowardMinusInfinity) {
   SchedEntity a = make(1024), b = make(335, 1);
-  rq.enqueue_entity(a, kEnqueueWakeup, 0);
-  rq.enqueue_entity(b, kEnqueueWakeup, 0);
+  rq.enqueue_entity(a, ENQUEUE_WAKEUP, 0);
+  rq.enqueue_entity(b, ENQUEUE_WAKEUP, 0);
   EXPECT_EQ(rel(b.vruntime), -1);
   EXPECT_EQ(rq.avg_vruntime_sum(), -335);
   EXPECT_EQ(rel(rq.avg_vruntime()), -1);
@@ -184,7 +184,7 @@ TEST_F(EevdfTest, NegativeNumeratorRoundsTowardMinusInfinity) {
 
 TEST_F(EevdfTest, EqualDeadlinesKeepInsertionOrder) {
   std::array<SchedEntity, 4> e;
-  for (auto& se : e) rq.enqueue_entity(se, kEnqueueWakeup, 0);  // all v = M, d = M+3ms
+  for (auto& se : e) rq.enqueue_entity(se, ENQUEUE_WAKEUP, 0);  // all v = M, d = M+3ms
   auto order = rq.entities();
   ASSERT_EQ(order.size(), 4u);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(order[i], &e[i]);
@@ -195,7 +195,7 @@ TEST_F(EevdfTest, EqualDeadlinesKeepInsertionOrder) {
 // with an earlier deadline, but A keeps its slice while it is eligible.
 TEST_F(EevdfTest, RunToParityProtectsCurrUntilIneligible) {
   SchedEntity a = make(1024), b = make(1024);
-  rq.enqueue_entity(a, kEnqueueInitial, 0);  // alone: v = M, d = M + 1500000 (half slice)
+  rq.enqueue_entity(a, ENQUEUE_INITIAL, 0);  // alone: v = M, d = M + 1500000 (half slice)
   EXPECT_EQ(rel(a.deadline), 1'500'000);
   ASSERT_EQ(schedule(0), &a);
   // Alone on the queue: the request ends at 1.5 ms but nr_running == 1 means no resched.
@@ -211,7 +211,7 @@ TEST_F(EevdfTest, RunToParityProtectsCurrUntilIneligible) {
   EXPECT_TRUE(CfsRq::slice_protected(a));
 
   // t=2ms: B placed at V = M+2000000 with a half request: d = M+3500000 < A's M+5000000.
-  rq.enqueue_entity(b, kEnqueueInitial, 2 * kMs);
+  rq.enqueue_entity(b, ENQUEUE_INITIAL, 2 * kMs);
   EXPECT_EQ(rel(b.vruntime), 2'000'000);
   EXPECT_EQ(rel(b.deadline), 3'500'000);
   EXPECT_TRUE(rq.entity_eligible(a));
@@ -243,12 +243,12 @@ TEST_F(EevdfTest, PreemptShortWakeePreempts) {
     CfsRq q(&feat, &tun);
     SchedEntity a = make(1024), b = make(1024);
     if (short_slice) b.set_slice_request(1 * kMs, tun);
-    q.enqueue_entity(a, kEnqueueWakeup, 0);  // v = M, d = M+3000000
+    q.enqueue_entity(a, ENQUEUE_WAKEUP, 0);  // v = M, d = M+3000000
     q.set_next_entity(*q.pick_task(0, [](SchedEntity&) {}), 0);
     ASSERT_EQ(q.curr(), &a);
     EXPECT_FALSE(q.update_curr(500'000));  // A alone: v = V = M+500000
     // B is placed at V = M+500000: d = M+1500000 (1 ms slice) or M+3500000 (3 ms).
-    q.enqueue_entity(b, kEnqueueWakeup, 500'000);
+    q.enqueue_entity(b, ENQUEUE_WAKEUP, 500'000);
     EXPECT_EQ(rel(b.deadline), short_slice ? 1'500'000 : 3'500'000);
     EXPECT_TRUE(q.entity_eligible(a));
     bool preempt = q.check_preempt_wakeup_fair(b, 500'000);
@@ -268,8 +268,8 @@ TEST_F(EevdfTest, PreemptShortWakeePreempts) {
 // turns ineligible, before its request is used up.
 TEST_F(EevdfTest, BrokenProtectionReschedsWhenIneligible) {
   SchedEntity a = make(1024), b = make(1024);
-  rq.enqueue_entity(a, kEnqueueWakeup, 0);
-  rq.enqueue_entity(b, kEnqueueWakeup, 0);
+  rq.enqueue_entity(a, ENQUEUE_WAKEUP, 0);
+  rq.enqueue_entity(b, ENQUEUE_WAKEUP, 0);
   ASSERT_EQ(schedule(0), &a);
   EXPECT_FALSE(rq.update_curr(1 * kMs));          // ineligible, but protected (vlag == deadline)
   a.vlag = static_cast<int64_t>(a.deadline + 1);  // what PREEMPT_SHORT does
@@ -283,9 +283,9 @@ TEST_F(EevdfTest, BrokenProtectionReschedsWhenIneligible) {
 // own effect on V.
 TEST_F(EevdfTest, PlaceLagInflation) {
   SchedEntity a = make(1024), b = make(2048, 3000);
-  rq.enqueue_entity(a, kEnqueueWakeup, 0);  // v = M
+  rq.enqueue_entity(a, ENQUEUE_WAKEUP, 0);  // v = M
   // W = 1024, w = 2048: lag = 3000 * 3072 / 1024 = 9000 -> B.v = V - 9000 = M - 9000.
-  rq.enqueue_entity(b, kEnqueueWakeup, 0);
+  rq.enqueue_entity(b, ENQUEUE_WAKEUP, 0);
   EXPECT_EQ(rel(b.vruntime), -9000);
   EXPECT_EQ(rel(b.deadline), -9000 + 1'500'000);
   // V' = (0*1024 - 9000*2048) / 3072 = -6000 exactly; B's lag V' - v = 3000, as saved.
@@ -297,9 +297,9 @@ TEST_F(EevdfTest, PlaceLagInflation) {
   // lag after placement is 109 - 1109 = -1000.
   CfsRq q(&feat, &tun);
   SchedEntity x = make(1024), y = make(2048), z = make(335, -1000);
-  q.enqueue_entity(x, kEnqueueWakeup, 0);
-  q.enqueue_entity(y, kEnqueueWakeup, 0);
-  q.enqueue_entity(z, kEnqueueWakeup, 0);
+  q.enqueue_entity(x, ENQUEUE_WAKEUP, 0);
+  q.enqueue_entity(y, ENQUEUE_WAKEUP, 0);
+  q.enqueue_entity(z, ENQUEUE_WAKEUP, 0);
   EXPECT_EQ(rel(z.vruntime), 1109);
   EXPECT_EQ(rel(q.avg_vruntime()), 109);
   EXPECT_EQ(static_cast<int64_t>(q.avg_vruntime() - z.vruntime), -1000);
@@ -307,37 +307,37 @@ TEST_F(EevdfTest, PlaceLagInflation) {
   // Empty queue: no lag is applied at all (PLACE_LAG needs nr_running > 0).
   CfsRq e(&feat, &tun);
   SchedEntity w = make(1024, 5000);
-  e.enqueue_entity(w, kEnqueueWakeup, 0);
+  e.enqueue_entity(w, ENQUEUE_WAKEUP, 0);
   EXPECT_EQ(rel(w.vruntime), 0);
   // PLACE_LAG off: lag ignored.
   feat.place_lag = false;
   CfsRq f(&feat, &tun);
   SchedEntity u = make(1024), v = make(1024, 5000);
-  f.enqueue_entity(u, kEnqueueWakeup, 0);
-  f.enqueue_entity(v, kEnqueueWakeup, 0);
+  f.enqueue_entity(u, ENQUEUE_WAKEUP, 0);
+  f.enqueue_entity(v, ENQUEUE_WAKEUP, 0);
   EXPECT_EQ(rel(v.vruntime), 0);
 }
 
 // Saved lag is clamped to +-calc_delta_fair(max(2*slice, TICK_NSEC)).
 TEST_F(EevdfTest, LagClamp) {
   SchedEntity a = make(1024), b = make(1024), c = make(335);
-  rq.enqueue_entity(a, kEnqueueWakeup, 0);
-  rq.enqueue_entity(b, kEnqueueWakeup, 0);
+  rq.enqueue_entity(a, ENQUEUE_WAKEUP, 0);
+  rq.enqueue_entity(b, ENQUEUE_WAKEUP, 0);
   ASSERT_EQ(schedule(0), &a);
   // A runs 20 ms while B waits: A.v = M+20000000, V = M+10000000. B's lag +10 ms is clamped
   // to max(2*3ms, 4ms) = 6 ms.
   rq.update_curr(20 * kMs);
   EXPECT_EQ(rel(rq.avg_vruntime()), 10'000'000);
-  EXPECT_TRUE(rq.dequeue_entity(b, kDequeueSleep, 20 * kMs));  // eligible: real dequeue
+  EXPECT_TRUE(rq.dequeue_entity(b, DEQUEUE_SLEEP, 20 * kMs));  // eligible: real dequeue
   EXPECT_EQ(b.vlag, 6'000'000);
   // A now alone (V = its own v); re-add B and make A owe 10 ms... simpler: A's lag against
   // V with B at the clamp is checked through the special-sleep path (never delayed).
-  rq.enqueue_entity(b, kEnqueueWakeup, 20 * kMs);  // B.v = V - 6000000*2048/1024
+  rq.enqueue_entity(b, ENQUEUE_WAKEUP, 20 * kMs);  // B.v = V - 6000000*2048/1024
   EXPECT_EQ(rel(b.vruntime), 20'000'000 - 12'000'000);
   // V = (20000000 + 8000000)/2 = 14000000; A's lag -6000000 sits exactly at the limit.
   EXPECT_EQ(rel(rq.avg_vruntime()), 14'000'000);
   rq.update_curr(22 * kMs);  // A.v = 22000000, V = 15000000, lag -7000000 -> clamp -6000000
-  EXPECT_TRUE(rq.dequeue_entity(a, kDequeueSleep | kDequeueSpecial, 22 * kMs));
+  EXPECT_TRUE(rq.dequeue_entity(a, DEQUEUE_SLEEP | DEQUEUE_SPECIAL, 22 * kMs));
   EXPECT_EQ(a.vlag, -6'000'000);
 
   // Weight scales the limit: w = 335 -> calc_delta_fair(6 ms, 335) = 18340298.
@@ -353,11 +353,11 @@ TEST_F(EevdfTest, LagClamp) {
 // until a pick would choose it; then it leaves with lag 0 (DELAY_ZERO).
 TEST_F(EevdfTest, DelayDequeueKeepsIneligibleSleeper) {
   SchedEntity a = make(1024), b = make(1024);
-  rq.enqueue_entity(a, kEnqueueWakeup, 0);
-  rq.enqueue_entity(b, kEnqueueWakeup, 0);
+  rq.enqueue_entity(a, ENQUEUE_WAKEUP, 0);
+  rq.enqueue_entity(b, ENQUEUE_WAKEUP, 0);
   ASSERT_EQ(schedule(0), &a);
   // t=2ms: A (v = M+2000000, V = M+1000000) blocks while ineligible.
-  EXPECT_FALSE(rq.dequeue_entity(a, kDequeueSleep, 2 * kMs));
+  EXPECT_FALSE(rq.dequeue_entity(a, DEQUEUE_SLEEP, 2 * kMs));
   EXPECT_TRUE(a.sched_delayed);
   EXPECT_TRUE(a.on_rq);
   EXPECT_EQ(rq.nr_running(), 2u);
@@ -393,10 +393,10 @@ TEST_F(EevdfTest, DelayDequeueKeepsIneligibleSleeper) {
   feat.delay_zero = false;
   CfsRq q(&feat, &tun);
   SchedEntity x = make(1024), y = make(1024);
-  q.enqueue_entity(x, kEnqueueWakeup, 0);
-  q.enqueue_entity(y, kEnqueueWakeup, 0);
+  q.enqueue_entity(x, ENQUEUE_WAKEUP, 0);
+  q.enqueue_entity(y, ENQUEUE_WAKEUP, 0);
   q.set_next_entity(x, 0);
-  EXPECT_FALSE(q.dequeue_entity(x, kDequeueSleep, 2 * kMs));
+  EXPECT_FALSE(q.dequeue_entity(x, DEQUEUE_SLEEP, 2 * kMs));
   q.put_prev_entity(x, 2 * kMs);
   q.set_next_entity(y, 2 * kMs);
   q.update_curr(5 * kMs);
@@ -407,14 +407,14 @@ TEST_F(EevdfTest, DelayDequeueKeepsIneligibleSleeper) {
 
 TEST_F(EevdfTest, DelayDequeueOnlyForPlainSleep) {
   SchedEntity a = make(1024), b = make(1024);
-  rq.enqueue_entity(a, kEnqueueWakeup, 0);
-  rq.enqueue_entity(b, kEnqueueWakeup, 0);
+  rq.enqueue_entity(a, ENQUEUE_WAKEUP, 0);
+  rq.enqueue_entity(b, ENQUEUE_WAKEUP, 0);
   ASSERT_EQ(schedule(0), &a);
   rq.update_curr(2 * kMs);
   // Eligible sleeper (B, lag +1 ms) leaves at once.
-  EXPECT_TRUE(rq.dequeue_entity(b, kDequeueSleep, 2 * kMs));
+  EXPECT_TRUE(rq.dequeue_entity(b, DEQUEUE_SLEEP, 2 * kMs));
   EXPECT_EQ(b.vlag, 1'000'000);
-  rq.enqueue_entity(b, kEnqueueWakeup, 2 * kMs);
+  rq.enqueue_entity(b, ENQUEUE_WAKEUP, 2 * kMs);
   // Non-sleep dequeue (migration) of ineligible A: real dequeue, relative deadline kept.
   // A: v = 2000000, d = 3000000, V = (2000000 + B's v)/2 with B.v = 2000000 - 2*1000000 = 0.
   EXPECT_EQ(rel(b.vruntime), 0);
@@ -426,7 +426,7 @@ TEST_F(EevdfTest, DelayDequeueOnlyForPlainSleep) {
   // no longer cache hot.
   CfsRq other(&feat, &tun);
   a.exec_start = 123;
-  other.enqueue_entity(a, kEnqueueMigrated, 2 * kMs);
+  other.enqueue_entity(a, ENQUEUE_MIGRATED, 2 * kMs);
   EXPECT_FALSE(a.rel_deadline);
   EXPECT_EQ(a.deadline - a.vruntime, 1'000'000u);
   EXPECT_EQ(a.exec_start, 0u);
@@ -436,10 +436,10 @@ TEST_F(EevdfTest, DelayDequeueOnlyForPlainSleep) {
 // still owes service; re-placed at V with lag 0 once its lag turned positive.
 TEST_F(EevdfTest, RequeueDelayedEntity) {
   SchedEntity a = make(1024), b = make(1024);
-  rq.enqueue_entity(a, kEnqueueWakeup, 0);
-  rq.enqueue_entity(b, kEnqueueWakeup, 0);
+  rq.enqueue_entity(a, ENQUEUE_WAKEUP, 0);
+  rq.enqueue_entity(b, ENQUEUE_WAKEUP, 0);
   ASSERT_EQ(schedule(0), &a);
-  EXPECT_FALSE(rq.dequeue_entity(a, kDequeueSleep, 2 * kMs));
+  EXPECT_FALSE(rq.dequeue_entity(a, DEQUEUE_SLEEP, 2 * kMs));
   ASSERT_EQ(schedule(2 * kMs), &b);
   rq.update_curr(3 * kMs);  // V = 1500000, A at 2000000: lag -500000
   rq.requeue_delayed_entity(a);
@@ -453,7 +453,7 @@ TEST_F(EevdfTest, RequeueDelayedEntity) {
   // Sleep again while ineligible, then wake once the lag is positive.
   rq.put_prev_entity(b, 3 * kMs);
   rq.set_next_entity(a, 3 * kMs);
-  EXPECT_FALSE(rq.dequeue_entity(a, kDequeueSleep, 3 * kMs));
+  EXPECT_FALSE(rq.dequeue_entity(a, DEQUEUE_SLEEP, 3 * kMs));
   rq.put_prev_entity(a, 3 * kMs);
   rq.set_next_entity(b, 3 * kMs);
   rq.update_curr(4 * kMs + 500'000);  // B at 2500000, V = 2250000, A's lag +250000
@@ -469,8 +469,8 @@ TEST_F(EevdfTest, RequeueDelayedEntity) {
 // reweight_entity(): V is unchanged, lag and relative deadline scale by old/new.
 TEST_F(EevdfTest, ReweightQueuedEntity) {
   SchedEntity a = make(1024), b = make(1024);
-  rq.enqueue_entity(a, kEnqueueWakeup, 0);
-  rq.enqueue_entity(b, kEnqueueWakeup, 0);
+  rq.enqueue_entity(a, ENQUEUE_WAKEUP, 0);
+  rq.enqueue_entity(b, ENQUEUE_WAKEUP, 0);
   // Put B in front: it runs first.
   rq.set_next_entity(b, 0);
   rq.update_curr(2 * kMs);  // B.v = 2000000, V = 1000000, A: lag +1000000, d = 3000000
@@ -489,8 +489,8 @@ TEST_F(EevdfTest, ReweightQueuedEntity) {
 
 TEST_F(EevdfTest, ReweightCurrAndSleeper) {
   SchedEntity a = make(1024), b = make(1024);
-  rq.enqueue_entity(a, kEnqueueWakeup, 0);
-  rq.enqueue_entity(b, kEnqueueWakeup, 0);
+  rq.enqueue_entity(a, ENQUEUE_WAKEUP, 0);
+  rq.enqueue_entity(b, ENQUEUE_WAKEUP, 0);
   rq.set_next_entity(b, 0);
   rq.update_curr(2 * kMs);  // B.v = 2000000 (d 3000000), V = 1000000
   // Curr to nice -5 (3121): lag -1000000 * 1024/3121 = -328099.97 -> -328099 (truncated):
@@ -513,11 +513,11 @@ TEST_F(EevdfTest, ReweightCurrAndSleeper) {
 // yield_task_fair(): push curr's deadline out by one virtual slice.
 TEST_F(EevdfTest, YieldPushesDeadline) {
   SchedEntity a = make(1024), b = make(1024);
-  rq.enqueue_entity(a, kEnqueueWakeup, 0);
+  rq.enqueue_entity(a, ENQUEUE_WAKEUP, 0);
   ASSERT_EQ(schedule(0), &a);
   rq.yield_task(1 * kMs, 1);  // only task: nothing happens
   EXPECT_EQ(rel(a.deadline), 3'000'000);
-  rq.enqueue_entity(b, kEnqueueWakeup, 1 * kMs);  // B at V = M+1000000 (v0 followed A)
+  rq.enqueue_entity(b, ENQUEUE_WAKEUP, 1 * kMs);  // B at V = M+1000000 (v0 followed A)
   rq.yield_task(1 * kMs, 2);
   EXPECT_EQ(rel(a.deadline), 6'000'000);
   // A is at V too (both at 1000000): both eligible, B's deadline 4000000 is earlier, and
@@ -530,9 +530,9 @@ TEST_F(EevdfTest, YieldPushesDeadline) {
 
 TEST_F(EevdfTest, NextBuddyPick) {
   SchedEntity a = make(1024), b = make(1024), c = make(1024);
-  rq.enqueue_entity(a, kEnqueueWakeup, 0);
-  rq.enqueue_entity(b, kEnqueueWakeup, 0);
-  rq.enqueue_entity(c, kEnqueueWakeup, 0);
+  rq.enqueue_entity(a, ENQUEUE_WAKEUP, 0);
+  rq.enqueue_entity(b, ENQUEUE_WAKEUP, 0);
+  rq.enqueue_entity(c, ENQUEUE_WAKEUP, 0);
   rq.set_next_buddy(c);
   EXPECT_EQ(rq.pick_next_entity(0).se, &a);  // 6.12.0 default: NEXT_BUDDY off
   feat.next_buddy = true;
@@ -546,13 +546,13 @@ TEST_F(EevdfTest, NextBuddyPick) {
 
 TEST_F(EevdfTest, WakeupPolicyRules) {
   SchedEntity a = make(1024), b = make(1024);
-  rq.enqueue_entity(a, kEnqueueWakeup, 0);
+  rq.enqueue_entity(a, ENQUEUE_WAKEUP, 0);
   ASSERT_EQ(schedule(0), &a);
   rq.update_curr(10 * kMs);  // A alone: v = V = M+10000000, deadline M+13000000
   a.vlag = static_cast<int64_t>(a.deadline + 7);  // not protected
   // B owed 1000 ns: placed 2000 before V, so it is eligible with the earlier deadline.
   b.vlag = 1000;
-  rq.enqueue_entity(b, kEnqueueWakeup, 10 * kMs);
+  rq.enqueue_entity(b, ENQUEUE_WAKEUP, 10 * kMs);
   EXPECT_EQ(rel(b.deadline), 13'000'000 - 2000);
   b.policy = FairPolicy::Batch;
   EXPECT_FALSE(rq.check_preempt_wakeup_fair(b, 10 * kMs));  // BATCH never preempts
@@ -581,7 +581,7 @@ TEST_F(EevdfTest, LongRunSharesFollowWeights) {
     std::array<SchedEntity, 3> hog{make(nice_to_weight(0)), make(nice_to_weight(5)),
                                    make(nice_to_weight(-5))};
     Ns now = 0;
-    for (auto& se : hog) q.enqueue_entity(se, kEnqueueInitial, now);
+    for (auto& se : hog) q.enqueue_entity(se, ENQUEUE_INITIAL, now);
     auto resched = [&] {
       SchedEntity* prev = q.curr();
       SchedEntity* next = q.pick_task(now, [](SchedEntity&) {});

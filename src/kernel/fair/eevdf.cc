@@ -227,7 +227,7 @@ void CfsRq::place_entity(SchedEntity& se, unsigned flags) {
   }
 
   // Joining tasks compete with entities that are on average halfway through their request.
-  if (features_->place_deadline_initial && (flags & kEnqueueInitial)) vslice /= 2;
+  if (features_->place_deadline_initial && (flags & ENQUEUE_INITIAL)) vslice /= 2;
 
   se.deadline = se.vruntime + vslice;
 }
@@ -246,7 +246,7 @@ void CfsRq::enqueue_entity(SchedEntity& se, unsigned flags, Ns now) {
   if (se.sched_delayed) nr_delayed_++;  // SAVE/RESTORE of a delayed entity keeps it delayed
 
   // A migrated entity is no longer cache hot.
-  if (flags & kEnqueueMigrated) se.exec_start = 0;
+  if (flags & ENQUEUE_MIGRATED) se.exec_start = 0;
 
   if (!is_curr) enqueue_tree(se);
   se.on_rq = true;
@@ -254,16 +254,16 @@ void CfsRq::enqueue_entity(SchedEntity& se, unsigned flags, Ns now) {
 
 bool CfsRq::dequeue_entity(SchedEntity& se, unsigned flags, Ns now) {
   SCX_CHECK_MSG(se.on_rq, "dequeue_entity of an entity that is not queued");
-  bool sleep = flags & kDequeueSleep;
+  bool sleep = flags & DEQUEUE_SLEEP;
 
   update_curr(now);
   clear_buddies(se);
 
-  if (flags & kDequeueDelayed) {
+  if (flags & DEQUEUE_DELAYED) {
     SCX_CHECK_MSG(se.sched_delayed, "DEQUEUE_DELAYED of an entity that is not delayed");
   } else {
     // Special sleep states must not see the spurious wakeups DELAY_DEQUEUE relies on.
-    bool delay = sleep && !(flags & kDequeueSpecial);
+    bool delay = sleep && !(flags & DEQUEUE_SPECIAL);
     SCX_CHECK_MSG(!(delay && se.sched_delayed), "sleep dequeue of an already delayed entity");
     if (features_->delay_dequeue && delay && !entity_eligible(se)) {
       // set_delayed(): stays queued (weight in V and load, counted in nr_running) until it is
@@ -287,9 +287,9 @@ bool CfsRq::dequeue_entity(SchedEntity& se, unsigned flags, Ns now) {
   if (se.sched_delayed) nr_delayed_--;
 
   // SAVE without MOVE is put back at once; advancing v0 now would penalise it.
-  if ((flags & (kDequeueSave | kDequeueMove)) != kDequeueSave) update_min_vruntime();
+  if ((flags & (DEQUEUE_SAVE | DEQUEUE_MOVE)) != DEQUEUE_SAVE) update_min_vruntime();
 
-  if (flags & kDequeueDelayed) {  // finish_delayed_dequeue_entity()
+  if (flags & DEQUEUE_DELAYED) {  // finish_delayed_dequeue_entity()
     se.sched_delayed = false;
     if (features_->delay_zero && se.vlag > 0) se.vlag = 0;
   }
@@ -365,7 +365,7 @@ CfsRq::PickResult CfsRq::pick_next_entity(Ns now) {
   }
   SchedEntity* se = pick_eevdf();
   if (se && se->sched_delayed) {
-    dequeue_entity(*se, kDequeueSleep | kDequeueDelayed, now);
+    dequeue_entity(*se, DEQUEUE_SLEEP | DEQUEUE_DELAYED, now);
     return {nullptr, se};
   }
   return {se, nullptr};

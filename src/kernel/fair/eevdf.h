@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kernel/fair/weights.h"
+#include "kernel/sched_flags.h"
 #include "sim/time.h"
 
 namespace scx::fair {
@@ -69,25 +70,6 @@ struct Features {
   bool hrtick = false;            // HRTICK (class layer; not used here)
 
   bool buddy_pick_enabled() const { return has_pick_buddy ? pick_buddy : next_buddy; }
-};
-
-// Enqueue/dequeue flags with the kernel's values (kernel/sched/sched.h, v6.12).
-enum : unsigned {
-  kEnqueueWakeup = 0x01,
-  kEnqueueRestore = 0x02,
-  kEnqueueMove = 0x04,
-  kEnqueueNoclock = 0x08,
-  kEnqueueMigrated = 0x40,
-  kEnqueueInitial = 0x80,
-  kEnqueueDelayed = 0x200,
-};
-enum : unsigned {
-  kDequeueSleep = 0x01,
-  kDequeueSave = 0x02,
-  kDequeueMove = 0x04,
-  kDequeueNoclock = 0x08,
-  kDequeueSpecial = 0x10,
-  kDequeueDelayed = 0x200,
 };
 
 // The fair policies, for se_is_idle() and the BATCH/IDLE wakeup-preemption exclusions.

@@ -469,7 +469,7 @@ void FairClass::task_dead(Task& p) {
     // task_dead_fair(): a task that exited while delayed leaves its runqueue now.
     const int cpu = p.cpu;
     update_load_avg(cpu, p, kUpdateTg);
-    cfs_[cpu]->dequeue_entity(p.se, fair::kDequeueSleep | fair::kDequeueDelayed, k_.now());
+    cfs_[cpu]->dequeue_entity(p.se, DEQUEUE_SLEEP | DEQUEUE_DELAYED, k_.now());
     if (p.policy == Policy::Idle) --cpus_[cpu].idle_h_nr_running;
     lb_list_del(cpu, p);
     on_tree_changed(cpu, p);
