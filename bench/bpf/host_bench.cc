@@ -14,20 +14,10 @@
 #include "kernel/kernel.h"
 #include "policy/policy.h"
 #include "topo/topology.h"
-#include "workload/builder.h"
+#include "workload/generators.h"
 
 namespace scx {
 namespace {
-
-Workload pingpong(int pairs) {
-  WorkloadBuilder wb("pingpong");
-  for (int i = 0; i < pairs; ++i) {
-    const std::string a = fmt::format("p{}a", i), b = fmt::format("p{}b", i);
-    wb.task(fmt::format("ping{}", i)).program().begin_loop(-1).send(a, 64).recv(b, 64).run(5 * kNsPerUs).end_loop();
-    wb.task(fmt::format("pong{}", i)).program().begin_loop(-1).recv(a, 64).run(5 * kNsPerUs).send(b, 64).end_loop();
-  }
-  return wb.build();
-}
 
 // One run; returns (events, wall seconds).
 std::pair<uint64_t, double> run_once(bool bpf, const Topology& topo, const Workload& w) {
@@ -55,7 +45,7 @@ std::pair<uint64_t, double> run_once(bool bpf, const Topology& topo, const Workl
 
 void BM_VtimeNativeVsBpf(benchmark::State& state) {
   const Topology topo = make_preset("server-2s64").value();
-  const Workload w = pingpong(200);
+  const Workload w = resolve_workload("pingpong:pairs=200", topo.nr_cpus()).value();  // the engine bench's
   uint64_t ev_native = 0, ev_bpf = 0;
   double s_native = 0, s_bpf = 0;
   for (auto _ : state) {

@@ -11,24 +11,14 @@
 #include "kernel/kernel.h"
 #include "policy/policy.h"
 #include "topo/topology.h"
-#include "workload/builder.h"
+#include "workload/generators.h"
 
 namespace scx {
 namespace {
 
-Workload pingpong(int pairs) {
-  WorkloadBuilder wb("pingpong");
-  for (int i = 0; i < pairs; ++i) {
-    const std::string a = fmt::format("p{}a", i), b = fmt::format("p{}b", i);
-    wb.task(fmt::format("ping{}", i)).program().begin_loop(-1).send(a, 64).recv(b, 64).run(5 * kNsPerUs).end_loop();
-    wb.task(fmt::format("pong{}", i)).program().begin_loop(-1).recv(a, 64).run(5 * kNsPerUs).send(b, 64).end_loop();
-  }
-  return wb.build();
-}
-
 void run_scenario(benchmark::State& state, const std::string& sched) {
   const Topology topo = make_preset("server-2s64").value();
-  const Workload w = pingpong(200);
+  const Workload w = resolve_workload("pingpong:pairs=200", topo.nr_cpus()).value();  // the engine bench's
   uint64_t events = 0;
   for (auto _ : state) {
     KernelConfig cfg;
