@@ -53,6 +53,8 @@ KEEP(struct bpf_rb_root, bpf_rb_root);
 KEEP(struct bpf_rb_node, bpf_rb_node);
 KEEP(struct bpf_refcount, bpf_refcount);
 KEEP(struct bpf_iter_num, bpf_iter_num);
+KEEP(struct bpf_iter_bits, bpf_iter_bits);
+KEEP(struct bpf_res_spin_lock, bpf_res_spin_lock);
 
 KEEP(enum scx_public_consts, e1);
 KEEP(enum scx_dsq_id_flags, e2);

@@ -331,5 +331,56 @@ TEST(BpfKfuncs, AnyDistributeIsAPerCpuRoundRobin) {
   }
 }
 
+// bpf_cpumasks held in map values are released when the value goes (bpf_obj_free_fields ->
+// bpf_cpumask_release_dtor): overwritten, deleted, or freed with a dead task's storage.
+TEST(BpfKptr, CpumasksInFreedMapValuesAreReleased) {
+  testing::ExtSim sim{"4", testing::zero_costs()};
+  bpf::BpfHostOptions o;
+  o.nr_cpus = sim.topo.nr_cpus();
+  o.topology = &sim.topo;
+  auto ops = bpf::BpfScxOps::load(kSubjects + "/kptr_sched.bpf.o", o);
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  bpf::BpfScxOps* h = ops->get();
+  sim.ext->load_at(std::move(*ops), 0);
+  auto w = resolve_workload("build:tasks=20,max=5ms", sim.topo.nr_cpus(), 1);
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  sim.load(*w);
+  ASSERT_TRUE(sim.kernel->run_until(1 * kNsPerMs).ok());
+  ASSERT_EQ(sim.ext->state().state, "enabled");
+  bpf::Map* cpu = h->object().map("cpu_masks");
+  bpf::Map* llc = h->object().map("llc_masks");
+  bpf::Map* tasks = h->object().map("task_masks");
+  ASSERT_TRUE(cpu && llc && tasks);
+  auto mask_of = [](bpf::Map* m, uint32_t key) {
+    return static_cast<const uint64_t*>(m->lookup_cpu(&key, 0))[1];
+  };
+  const uint64_t m0 = mask_of(cpu, 0);
+  ASSERT_NE(m0, 0u);
+  EXPECT_EQ(mask_of(llc, 0), m0);
+  EXPECT_EQ(h->cpumask_refcount(m0), 2);
+  EXPECT_GT(tasks->size(), 0u);
+  EXPECT_EQ(h->live_cpumasks(), 4 + tasks->size());
+  // Overwriting the array element drops one reference, deleting the hash element the last.
+  const uint8_t zero[16] = {};
+  const uint32_t k = 0;
+  EXPECT_EQ(cpu->update(&k, zero, 0), 0);
+  EXPECT_EQ(mask_of(cpu, 0), 0u);
+  EXPECT_EQ(h->cpumask_refcount(m0), 1);
+  EXPECT_EQ(llc->remove(&k), 0);
+  EXPECT_EQ(h->cpumask_refcount(m0), 0);
+  EXPECT_EQ(h->vm().memory().find(m0), nullptr);
+  EXPECT_EQ(h->live_cpumasks(), 3 + tasks->size());
+  // A dead task's storage takes its mask along.
+  ASSERT_TRUE(sim.kernel->run_until_idle(5 * kNsPerSec).ok());
+  EXPECT_EQ(sim.kernel->live_user_tasks(), 0);
+  EXPECT_GE(sim.kernel->tasks().size(), 20u);
+  for (const auto& t : sim.kernel->tasks()) {
+    const uint64_t owner = reinterpret_cast<uint64_t>(&t->kt);
+    EXPECT_EQ(tasks->lookup_cpu(&owner, 0), nullptr) << t->comm;
+  }
+  EXPECT_EQ(h->live_cpumasks(), 3 + tasks->size());
+  EXPECT_EQ(sim.ext->state().state, "enabled");
+}
+
 }  // namespace
 }  // namespace scx

@@ -11,6 +11,7 @@ char _license[] SEC("license") = "GPL";
 const volatile u32 fail_after;
 const volatile u32 exit_after;
 u32 nr_enqueued;
+struct bpf_res_spin_lock res_lock;
 
 void BPF_STRUCT_OPS(kf_enqueue, struct task_struct *p, u64 enq_flags) {
   struct bpf_cpumask *m = bpf_cpumask_create();
@@ -43,6 +44,36 @@ void BPF_STRUCT_OPS(kf_enqueue, struct task_struct *p, u64 enq_flags) {
     cpu = scx_bpf_select_cpu_and(p, scx_bpf_task_cpu(p), 0, p->cpus_ptr, 0);
     if (cpu >= 0 ? !bpf_cpumask_test_cpu(cpu, p->cpus_ptr) : cpu != -16)
       scx_bpf_error("select_cpu_and gave %d", cpu);
+  }
+  {
+    /* 6.15+ generic kfuncs: bits iterator, cpumask_populate, the resilient spin lock; 6.18+/6.19+
+     * scx ones: cpu_curr, locked_rq, task_set_slice. */
+    u64 words[2] = {0x5, 0x1};
+    u64 src[SCXSIM_NR_CPUS / 64] = {0x3};
+    struct bpf_iter_bits it;
+    struct bpf_cpumask *pm = bpf_cpumask_create();
+    struct rq *rq = scx_bpf_locked_rq();
+    int *bit, sum = 0, count = 0;
+
+    if ((count = bpf_iter_bits_new(&it, words, 2))) scx_bpf_error("bits_new %d", count);
+    while ((bit = bpf_iter_bits_next(&it))) {
+      sum += *bit;
+      count++;
+    }
+    bpf_iter_bits_destroy(&it);
+    if (count != 3 || sum != 66) scx_bpf_error("bits iterator: %d bits summing to %d", count, sum);
+    if (pm) {
+      if (bpf_cpumask_populate((struct cpumask *)pm, src, sizeof(src)) ||
+          bpf_cpumask_weight((const struct cpumask *)pm) != 2)
+        scx_bpf_error("cpumask_populate");
+      if (bpf_cpumask_populate((struct cpumask *)pm, src, 4) != -13) scx_bpf_error("populate size check");
+      bpf_cpumask_release(pm);
+    }
+    if (bpf_res_spin_lock(&res_lock) || bpf_res_spin_lock(&res_lock) != -35) scx_bpf_error("res_spin_lock AA");
+    bpf_res_spin_unlock(&res_lock);
+    if (!scx_bpf_cpu_curr(scx_bpf_task_cpu(p))) scx_bpf_error("cpu_curr");
+    if (!rq || rq->cpu != scx_bpf_task_cpu(p)) scx_bpf_error("locked_rq");
+    if (!scx_bpf_task_set_slice(p, 1234) || p->scx.slice != 1234) scx_bpf_error("task_set_slice");
   }
   if (fail_after && n == fail_after) scx_bpf_error("forced failure %d", n);
   if (exit_after && n == exit_after) scx_bpf_exit(7, "done after %d", n);

@@ -212,5 +212,74 @@ TEST(ExtDsq, EventCountersFollowTheKernelsSites) {
   EXPECT_EQ(part.SCX_EV_DISPATCH_KEEP_LAST, -1);
 }
 
+TEST(ExtDsq, PeekCurrAndSettersOfNewerKernels) {
+  Playground pg(2);
+  task_struct* head = nullptr;
+  bool set_ok = false;
+  u64 vtime = 0;
+  pg.body = [&](ExtClass& kf) {
+    kf.dsq_insert(pg.held[1], RecordingPolicy::kDsq, SCX_SLICE_DFL, 0);
+    head = kf.dsq_peek(RecordingPolicy::kDsq);  // still in the dispatch buffer: not visible
+    set_ok = kf.task_set_dsq_vtime(pg.held[0], 777) && kf.task_set_slice(pg.held[0], 5);
+    vtime = pg.held[0]->scx.dsq_vtime;
+  };
+  pg.run();
+  EXPECT_EQ(head, nullptr);
+  EXPECT_TRUE(set_ok);
+  EXPECT_EQ(vtime, 777u);
+  EXPECT_EQ(pg.held[0]->scx.slice, 5u);
+}
+
+TEST(ExtDsq, PeekSeesTheHeadWithoutTakingIt) {
+  ExtSim s("1");
+  auto pol = std::make_unique<RecordingPolicy>(all_task_ops());
+  std::vector<std::string> peeked;
+  pol->on_dispatch = [p = pol.get(), &peeked](s32, task_struct*) {
+    task_struct* h = p->kf().dsq_peek(RecordingPolicy::kDsq);
+    peeked.push_back(tname(h));
+    p->kf().dsq_move_to_local(RecordingPolicy::kDsq);
+  };
+  s.attach(std::move(pol));
+  WorkloadBuilder wb("w");
+  wb.task("a").program().run(ms(1));
+  wb.task("b").program().run(ms(1));
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until(ms(5)).ok());
+  // Load-time dispatch (empty), then a (a and b queued), then b once a has exited, then empty.
+  EXPECT_EQ(peeked, (std::vector<std::string>{"NULL", "a", "b", "NULL"}));
+}
+
+TEST(ExtDsq, PeekAtABuiltinDsqAborts) {
+  Playground pg(1);
+  pg.body = [&](ExtClass& kf) { EXPECT_EQ(kf.dsq_peek(SCX_DSQ_GLOBAL), nullptr); };
+  pg.run();
+  ASSERT_TRUE(pg.s.ext->exit_info().has_value());
+  EXPECT_EQ(pg.s.ext->exit_info()->msg, "scx_bpf_dsq_peek: invalid DSQ 0x8000000000000001");
+}
+
+TEST(ExtDsq, LockedRqIsTheTasksRqAndAbortsInSelectCpu) {
+  ExtSim s("2");
+  auto pol = std::make_unique<RecordingPolicy>(all_task_ops());
+  std::vector<int> seen;
+  pol->on_enqueue = [p = pol.get(), &seen](task_struct* t, u64 f) {
+    seen.push_back(p->kf().locked_rq()->cpu);
+    p->kf().dsq_insert(t, SCX_DSQ_LOCAL, SCX_SLICE_DFL, f);
+  };
+  pol->on_select_cpu = [p = pol.get()](task_struct*, s32 prev, u64) {
+    (void)p->kf().locked_rq();  // no rq lock in select_cpu
+    return prev;
+  };
+  s.attach(std::move(pol));
+  WorkloadBuilder wb("w");
+  wb.task("a").cpus(CpuMask::single(1)).program().run(ms(1));  // one CPU: select_cpu skipped
+  wb.task("b").delay(ms(2)).program().run(ms(1));
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until(ms(5)).ok());
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen[0], 1);
+  ASSERT_TRUE(s.ext->exit_info().has_value());
+  EXPECT_EQ(s.ext->exit_info()->msg, "scx_bpf_locked_rq() called without a locked rq");
+}
+
 }  // namespace
 }  // namespace scx::testing

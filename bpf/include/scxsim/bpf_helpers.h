@@ -109,6 +109,8 @@ static void *(* const bpf_ringbuf_reserve)(void *ringbuf, __u64 size, __u64 flag
 static void (* const bpf_ringbuf_submit)(void *data, __u64 flags) = (void *)132;
 static void (* const bpf_ringbuf_discard)(void *data, __u64 flags) = (void *)133;
 static __u64 (* const bpf_ringbuf_query)(void *ringbuf, __u64 flags) = (void *)134;
+static void *(* const bpf_per_cpu_ptr)(const void *percpu_ptr, __u32 cpu) = (void *)153;
+static void *(* const bpf_this_cpu_ptr)(const void *percpu_ptr) = (void *)154;
 static void *(* const bpf_task_storage_get)(void *map, struct task_struct *task, void *value,
                                            __u64 flags) = (void *)156;
 static long (* const bpf_task_storage_delete)(void *map, struct task_struct *task) = (void *)157;

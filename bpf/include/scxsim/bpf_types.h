@@ -44,6 +44,14 @@ struct bpf_iter_num {
   unsigned long long __opaque[1];
 };
 
+struct bpf_iter_bits {
+  unsigned long long __opaque[2];
+};
+
+struct bpf_res_spin_lock {
+  unsigned int val;
+};
+
 enum bpf_map_type {
   BPF_MAP_TYPE_UNSPEC = 0,
   BPF_MAP_TYPE_HASH = 1,

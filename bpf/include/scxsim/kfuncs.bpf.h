@@ -48,6 +48,11 @@ void scx_bpf_put_cpumask(const struct cpumask *cpumask) __ksym __weak;
 bool scx_bpf_task_running(const struct task_struct *p) __ksym __weak;
 s32 scx_bpf_task_cpu(const struct task_struct *p) __ksym __weak;
 struct rq *scx_bpf_cpu_rq(s32 cpu) __ksym __weak;
+struct task_struct *scx_bpf_cpu_curr(s32 cpu) __ksym __weak;
+struct rq *scx_bpf_locked_rq(void) __ksym __weak;
+struct task_struct *scx_bpf_dsq_peek(u64 dsq_id) __ksym __weak;
+bool scx_bpf_task_set_slice(struct task_struct *p, u64 slice) __ksym __weak;
+bool scx_bpf_task_set_dsq_vtime(struct task_struct *p, u64 vtime) __ksym __weak;
 struct cgroup *scx_bpf_task_cgroup(struct task_struct *p) __ksym __weak;
 u64 scx_bpf_now(void) __ksym __weak;
 void scx_bpf_events(struct scx_event_stats *events, u64 events__sz) __ksym __weak;
@@ -96,6 +101,7 @@ bool bpf_cpumask_subset(const struct cpumask *src1, const struct cpumask *src2) 
 bool bpf_cpumask_empty(const struct cpumask *cpumask) __ksym __weak;
 bool bpf_cpumask_full(const struct cpumask *cpumask) __ksym __weak;
 void bpf_cpumask_copy(struct bpf_cpumask *dst, const struct cpumask *src) __ksym __weak;
+int bpf_cpumask_populate(struct cpumask *cpumask, void *src, u64 src__sz) __ksym __weak;
 u32 bpf_cpumask_any_distribute(const struct cpumask *cpumask) __ksym __weak;
 u32 bpf_cpumask_any_and_distribute(const struct cpumask *src1, const struct cpumask *src2)
     __ksym __weak;
@@ -120,6 +126,13 @@ void *bpf_refcount_acquire_impl(void *kptr, void *meta) __ksym __weak;
 #define bpf_obj_new(type) ((type *)bpf_obj_new_impl(bpf_core_type_id_local(type), NULL))
 #define bpf_obj_drop(kptr) bpf_obj_drop_impl(kptr, NULL)
 #define bpf_refcount_acquire(kptr) bpf_refcount_acquire_impl(kptr, NULL)
+/* Percpu objects: a struct of scalars with a copy per CPU, reached through bpf_per_cpu_ptr() /
+ * bpf_this_cpu_ptr(); stash them in __percpu_kptr fields. */
+void *bpf_percpu_obj_new_impl(u64 local_type_id, void *meta) __ksym __weak;
+void bpf_percpu_obj_drop_impl(void *kptr, void *meta) __ksym __weak;
+#define bpf_percpu_obj_new(type) \
+  ((type __percpu_kptr *)bpf_percpu_obj_new_impl(bpf_core_type_id_local(type), NULL))
+#define bpf_percpu_obj_drop(kptr) bpf_percpu_obj_drop_impl(kptr, NULL)
 
 int bpf_list_push_front_impl(struct bpf_list_head *head, struct bpf_list_node *node, void *meta,
                              u64 off) __ksym __weak;
@@ -149,5 +162,12 @@ struct bpf_rb_node *bpf_rbtree_right(struct bpf_rb_root *root, struct bpf_rb_nod
 int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __ksym __weak;
 int *bpf_iter_num_next(struct bpf_iter_num *it) __ksym __weak;
 void bpf_iter_num_destroy(struct bpf_iter_num *it) __ksym __weak;
+int bpf_iter_bits_new(struct bpf_iter_bits *it, const u64 *unsafe_ptr__ign, u32 nr_words) __ksym __weak;
+int *bpf_iter_bits_next(struct bpf_iter_bits *it) __ksym __weak;
+void bpf_iter_bits_destroy(struct bpf_iter_bits *it) __ksym __weak;
+int bpf_res_spin_lock(struct bpf_res_spin_lock *lock) __ksym __weak;
+void bpf_res_spin_unlock(struct bpf_res_spin_lock *lock) __ksym __weak;
+int bpf_res_spin_lock_irqsave(struct bpf_res_spin_lock *lock, unsigned long *flags__irq_flag) __ksym __weak;
+void bpf_res_spin_unlock_irqrestore(struct bpf_res_spin_lock *lock, unsigned long *flags__irq_flag) __ksym __weak;
 
 #endif /* SCXSIM_KFUNCS_BPF_H */

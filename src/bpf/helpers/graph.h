@@ -20,14 +20,27 @@
 // opaque field. Push/add of a node already in a collection returns -EINVAL and drops the
 // reference passed in, as the kernel does; when that reference is the object's last one
 // (a program the verifier rejects: it never owned the node) it faults instead. Not checked:
-// that the bpf_spin_lock guarding a head is held. Deliberately not modelled: percpu objects
-// (bpf_percpu_obj_new_impl) and the RCU grace period of refcounted objects (a drop frees at once).
+// that the bpf_spin_lock guarding a head is held. Deliberately not modelled: the RCU grace
+// period of refcounted objects (a drop frees at once).
+//
+// Percpu objects (bpf_percpu_obj_new_impl / bpf_percpu_obj_drop_impl): a struct of scalars of
+// at most 512 bytes (what the verifier accepts; anything else faults), with one zeroed copy per
+// simulated CPU (MapEnv::nr_cpus). The program's pointer is an inaccessible "percpu struct X"
+// region that only bpf_per_cpu_ptr / bpf_this_cpu_ptr (and bpf_kptr_xchg, drop) take: the
+// helpers return the copy of a CPU (NULL for cpu >= nr_cpus) or of MapEnv::current_cpu(). A
+// drop makes the pointer and every copy fault; a __percpu_kptr field drops its object with the
+// value holding it.
+//
+// Kernel objects in referenced kptr fields (struct bpf_cpumask __kptr *) are released with the
+// value holding them through the destructor the host registers for the pointee's struct name
+// (set_kptr_dtor: btf_find_dtor_kfunc's bpf_cpumask_release_dtor); without one they are cleared.
 // The rbtree is a red-black tree with the kernel's insertion and erase rules, so
 // bpf_rbtree_root/left/right see the kernel's shape; equal keys go right (after their equals).
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -64,6 +77,8 @@ struct GraphField {
   uint32_t node_offset = 0;
   std::string value_name;      // "struct elem"
   std::string contains_error;  // why there is no usable declaration ("" = fine)
+  // kKptr / kKptrUntrusted: the pointee's struct name ("bpf_cpumask", "elem").
+  std::string pointee;
   bool is_root() const {
     return kind == GraphFieldKind::kListHead || kind == GraphFieldKind::kRbRoot;
   }
@@ -95,9 +110,12 @@ class GraphHeap : public std::enable_shared_from_this<GraphHeap> {
   // exhaust the host.
   static constexpr uint64_t kMaxObjectSize = 4096 - 8;
   static constexpr uint64_t kMaxHeapBytes = 64ULL << 20;
+  // BPF_GLOBAL_PERCPU_MA_MAX_SIZE: the verifier rejects larger percpu object types.
+  static constexpr uint64_t kMaxPercpuObjectSize = 512;
 
-  // Create with std::make_shared (map value fields keep the heap alive).
-  explicit GraphHeap(Btf btf);
+  // Create with std::make_shared (map value fields keep the heap alive). `env` gives the
+  // number of CPUs and the current one for percpu objects (nullptr: one CPU).
+  explicit GraphHeap(Btf btf, std::shared_ptr<MapEnv> env = nullptr);
   ~GraphHeap();
   GraphHeap(const GraphHeap&) = delete;
   GraphHeap& operator=(const GraphHeap&) = delete;
@@ -113,8 +131,15 @@ class GraphHeap : public std::enable_shared_from_this<GraphHeap> {
       const std::string& section, uint32_t size,
       std::span<const std::pair<uint32_t, uint32_t>> vars);
 
+  // The release of a kernel object held in a referenced kptr field whose pointee is `type`
+  // (the struct name, "bpf_cpumask"), called with the pointer when the holder is freed;
+  // nullptr removes it. The host registers these; the object's own heap objects never use them.
+  using KptrDtor = std::function<void(uint64_t)>;
+  void set_kptr_dtor(const std::string& type, KptrDtor dtor);
+
   // ---- Host side (tests, diagnostics) ----
   size_t live_objects() const { return objects_.size(); }
+  size_t live_percpu_objects() const { return percpu_.size(); }
   // Node addresses of the list / rbtree whose head is at `root_addr`, in order (empty if none).
   std::vector<uint64_t> root_contents(uint64_t root_addr) const;
   // Reference count of the live object at `base` (0 when there is none).
@@ -133,6 +158,12 @@ class GraphHeap : public std::enable_shared_from_this<GraphHeap> {
   uint64_t rbtree_remove(CallContext& cx, uint64_t root, uint64_t node);
   // which: 0 first (leftmost), 1 root, 2 left child, 3 right child.
   uint64_t rbtree_walk(CallContext& cx, uint64_t root, uint64_t node, int which);
+  uint64_t percpu_obj_new(CallContext& cx, uint64_t type_id);
+  void percpu_obj_drop(CallContext& cx, uint64_t p);
+  // bpf_per_cpu_ptr (cpu) / bpf_this_cpu_ptr (nullopt) on a percpu pointer of any heap: the
+  // CPU's copy, 0 for a CPU past the last; anything but a live percpu object faults.
+  static uint64_t percpu_ptr(CallContext& cx, uint64_t p, std::optional<uint32_t> cpu,
+                             const char* fn);
 
   // bpf_obj_free_fields on host memory of type `t` (the maps' release path).
   void free_fields(const GraphType& t, uint8_t* base);
@@ -166,8 +197,18 @@ class GraphHeap : public std::enable_shared_from_this<GraphHeap> {
     uint32_t size;
     std::string name;
   };
+  // A percpu object: one block holding the pointer's (inaccessible) slot, then a copy per CPU.
+  struct PercpuObject {
+    uint64_t base = 0;
+    const GraphType* type = nullptr;
+    uint32_t stride = 0, ncpu = 0;
+    std::unique_ptr<uint8_t[]> mem;
+    uint64_t copy(uint32_t cpu) const { return base + uint64_t{stride} * (cpu + 1); }
+  };
 
   Result<const GraphType*> struct_type(uint32_t type_id);
+  // The allocation kfuncs' common checks of their local type id: the type, or null (faulted).
+  const GraphType* type_to_allocate(CallContext& cx, uint64_t type_id, const char* fn);
   Result<MapValueFields> map_fields(const GraphType* t);
   Status collect(uint32_t type_id, uint32_t off, const std::string& path,
                  const std::string* contains, std::vector<GraphField>* out, int depth);
@@ -186,6 +227,9 @@ class GraphHeap : public std::enable_shared_from_this<GraphHeap> {
 
   // Drops one reference; frees (fields first) when it was the last.
   void drop(Object* o);
+  void release_percpu(PercpuObject* o);
+  void map_percpu(const PercpuObject& o);  // its regions, in memory_
+  bool scalar_struct(uint32_t type_id, int depth) const;
   void release_object(Object* o);
   void drain(uint64_t root_addr);
   void unlink(Node* n);
@@ -197,6 +241,7 @@ class GraphHeap : public std::enable_shared_from_this<GraphHeap> {
   void rb_erase_fixup(Root* r, Node* x, Node* parent);
 
   Btf btf_;
+  std::shared_ptr<MapEnv> env_;
   AddressSpace* memory_ = nullptr;
   std::map<std::pair<uint32_t, int>, std::string> contains_tags_;  // (type, component) → tag
   std::map<uint32_t, std::unique_ptr<GraphType>> types_;
@@ -206,6 +251,9 @@ class GraphHeap : public std::enable_shared_from_this<GraphHeap> {
   std::map<uint64_t, std::unique_ptr<Root>> roots_;                  // by head address
   std::map<uint64_t, Dropped> dropped_;                              // freed blocks, by address
   std::map<uint32_t, std::deque<std::unique_ptr<uint8_t[]>>> free_;  // by size, FIFO
+  std::map<uint64_t, std::unique_ptr<PercpuObject>> percpu_;         // by pointer
+  std::map<uint64_t, std::deque<std::unique_ptr<uint8_t[]>>> percpu_free_;  // by block size
+  std::map<std::string, KptrDtor> dtors_;                            // by pointee struct name
   uint64_t heap_bytes_ = 0;
   uint64_t mutations_ = 0;  // any change to an object or a collection (rbtree_add's callback)
   Root adding_;             // owner of a node while rbtree_add runs its callbacks

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -45,6 +47,14 @@ const char* kind_type(GraphFieldKind k) {
   return "?";
 }
 
+// Live percpu pointers of every heap: bpf_per_cpu_ptr / bpf_this_cpu_ptr are generic helpers
+// and find the owning heap here (like Map::from_handle).
+std::mutex g_percpu_mu;
+std::unordered_map<uint64_t, GraphHeap*>& live_percpu() {
+  static auto* m = new std::unordered_map<uint64_t, GraphHeap*>;
+  return *m;
+}
+
 // The release hook a map calls for values of one type.
 class HeapValueFields : public ValueFields {
  public:
@@ -73,7 +83,8 @@ bool GraphType::owns() const {
   return false;
 }
 
-GraphHeap::GraphHeap(Btf btf) : btf_(std::move(btf)) {
+GraphHeap::GraphHeap(Btf btf, std::shared_ptr<MapEnv> env)
+    : btf_(std::move(btf)), env_(env ? std::move(env) : std::make_shared<MapEnv>()) {
   if (!btf_.raw()) return;
   const uint32_t n = btf_.count();
   for (uint32_t id = 1; id < n; ++id) {
@@ -87,6 +98,15 @@ GraphHeap::GraphHeap(Btf btf) : btf_(std::move(btf)) {
 
 GraphHeap::~GraphHeap() {
   detach();
+  std::lock_guard<std::mutex> g(g_percpu_mu);
+  for (auto& [base, o] : percpu_) live_percpu().erase(base);
+}
+
+void GraphHeap::set_kptr_dtor(const std::string& type, KptrDtor dtor) {
+  if (dtor)
+    dtors_[type] = std::move(dtor);
+  else
+    dtors_.erase(type);
 }
 
 void GraphHeap::attach(AddressSpace* memory) {
@@ -96,6 +116,7 @@ void GraphHeap::attach(AddressSpace* memory) {
   if (!memory_) return;
   for (auto& [base, o] : objects_)
     (void)memory_->add(Region{base, o->type->size, kPermReadWrite, "", o->type->layout});
+  for (auto& [base, o] : percpu_) map_percpu(*o);
   for (auto& [base, d] : dropped_)
     (void)memory_->add(Region{base, d.size, kPermNone, d.name, nullptr});
 }
@@ -103,6 +124,8 @@ void GraphHeap::attach(AddressSpace* memory) {
 void GraphHeap::detach() {
   if (!memory_) return;
   for (auto& [base, o] : objects_) memory_->remove(base);
+  for (auto& [base, o] : percpu_)
+    for (uint32_t c = 0; c <= o->ncpu; ++c) memory_->remove(base + uint64_t{o->stride} * c);
   for (auto& [base, d] : dropped_) memory_->remove(base);
   memory_ = nullptr;
 }
@@ -164,14 +187,19 @@ Status GraphHeap::collect(uint32_t type_id, uint32_t off, const std::string& pat
   };
   if (btf_is_ptr(t)) {
     // __kptr & co. are type tags on the pointee: PTR -> TYPE_TAG("kptr") -> struct.
+    auto kptr = [&](GraphFieldKind k, uint32_t pointee) -> Status {
+      SCX_RETURN_IF_ERROR(leaf(k, 8));
+      out->back().pointee = std::string(btf_.name(btf_.skip_mods(pointee)));
+      return Status();
+    };
     for (uint32_t pid = t->type, i = 0; i < 8; ++i) {
       const struct btf_type* pt = btf_.type(pid);
       if (!pt) break;
       if (btf_is_type_tag(pt)) {
         std::string_view tag = btf_.str(pt->name_off);
-        if (tag == "kptr" || tag == "percpu_kptr") return leaf(GraphFieldKind::kKptr, 8);
+        if (tag == "kptr" || tag == "percpu_kptr") return kptr(GraphFieldKind::kKptr, pt->type);
         if (tag == "kptr_untrusted" || tag == "uptr")
-          return leaf(GraphFieldKind::kKptrUntrusted, 8);
+          return kptr(GraphFieldKind::kKptrUntrusted, pt->type);
       } else if (!btf_is_mod(pt)) {
         break;
       }
@@ -492,22 +520,27 @@ GraphHeap::Root* GraphHeap::root_at(CallContext& cx, uint64_t p, GraphFieldKind 
 
 // ---- Lifetime -------------------------------------------------------------------------------
 
-uint64_t GraphHeap::obj_new(CallContext& cx, uint64_t type_id) {
-  const char* fn = "bpf_obj_new_impl";
+const GraphType* GraphHeap::type_to_allocate(CallContext& cx, uint64_t type_id, const char* fn) {
   if (!memory_ || memory_ != &cx.memory()) {
     cx.fault(fmt::format("{}: the program's object is not attached to this VM", fn));
-    return 0;
+    return nullptr;
   }
   if (type_id > UINT32_MAX) {
     cx.fault(fmt::format("{}: R1 {:#x} is not a local type id", fn, type_id));
-    return 0;
+    return nullptr;
   }
   Result<const GraphType*> t = struct_type(static_cast<uint32_t>(type_id));
   if (!t.ok()) {
     cx.fault(fmt::format("{}: {}", fn, t.status().message()));
-    return 0;
+    return nullptr;
   }
-  const GraphType* gt = *t;
+  return *t;
+}
+
+uint64_t GraphHeap::obj_new(CallContext& cx, uint64_t type_id) {
+  const char* fn = "bpf_obj_new_impl";
+  const GraphType* gt = type_to_allocate(cx, type_id, fn);
+  if (!gt) return 0;
   if (gt->size == 0 || gt->size > kMaxObjectSize) return 0;  // bpf_mem_alloc has no such size
   const uint32_t bytes = round8(gt->size);
   std::unique_ptr<uint8_t[]> mem;
@@ -582,9 +615,17 @@ void GraphHeap::free_fields(const GraphType& t, uint8_t* base) {
         uint64_t v;
         std::memcpy(&v, p, 8);
         std::memset(p, 0, 8);
-        // Our objects are dropped; a kernel object's release is not modelled (cleared only).
-        auto it = v ? objects_.find(v) : objects_.end();
-        if (it != objects_.end()) drop(it->second.get());
+        if (!v) break;
+        // Our objects are dropped (percpu ones too); a kernel object goes to its type's
+        // destructor (field->kptr.dtor), when the host registered one.
+        if (auto it = objects_.find(v); it != objects_.end()) {
+          drop(it->second.get());
+        } else if (auto pc = percpu_.find(v); pc != percpu_.end()) {
+          release_percpu(pc->second.get());
+        } else if (auto d = dtors_.find(f.pointee); d != dtors_.end()) {
+          const KptrDtor dtor = d->second;  // a copy: the dtor may replace itself
+          dtor(v);
+        }
         break;
       }
       case GraphFieldKind::kKptrUntrusted:
@@ -664,6 +705,159 @@ uint64_t GraphHeap::refcount_acquire(CallContext& cx, uint64_t p) {
   }
   ++o->refs;
   return p;
+}
+
+// ---- Percpu objects -------------------------------------------------------------------------
+
+// __btf_type_is_scalar_struct: ints and enums, arrays of them, nested structs (3 levels).
+bool GraphHeap::scalar_struct(uint32_t type_id, int depth) const {
+  const struct btf_type* t = btf_.type(btf_.skip_mods(type_id));
+  if (!t || !(btf_is_struct(t) || btf_is_union(t))) return false;
+  const struct btf_member* m = btf_members(t);
+  for (int i = 0; i < btf_vlen(t); ++i) {
+    const struct btf_type* mt = btf_.type(btf_.skip_mods(m[i].type));
+    if (!mt) return false;
+    if (btf_is_struct(mt) || btf_is_union(mt)) {
+      if (depth >= 3 || !scalar_struct(m[i].type, depth + 1)) return false;
+      continue;
+    }
+    if (btf_is_array(mt)) mt = btf_.type(btf_.skip_mods(btf_array(mt)->type));
+    if (!mt || !(btf_is_int(mt) || btf_is_any_enum(mt))) return false;
+  }
+  return true;
+}
+
+void GraphHeap::map_percpu(const PercpuObject& o) {
+  if (!memory_) return;
+  const std::string name = o.type->name;
+  (void)memory_->add(Region{o.base, o.type->size, kPermNone, "percpu " + name, nullptr});
+  for (uint32_t c = 0; c < o.ncpu; ++c)
+    (void)memory_->add(
+        Region{o.copy(c), o.type->size, kPermReadWrite, fmt::format("{} (cpu {})", name, c), nullptr});
+}
+
+uint64_t GraphHeap::percpu_obj_new(CallContext& cx, uint64_t type_id) {
+  const char* fn = "bpf_percpu_obj_new_impl";
+  const GraphType* gt = type_to_allocate(cx, type_id, fn);
+  if (!gt) return 0;
+  // The verifier's checks (check_kfunc_call), here at run time.
+  if (!gt->fields.empty()) {
+    cx.fault(fmt::format("{}: {} must not contain special fields ({} {})", fn, gt->name,
+                         kind_type(gt->fields[0].kind), gt->fields[0].name));
+    return 0;
+  }
+  if (!scalar_struct(gt->type_id, 0)) {
+    cx.fault(fmt::format("{}: {} must be a struct of scalars", fn, gt->name));
+    return 0;
+  }
+  if (gt->size > kMaxPercpuObjectSize) {
+    cx.fault(fmt::format("{}: {} size ({}) is greater than {}", fn, gt->name, gt->size,
+                         kMaxPercpuObjectSize));
+    return 0;
+  }
+  if (gt->size == 0) return 0;
+  const uint32_t stride = round8(gt->size);
+  const uint32_t ncpu = std::max<uint32_t>(1, env_->nr_cpus);
+  const uint64_t bytes = uint64_t{stride} * (ncpu + 1);
+  std::unique_ptr<uint8_t[]> mem;
+  auto fl = percpu_free_.find(bytes);
+  if (fl != percpu_free_.end() && !fl->second.empty()) {
+    mem = std::move(fl->second.front());
+    fl->second.pop_front();
+    const uint64_t a = reinterpret_cast<uint64_t>(mem.get());
+    for (uint32_t c = 0; c <= ncpu; ++c) {
+      memory_->remove(a + uint64_t{stride} * c);
+      dropped_.erase(a + uint64_t{stride} * c);
+    }
+  } else {
+    if (heap_bytes_ + bytes > kMaxHeapBytes) return 0;
+    mem = std::make_unique<uint8_t[]>(bytes);
+    heap_bytes_ += bytes;
+  }
+  std::memset(mem.get(), 0, bytes);
+  auto o = std::make_unique<PercpuObject>();
+  o->base = reinterpret_cast<uint64_t>(mem.get());
+  o->type = gt;
+  o->stride = stride;
+  o->ncpu = ncpu;
+  o->mem = std::move(mem);
+  map_percpu(*o);
+  const uint64_t base = o->base;
+  percpu_.emplace(base, std::move(o));
+  std::lock_guard<std::mutex> g(g_percpu_mu);
+  live_percpu()[base] = this;
+  return base;
+}
+
+void GraphHeap::release_percpu(PercpuObject* o) {
+  ++mutations_;
+  const uint64_t base = o->base;
+  const uint32_t size = o->type->size;
+  for (uint32_t c = 0; c <= o->ncpu; ++c) {
+    const uint64_t a = base + uint64_t{o->stride} * c;
+    std::string name = c == 0 ? fmt::format("dropped percpu {}", o->type->name)
+                              : fmt::format("dropped {} (cpu {})", o->type->name, c - 1);
+    if (memory_) {
+      memory_->remove(a);
+      (void)memory_->add(Region{a, size, kPermNone, name, nullptr});
+    }
+    dropped_[a] = Dropped{size, std::move(name)};
+  }
+  percpu_free_[uint64_t{o->stride} * (o->ncpu + 1)].push_back(std::move(o->mem));
+  {
+    std::lock_guard<std::mutex> g(g_percpu_mu);
+    live_percpu().erase(base);
+  }
+  percpu_.erase(base);
+}
+
+void GraphHeap::percpu_obj_drop(CallContext& cx, uint64_t p) {
+  const char* fn = "bpf_percpu_obj_drop_impl";
+  if (p == 0) {
+    cx.fault(fmt::format("{}: R1 (p) is NULL", fn));
+    return;
+  }
+  auto it = percpu_.find(p);
+  if (it != percpu_.end()) {
+    release_percpu(it->second.get());
+    return;
+  }
+  if (auto o = objects_.find(p); o != objects_.end()) {
+    cx.fault(fmt::format("{}: R1 (p) {:#x} is a {} from bpf_obj_new, not a percpu object (use "
+                         "bpf_obj_drop)",
+                         fn, p, o->second->type->name));
+    return;
+  }
+  cx.fault(fmt::format("{}: R1 (p) {} is not an object from bpf_percpu_obj_new", fn, where(cx, p)));
+}
+
+uint64_t GraphHeap::percpu_ptr(CallContext& cx, uint64_t p, std::optional<uint32_t> cpu,
+                               const char* fn) {
+  if (p == 0) {
+    cx.fault(fmt::format("{}: R1 (percpu_ptr) is NULL", fn));
+    return 0;
+  }
+  // Only a heap attached to this VM can have mapped the pointer's region here: look at no
+  // other (another simulation's heap may be in use on another thread).
+  const Region* region = cx.memory().find(p);
+  GraphHeap* h = nullptr;
+  if (region && region->base == p) {
+    std::lock_guard<std::mutex> g(g_percpu_mu);
+    auto it = live_percpu().find(p);
+    if (it != live_percpu().end()) h = it->second;
+  }
+  const PercpuObject* o = nullptr;
+  if (h && h->memory_ == &cx.memory()) {
+    auto it = h->percpu_.find(p);
+    if (it != h->percpu_.end()) o = it->second.get();
+  }
+  if (!o) {
+    cx.fault(fmt::format("{}: R1 (percpu_ptr) {:#x}{} is not an object from bpf_percpu_obj_new",
+                         fn, p, region ? fmt::format(" ({})", cx.memory().describe(p)) : ""));
+    return 0;
+  }
+  const uint32_t c = cpu ? *cpu : h->env_->cpu();
+  return c < o->ncpu ? o->copy(c) : 0;
 }
 
 // ---- Lists ----------------------------------------------------------------------------------
@@ -952,6 +1146,8 @@ enum class GraphOp : uint8_t {
   kRbRoot,
   kRbLeft,
   kRbRight,
+  kPercpuObjNew,
+  kPercpuObjDrop,
 };
 
 // A registry entry; bind_graph_kfunc() recognises it by type and gives it a heap. The
@@ -1001,6 +1197,11 @@ struct GraphKfunc {
         return h.rbtree_walk(cx, a[0], a[1], kWalkLeft);
       case GraphOp::kRbRight:
         return h.rbtree_walk(cx, a[0], a[1], kWalkRight);
+      case GraphOp::kPercpuObjNew:
+        return h.percpu_obj_new(cx, a[0]);
+      case GraphOp::kPercpuObjDrop:
+        h.percpu_obj_drop(cx, a[0]);
+        return 0;
     }
     return 0;
   }
@@ -1025,6 +1226,8 @@ void add_graph_kfuncs(KfuncRegistry& r) {
       {GraphOp::kRbRoot, "bpf_rbtree_root"},
       {GraphOp::kRbLeft, "bpf_rbtree_left"},
       {GraphOp::kRbRight, "bpf_rbtree_right"},
+      {GraphOp::kPercpuObjNew, "bpf_percpu_obj_new_impl"},
+      {GraphOp::kPercpuObjDrop, "bpf_percpu_obj_drop_impl"},
   };
   for (const auto& [op, name] : kFuncs) r.add(name, GraphKfunc{op, name, nullptr});
 }

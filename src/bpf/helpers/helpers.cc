@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "bpf/helpers/graph.h"
 #include "bpf/maps/map.h"
 #include "scxsim/kernel_types.h"
 
@@ -40,6 +41,8 @@ const char* helper_name(uint32_t id) {
     case kHelperRingbufSubmit: return "bpf_ringbuf_submit";
     case kHelperRingbufDiscard: return "bpf_ringbuf_discard";
     case kHelperRingbufQuery: return "bpf_ringbuf_query";
+    case kHelperPerCpuPtr: return "bpf_per_cpu_ptr";
+    case kHelperThisCpuPtr: return "bpf_this_cpu_ptr";
     case kHelperTaskStorageGet: return "bpf_task_storage_get";
     case kHelperTaskStorageDelete: return "bpf_task_storage_delete";
     case kHelperGetCurrentTaskBtf: return "bpf_get_current_task_btf";
@@ -129,7 +132,17 @@ struct HelperImpl {
 };
 
 HelperEnv::HelperEnv(HelperHooks hooks) : hooks_(std::move(hooks)) {}
-HelperEnv::~HelperEnv() = default;
+
+HelperEnv::~HelperEnv() {
+  for (Map* m : timer_maps_) m->remove_timer_owner(this);
+}
+
+void HelperEnv::free_timer(uint64_t timer_addr) { timers_.erase(timer_addr); }
+
+void HelperEnv::forget_map(const Map* map) {
+  std::erase_if(timers_, [map](const auto& e) { return e.second.map == map; });
+  timer_maps_.erase(const_cast<Map*>(map));
+}
 
 Status HelperEnv::end_run() {
   if (held_locks_.empty()) return Status();
@@ -161,8 +174,10 @@ std::vector<std::string> HelperEnv::run_timers(Vm& vm, uint64_t now) {
         pick = &t;
     if (!pick) break;
     pick->armed = false;
+    // A copy: the callback may free its own timer (deleting or overwriting its element).
+    TimerState t = *pick;
     std::string fault;
-    impl.timer_key_run(vm, *pick, &fault);
+    impl.timer_key_run(vm, t, &fault);
     if (!fault.empty()) faults.push_back(fault);
     Status s = end_run();
     if (!s.ok()) faults.push_back(s.message());
@@ -405,6 +420,9 @@ void HelperEnv::bind(Vm& vm) {
     t.addr = a[0];
     t.map = m;
     timers_[a[0]] = t;
+    // The map frees the timer with its value (bpf_obj_free_fields).
+    m->add_timer_owner(this);
+    timer_maps_.insert(m);
     return 0;
   });
   set(kHelperTimerSetCallback, [this](CallContext& cx, const HostArgs& a) -> uint64_t {
@@ -507,6 +525,15 @@ void HelperEnv::bind(Vm& vm) {
   set(kHelperTaskStorageDelete, storage_del(kMapTaskStorage, "bpf_task_storage_delete"));
   set(kHelperCgrpStorageGet, storage_get(kMapCgrpStorage, "bpf_cgrp_storage_get"));
   set(kHelperCgrpStorageDelete, storage_del(kMapCgrpStorage, "bpf_cgrp_storage_delete"));
+
+  // The percpu pointer must be a live bpf_percpu_obj_new object (the verifier's
+  // MEM_PERCPU | MEM_RCU); a CPU past the last gives NULL, as cpu >= nr_cpu_ids.
+  set(kHelperPerCpuPtr, [](CallContext& cx, const HostArgs& a) -> uint64_t {
+    return GraphHeap::percpu_ptr(cx, a[0], static_cast<uint32_t>(a[1]), "bpf_per_cpu_ptr");
+  });
+  set(kHelperThisCpuPtr, [](CallContext& cx, const HostArgs& a) -> uint64_t {
+    return GraphHeap::percpu_ptr(cx, a[0], std::nullopt, "bpf_this_cpu_ptr");
+  });
 
   set(kHelperKptrXchg, [](CallContext& cx, const HostArgs& a) -> uint64_t {
     // A referenced kptr field is read-only to programs (only this helper stores to it), so ask

@@ -9,25 +9,28 @@
 // (and the legacy probe_read(_str)), trace_printk, trace_vprintk, snprintf (bpf_bprintf
 // rules), loop, for_each_map_elem, spin_lock/unlock (pairing validated: no nesting, unlock of
 // a lock not held, lock still held at the end of a run), timer_init/set_callback/start/cancel
-// (host-driven: run_timers()), ringbuf_reserve/submit/discard/output/query,
-// task_storage_get/delete, cgrp_storage_get/delete, kptr_xchg (a referenced kptr field is
-// read-only to programs, so only this helper stores to it; local kptrs: helpers/graph.h).
+// (host-driven: run_timers(); a timer whose map value is overwritten or deleted, or whose map
+// is destroyed, is cancelled and freed, as bpf_timer_cancel_and_free),
+// ringbuf_reserve/submit/discard/output/query, task_storage_get/delete, cgrp_storage_get/delete,
+// kptr_xchg (a referenced kptr field is read-only to programs, so only this helper stores to
+// it; local kptrs: helpers/graph.h), per_cpu_ptr / this_cpu_ptr (of bpf_percpu_obj_new
+// objects: helpers/graph.h).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/status.h"
+#include "bpf/maps/map.h"
 #include "bpf/vm/vm.h"
 
 namespace scx::bpf {
-
-class Map;
 
 // Helper ids (enum bpf_func_id).
 enum HelperId : uint32_t {
@@ -58,6 +61,8 @@ enum HelperId : uint32_t {
   kHelperRingbufSubmit = 132,
   kHelperRingbufDiscard = 133,
   kHelperRingbufQuery = 134,
+  kHelperPerCpuPtr = 153,
+  kHelperThisCpuPtr = 154,
   kHelperTaskStorageGet = 156,
   kHelperTaskStorageDelete = 157,
   kHelperGetCurrentTaskBtf = 158,
@@ -93,10 +98,10 @@ struct HelperHooks {
   uint64_t jiffies_per_sec = 250;            // CONFIG_HZ
 };
 
-class HelperEnv {
+class HelperEnv : private TimerOwner {
  public:
   explicit HelperEnv(HelperHooks hooks = {});
-  ~HelperEnv();
+  ~HelperEnv() override;
   HelperEnv(const HelperEnv&) = delete;
   HelperEnv& operator=(const HelperEnv&) = delete;
 
@@ -131,10 +136,15 @@ class HelperEnv {
 
  private:
   friend struct HelperImpl;
+  // TimerOwner: the map freed a value holding a timer, or is going away.
+  void free_timer(uint64_t timer_addr) override;
+  void forget_map(const Map* map) override;
+
   HelperHooks hooks_;
   uint64_t rng_state_ = 0x9e3779b97f4a7c15ULL;
   std::vector<uint64_t> held_locks_;
   std::map<uint64_t, TimerState> timers_;  // by bpf_timer address
+  std::set<Map*> timer_maps_;              // maps we are a TimerOwner of
   uint64_t timer_seq_ = 0;
   std::vector<std::string> log_;
 };

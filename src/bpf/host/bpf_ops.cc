@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "bpf/helpers/graph.h"
 #include "bpf/loader/kernel_layouts.h"
 #include "kernel/ext/ext_class.h"
 #include "kernel/kernel.h"
@@ -181,6 +182,27 @@ void add_scx_kfuncs(KfuncRegistry& r) {
   r.add("scx_bpf_cpu_rq", [ext](K& cx, const A& a) -> uint64_t {
     struct rq* q = ext(cx).cpu_rq(static_cast<s32>(a[0]));
     return q ? host(cx).expose_ro(q, sizeof(struct rq), "rq") : 0;
+  });
+  // 6.18/6.19 additions (schedulers reach them through scx's compat macros).
+  r.add("scx_bpf_cpu_curr", [ext](K& cx, const A& a) -> uint64_t {
+    task_struct* p = ext(cx).cpu_curr(static_cast<s32>(a[0]));
+    return p ? host(cx).expose_task(p) : 0;
+  });
+  r.add("scx_bpf_locked_rq", [ext](K& cx, const A&) -> uint64_t {
+    struct rq* q = ext(cx).locked_rq();
+    return q ? host(cx).expose_ro(q, sizeof(struct rq), "rq") : 0;
+  });
+  r.add("scx_bpf_dsq_peek", [ext](K& cx, const A& a) -> uint64_t {
+    task_struct* p = ext(cx).dsq_peek(a[0]);
+    return p ? host(cx).expose_task(p) : 0;
+  });
+  r.add("scx_bpf_task_set_slice", [ext](K& cx, const A& a) -> uint64_t {
+    task_struct* p = host(cx).task_arg(cx, a[0], "p");
+    return p ? ext(cx).task_set_slice(p, a[1]) : 0;
+  });
+  r.add("scx_bpf_task_set_dsq_vtime", [ext](K& cx, const A& a) -> uint64_t {
+    task_struct* p = host(cx).task_arg(cx, a[0], "p");
+    return p ? ext(cx).task_set_dsq_vtime(p, a[1]) : 0;
   });
   // One cgroup: the root (id 1, level 0).
   static cgroup root_cgroup{1, 0, 0};
@@ -360,6 +382,17 @@ void add_cpumask_kfuncs(KfuncRegistry& r) {
     const cpumask* m = ro(cx, a[0], "cpumask");
     return m ? weight(m) : 0;
   });
+  // 6.15: fill a bpf_cpumask from a bitmap in program memory; the source must cover
+  // nr_cpu_ids bits in whole longs (-EACCES otherwise).
+  r.add("bpf_cpumask_populate", [](K& cx, const A& a) -> uint64_t {
+    bpf_cpumask* d = owned_arg(cx, a[0], "cpumask");
+    if (!d) return 0;
+    const uint64_t longs = (host(cx).kf().nr_cpu_ids() + 63) / 64;
+    if (a[2] < longs * 8) return static_cast<uint64_t>(-13);
+    if (!cx.check(a[1], longs * 8, kPermRead, "src")) return 0;
+    std::memcpy(&d->cpumask, reinterpret_cast<const void*>(a[1]), longs * 8);
+    return 0;
+  });
   r.add("bpf_cpumask_copy", [ro](K& cx, const A& a) -> uint64_t {
     bpf_cpumask* d = owned_arg(cx, a[0], "dst");
     const cpumask* s = d ? ro(cx, a[1], "src") : nullptr;
@@ -498,12 +531,21 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
   self->helpers_ = std::make_unique<HelperEnv>(std::move(hooks));
   self->helpers_->bind(*self->vm_);
   self->vm_->set_user_data(raw);
+  // A bpf_cpumask in a freed map value is released (bpf_cpumask_release_dtor). Tasks need no
+  // destructor: bpf_task_acquire takes no reference here (task_structs outlive their use).
+  if (o.graph()) o.graph()->set_kptr_dtor("bpf_cpumask", [raw](uint64_t a) { raw->cpumask_release(a); });
   o.attach(*self->vm_);
   return self;
 }
 
 BpfScxOps::~BpfScxOps() {
-  if (obj_) obj_->detach();
+  if (!obj_) return;
+  std::shared_ptr<GraphHeap> heap = obj_->graph();
+  obj_->detach();
+  // The maps release their bpf_cpumasks while owned_masks_ still exists; a heap that outlives
+  // the object must not call back into this host.
+  obj_.reset();
+  if (heap) heap->set_kptr_dtor("bpf_cpumask", nullptr);
 }
 
 uint64_t BpfScxOps::expose_task(const task_struct* p) {

@@ -106,6 +106,11 @@ class BpfScxOps : public ScxOps {
   bool cpumask_owned(uint64_t addr) const { return owned_masks_.count(addr) != 0; }
   void cpumask_release(uint64_t addr);
   void cpumask_acquire(uint64_t addr);
+  size_t live_cpumasks() const { return owned_masks_.size(); }
+  int cpumask_refcount(uint64_t addr) const {
+    auto it = owned_masks_.find(addr);
+    return it == owned_masks_.end() ? 0 : it->second.second;
+  }
   uint64_t scratch_mem(const void* p, size_t size, uint8_t perms, const char* name);
   // cpumask_any_distribute()'s per-CPU cursor (distribute_cpu_mask_prev) of the current CPU.
   int& distribute_prev();

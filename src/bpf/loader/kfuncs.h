@@ -34,6 +34,8 @@ class KfuncRegistry {
 // to each object's own heap.
 KfuncRegistry& global_kfunc_registry();
 void add_generic_kfuncs(KfuncRegistry& r);
+// bpf_iter_bits_new/next/destroy (part of the generic set).
+void add_bits_iterator_kfuncs(KfuncRegistry& r);
 
 // Typed kernel symbols (`extern const struct rq runqueues __ksym;`): name → address.
 using KsymTable = std::map<std::string, uint64_t>;

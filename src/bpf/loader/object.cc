@@ -1107,7 +1107,7 @@ Result<std::unique_ptr<BpfObject>> ObjectLoader::load(std::vector<uint8_t> bytes
   if (!e.ok()) return e.status().within(name_);
   elf_ = std::move(e).value();
   SCX_RETURN_IF_ERROR(load_btf());
-  if (has_btf_) obj_->graph_ = std::make_shared<GraphHeap>(obj_->btf_);
+  if (has_btf_) obj_->graph_ = std::make_shared<GraphHeap>(obj_->btf_, obj_->map_env_);
   SCX_RETURN_IF_ERROR(collect_sections());
   if (code_.empty()) return err("", "no code sections");
   if (!has_btf_ && !obj_->ext_.empty()) return err("", ".BTF.ext without .BTF");

@@ -190,7 +190,9 @@ class HashMap : public Map {
       if ((flags & 3) == kBpfNoExist) return -EEXIST;
       touch(it->second);
       copy_value(slab_.value(it->second.slot, cpu()), value);
-      release_fields(slab_.value(it->second.slot, cpu()));  // the kernel frees the old element
+      // The kernel swaps in a new element and frees the old one's fields, except with
+      // BPF_F_LOCK, which updates the element in place (copy_map_value_locked).
+      if (!(flags & kBpfFLock)) release_fields(slab_.value(it->second.slot, cpu()));
       return 0;
     }
     if ((flags & 3) == kBpfExist) return -ENOENT;
@@ -375,9 +377,25 @@ Map::Map(MapSpec spec, std::shared_ptr<MapEnv> env) : spec_(std::move(spec)), en
 }
 
 Map::~Map() {
+  for (TimerOwner* o : std::vector<TimerOwner*>(timer_owners_)) o->forget_map(this);
   std::lock_guard<std::mutex> g(g_maps_mu);
   live_maps().erase(handle());
 }
+
+void Map::release_fields(void* value) const {
+  if (spec_.timer_off >= 0 && !timer_owners_.empty()) {
+    const uint64_t t = reinterpret_cast<uint64_t>(value) + static_cast<uint64_t>(spec_.timer_off);
+    for (TimerOwner* o : std::vector<TimerOwner*>(timer_owners_)) o->free_timer(t);
+  }
+  if (spec_.owned_fields) spec_.owned_fields->release(value);
+}
+
+void Map::add_timer_owner(TimerOwner* owner) {
+  if (std::find(timer_owners_.begin(), timer_owners_.end(), owner) == timer_owners_.end())
+    timer_owners_.push_back(owner);
+}
+
+void Map::remove_timer_owner(TimerOwner* owner) { std::erase(timer_owners_, owner); }
 
 Map* Map::from_handle(uint64_t h) {
   std::lock_guard<std::mutex> g(g_maps_mu);

@@ -11,8 +11,10 @@
 // needs a bpf_spin_lock in the value; like copy_map_value_locked it copies all but the special
 // fields, in place), errors as negative errno (-ENOENT, -EEXIST, -E2BIG, -EINVAL, -ENOMEM). A
 // bpf_spin_lock may sit in hash/array/task/cgrp storage values, a bpf_timer in hash/lru_hash/
-// array values (map_check_btf). An update does not cancel an armed bpf_timer (the kernel's
-// bpf_obj_free_fields on the old value does).
+// array values (map_check_btf). As bpf_obj_free_fields -> bpf_timer_cancel_and_free, the
+// bpf_timer of a value that is overwritten or deleted is cancelled and freed (the helpers' timer
+// table registers as the map's TimerOwner at bpf_timer_init); a BPF_F_LOCK update of an existing
+// hash element copies in place and frees nothing (htab_map_update_elem), an array's does.
 // Deliberate differences, all deterministic: hash iteration (get_next_key, for_each) is in
 // insertion order; LRU eviction is exact least-recently-used (lookup and update refresh an
 // element); updating an existing hash element copies the new value in place (the kernel swaps in
@@ -21,7 +23,8 @@
 //
 // Owned fields (kptrs, bpf_list_head, bpf_rb_root; MapSpec::owned_fields): as the kernel's
 // bpf_obj_free_fields, what they hold is released when an element is deleted or overwritten
-// and when the map is destroyed (every live element).
+// and when the map is destroyed (every live element); a kernel object's release is the
+// destructor the host registered with the graph heap (helpers/graph.h).
 //
 // Deletion: a deleted element's region is removed from the address space at once (a program
 // still holding the pointer faults on its next access) and its memory goes back to the map's
@@ -72,6 +75,17 @@ class ValueFields {
  public:
   virtual ~ValueFields() = default;
   virtual void release(void* value) = 0;
+};
+
+class Map;
+
+// Holds the state of the bpf_timers in a map's values (the helpers' timer table). The map tells
+// it when a value's timer must go and when the map itself goes.
+class TimerOwner {
+ public:
+  virtual ~TimerOwner() = default;
+  virtual void free_timer(uint64_t timer_addr) = 0;  // bpf_timer_cancel_and_free
+  virtual void forget_map(const Map* map) = 0;       // the map is being destroyed
 };
 
 inline constexpr uint64_t kBpfAny = 0, kBpfNoExist = 1, kBpfExist = 2, kBpfFLock = 4;
@@ -158,10 +172,14 @@ class Map {
 
   // Copies a value into an element's storage, skipping special fields.
   void copy_value(void* dst, const void* src, bool lock_only_fields = false) const;
-  // Releases what the value's owned fields hold (no-op without owned fields).
-  void release_fields(void* value) const {
-    if (spec_.owned_fields) spec_.owned_fields->release(value);
-  }
+  // bpf_obj_free_fields: cancels and frees the value's bpf_timer and releases what its owned
+  // fields hold (no-op without either).
+  void release_fields(void* value) const;
+
+  // Timer owners are told about freed timers and the map's destruction; an owner going away
+  // first removes itself.
+  void add_timer_owner(TimerOwner* owner);
+  void remove_timer_owner(TimerOwner* owner);
 
  protected:
   Map(MapSpec spec, std::shared_ptr<MapEnv> env);
@@ -175,6 +193,7 @@ class Map {
 
  private:
   std::string region_name_;
+  std::vector<TimerOwner*> timer_owners_;
 };
 
 // Queue/stack-specific, ringbuf-specific and storage-specific interfaces.

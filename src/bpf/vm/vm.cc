@@ -15,13 +15,18 @@ void CallContext::fault(std::string reason) {
 
 bool CallContext::faulted() const { return vm_.fault_.has_value(); }
 
-bool CallContext::check(uint64_t addr, uint64_t size, uint8_t need, const char* what) {
+bool CallContext::can_access(uint64_t addr, uint64_t size, uint8_t need) const {
   const uint64_t lo = vm_.stack_top_ - static_cast<uint64_t>(depth_ + 1) * kStackSize;
   if (size == 0) return true;
   const bool on_stack = addr >= lo && addr < vm_.stack_top_ && size <= vm_.stack_top_ - addr &&
                         (addr & ~uint64_t{kStackSize - 1}) ==
                             ((addr + size - 1) & ~uint64_t{kStackSize - 1});
-  if (on_stack || vm_.memory_.allowed(addr, size, need)) return true;
+  return on_stack || vm_.memory_.allowed(addr, size, need);
+}
+
+bool CallContext::check(uint64_t addr, uint64_t size, uint8_t need, const char* what) {
+  if (can_access(addr, size, need)) return true;
+  const uint64_t lo = vm_.stack_top_ - static_cast<uint64_t>(depth_ + 1) * kStackSize;
   fault(fmt::format("{}: invalid {} of {} bytes at {:#x} ({})", what,
                     need == kPermRead ? "read" : need == kPermWrite ? "write" : "access", size,
                     addr, vm_.explain_access(addr, size, need, lo)));

@@ -101,6 +101,8 @@ class CallContext {
   // Checks a program-supplied pointer (e.g. a helper's buffer argument); on failure records a
   // fault naming the argument and returns false.
   bool check(uint64_t addr, uint64_t size, uint8_t need, const char* what);
+  // The same test without the fault (for helpers that report -EFAULT, like probe_read).
+  bool can_access(uint64_t addr, uint64_t size, uint8_t need) const;
 
   // Runs a callback (an address from LD_IMM64 src=4) in a new frame with R1..R5 = args.
   // Returns R0, or nullopt when it faulted (the fault is recorded; return promptly).

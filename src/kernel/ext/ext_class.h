@@ -131,6 +131,14 @@ class ExtClass : public SchedClass {
   bool task_running(const task_struct* p);
   s32 task_cpu(const task_struct* p);
   struct rq* cpu_rq(s32 cpu);
+  // 6.18+: the current task of a CPU (RCU), and the rq whose lock the running op holds.
+  task_struct* cpu_curr(s32 cpu);
+  struct rq* locked_rq();
+  // 6.19+: the head of a user DSQ without taking it (built-in or unknown ids abort).
+  task_struct* dsq_peek(u64 dsq_id);
+  // 6.19+: the setters that replace direct writes of p->scx.slice / dsq_vtime.
+  bool task_set_slice(task_struct* p, u64 slice);
+  bool task_set_dsq_vtime(task_struct* p, u64 vtime);
   u64 now();
   s32 select_cpu_dfl(task_struct* p, s32 prev_cpu, u64 wake_flags, bool* is_idle);
   // The default selection narrowed to cpus_allowed (flags: SCX_PICK_IDLE_CORE): the idle CPU

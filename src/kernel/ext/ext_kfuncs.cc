@@ -382,6 +382,44 @@ struct rq* ExtClass::cpu_rq(s32 cpu) {
 }
 u64 ExtClass::now() { return k_.now(); }
 
+task_struct* ExtClass::cpu_curr(s32 cpu) {
+  if (!ops_cpu_valid(cpu, nullptr)) return nullptr;
+  return &k_.rq(cpu).curr->kt;
+}
+
+struct rq* ExtClass::locked_rq() {
+  // Every op but select_cpu and the unlocked ones runs under an rq lock: the rq of the task it
+  // is about, else this CPU's.
+  if (kf_.mask == SCX_KF_UNLOCKED || kf_.mask == (SCX_KF_ENQUEUE | SCX_KF_SELECT_CPU)) {
+    scx_error(SCX_EXIT_ERROR, 0, "scx_bpf_locked_rq() called without a locked rq");
+    return nullptr;
+  }
+  const Task* t = kf_.tasks[0] ? task_of(kf_.tasks[0]) : nullptr;
+  return cpu_rq(t ? t->cpu : this_cpu());
+}
+
+task_struct* ExtClass::dsq_peek(u64 dsq_id) {
+  Dsq* d = (dsq_id & SCX_DSQ_FLAG_BUILTIN) ? nullptr : find_user_dsq(dsq_id);
+  if (!d) {
+    scx_error(SCX_EXIT_ERROR, 0, fmt::format("scx_bpf_dsq_peek: invalid DSQ 0x{:x}", dsq_id));
+    return nullptr;
+  }
+  Task* p = d->first();
+  return p ? &p->kt : nullptr;
+}
+
+bool ExtClass::task_set_slice(task_struct* p, u64 slice) {
+  if (!p || !task_of(p)) return false;
+  p->scx.slice = slice;
+  return true;
+}
+
+bool ExtClass::task_set_dsq_vtime(task_struct* p, u64 vtime) {
+  if (!p || !task_of(p)) return false;
+  p->scx.dsq_vtime = vtime;
+  return true;
+}
+
 task_struct* ExtClass::task_from_pid(s32 pid) {
   Task* t = k_.find_task(pid);
   return t && t->state != TaskState::Dead ? &t->kt : nullptr;
