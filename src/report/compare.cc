@@ -122,7 +122,10 @@ RunDigest make_digest(const std::string& variant, const RunReport& report, const
       c.add("scx.dsq." + n + ".max_depth", "DSQ " + n + " max depth", "tasks", 0, count(static_cast<uint64_t>(q.max_depth)));
     }
     for (const auto& [op, n] : x.callbacks()) c.add("scx.callbacks." + op, "ops." + op, "count", 0, count(n));
-    for (const auto& [name, n] : x.events()) c.add("scx.events." + name, name, "count", -1, static_cast<double>(n));
+    for (const auto& [name, n] : x.events()) {
+      const bool duration = name.size() > 9 && name.compare(name.size() - 9, 9, "_DURATION") == 0;
+      c.add("scx.events." + name, name, duration ? "ns" : "count", -1, static_cast<double>(n));
+    }
   }
   d.metrics = std::move(c.out);
 
