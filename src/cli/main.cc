@@ -6,10 +6,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "bpf/host/bpf_ops.h"
 #include "cli/compare.h"
 #include "cli/progress.h"
 #include "cli/runner.h"
-#include "bpf/loader/inspect.h"
 #include "report/html.h"
 #include "report/interval_stats.h"
 #include "topo/topology.h"
@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (inspect->parsed()) {
-    auto text = scx::bpf::inspect_file(inspect_path, inspect_json);
+    auto text = scx::bpf::inspect_scheduler_file(inspect_path, inspect_json);
     if (!text.ok()) return fail(text.status());
     std::fwrite(text->data(), 1, text->size(), stdout);
     return 0;

@@ -139,6 +139,13 @@ TEST(BpfTwin, DifferentPoliciesDiffer) {
   EXPECT_NE(*a->report.info.fingerprint, *b->report.info.fingerprint);
 }
 
+TEST(BpfHost, InspectChecksExternsAgainstTheSchedulerKfuncs) {
+  auto text = bpf::inspect_scheduler_file(kSched + "/simple.bpf.o", false);
+  ASSERT_TRUE(text.ok()) << text.status().message();
+  EXPECT_NE(text->find("scx_bpf_dsq_insert "), std::string::npos) << *text;
+  EXPECT_EQ(text->find("not provided"), std::string::npos) << *text;  // every extern is bound
+}
+
 TEST(BpfHost, InfoComesFromStructOps) {
   bpf::BpfHostOptions o;
   auto ops = bpf::BpfScxOps::load(kSched + "/simple.bpf.o", o);

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "bpf/helpers/graph.h"
+#include "bpf/loader/inspect.h"
 #include "bpf/loader/kernel_layouts.h"
 #include "kernel/ext/ext_class.h"
 #include "kernel/kernel.h"
@@ -438,6 +439,10 @@ const KfuncRegistry& scx_kfunc_registry() {
     return reg;
   }();
   return *r;
+}
+
+Result<std::string> inspect_scheduler_file(const std::string& path, bool json) {
+  return inspect_file(path, json, &scx_kfunc_registry());
 }
 
 Status fill_topology_globals(BpfObject& obj, const Topology& topo) {

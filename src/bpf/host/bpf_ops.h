@@ -47,6 +47,8 @@ Status fill_topology_globals(BpfObject& obj, const Topology& topo);
 // Every scx kfunc (6.13 names and 6.12 aliases), bpf_cpumask_*, bpf_task_*, plus the generic
 // ones. The HostFns find their BpfScxOps through CallContext::user_data().
 const KfuncRegistry& scx_kfunc_registry();
+// `scxsim inspect`: the object's contents, with its kfuncs checked against that registry.
+Result<std::string> inspect_scheduler_file(const std::string& path, bool json);
 
 class BpfScxOps : public ScxOps {
  public:
