@@ -563,7 +563,8 @@ bool FairClass::task_fits_cpu(const Task& p, int cpu) const {
 
 bool FairClass::idle_cpu(int cpu) const {
   const Rq& rq = k_.rq(cpu);
-  return rq.curr->is_idle_task() && rq.nr_running == 0 && rq.ttwu_pending == 0;
+  // The rq's own fields first: a busy CPU is rejected without touching its current task.
+  return rq.nr_running == 0 && rq.ttwu_pending == 0 && rq.curr == rq.idle;
 }
 
 bool FairClass::sched_idle_cpu(int cpu) const {
