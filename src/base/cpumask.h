@@ -29,6 +29,12 @@ class CpuMask {
     m.set(cpu);
     return m;
   }
+  // From a kernel-layout bitmap of kWords 64-bit words (struct cpumask's bits).
+  static CpuMask from_words(const uint64_t* words) {
+    CpuMask m;
+    for (int i = 0; i < kWords; ++i) m.w_[i] = words[i];
+    return m;
+  }
 
   void set(int cpu) { w_[cpu >> 6] |= bit(cpu); }
   void clear(int cpu) { w_[cpu >> 6] &= ~bit(cpu); }

@@ -248,20 +248,8 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
     for (int op = 0; op < kScxOpCount; ++op)
       if (uint64_t n = ext->callback_count(static_cast<ScxOp>(op))) scx.callback(scx_op_name(static_cast<ScxOp>(op)), n);
     scx.set_state(ext->state().state);
-    // The SCX_EV_* counters, as scx_bpf_events() and the kernel's dump show them.
-    scx_event_stats ev{};
-    ext->events(&ev, sizeof(ev));
-    const std::pair<const char*, s64> counters[] = {
-        {"SCX_EV_SELECT_CPU_FALLBACK", ev.SCX_EV_SELECT_CPU_FALLBACK},
-        {"SCX_EV_DISPATCH_LOCAL_DSQ_OFFLINE", ev.SCX_EV_DISPATCH_LOCAL_DSQ_OFFLINE},
-        {"SCX_EV_DISPATCH_KEEP_LAST", ev.SCX_EV_DISPATCH_KEEP_LAST},
-        {"SCX_EV_ENQ_SKIP_EXITING", ev.SCX_EV_ENQ_SKIP_EXITING},
-        {"SCX_EV_ENQ_SKIP_MIGRATION_DISABLED", ev.SCX_EV_ENQ_SKIP_MIGRATION_DISABLED},
-        {"SCX_EV_REFILL_SLICE_DFL", ev.SCX_EV_REFILL_SLICE_DFL},
-        {"SCX_EV_BYPASS_DURATION", ev.SCX_EV_BYPASS_DURATION},
-        {"SCX_EV_BYPASS_DISPATCH", ev.SCX_EV_BYPASS_DISPATCH},
-        {"SCX_EV_BYPASS_ACTIVATE", ev.SCX_EV_BYPASS_ACTIVATE}};
-    for (const auto& [name, n] : counters) scx.event_counter(name, n);
+    // The SCX_EV_* counters, as scx_bpf_events() shows them.
+    for (const auto& [name, n] : ext->event_counters()) scx.event_counter(name, n);
   }
   // What a BPF scheduler's user space prints from UEI when it exited.
   if (ext && bpf_object && ext->exit_info())

@@ -498,7 +498,7 @@ int Kernel::select_fallback_rq(int cpu, const Task& p) const {
 
 int Kernel::any_and_distribute(const CpuMask& a, const CpuMask& b) {
   CpuMask both = a & b;
-  int& prev = distribute_cursor(this_cpu_);
+  int& prev = distribute_prev_[static_cast<size_t>(this_cpu_)];
   int next = both.next(prev + 1);
   if (next < 0) next = both.first();
   if (next >= 0) prev = next;

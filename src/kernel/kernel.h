@@ -113,9 +113,8 @@ class Kernel {
   int select_fallback_rq(int cpu, const Task& p) const;
   // cpumask_any_and_distribute() (lib/cpumask.c): a per-CPU round robin; the search starts
   // after the CPU this CPU returned last and wraps.
+  // The BPF bpf_cpumask_any*_distribute kfuncs call it too, so all share the cursor.
   int any_and_distribute(const CpuMask& a, const CpuMask& b);
-  // That per-CPU cursor (distribute_cpu_mask_prev, 0 at boot), shared with the BPF kfuncs.
-  int& distribute_cursor(int cpu) { return distribute_prev_[static_cast<size_t>(cpu)]; }
 
   // A class-owned timer (hrtimer / timer_list / irq_work): `fn` runs at `when` with this_cpu()
   // == cpu. Returns a handle for cancel_callback(). Used for balancing, the sched_ext watchdog,
@@ -249,7 +248,7 @@ class Kernel {
   int live_user_tasks_ = 0;
   int this_cpu_ = 0;
   bool any_held_ = false;  // some CPU is held (hold_cpu): events are filtered in handle()
-  std::vector<int> distribute_prev_;  // per CPU
+  std::vector<int> distribute_prev_;  // per CPU (distribute_cpu_mask_prev, 0 at boot)
   Status error_;  // first fatal workload error (stops the run)
 
   Workload workload_;

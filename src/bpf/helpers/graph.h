@@ -250,9 +250,13 @@ class GraphHeap : public std::enable_shared_from_this<GraphHeap> {
   std::map<uint64_t, std::unique_ptr<Object>> objects_;              // by base address
   std::map<uint64_t, std::unique_ptr<Root>> roots_;                  // by head address
   std::map<uint64_t, Dropped> dropped_;                              // freed blocks, by address
-  std::map<uint32_t, std::deque<std::unique_ptr<uint8_t[]>>> free_;  // by size, FIFO
+  using FreeBlocks = std::map<uint64_t, std::deque<std::unique_ptr<uint8_t[]>>>;  // by size, FIFO
+  // A zeroed block of `bytes`: a freed one of that size (whose old regions `forget` unmaps)
+  // or a new one within the heap's cap; null when the cap is reached.
+  std::unique_ptr<uint8_t[]> take_block(FreeBlocks& free, uint64_t bytes, const std::function<void(uint64_t)>& forget);
+  FreeBlocks free_;
   std::map<uint64_t, std::unique_ptr<PercpuObject>> percpu_;         // by pointer
-  std::map<uint64_t, std::deque<std::unique_ptr<uint8_t[]>>> percpu_free_;  // by block size
+  FreeBlocks percpu_free_;  // by block size
   std::map<std::string, KptrDtor> dtors_;                            // by pointee struct name
   uint64_t heap_bytes_ = 0;
   uint64_t mutations_ = 0;  // any change to an object or a collection (rbtree_add's callback)

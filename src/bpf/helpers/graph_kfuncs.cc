@@ -537,26 +537,34 @@ const GraphType* GraphHeap::type_to_allocate(CallContext& cx, uint64_t type_id, 
   return *t;
 }
 
+std::unique_ptr<uint8_t[]> GraphHeap::take_block(FreeBlocks& free, uint64_t bytes,
+                                                 const std::function<void(uint64_t)>& forget) {
+  std::unique_ptr<uint8_t[]> mem;
+  auto fl = free.find(bytes);
+  if (fl != free.end() && !fl->second.empty()) {
+    mem = std::move(fl->second.front());
+    fl->second.pop_front();
+    forget(reinterpret_cast<uint64_t>(mem.get()));
+  } else {
+    if (heap_bytes_ + bytes > kMaxHeapBytes) return nullptr;
+    mem = std::make_unique<uint8_t[]>(bytes);
+    heap_bytes_ += bytes;
+  }
+  std::memset(mem.get(), 0, bytes);
+  return mem;
+}
+
 uint64_t GraphHeap::obj_new(CallContext& cx, uint64_t type_id) {
   const char* fn = "bpf_obj_new_impl";
   const GraphType* gt = type_to_allocate(cx, type_id, fn);
   if (!gt) return 0;
   if (gt->size == 0 || gt->size > kMaxObjectSize) return 0;  // bpf_mem_alloc has no such size
   const uint32_t bytes = round8(gt->size);
-  std::unique_ptr<uint8_t[]> mem;
-  auto fl = free_.find(bytes);
-  if (fl != free_.end() && !fl->second.empty()) {
-    mem = std::move(fl->second.front());
-    fl->second.pop_front();
-    const uint64_t a = reinterpret_cast<uint64_t>(mem.get());
+  std::unique_ptr<uint8_t[]> mem = take_block(free_, bytes, [this](uint64_t a) {
     memory_->remove(a);
     dropped_.erase(a);
-  } else {
-    if (heap_bytes_ + bytes > kMaxHeapBytes) return 0;
-    mem = std::make_unique<uint8_t[]>(bytes);
-    heap_bytes_ += bytes;
-  }
-  std::memset(mem.get(), 0, bytes);
+  });
+  if (!mem) return 0;
   auto o = std::make_unique<Object>();
   o->base = reinterpret_cast<uint64_t>(mem.get());
   o->type = gt;
@@ -759,22 +767,13 @@ uint64_t GraphHeap::percpu_obj_new(CallContext& cx, uint64_t type_id) {
   const uint32_t stride = round8(gt->size);
   const uint32_t ncpu = std::max<uint32_t>(1, env_->nr_cpus);
   const uint64_t bytes = uint64_t{stride} * (ncpu + 1);
-  std::unique_ptr<uint8_t[]> mem;
-  auto fl = percpu_free_.find(bytes);
-  if (fl != percpu_free_.end() && !fl->second.empty()) {
-    mem = std::move(fl->second.front());
-    fl->second.pop_front();
-    const uint64_t a = reinterpret_cast<uint64_t>(mem.get());
+  std::unique_ptr<uint8_t[]> mem = take_block(percpu_free_, bytes, [this, ncpu, stride](uint64_t a) {
     for (uint32_t c = 0; c <= ncpu; ++c) {
       memory_->remove(a + uint64_t{stride} * c);
       dropped_.erase(a + uint64_t{stride} * c);
     }
-  } else {
-    if (heap_bytes_ + bytes > kMaxHeapBytes) return 0;
-    mem = std::make_unique<uint8_t[]>(bytes);
-    heap_bytes_ += bytes;
-  }
-  std::memset(mem.get(), 0, bytes);
+  });
+  if (!mem) return 0;
   auto o = std::make_unique<PercpuObject>();
   o->base = reinterpret_cast<uint64_t>(mem.get());
   o->type = gt;

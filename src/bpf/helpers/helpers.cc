@@ -494,29 +494,30 @@ void HelperEnv::bind(Vm& vm) {
     return rb->query(a[1]);
   });
 
-  auto storage_get = [impl](uint32_t type, const char* n) {
-    return [impl, type, n](CallContext& cx, const HostArgs& a) -> uint64_t {
-      Map* m = impl->map_arg(cx, a[0], n);
-      if (!m) return 0;
-      auto* ls = dynamic_cast<LocalStorageMap*>(m);
-      if (!ls || m->type() != type) {
-        cx.fault(fmt::format("{}: map '{}' has the wrong type ({})", n, m->name(), map_type_name(m->type())));
-        return 0;
-      }
+  // The storage map argument of the task/cgrp storage helpers, of the helper's own map type.
+  auto storage_map = [impl](CallContext& cx, uint64_t arg, uint32_t type, const char* n) -> LocalStorageMap* {
+    Map* m = impl->map_arg(cx, arg, n);
+    if (!m) return nullptr;
+    auto* ls = dynamic_cast<LocalStorageMap*>(m);
+    if (!ls || m->type() != type) {
+      cx.fault(fmt::format("{}: map '{}' has the wrong type ({})", n, m->name(), map_type_name(m->type())));
+      return nullptr;
+    }
+    return ls;
+  };
+  auto storage_get = [storage_map](uint32_t type, const char* n) {
+    return [storage_map, type, n](CallContext& cx, const HostArgs& a) -> uint64_t {
+      LocalStorageMap* ls = storage_map(cx, a[0], type, n);
+      if (!ls) return 0;
       if (!a[1] || (a[3] & ~1ULL)) return 0;
-      if (a[2] && !cx.check(a[2], m->spec().value_size, kPermRead, "value")) return 0;
+      if (a[2] && !cx.check(a[2], ls->spec().value_size, kPermRead, "value")) return 0;
       return reinterpret_cast<uint64_t>(ls->get(a[1], a[2] ? ptr(a[2]) : nullptr, a[3]));
     };
   };
-  auto storage_del = [impl](uint32_t type, const char* n) {
-    return [impl, type, n](CallContext& cx, const HostArgs& a) -> uint64_t {
-      Map* m = impl->map_arg(cx, a[0], n);
-      if (!m) return 0;
-      auto* ls = dynamic_cast<LocalStorageMap*>(m);
-      if (!ls || m->type() != type) {
-        cx.fault(fmt::format("{}: map '{}' has the wrong type ({})", n, m->name(), map_type_name(m->type())));
-        return 0;
-      }
+  auto storage_del = [storage_map](uint32_t type, const char* n) {
+    return [storage_map, type, n](CallContext& cx, const HostArgs& a) -> uint64_t {
+      LocalStorageMap* ls = storage_map(cx, a[0], type, n);
+      if (!ls) return 0;
       if (!a[1]) return neg(-EINVAL);
       return neg(ls->erase(a[1]));
     };

@@ -400,22 +400,16 @@ void add_cpumask_kfuncs(KfuncRegistry& r) {
     if (s) std::memcpy(&d->cpumask, s, sizeof(cpumask));
     return 0;
   });
-  // cpumask_any_distribute / cpumask_any_and_distribute (lib/cpumask.c): a per-CPU round robin.
-  // The search starts after the CPU this CPU returned last (the cursor starts at 0, so the
-  // first pick skips CPU 0) and wraps; the cursor moves only when a CPU is found. Both kfuncs
-  // share the cursor with the kernel's own callers (Kernel::distribute_cursor).
+  // cpumask_any_distribute / cpumask_any_and_distribute: the kernel's own per-CPU round robin
+  // (Kernel::any_and_distribute), whose cursor the kernel's callers share; none → >= nr_cpu_ids.
   auto distribute = [](K& cx, const cpumask* m1, const cpumask* m2) -> uint64_t {
-    const uint64_t n = std::min<uint64_t>(host(cx).kf().nr_cpu_ids(), kMaskBits);
-    int& prev = host(cx).distribute_prev();
-    const uint64_t start = static_cast<uint64_t>(prev) + 1;
-    for (uint64_t i = 0; i < n; ++i) {
-      const uint64_t cpu = (start + i) % n;
-      if (mask_test(m1, cpu) && (!m2 || mask_test(m2, cpu))) {
-        prev = static_cast<int>(cpu);
-        return cpu;
-      }
-    }
-    return kMaskBits;
+    static_assert(sizeof(m1->bits) == CpuMask::kWords * sizeof(uint64_t));
+    uint64_t w1[CpuMask::kWords], w2[CpuMask::kWords];
+    std::memcpy(w1, m1->bits, sizeof(w1));
+    std::memcpy(w2, (m2 ? m2 : m1)->bits, sizeof(w2));
+    Kernel& k = host(cx).kf().kernel();
+    const int cpu = k.any_and_distribute(CpuMask::from_words(w1) & CpuMask::from_words(w2), k.topo().all_cpus());
+    return cpu >= 0 ? static_cast<uint64_t>(cpu) : kMaskBits;
   };
   r.add("bpf_cpumask_any_distribute", [ro, distribute](K& cx, const A& a) -> uint64_t {
     const cpumask* m = ro(cx, a[0], "cpumask");
@@ -610,7 +604,6 @@ uint64_t BpfScxOps::cpumask_create() {
   return a;
 }
 
-int& BpfScxOps::distribute_prev() { return kf().kernel().distribute_cursor(std::max(0, kf().this_cpu())); }
 
 // The kernel writes bpf_trace_printk output to the trace buffer (trace_pipe) as a
 // bpf_trace_printk event of the current CPU and task; here it goes on the trace bus.

@@ -114,8 +114,6 @@ class BpfScxOps : public ScxOps {
     return it == owned_masks_.end() ? 0 : it->second.second;
   }
   uint64_t scratch_mem(const void* p, size_t size, uint8_t perms, const char* name);
-  // cpumask_any_distribute()'s per-CPU cursor (distribute_cpu_mask_prev) of the current CPU.
-  int& distribute_prev();
   // bpf_trace_printk / bpf_trace_vprintk lines emitted so far (also on the trace bus).
   uint64_t printk_lines() const { return printk_lines_; }
 

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/cpumask.h"
@@ -146,6 +147,8 @@ class ExtClass : public SchedClass {
   s32 select_cpu_and(task_struct* p, s32 prev_cpu, u64 wake_flags, const cpumask* cpus_allowed, u64 flags);
   // scx_bpf_events(): copies min(size, sizeof) bytes of the event counters.
   void events(scx_event_stats* out, size_t size) const;
+  // The same counters by their kernel names, in the struct's order (reports, dumps).
+  std::vector<std::pair<const char*, s64>> event_counters() const;
   const cpumask* get_idle_cpumask();
   const cpumask* get_idle_smtmask();
   void put_idle_cpumask(const cpumask* mask) { (void)mask; }

@@ -1,6 +1,8 @@
 // Helpers shared by the ext class's source files (not part of its interface).
 #pragma once
 
+#include <cstring>
+
 #include "base/cpumask.h"
 #include "kernel/ext/ext_class.h"
 #include "kernel/task.h"
@@ -28,11 +30,11 @@ inline void copy_mask(const CpuMask& from, cpumask* to) {
   for (size_t i = 0; i < w.size(); ++i) to->bits[i] = static_cast<unsigned long>(w[i]);
 }
 inline CpuMask mask_from(const cpumask* m) {
-  CpuMask out;
-  if (!m) return out;
-  for (int i = 0; i < kMaxCpus; ++i)
-    if (m->bits[i / 64] & (1UL << (i % 64))) out.set(i);
-  return out;
+  static_assert(sizeof(m->bits) == CpuMask::kWords * sizeof(uint64_t));
+  if (!m) return CpuMask();
+  uint64_t words[CpuMask::kWords];
+  std::memcpy(words, m->bits, sizeof(words));
+  return CpuMask::from_words(words);
 }
 
 // Enters an op's kfunc context (kf_mask and task arguments) for the duration of the call and

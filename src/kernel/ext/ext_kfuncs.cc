@@ -359,6 +359,19 @@ void ExtClass::events(scx_event_stats* out, size_t size) const {
   std::memcpy(out, &events_, std::min(size, sizeof(events_)));
 }
 
+std::vector<std::pair<const char*, s64>> ExtClass::event_counters() const {
+  const scx_event_stats& e = events_;
+  return {{"SCX_EV_SELECT_CPU_FALLBACK", e.SCX_EV_SELECT_CPU_FALLBACK},
+          {"SCX_EV_DISPATCH_LOCAL_DSQ_OFFLINE", e.SCX_EV_DISPATCH_LOCAL_DSQ_OFFLINE},
+          {"SCX_EV_DISPATCH_KEEP_LAST", e.SCX_EV_DISPATCH_KEEP_LAST},
+          {"SCX_EV_ENQ_SKIP_EXITING", e.SCX_EV_ENQ_SKIP_EXITING},
+          {"SCX_EV_ENQ_SKIP_MIGRATION_DISABLED", e.SCX_EV_ENQ_SKIP_MIGRATION_DISABLED},
+          {"SCX_EV_REFILL_SLICE_DFL", e.SCX_EV_REFILL_SLICE_DFL},
+          {"SCX_EV_BYPASS_DURATION", e.SCX_EV_BYPASS_DURATION},
+          {"SCX_EV_BYPASS_DISPATCH", e.SCX_EV_BYPASS_DISPATCH},
+          {"SCX_EV_BYPASS_ACTIVATE", e.SCX_EV_BYPASS_ACTIVATE}};
+}
+
 u32 ExtClass::nr_cpu_ids() const { return static_cast<u32>(k_.nr_cpus()); }
 u32 ExtClass::nr_node_ids() const { return static_cast<u32>(k_.topo().nr_nodes()); }
 s32 ExtClass::cpu_node(s32 cpu) {
