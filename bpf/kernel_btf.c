@@ -79,3 +79,4 @@ KEEP(enum scx_consts, e20);
 KEEP(enum scxsim_pf_flags, e21);
 KEEP(enum bpf_map_type, e22);
 KEEP(enum scxsim_clock_ids, e23);
+KEEP(enum scx_rq_flags, e24);

@@ -49,7 +49,7 @@ void BPF_STRUCT_OPS(kf_enqueue, struct task_struct *p, u64 enq_flags) {
     /* 6.15+ generic kfuncs: bits iterator, cpumask_populate, the resilient spin lock; 6.18+/6.19+
      * scx ones: cpu_curr, locked_rq, task_set_slice. */
     u64 words[2] = {0x5, 0x1};
-    u64 src[SCXSIM_NR_CPUS / 64] = {0x3};
+    u64 src[16] = {0x3}; /* nr_cpu_ids <= 1024 bits: what populate reads */
     struct bpf_iter_bits it;
     struct bpf_cpumask *pm = bpf_cpumask_create();
     struct rq *rq = scx_bpf_locked_rq();

@@ -3,7 +3,11 @@
 // object: never a crash.
 #include <gtest/gtest.h>
 
+#include <elf.h>
+
+#include <cstddef>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -114,6 +118,87 @@ TEST(Hostile, CorruptBtf) {
   r = load_bpf_object(bad, "badbtf.bpf.o");
   ASSERT_FALSE(r.ok());
   expect_one_line(r.status());
+}
+
+// Targeted mutants of the loader's symbol and section readers (each once crashed or read host
+// memory): a function whose value + size wraps past 2^64, a struct_ops callback symbol with a
+// reserved section index, a .struct_ops.link section without data. Each is a one-line error.
+class MutatedElf {
+ public:
+  explicit MutatedElf(std::vector<uint8_t> bytes) : b_(std::move(bytes)) {
+    auto f = ElfFile::parse(b_);
+    EXPECT_TRUE(f.ok());
+    if (f.ok()) elf_ = std::move(f).value();
+  }
+  const ElfFile& elf() const { return elf_; }
+  // File offset of symbol `index`'s Elf64_Sym.
+  size_t sym_off(uint32_t index) const {
+    for (const ElfSection& s : elf_.sections())
+      if (s.type == SHT_SYMTAB) return static_cast<size_t>(s.data.data() - b_.data()) + index * sizeof(Elf64_Sym);
+    return 0;
+  }
+  size_t shdr_off(uint32_t index) const {
+    Elf64_Ehdr eh;
+    std::memcpy(&eh, b_.data(), sizeof eh);
+    return eh.e_shoff + index * sizeof(Elf64_Shdr);
+  }
+  template <typename T>
+  void poke(size_t off, T v) { std::memcpy(b_.data() + off, &v, sizeof v); }
+  Status load() const {
+    FakeKfuncs k;
+    LoadOptions o;
+    o.kfuncs = &k.reg;
+    auto r = load_bpf_object(b_, "mutant.bpf.o", o);
+    return r.ok() ? Status() : r.status();
+  }
+
+ private:
+  std::vector<uint8_t> b_;
+  ElfFile elf_;
+};
+
+const ElfSymbol* first_program_symbol(const ElfFile& elf) {
+  for (const ElfSymbol& s : elf.symbols()) {
+    const ElfSection* sec = elf.section(s.shndx);
+    if (s.type == STT_FUNC && sec && sec->name.rfind("struct_ops", 0) == 0) return &s;
+  }
+  return nullptr;
+}
+
+TEST(Hostile, FunctionSizeWrappingPast64BitsIsRejected) {
+  MutatedElf m(read_bytes(subject("fifo.bpf.o")));
+  const ElfSymbol* f = first_program_symbol(m.elf());
+  ASSERT_NE(f, nullptr);
+  // value 8, size 2^64 - 8: value + size wraps to 0, inside any section by a naive sum.
+  m.poke<uint64_t>(m.sym_off(f->index) + offsetof(Elf64_Sym, st_value), 8);
+  m.poke<uint64_t>(m.sym_off(f->index) + offsetof(Elf64_Sym, st_size), ~uint64_t{0} - 7);
+  Status s = m.load();
+  ASSERT_FALSE(s.ok());
+  expect_one_line(s);
+  EXPECT_NE(s.message().find("outside its section"), std::string::npos) << s.message();
+}
+
+TEST(Hostile, StructOpsCallbackWithReservedSectionIndexIsRejected) {
+  MutatedElf m(read_bytes(subject("fifo.bpf.o")));
+  const ElfSymbol* f = first_program_symbol(m.elf());
+  ASSERT_NE(f, nullptr);
+  // The callback's symbol (the one .struct_ops.link's relocations name) moves to SHN_ABS.
+  m.poke<uint16_t>(m.sym_off(f->index) + offsetof(Elf64_Sym, st_shndx), SHN_ABS);
+  Status s = m.load();
+  ASSERT_FALSE(s.ok());
+  expect_one_line(s);
+}
+
+TEST(Hostile, StructOpsSectionWithoutDataIsRejected) {
+  for (uint32_t type : {SHT_NOBITS, SHT_NULL}) {
+    MutatedElf m(read_bytes(subject("fifo.bpf.o")));
+    const ElfSection* so = m.elf().find(".struct_ops.link");
+    ASSERT_NE(so, nullptr);
+    m.poke<uint32_t>(m.shdr_off(so->index) + offsetof(Elf64_Shdr, sh_type), type);
+    Status s = m.load();
+    ASSERT_FALSE(s.ok()) << "section type " << type;
+    expect_one_line(s);
+  }
 }
 
 TEST(Hostile, FuzzedObjectsNeverCrash) {

@@ -66,6 +66,19 @@ enum scx_task_state {
   SCX_TASK_NR_STATES = 4,
 };
 
+/* rq->scx.flags (values as in 6.18). */
+enum scx_rq_flags {
+  SCX_RQ_ONLINE = 1 << 0,
+  SCX_RQ_CAN_STOP_TICK = 1 << 1,
+  SCX_RQ_BAL_PENDING = 1 << 2,
+  SCX_RQ_BAL_KEEP = 1 << 3,
+  SCX_RQ_BYPASSING = 1 << 4,
+  SCX_RQ_CLK_VALID = 1 << 5,
+  SCX_RQ_BAL_CB_PENDING = 1 << 6,
+  SCX_RQ_IN_WAKEUP = 1 << 16,
+  SCX_RQ_IN_BALANCE = 1 << 17,
+};
+
 enum scx_ent_dsq_flags {
   SCX_TASK_DSQ_ON_PRIQ = 1 << 0,
 };
@@ -195,7 +208,8 @@ enum scxsim_pf_flags {
 
 /* ---- Generic kernel structures ---- */
 
-#define SCXSIM_NR_CPUS 1024
+/* Debian's CONFIG_NR_CPUS: schedulers' CO-RE relocations check sizeof(cpumask_t.bits). */
+#define SCXSIM_NR_CPUS 8192
 
 struct cpumask {
   unsigned long bits[SCXSIM_NR_CPUS / 64];

@@ -167,6 +167,21 @@ uint32_t Btf::find(std::string_view name, int kind) const {
   return 0;
 }
 
+std::optional<uint64_t> Btf::enum_value(std::string_view enum_type, std::string_view enumerator) const {
+  uint32_t n = count();
+  for (uint32_t id = 1; id < n; ++id) {
+    const struct btf_type* t = type(id);
+    if (!t || !btf_is_any_enum(t) || (!enum_type.empty() && str(t->name_off) != enum_type)) continue;
+    for (int i = 0; i < btf_vlen(t); ++i) {
+      if (btf_is_enum(t) && str(btf_enum(t)[i].name_off) == enumerator)
+        return btf_kflag(t) ? static_cast<uint64_t>(static_cast<int64_t>(btf_enum(t)[i].val))
+                            : static_cast<uint32_t>(btf_enum(t)[i].val);
+      if (btf_is_enum64(t) && str(btf_enum64(t)[i].name_off) == enumerator) return btf_enum64_value(btf_enum64(t) + i);
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<Btf::Field> Btf::field(uint32_t struct_id, std::string_view path) const {
   uint32_t id = skip_mods(struct_id);
   uint32_t base = 0;

@@ -36,6 +36,8 @@ class Btf {
   std::string type_name(uint32_t id) const;
   // First type of `kind` named `name`, or 0.
   uint32_t find(std::string_view name, int kind) const;
+  // The value of `enumerator` in enum `enum_type` ("" = any enum), as user space reads it.
+  std::optional<uint64_t> enum_value(std::string_view enum_type, std::string_view enumerator) const;
   // Byte offset and size of a (possibly nested, dot-separated) member path of a struct;
   // anonymous members are searched through. Bitfields are not returned.
   struct Field {

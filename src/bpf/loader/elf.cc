@@ -14,9 +14,7 @@ bool read_at(std::span<const uint8_t> b, uint64_t off, T* out) {
   return true;
 }
 
-bool range_ok(std::span<const uint8_t> b, uint64_t off, uint64_t size) {
-  return off <= b.size() && size <= b.size() - off;
-}
+bool range_ok(std::span<const uint8_t> b, uint64_t off, uint64_t size) { return range_within(off, size, b.size()); }
 
 std::string str_at(std::span<const uint8_t> strtab, uint64_t off, bool* ok) {
   if (off >= strtab.size()) {

@@ -11,6 +11,12 @@
 
 namespace scx::bpf {
 
+// [off, off + size) lies within [0, limit), without overflow for any 64-bit inputs. Every
+// offset/size the loader takes from the file goes through this test.
+inline bool range_within(uint64_t off, uint64_t size, uint64_t limit) {
+  return off <= limit && size <= limit - off;
+}
+
 struct ElfSection {
   uint32_t index = 0;
   std::string name;
@@ -29,6 +35,8 @@ struct ElfSymbol {
   uint64_t value = 0, size = 0;
   uint8_t type = 0, bind = 0, visibility = 0;
   uint16_t shndx = 0;
+  // In a real section (not UNDEF/ABS/COMMON or another reserved index).
+  bool in_section() const { return shndx != 0 && shndx < 0xff00; }
 };
 
 struct ElfRel {
@@ -47,6 +55,12 @@ class ElfFile {
   const ElfSection* find(std::string_view name) const;
   const ElfSection* section(uint32_t index) const {
     return index < sections_.size() ? &sections_[index] : nullptr;
+  }
+  // The section holding `sym` whose bytes contain [sym.value, sym.value + sym.size), or
+  // nullptr (reserved index, NOBITS/NULL section, or a range past the section's data).
+  const ElfSection* symbol_data(const ElfSymbol& sym) const {
+    const ElfSection* s = sym.in_section() ? section(sym.shndx) : nullptr;
+    return s && range_within(sym.value, sym.size, s->data.size()) ? s : nullptr;
   }
   // Relocations (SHT_REL) applying to section `index`, in file order.
   Result<std::vector<ElfRel>> relocations_for(uint32_t index) const;

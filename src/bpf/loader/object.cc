@@ -46,7 +46,7 @@ const std::map<std::string, uint64_t>& default_kconfig() {
       {"LINUX_HAS_BPF_COOKIE", 1},
       {"LINUX_HAS_SYSCALL_WRAPPER", 1},
       {"CONFIG_HZ", 250},
-      {"CONFIG_NR_CPUS", 1024},
+      {"CONFIG_NR_CPUS", 8192},
       {"CONFIG_SMP", 1},  // 'y' is TRI_YES for tristate, 1 for bool
       {"CONFIG_SCHED_CLASS_EXT", 1},
       {"CONFIG_EXT_GROUP_SCHED", 1},
@@ -83,7 +83,50 @@ bool member_may_sleep(std::string_view m) {
   return ok.count(m) != 0;
 }
 
+constexpr uint32_t kMapUserRingbufType = 31;  // BPF_MAP_TYPE_USER_RINGBUF
+
+// libbpf gives a ring buffer a power-of-2 multiple of the page size, the smallest such size
+// above what the object asks for (0 stays 0, for the kernel to refuse).
+uint32_t ringbuf_size(uint32_t asked) {
+  constexpr uint64_t kPage = 4096;
+  if (asked == 0) return 0;
+  const uint64_t pages = asked / kPage;
+  if (asked % kPage == 0 && (pages & (pages - 1)) == 0) return asked;
+  for (uint64_t sz = kPage; sz <= UINT32_MAX; sz <<= 1)
+    if (sz > asked) return static_cast<uint32_t>(sz);
+  return asked;
+}
+
 }  // namespace
+
+Result<std::string> peek_struct_ops_name(std::span<const uint8_t> bytes, const std::string& name) {
+  auto elf = ElfFile::parse(bytes);
+  if (!elf.ok()) return elf.status().within(name);
+  const ElfSection* btf_sec = elf->find(".BTF");
+  if (!btf_sec) return Status::Error(name, "no .BTF section");
+  auto btf = Btf::parse(btf_sec->data, name + ": section .BTF");
+  if (!btf.ok()) return btf.status();
+  for (const ElfSection& sec : elf->sections()) {
+    if (sec.name != ".struct_ops" && sec.name != ".struct_ops.link") continue;
+    const uint32_t ds = btf->find(sec.name, BTF_KIND_DATASEC);
+    const struct btf_type* dt = btf->type(ds);
+    for (int i = 0; dt && i < btf_vlen(dt); ++i) {
+      const struct btf_var_secinfo& v = btf_var_secinfos(dt)[i];
+      const struct btf_type* vt = btf->type(v.type);
+      const struct btf_type* st = vt && btf_is_var(vt) ? btf->type(btf->skip_mods(vt->type)) : nullptr;
+      if (!st || !btf_is_struct(st)) continue;
+      for (int m = 0; m < btf_vlen(st); ++m) {
+        if (btf->str(btf_members(st)[m].name_off) != "name") continue;
+        const uint64_t off = v.offset + btf_member_bit_offset(st, m) / 8;
+        const int64_t len = btf->size_of(btf_members(st)[m].type);
+        if (len <= 0 || !range_within(off, static_cast<uint64_t>(len), sec.data.size())) break;
+        const char* p = reinterpret_cast<const char*>(sec.data.data() + off);
+        return std::string(p, strnlen(p, static_cast<size_t>(len)));
+      }
+    }
+  }
+  return Status::Error(name, "no struct_ops variable with a name");
+}
 
 BpfObject::~BpfObject() { detach(); }
 
@@ -132,24 +175,17 @@ Status BpfObject::set_global_bytes(std::string_view name, std::span<const uint8_
   return Status();
 }
 
-Status BpfObject::set_global(std::string_view name, std::string_view value) {
-  const GlobalVar* g = global(name);
-  if (!g) return Status::Errorf(path_, "no global variable '{}'", name);
-  const std::string where = fmt::format("{}: --set {}", path_, name);
-  const struct btf_type* t = g->btf_type_id ? btf_.type(btf_.skip_mods(g->btf_type_id)) : nullptr;
-  if (t && btf_is_array(t)) {  // char[N]: a string
-    if (value.size() + 1 > g->size) return Status::Errorf(where, "string longer than {} bytes", g->size - 1);
-    std::vector<uint8_t> b(value.begin(), value.end());
-    b.push_back(0);
-    return set_global_bytes(name, b);
-  }
+namespace {
+
+// An integer of `size` bytes from text: decimal, 0x hex, negative, true/false (y/n).
+Result<uint64_t> parse_int_value(std::string_view value, uint64_t size, const std::string& where) {
   uint64_t v = 0;
+  const bool neg = !value.empty() && value[0] == '-';
   if (value == "true" || value == "y") {
     v = 1;
   } else if (value == "false" || value == "n") {
     v = 0;
   } else {
-    bool neg = !value.empty() && value[0] == '-';
     std::string_view digits = neg ? value.substr(1) : value;
     int base = 10;
     if (starts_with(digits, "0x") || starts_with(digits, "0X")) {
@@ -161,17 +197,62 @@ Status BpfObject::set_global(std::string_view name, std::string_view value) {
       return Status::Errorf(where, "'{}' is not a number, true or false", value);
     if (neg) v = static_cast<uint64_t>(-static_cast<int64_t>(v));
   }
-  if (g->size > 8 || g->size == 0) return Status::Errorf(where, "variable of {} bytes is not a scalar", g->size);
-  if (g->size < 8) {
-    bool neg = !value.empty() && value[0] == '-';
-    uint64_t mask = (1ULL << (g->size * 8)) - 1;
+  if (size > 8 || size == 0) return Status::Errorf(where, "variable of {} bytes is not a scalar", size);
+  if (size < 8) {
+    uint64_t mask = (1ULL << (size * 8)) - 1;
     uint64_t hi = v & ~mask;
-    if (hi != 0 && !(neg && hi == ~mask))
-      return Status::Errorf(where, "{} does not fit in {} bytes", value, g->size);
+    if (hi != 0 && !(neg && hi == ~mask)) return Status::Errorf(where, "{} does not fit in {} bytes", value, size);
   }
-  uint8_t b[8];
-  std::memcpy(b, &v, 8);
-  return set_global_bytes(name, std::span<const uint8_t>(b, g->size));
+  return v;
+}
+
+}  // namespace
+
+Status BpfObject::set_global(std::string_view spec, std::string_view value) {
+  // NAME, or NAME[INDEX] for one element of an array.
+  std::string_view name = spec;
+  std::optional<uint64_t> index;
+  if (size_t lb = spec.find('['); lb != std::string_view::npos) {
+    name = spec.substr(0, lb);
+    if (!spec.ends_with("]")) return Status::Errorf(path_, "--set {}: expected NAME[INDEX]", spec);
+    SCX_ASSIGN_OR_RETURN(index, parse_int_value(spec.substr(lb + 1, spec.size() - lb - 2), 8,
+                                                fmt::format("{}: --set {}", path_, spec)));
+  }
+  const GlobalVar* g = global(name);
+  if (!g) return Status::Errorf(path_, "no global variable '{}'", name);
+  const std::string where = fmt::format("{}: --set {}", path_, spec);
+  if (!g->settable) return Status::Errorf(path_, "global '{}' cannot be set", name);
+  const uint32_t tid = g->btf_type_id ? btf_.skip_mods(g->btf_type_id) : 0;
+  const struct btf_type* t = tid ? btf_.type(tid) : nullptr;
+  if (!t || !btf_is_array(t)) {
+    if (index) return Status::Errorf(where, "'{}' is not an array", name);
+    SCX_ASSIGN_OR_RETURN(uint64_t v, parse_int_value(value, g->size, where));
+    return set_global_bytes(name, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&v), g->size));
+  }
+  const uint32_t elem_id = btf_.skip_mods(btf_array(t)->type);
+  const int64_t elem = btf_.size_of(elem_id);
+  if (elem <= 0) return Status::Errorf(where, "cannot size the elements of '{}'", name);
+  if (elem == 1 && !index && btf_.type_name(elem_id) == "char") {  // char[N]: a string
+    if (value.size() + 1 > g->size) return Status::Errorf(where, "string longer than {} bytes", g->size - 1);
+    std::vector<uint8_t> b(value.begin(), value.end());
+    b.push_back(0);
+    return set_global_bytes(name, b);
+  }
+  // A comma-separated list from element `index` on (the whole array, zero-filled, without one).
+  const uint64_t n = g->size / static_cast<uint64_t>(elem);
+  uint8_t* base = global_data(name);
+  if (!index) std::memset(base, 0, g->size);
+  uint64_t i = index.value_or(0);
+  for (size_t pos = 0;; ++i) {
+    size_t comma = value.find(',', pos);
+    std::string_view item = value.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+    if (i >= n) return Status::Errorf(where, "index {} is past the array's {} elements", i, n);
+    SCX_ASSIGN_OR_RETURN(uint64_t v, parse_int_value(item, static_cast<uint64_t>(elem), where));
+    std::memcpy(base + i * static_cast<uint64_t>(elem), &v, static_cast<size_t>(std::min<int64_t>(elem, 8)));
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  return Status();
 }
 
 void BpfObject::attach(Vm& vm) {
@@ -222,6 +303,12 @@ class ObjectLoader {
   Result<MapSpec> parse_map_def(uint32_t type_id, const std::string& map_name, BpfMapInfo* info,
                                 std::vector<std::pair<uint32_t, uint32_t>>* values_member);
   Status load_data_maps();
+  // The size of data section `s` once user space has resized its last array (s.size if not).
+  Result<uint64_t> data_section_size(const ElfSection& s);
+  // The number of elements user space gives array `var` (0: not resized).
+  uint64_t requested_length(const ElfSection& s, const ElfSymbol& var, const struct btf_type* array) const;
+  uint32_t struct_ops_exit_dump_len() const;
+  Status check_prologue_names() const;
   Status load_externs();
   Status relocate_section(uint32_t sec);
   Status apply_core(uint32_t sec);
@@ -258,6 +345,8 @@ class ObjectLoader {
   std::map<std::string, size_t> extern_by_name_;
   size_t kconfig_map_ = SIZE_MAX;
   std::map<std::string, uint64_t> kconfig_off_;  // kconfig extern → offset in its map
+  std::map<std::string, uint64_t> resized_;      // array global → its new size in bytes
+  uint64_t global_data_bytes_ = 0;
   std::vector<std::pair<size_t, std::vector<std::pair<uint32_t, uint32_t>>>> map_values_;  // outer, (slot, off)
 };
 
@@ -280,7 +369,7 @@ uint32_t ObjectLoader::datasec_var(std::string_view sec, std::string_view name, 
 
 const ElfSymbol* ObjectLoader::func_containing(uint32_t sec, size_t idx) const {
   for (const ElfSymbol& s : elf_.symbols()) {
-    if (s.shndx != sec || s.type != STT_FUNC) continue;
+    if (s.shndx != sec || s.type != STT_FUNC || !elf_.symbol_data(s)) continue;
     uint64_t lo = s.value / 8, hi = (s.value + s.size) / 8;
     if (idx >= lo && idx < hi) return &s;
   }
@@ -449,6 +538,8 @@ Status ObjectLoader::load_btf_maps() {
     info.section = ".maps";
     std::vector<std::pair<uint32_t, uint32_t>> values;
     SCX_ASSIGN_OR_RETURN(MapSpec spec, parse_map_def(vt->type, s.name, &info, &values));
+    if (auto me = opts_.map_max_entries.find(s.name); me != opts_.map_max_entries.end()) spec.max_entries = me->second;
+    if (spec.type == kMapRingbuf || spec.type == kMapUserRingbufType) spec.max_entries = ringbuf_size(spec.max_entries);
     if (!map_type_supported(spec.type)) {
       obj_->unsupported_.push_back(fmt::format("map '{}': type {}", s.name, map_type_name(spec.type)));
     } else {
@@ -467,13 +558,17 @@ Status ObjectLoader::load_data_maps() {
   for (const ElfSection& s : elf_.sections()) {
     if (!is_data_section(s.name) || (s.type != SHT_PROGBITS && s.type != SHT_NOBITS)) continue;
     if (s.size == 0) continue;
-    if (s.size > (1u << 20)) return err("section " + s.name, "global data section larger than 1 MiB");
+    SCX_ASSIGN_OR_RETURN(const uint64_t size, data_section_size(s));
+    global_data_bytes_ += size;
+    if (size > UINT32_MAX || global_data_bytes_ > opts_.max_global_data)
+      return err("section " + s.name, fmt::format("global data would reach {} bytes, over the limit of {}",
+                                                  global_data_bytes_, opts_.max_global_data));
     const bool rodata = starts_with(s.name, ".rodata");
     MapSpec spec;
     spec.name = s.name;
     spec.type = kMapArray;
     spec.key_size = 4;
-    spec.value_size = static_cast<uint32_t>(s.size);
+    spec.value_size = static_cast<uint32_t>(size);
     spec.max_entries = 1;
     spec.read_only = rodata;
     spec.eager_regions = true;
@@ -505,14 +600,14 @@ Status ObjectLoader::load_data_maps() {
     const bool strings = starts_with(s.name, ".rodata.str") || s.name.find(".str") != std::string::npos;
     for (const ElfSymbol& sym : elf_.symbols()) {
       if (sym.shndx != s.index || sym.type != STT_OBJECT || sym.name.empty()) continue;
-      if (sym.value > s.size || sym.size > s.size - sym.value)
+      if (!range_within(sym.value, sym.size, s.size))
         return err("symbol '" + sym.name + "'", "extends past its section");
       GlobalVar g;
       g.name = sym.name;
       g.section = s.name;
       g.map_index = obj_->maps_.size();
       g.offset = sym.value;
-      g.size = sym.size;
+      g.size = resized_.count(sym.name) ? resized_[sym.name] : sym.size;
       g.btf_type_id = 0;
       if (uint32_t var = datasec_var(s.name, sym.name)) {
         const struct btf_type* vt = obj_->btf_.type(var);
@@ -527,6 +622,78 @@ Status ObjectLoader::load_data_maps() {
     }
     obj_->maps_.push_back(std::move(info));
   }
+  return Status();
+}
+
+uint32_t ObjectLoader::struct_ops_exit_dump_len() const {
+  for (const ElfSection& sec : elf_.sections()) {
+    if (sec.name != ".struct_ops" && sec.name != ".struct_ops.link") continue;
+    for (const ElfSymbol& vs : elf_.symbols()) {
+      if (vs.shndx != sec.index || vs.type != STT_OBJECT) continue;
+      const struct btf_type* vt = obj_->btf_.type(datasec_var(sec.name, vs.name));
+      const struct btf_type* st = vt ? obj_->btf_.type(obj_->btf_.skip_mods(vt->type)) : nullptr;
+      if (!st || !btf_is_struct(st)) continue;
+      for (int i = 0; i < btf_vlen(st); ++i) {
+        if (obj_->btf_.str(btf_members(st)[i].name_off) != "exit_dump_len") continue;
+        uint64_t off = vs.value + btf_member_bit_offset(st, i) / 8;
+        uint32_t v = 0;
+        if (range_within(off, 4, sec.data.size())) std::memcpy(&v, sec.data.data() + off, 4);
+        return v;
+      }
+    }
+  }
+  return 0;
+}
+
+uint64_t ObjectLoader::requested_length(const ElfSection& s, const ElfSymbol& var,
+                                        const struct btf_type* array) const {
+  if (auto it = opts_.array_lengths.find(var.name); it != opts_.array_lengths.end()) return it->second;
+  const size_t dot = s.name.find('.', 1);
+  const bool own_section = dot != std::string::npos && s.name.substr(dot + 1) == var.name;
+  if (!own_section || btf_array(array)->nelems != 1) return 0;
+  const bool uei_dump = var.name.size() > 5 && var.name.ends_with("_dump") && [&] {
+    for (const ElfSymbol& g : elf_.symbols())
+      if (g.name == var.name + "_len" && g.type == STT_OBJECT) return true;
+    return false;
+  }();
+  if (uei_dump) {
+    const uint32_t len = struct_ops_exit_dump_len();
+    return len ? len : 32768;  // SCX_EXIT_DUMP_DFL_LEN
+  }
+  return opts_.resizable_array_length;
+}
+
+Result<uint64_t> ObjectLoader::data_section_size(const ElfSection& s) {
+  const ElfSymbol* last = nullptr;
+  for (const ElfSymbol& sym : elf_.symbols())
+    if (sym.shndx == s.index && sym.type == STT_OBJECT && !sym.name.empty() && (!last || sym.value > last->value))
+      last = &sym;
+  for (const ElfSymbol& sym : elf_.symbols()) {
+    auto it = opts_.array_lengths.find(sym.name);
+    if (it != opts_.array_lengths.end() && sym.shndx == s.index && &sym != last)
+      return err("--resize " + sym.name, fmt::format("is not the last variable of section {}", s.name));
+  }
+  if (!last || !has_btf_) return s.size;
+  const struct btf_type* vt = obj_->btf_.type(datasec_var(s.name, last->name));
+  const struct btf_type* at = vt && btf_is_var(vt) ? obj_->btf_.type(obj_->btf_.skip_mods(vt->type)) : nullptr;
+  if (!at || !btf_is_array(at)) {
+    if (opts_.array_lengths.count(last->name)) return err("--resize " + last->name, "is not an array");
+    return s.size;
+  }
+  const uint64_t n = requested_length(s, *last, at);
+  if (n == 0) return s.size;
+  const int64_t elem = obj_->btf_.size_of(btf_array(at)->type);
+  if (elem <= 0 || n > (1ULL << 40) / static_cast<uint64_t>(elem))
+    return err("--resize " + last->name, fmt::format("{} elements of {} bytes is too large", n, elem));
+  resized_[last->name] = n * static_cast<uint64_t>(elem);
+  return last->value + n * static_cast<uint64_t>(elem);
+}
+
+Status ObjectLoader::check_prologue_names() const {
+  for (const auto& [name, n] : opts_.map_max_entries)
+    if (!obj_->map(name)) return err("--map-size " + name, "no such map in the object");
+  for (const auto& [name, n] : opts_.array_lengths)
+    if (!resized_.count(name)) return err("--resize " + name, "no such array in the object's data sections");
   return Status();
 }
 
@@ -817,7 +984,7 @@ Status ObjectLoader::build_programs() {
     const std::string& sname = elf_.section(s.shndx)->name;
     if (sname == ".text") continue;
     const std::string where = fmt::format("program '{}' (section {})", s.name, sname);
-    if (s.value % 8 || s.size % 8 || s.size == 0 || (s.value + s.size) / 8 > code_[s.shndx].size())
+    if (s.value % 8 || s.size % 8 || s.size == 0 || !elf_.symbol_data(s))
       return err(where, "function symbol outside its section");
     BpfProgram p;
     p.name = s.name;
@@ -930,7 +1097,7 @@ Status ObjectLoader::load_struct_ops() {
       if (!st || !btf_is_struct(st) || sn.substr(0, core_essential_name_len(sn)) != "sched_ext_ops")
         return err(where, fmt::format("type is {}, not struct sched_ext_ops (the only struct_ops scxsim simulates)",
                                       tname));
-      if (vs.value > sec.size || st->size > sec.size - vs.value) return err(where, "variable outside its section");
+      if (!range_within(vs.value, st->size, sec.data.size())) return err(where, "variable outside its section's data");
       const uint8_t* data = sec.data.data() + vs.value;
       uint32_t kid = target_->find("sched_ext_ops", BTF_KIND_STRUCT);
       const struct btf_type* kt = target_->type(kid);
@@ -981,6 +1148,8 @@ Status ObjectLoader::load_struct_ops() {
             continue;
           }
           const ElfSymbol* ps = pit->second;
+          if (!ps->in_section() || !code_.count(ps->shndx))
+            return err(where + ", member " + mn, fmt::format("points to '{}', which is not in a code section", ps->name));
           size_t prog = SIZE_MAX;
           for (size_t k = 0; k < obj_->programs_.size(); ++k) {
             const ElfSymbol* f = nullptr;
@@ -1113,6 +1282,7 @@ Result<std::unique_ptr<BpfObject>> ObjectLoader::load(std::vector<uint8_t> bytes
   if (!has_btf_ && !obj_->ext_.empty()) return err("", ".BTF.ext without .BTF");
   SCX_RETURN_IF_ERROR(load_btf_maps());
   SCX_RETURN_IF_ERROR(load_data_maps());
+  SCX_RETURN_IF_ERROR(check_prologue_names());
   SCX_RETURN_IF_ERROR(load_externs());
   for (auto& [sec, code] : code_) {
     SCX_RETURN_IF_ERROR(apply_core(sec));

@@ -25,12 +25,13 @@
 //  * Maps: BTF-defined (.maps: type, key/value size or type, max_entries, map_flags, map_extra,
 //    inner map for map-in-map with initial `values`; pinning is ignored), global data sections
 //    (.data, .rodata, .bss, .data.*, .rodata.*) as single-value array maps (.rodata read-only to
-//    programs), .kconfig as a read-only map. Values with kptrs or bpf_list_head / bpf_rb_root
+//    programs), .kconfig as a read-only map; before they are created, LoadOptions resizes
+//    arrays and sets max_entries as user space does between open and load. Values with kptrs or bpf_list_head / bpf_rb_root
 //    (with their __contains) get the special-field handling of helpers/graph.h; a bad
 //    __contains is a load error.
 //  * .kconfig values (simulated kernel): LINUX_KERNEL_VERSION = KERNEL_VERSION(6,12,0),
 //    LINUX_HAS_BPF_COOKIE = 1, LINUX_HAS_SYSCALL_WRAPPER = 1, CONFIG_HZ = 250,
-//    CONFIG_NR_CPUS = 1024 (SCXSIM_NR_CPUS), CONFIG_SMP = y, CONFIG_SCHED_CLASS_EXT = y,
+//    CONFIG_NR_CPUS = 8192 (SCXSIM_NR_CPUS), CONFIG_SMP = y, CONFIG_SCHED_CLASS_EXT = y,
 //    CONFIG_EXT_GROUP_SCHED = y, CONFIG_BPF = y, CONFIG_PREEMPT = n; overridable with
 //    LoadOptions::kconfig. An unknown non-weak kconfig extern is a load error; weak → 0.
 //  * .struct_ops / .struct_ops.link: the sched_ext_ops variable: its data fields (name, flags,
@@ -72,6 +73,20 @@ struct LoadOptions {
   const Btf* target_btf = nullptr;        // nullptr: the simulated kernel's BTF
   bool strict_core = false;               // unsatisfiable CO-RE relocation → load error
   std::shared_ptr<MapEnv> map_env;        // nullptr: 1 CPU, CPU 0
+
+  // What user space changes between open and load (libbpf's bpf_map__set_max_entries and
+  // bpf_map__set_value_size, scx's RESIZE_ARRAY). Every name must exist in the object.
+  std::map<std::string, uint32_t> map_max_entries;  // BTF-defined map → max_entries
+  // Array global → number of elements; it must be the last variable of its data section.
+  std::map<std::string, uint64_t> array_lengths;
+  // scx's convention for arrays not named above: a one-element array alone in its own
+  // .data.NAME / .bss.NAME / .rodata.NAME section (RESIZABLE_ARRAY) gets this many elements
+  // (0 = leave them), except a user_exit_info dump buffer (`NAME_dump` with a `NAME_dump_len`
+  // global), which gets ops.exit_dump_len or SCX_EXIT_DUMP_DFL_LEN bytes (UEI_SET_SIZE).
+  uint64_t resizable_array_length = 0;
+  // Global data may be large (scx_layered's .bss is 165 MB): values are zero pages the host
+  // backs on first touch, and all of an object's global data together may not exceed this.
+  uint64_t max_global_data = 1ULL << 30;
 };
 
 struct LineInfo {
@@ -203,6 +218,9 @@ Result<std::unique_ptr<BpfObject>> load_bpf_object(const std::string& path, cons
 // `name` is used in messages in place of a path.
 Result<std::unique_ptr<BpfObject>> load_bpf_object(std::span<const uint8_t> bytes, const std::string& name,
                                                    const LoadOptions& options = {});
+
+// sched_ext_ops.name of an object, read without loading it (to choose its profile).
+Result<std::string> peek_struct_ops_name(std::span<const uint8_t> bytes, const std::string& name);
 
 // The simulated kernel's BTF (built from bpf/include/scxsim/*.h at build time, embedded).
 const Btf& kernel_btf();

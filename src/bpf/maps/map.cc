@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <unordered_set>
@@ -68,9 +69,10 @@ class ArrayMap : public Map {
   ArrayMap(MapSpec spec, std::shared_ptr<MapEnv> env) : Map(std::move(spec), std::move(env)) {
     ncpu_ = is_percpu(spec_.type) ? env_->nr_cpus : 1;
     stride_ = align8(spec_.value_size);
-    data_ = std::make_unique<uint8_t[]>(stride_ * ncpu_ * spec_.max_entries);
-    std::memset(data_.get(), 0, stride_ * ncpu_ * spec_.max_entries);
+    // calloc: a large array (a 165 MB .bss) is zero pages the host backs on first touch.
+    data_.reset(static_cast<uint8_t*>(std::calloc(stride_ * ncpu_ * spec_.max_entries, 1)));
   }
+  bool allocated() const { return data_ != nullptr; }
   ~ArrayMap() override {
     detach();
     if (spec_.owned_fields)
@@ -151,7 +153,10 @@ class ArrayMap : public Map {
  private:
   uint32_t ncpu_ = 1;
   size_t stride_ = 8;
-  std::unique_ptr<uint8_t[]> data_;
+  struct Free {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  std::unique_ptr<uint8_t, Free> data_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -502,7 +507,11 @@ Result<std::shared_ptr<Map>> Map::create(const MapSpec& spec, std::shared_ptr<Ma
   const uint32_t t = spec.type;
   if (t != kMapRingbuf && t != kMapTaskStorage && t != kMapCgrpStorage)
     SCX_RETURN_IF_ERROR(need(spec.max_entries > 0, "max_entries must be > 0"));
-  if (spec.value_size > (1u << 20)) return Status::Error(where, "value_size too large (max 1 MiB)");
+  // Arrays may hold large values (global data sections; array_map_alloc_check allows up to
+  // INT_MAX); other maps keep a 1 MiB bound.
+  const bool array = spec.type == kMapArray || spec.type == kMapPercpuArray;
+  if (spec.value_size > (array ? (1u << 31) - 1 : (1u << 20)))
+    return Status::Errorf(where, "value_size {} too large", spec.value_size);
   if (spec.key_size > 512) return Status::Error(where, "key_size too large (max 512)");
   // A bpf_spin_lock / bpf_timer only where map_check_btf allows one.
   if (spec.spin_lock_off >= 0 && t != kMapHash && t != kMapArray && t != kMapTaskStorage && t != kMapCgrpStorage)
@@ -518,7 +527,11 @@ Result<std::shared_ptr<Map>> Map::create(const MapSpec& spec, std::shared_ptr<Ma
       if (uint64_t{align8(spec.value_size)} * spec.max_entries *
               (t == kMapPercpuArray ? env->nr_cpus : 1) > kMaxBytes)
         return Status::Error(where, "array too large");
-      return std::shared_ptr<Map>(new ArrayMap(spec, env));
+      {
+        auto a = std::make_shared<ArrayMap>(spec, env);
+        if (!a->allocated()) return Status::Error(where, "out of memory for the array's values");
+        return std::shared_ptr<Map>(std::move(a));
+      }
     case kMapHash:
     case kMapPercpuHash:
     case kMapLruHash:

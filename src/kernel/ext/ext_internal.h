@@ -30,7 +30,7 @@ inline void copy_mask(const CpuMask& from, cpumask* to) {
   for (size_t i = 0; i < w.size(); ++i) to->bits[i] = static_cast<unsigned long>(w[i]);
 }
 inline CpuMask mask_from(const cpumask* m) {
-  static_assert(sizeof(m->bits) == CpuMask::kWords * sizeof(uint64_t));
+  static_assert(sizeof(m->bits) >= CpuMask::kWords * sizeof(uint64_t));  // NR_CPUS >= kMaxCpus
   if (!m) return CpuMask();
   uint64_t words[CpuMask::kWords];
   std::memcpy(words, m->bits, sizeof(words));
