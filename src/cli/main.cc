@@ -102,7 +102,15 @@ int main(int argc, char** argv) {
   std::string load_at_text, unload_at_text;
   run->add_option("--sched-load-at", load_at_text, "Attach the sched_ext policy at this simulated time (default 0)");
   run->add_option("--sched-unload-at", unload_at_text, "Detach the sched_ext policy at this simulated time");
-  run->add_option("--set", opts.bpf_globals, "NAME=VALUE: set a global of a --sched FILE.bpf.o before it loads (repeatable)");
+  run->add_option("--set", opts.bpf_globals,
+                  "NAME=VALUE: set a global of a --sched FILE.bpf.o before it loads; NAME=1,2,3 fills an array, "
+                  "'NAME[4]=7' one element (repeatable; wins over the profile)");
+  run->add_option("--resize", opts.bpf_resize, "NAME=N: give array global NAME N elements before load (RESIZE_ARRAY)");
+  run->add_option("--map-size", opts.bpf_map_size, "NAME=N: set map NAME's max_entries before load");
+  run->add_option("--profile", opts.profile,
+                  "What the scheduler's user space does before load (docs/profiles.md): a JSON file, or 'none'; "
+                  "default: the bundled profile for the object's ops name");
+  run->add_option("--sched-opt", opts.sched_opts, "NAME[=VALUE]: an option of the scheduler's profile (repeatable)");
   run->add_flag("--json", json, "Print the result as JSON instead of tables");
   run->add_flag("--fingerprint", opts.fingerprint, "Print a hash of the whole event stream (equal hashes = equal schedules)");
   run->add_option("--trace", opts.trace_path, "Write an ftrace-style event log to FILE ('-' for stdout)");

@@ -1,7 +1,9 @@
 #include "cli/runner.h"
 
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -103,6 +105,25 @@ std::vector<SchedulerInfo> available_schedulers() {
   return out;
 }
 
+namespace {
+
+// NAME=N arguments (--resize, --map-size).
+Status parse_name_counts(const char* flag, const std::vector<std::string>& args, std::map<std::string, uint64_t>* out) {
+  for (const std::string& a : args) {
+    const size_t eq = a.find('=');
+    uint64_t n = 0;
+    const char* end = a.data() + a.size();
+    auto [ptr, ec] = eq == std::string::npos ? std::from_chars(end, end, n)
+                                             : std::from_chars(a.data() + eq + 1, end, n);
+    if (eq == std::string::npos || eq == 0 || ec != std::errc() || ptr != end || eq + 1 == a.size())
+      return Status::Errorf(flag, "expected NAME=COUNT, got '{}'", a);
+    (*out)[a.substr(0, eq)] = n;
+  }
+  return Status();
+}
+
+}  // namespace
+
 Result<RunOutput> run_simulation(const RunOptions& opts) {
   RunOutput out;
   SCX_ASSIGN_OR_RETURN(Topology topo, resolve_topology(opts.topology));
@@ -130,11 +151,22 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
       if (eq == std::string::npos) return Status::Errorf("--set", "expected NAME=VALUE, got '{}'", g);
       bo.globals.emplace_back(g.substr(0, eq), g.substr(eq + 1));
     }
+    SCX_RETURN_IF_ERROR(parse_name_counts("--resize", opts.bpf_resize, &bo.array_lengths));
+    std::map<std::string, uint64_t> sizes;
+    SCX_RETURN_IF_ERROR(parse_name_counts("--map-size", opts.bpf_map_size, &sizes));
+    for (const auto& [k, v] : sizes) {
+      if (v > UINT32_MAX) return Status::Errorf("--map-size", "{}={} is too large", k, v);
+      bo.map_max_entries[k] = static_cast<uint32_t>(v);
+    }
+    bo.profile = opts.profile;
+    bo.sched_opts = opts.sched_opts;
     auto loaded = bpf::BpfScxOps::load(opts.sched, bo);
     if (!loaded.ok()) return loaded.status().within("--sched");
     bpf_ops = std::move(*loaded);
-  } else if (!opts.bpf_globals.empty()) {
-    return Status::Errorf("--set", "--set applies only to a --sched FILE.bpf.o");
+  } else if (!opts.bpf_globals.empty() || !opts.bpf_resize.empty() || !opts.bpf_map_size.empty() ||
+             !opts.profile.empty() || !opts.sched_opts.empty()) {
+    return Status::Errorf("--sched", "--set, --resize, --map-size, --profile and --sched-opt apply only to a "
+                                     "--sched FILE.bpf.o");
   }
   bool known = bpf_object;
   for (const auto& s : available_schedulers()) known |= s.name == opts.sched;

@@ -25,6 +25,10 @@ struct RunOptions {
   Ns sched_load_at = 0;              // sched_ext policies: attach time
   std::optional<Ns> sched_unload_at; // and detach time (exit kind UNREG), if any
   std::vector<std::string> bpf_globals; // --set NAME=VALUE: globals of a --sched FILE.bpf.o
+  std::vector<std::string> bpf_resize;   // --resize NAME=N: array lengths (RESIZE_ARRAY)
+  std::vector<std::string> bpf_map_size; // --map-size NAME=N: map max_entries
+  std::string profile;                   // --profile: "" bundled, "none", or a file
+  std::vector<std::string> sched_opts;   // --sched-opt NAME[=VALUE]: the profile's options
   std::vector<std::string> costs;    // NAME=VALUE
   std::vector<std::string> fair;     // fair tunables/features NAME=VALUE
   std::string trace_path;            // ftrace-style text log ("-" = stdout)

@@ -16,7 +16,9 @@ namespace scx::bpf {
 
 namespace {
 
-constexpr size_t kMaskBits = sizeof(cpumask) * 8;
+// struct cpumask has the real kernel's NR_CPUS = 8192 bits (CO-RE checks its size); no
+// simulated machine has more than kMaxCpus CPUs, so the bits past it are always clear.
+constexpr size_t kMaskBits = kMaxCpus;
 
 BpfScxOps& host(CallContext& cx) { return *static_cast<BpfScxOps*>(cx.user_data()); }
 
@@ -403,7 +405,7 @@ void add_cpumask_kfuncs(KfuncRegistry& r) {
   // cpumask_any_distribute / cpumask_any_and_distribute: the kernel's own per-CPU round robin
   // (Kernel::any_and_distribute), whose cursor the kernel's callers share; none → >= nr_cpu_ids.
   auto distribute = [](K& cx, const cpumask* m1, const cpumask* m2) -> uint64_t {
-    static_assert(sizeof(m1->bits) == CpuMask::kWords * sizeof(uint64_t));
+    static_assert(sizeof(m1->bits) >= CpuMask::kWords * sizeof(uint64_t));
     uint64_t w1[CpuMask::kWords], w2[CpuMask::kWords];
     std::memcpy(w1, m1->bits, sizeof(w1));
     std::memcpy(w2, (m2 ? m2 : m1)->bits, sizeof(w2));
@@ -439,48 +441,6 @@ Result<std::string> inspect_scheduler_file(const std::string& path, bool json) {
   return inspect_file(path, json, &scx_kfunc_registry());
 }
 
-Status fill_topology_globals(BpfObject& obj, const Topology& topo) {
-  const Btf& btf = obj.btf();
-  // Writes `values` into the u32/int global `name` if the object declares it.
-  auto put = [&](const char* name, const std::vector<uint32_t>& values, bool array) -> Status {
-    const GlobalVar* g = obj.global(name);
-    if (!g) return Status();
-    const std::string where = fmt::format("{}: topology global '{}'", obj.path(), name);
-    if (!g->settable) return Status::Error(where, "is not in a host-writable section");
-    uint32_t elem = g->btf_type_id ? btf.skip_mods(g->btf_type_id) : 0;
-    bool is_array = false;
-    while (const struct btf_type* t = elem ? btf.type(elem) : nullptr) {
-      if (!btf_is_array(t)) break;
-      is_array = true;
-      elem = btf.skip_mods(btf_array(t)->type);
-    }
-    const int64_t elem_size = elem ? btf.size_of(elem) : 0;
-    if (!array && !is_array && (elem_size == 4 || elem_size == 8))
-      return obj.set_global(name, std::to_string(values[0]));
-    if (elem_size != 4 || is_array != array)
-      return Status::Errorf(where, "must be {}", array ? "an array of u32" : "a 32- or 64-bit integer");
-    if (values.size() * 4 > g->size)
-      return Status::Errorf(where, "holds {} entries, the machine needs {}", g->size / 4, values.size());
-    return obj.set_global_bytes(name, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(values.data()),
-                                                               values.size() * 4));
-  };
-  const int ncpu = topo.nr_cpus(), nnode = topo.nr_nodes();
-  std::vector<uint32_t> llc(ncpu), node(ncpu), dist;
-  for (int c = 0; c < ncpu; ++c) {
-    llc[c] = static_cast<uint32_t>(topo.cpu(c).llc);
-    node[c] = static_cast<uint32_t>(topo.cpu(c).node);
-  }
-  for (int a = 0; a < nnode; ++a)
-    for (int b = 0; b < nnode; ++b) dist.push_back(static_cast<uint32_t>(topo.node_distance(a, b)));
-  SCX_RETURN_IF_ERROR(put("nr_cpu_ids", {static_cast<uint32_t>(ncpu)}, false));
-  SCX_RETURN_IF_ERROR(put("nr_llcs", {static_cast<uint32_t>(topo.nr_llcs())}, false));
-  SCX_RETURN_IF_ERROR(put("nr_nodes", {static_cast<uint32_t>(nnode)}, false));
-  SCX_RETURN_IF_ERROR(put("cpu_llc_id", llc, true));
-  SCX_RETURN_IF_ERROR(put("cpu_node_id", node, true));
-  SCX_RETURN_IF_ERROR(put("node_distance", dist, true));
-  return Status();
-}
-
 Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, const BpfHostOptions& opts) {
   std::unique_ptr<BpfScxOps> self(new BpfScxOps);
   VmOptions vo;
@@ -492,13 +452,34 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
   lo.map_env->nr_cpus = static_cast<uint32_t>(std::max(1, opts.nr_cpus));
   BpfScxOps* raw = self.get();
   lo.map_env->current_cpu = [raw] { return static_cast<uint32_t>(raw->kf().this_cpu()); };
+  ResolvedProfile profile;
+  if (opts.topology) {
+    auto chosen = choose_profile(path, opts.profile, opts.sched_opts, *opts.topology, &self->profile_origin_);
+    if (!chosen.ok()) return chosen.status();
+    profile = std::move(chosen).value();
+  } else if (!opts.profile.empty() && opts.profile != "none") {
+    return Status::Error(opts.profile, "a profile needs the machine's topology");
+  }
+  OpenPrologue open;
+  open.nr_cpu_ids = opts.topology ? static_cast<uint32_t>(opts.topology->nr_cpus()) : lo.map_env->nr_cpus;
+  open.array_lengths = profile.resize;
+  open.map_max_entries = profile.map_size;
+  for (const auto& [k, v] : opts.array_lengths) open.array_lengths[k] = v;  // the command line wins
+  for (const auto& [k, v] : opts.map_max_entries) open.map_max_entries[k] = v;
+  apply_open_prologue(open, &lo);
   Result<std::unique_ptr<BpfObject>> obj = load_bpf_object(path, lo);
   if (!obj.ok()) return obj.status();
   self->obj_ = std::move(*obj);
   BpfObject& o = *self->obj_;
   if (!o.struct_ops()) return Status::Errorf(path, "no sched_ext_ops struct_ops variable");
   const StructOpsInfo& so = *o.struct_ops();
+  SCX_RETURN_IF_ERROR(fill_enum_globals(o, kernel_btf()).status());
+  SCX_RETURN_IF_ERROR(fill_dump_len_globals(o));
   if (opts.topology) SCX_RETURN_IF_ERROR(fill_topology_globals(o, *opts.topology));
+  for (const auto& [name, value] : profile.globals) {
+    Status st = o.set_global(name, value);
+    if (!st.ok()) return st.within(fmt::format("profile {}: global {}", self->profile_origin_, name));
+  }
   for (const auto& [name, value] : opts.globals) {
     Status st = o.set_global(name, value);
     if (!st.ok()) return st.within(fmt::format("--set {}={}", name, value));
@@ -510,6 +491,19 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
   info.dispatch_max_batch = so.dispatch_max_batch;
   info.exit_dump_len = so.exit_dump_len;
   info.hotplug_seq = so.hotplug_seq;
+  for (const auto& [field, v] : profile.ops) {  // ops fields the scheduler's user space sets
+    if (field == "flags") info.flags = v;
+    if (field == "timeout_ms") info.timeout_ms = static_cast<uint32_t>(v);
+    if (field == "dispatch_max_batch") info.dispatch_max_batch = static_cast<uint32_t>(v);
+    if (field == "exit_dump_len") info.exit_dump_len = static_cast<uint32_t>(v);
+  }
+  for (const SyscallRun& r : profile.syscalls) {
+    const BpfProgram* p = o.program(r.program);
+    if (!p || p->section != "syscall")
+      return Status::Errorf(self->profile_origin_, "syscall program '{}' is not in {}", r.program, path);
+  }
+  self->syscalls_ = conventional_syscalls(o, profile.syscalls);
+  self->syscalls_.insert(self->syscalls_.end(), profile.syscalls.begin(), profile.syscalls.end());
   for (const StructOpsCallback& cb : so.callbacks) {
     for (int i = 0; i < kScxOpCount; ++i) {
       if (cb.member == scx_op_name(static_cast<ScxOp>(i))) {
@@ -760,7 +754,32 @@ void BpfScxOps::cgroup_set_weight(cgroup* g, u32 w) {
 }
 void BpfScxOps::cpu_online(s32 cpu) { run(ScxOp::CpuOnline, {s(cpu)}, 0); }
 void BpfScxOps::cpu_offline(s32 cpu) { run(ScxOp::CpuOffline, {s(cpu)}, 0); }
-s32 BpfScxOps::init() { return static_cast<s32>(run(ScxOp::Init, {}, s(-22))); }
+s32 BpfScxOps::init() {
+  if (!run_syscall_programs()) return -22;  // -EINVAL: the load stops
+  return static_cast<s32>(run(ScxOp::Init, {}, s(-22)));
+}
+
+bool BpfScxOps::run_syscall_programs() {
+  for (SyscallRun& r : syscalls_) {
+    const BpfProgram* p = obj_->program(r.program);
+    // BPF_PROG_RUN's ctx: the bytes user space passes, writable by the program (NULL without).
+    const uint64_t ctx = r.ctx.empty() ? 0 : scratch_mem(r.ctx.data(), r.ctx.size(), kPermReadWrite, "syscall ctx");
+    RunResult rr = vm_->run(*p->program, {ctx});
+    insns_ += rr.insns;
+    Status locks = helpers_->end_run();
+    std::string why = !rr.ok ? (rr.fault ? rr.fault->message : std::string("program failed"))
+                      : !locks.ok() ? locks.message()
+                      : rr.r0 != 0 ? fmt::format("returned {} (the scheduler's user space stops here)",
+                                                 static_cast<int64_t>(rr.r0))
+                                   : std::string();
+    if (!why.empty()) {
+      failed_ = true;
+      kf().error(fmt::format("SEC(\"syscall\") program {}: {}", r.what, why));
+      return false;
+    }
+  }
+  return true;
+}
 void BpfScxOps::exit(scx_exit_info* ei) {
   if (!ei) return;
   failed_ = false;  // ops.exit runs even after a fault elsewhere (UEI_RECORD)

@@ -22,6 +22,8 @@
 #include "bpf/helpers/helpers.h"
 #include "bpf/loader/kfuncs.h"
 #include "bpf/loader/object.h"
+#include "bpf/host/profile.h"
+#include "bpf/host/prologue.h"
 #include "bpf/vm/vm.h"
 #include "kernel/ext/ops.h"
 #include "topo/topology.h"
@@ -35,14 +37,15 @@ struct BpfHostOptions {
   // The machine, for the topology globals user space fills before load (fill_topology_globals);
   // --set values are applied after and win.
   const Topology* topology = nullptr;
+  // What user space does between open and load besides the conventions (prologue.h).
+  std::map<std::string, uint64_t> array_lengths;   // --resize NAME=N
+  std::map<std::string, uint32_t> map_max_entries;  // --map-size NAME=N
+  // The scheduler's profile (profile.h): "" = the bundled one for the object's ops name (if
+  // any), "none", or a file. Needs `topology`.
+  std::string profile;
+  std::vector<std::string> sched_opts;  // --sched-opt NAME[=VALUE]: the profile's options
 };
 
-// What an scx scheduler's user space writes into the object before load, from the machine's
-// topology, for each of these globals the object declares (in a host-writable section):
-// nr_cpu_ids, nr_llcs, nr_nodes (32- or 64-bit integers), cpu_llc_id[] and cpu_node_id[] (one
-// u32 per CPU), node_distance[] (u32, nr_nodes x nr_nodes, row-major). Another type, or an
-// array too small for the machine, is an error.
-Status fill_topology_globals(BpfObject& obj, const Topology& topo);
 
 // Every scx kfunc (6.13 names and 6.12 aliases), bpf_cpumask_*, bpf_task_*, plus the generic
 // ones. The HostFns find their BpfScxOps through CallContext::user_data().
@@ -116,12 +119,17 @@ class BpfScxOps : public ScxOps {
   uint64_t scratch_mem(const void* p, size_t size, uint8_t perms, const char* name);
   // bpf_trace_printk / bpf_trace_vprintk lines emitted so far (also on the trace bus).
   uint64_t printk_lines() const { return printk_lines_; }
+  // The profile in force ("" without one) and the SEC("syscall") runs done before ops.init.
+  const std::string& profile_origin() const { return profile_origin_; }
+  const std::vector<SyscallRun>& syscall_runs() const { return syscalls_; }
 
  private:
   BpfScxOps() = default;
   uint64_t run(ScxOp op, std::initializer_list<uint64_t> args, uint64_t neutral);
   void arm_timer();
   void printk(std::string_view line);
+  // Runs syscalls_ (before ops.init); false after ejecting the scheduler.
+  bool run_syscall_programs();
 
   ScxOpsInfo info_;
   std::unique_ptr<Vm> vm_;          // destroyed last
@@ -133,6 +141,8 @@ class BpfScxOps : public ScxOps {
   uint64_t insns_ = 0;
   uint64_t printk_lines_ = 0;
   bool failed_ = false;
+  std::string profile_origin_;
+  std::vector<SyscallRun> syscalls_;
   bool timer_pending_ = false;
   uint64_t timer_at_ = 0;
 };

@@ -1,0 +1,485 @@
+#include "bpf/host/profile.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "bpf/loader/btf.h"
+
+namespace scx::bpf {
+
+namespace detail {
+struct EmbeddedProfile {
+  const char* name;
+  const char* text;
+};
+extern const EmbeddedProfile kBundledProfiles[];
+extern const std::size_t kBundledProfilesCount;
+}  // namespace detail
+
+// ---- expressions ---------------------------------------------------------------------------
+namespace {
+
+class ExprParser {
+ public:
+  ExprParser(std::string_view text, const ExprEnv& env) : s_(text), env_(env) {}
+
+  Result<int64_t> parse() {
+    SCX_ASSIGN_OR_RETURN(int64_t v, binary(0));
+    skip_ws();
+    if (pos_ != s_.size()) return error(fmt::format("unexpected '{}'", s_.substr(pos_)));
+    return v;
+  }
+
+ private:
+  Status error(const std::string& why) const { return Status::Errorf(fmt::format("expression '{}'", s_), "{}", why); }
+  void skip_ws() {
+    while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+  }
+  bool eat(std::string_view tok) {
+    skip_ws();
+    if (s_.substr(pos_, tok.size()) != tok) return false;
+    pos_ += tok.size();
+    return true;
+  }
+  // Precedence climbing over C's binary operators (lowest first).
+  static int precedence(std::string_view op) {
+    if (op == "|") return 1;
+    if (op == "&") return 2;
+    if (op == "<<" || op == ">>") return 3;
+    if (op == "+" || op == "-") return 4;
+    if (op == "*" || op == "/" || op == "%") return 5;
+    return -1;
+  }
+  std::string_view peek_op() {
+    skip_ws();
+    for (std::string_view op : {"<<", ">>", "|", "&", "+", "-", "*", "/", "%"})
+      if (s_.substr(pos_, op.size()) == op) return op;
+    return {};
+  }
+  Result<int64_t> binary(int min_prec) {
+    SCX_ASSIGN_OR_RETURN(int64_t lhs, unary());
+    for (;;) {
+      std::string_view op = peek_op();
+      int prec = precedence(op);
+      if (op.empty() || prec < min_prec) return lhs;
+      pos_ += op.size();
+      SCX_ASSIGN_OR_RETURN(int64_t rhs, binary(prec + 1));
+      SCX_ASSIGN_OR_RETURN(lhs, apply(op, lhs, rhs));
+    }
+  }
+  Result<int64_t> apply(std::string_view op, int64_t a, int64_t b) const {
+    const auto ua = static_cast<uint64_t>(a), ub = static_cast<uint64_t>(b);
+    if ((op == "/" || op == "%") && b == 0) return error("division by zero");
+    if ((op == "<<" || op == ">>") && (b < 0 || b > 63)) return error("shift out of range");
+    if (op == "+") return static_cast<int64_t>(ua + ub);
+    if (op == "-") return static_cast<int64_t>(ua - ub);
+    if (op == "*") return static_cast<int64_t>(ua * ub);
+    if (op == "/") return a / b;
+    if (op == "%") return a % b;
+    if (op == "<<") return static_cast<int64_t>(ua << b);
+    if (op == ">>") return static_cast<int64_t>(ua >> b);
+    if (op == "&") return static_cast<int64_t>(ua & ub);
+    return static_cast<int64_t>(ua | ub);
+  }
+  Result<int64_t> unary() {
+    if (eat("-")) {
+      SCX_ASSIGN_OR_RETURN(int64_t v, unary());
+      return static_cast<int64_t>(-static_cast<uint64_t>(v));
+    }
+    if (eat("~")) {
+      SCX_ASSIGN_OR_RETURN(int64_t v, unary());
+      return ~v;
+    }
+    if (eat("(")) {
+      SCX_ASSIGN_OR_RETURN(int64_t v, binary(0));
+      if (!eat(")")) return error("missing ')'");
+      return v;
+    }
+    skip_ws();
+    if (pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_]))) return number();
+    return name();
+  }
+  Result<int64_t> number() {
+    size_t start = pos_;
+    int base = 10;
+    if (s_.substr(pos_, 2) == "0x" || s_.substr(pos_, 2) == "0X") {
+      base = 16;
+      pos_ += 2;
+      start = pos_;
+    }
+    while (pos_ < s_.size() && std::isxdigit(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+    std::string digits(s_.substr(start, pos_ - start));
+    try {
+      size_t used = 0;
+      uint64_t v = std::stoull(digits, &used, base);
+      if (used != digits.size()) return error(fmt::format("bad number '{}'", digits));
+      return static_cast<int64_t>(v);
+    } catch (const std::exception&) {
+      return error(fmt::format("bad number '{}'", digits));
+    }
+  }
+  Result<int64_t> name() {
+    size_t start = pos_;
+    while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_')) ++pos_;
+    std::string id(s_.substr(start, pos_ - start));
+    if (id.empty()) return error(pos_ < s_.size() ? fmt::format("unexpected '{}'", s_[pos_]) : "unexpected end");
+    if (eat("(")) {
+      SCX_ASSIGN_OR_RETURN(int64_t arg, binary(0));
+      if (!eat(")")) return error("missing ')'");
+      return function(id, arg);
+    }
+    if (auto it = env_.vars.find(id); it != env_.vars.end()) return it->second;
+    const bool upper = std::none_of(id.begin(), id.end(), [](char c) { return std::islower(static_cast<unsigned char>(c)); });
+    if (!upper) return error(fmt::format("unknown variable '{}'", id));
+    // An enum value of the simulated kernel; a kernel without it gives 0 (__COMPAT_ENUM_OR_ZERO).
+    std::optional<uint64_t> v = env_.kernel ? env_.kernel->enum_value("", id) : std::nullopt;
+    return static_cast<int64_t>(v.value_or(0));
+  }
+  Result<int64_t> function(const std::string& fn, int64_t x) const {
+    const Topology* t = env_.topo;
+    if (!t) return error("no machine to evaluate " + fn);
+    if (x < 0 || x >= t->nr_cpus()) return error(fmt::format("{}({}): no such CPU", fn, x));
+    const CpuInfo& c = t->cpu(static_cast<int>(x));
+    if (fn == "core_of") return c.core;
+    if (fn == "llc_of") return c.llc;
+    if (fn == "node_of") return c.node;
+    if (fn == "capacity_of") return c.capacity;
+    return error(fmt::format("unknown function '{}'", fn));
+  }
+
+  std::string_view s_;
+  const ExprEnv& env_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+Result<int64_t> eval_profile_expr(std::string_view expr, const ExprEnv& env) { return ExprParser(expr, env).parse(); }
+
+// ---- parsing -------------------------------------------------------------------------------
+namespace {
+
+using json = nlohmann::json;
+
+Status want(bool ok, const std::string& origin, const std::string& key, const char* what) {
+  return ok ? Status() : Status::Errorf(origin, "key '{}': {}", key, what);
+}
+
+// A number or a string expression, kept as text.
+Result<std::string> expr_text(const json& v, const std::string& origin, const std::string& key) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_integer()) return v.dump();
+  if (v.is_boolean()) return std::string(v.get<bool>() ? "1" : "0");
+  return Status::Errorf(origin, "key '{}': expected an expression (string or integer)", key);
+}
+
+Result<std::map<std::string, std::string>> expr_map(const json& v, const std::string& origin, const std::string& key) {
+  SCX_RETURN_IF_ERROR(want(v.is_object(), origin, key, "expected an object"));
+  std::map<std::string, std::string> out;
+  for (auto& [k, e] : v.items()) {
+    SCX_ASSIGN_OR_RETURN(out[k], expr_text(e, origin, key + "." + k));
+  }
+  return out;
+}
+
+Result<ProfileSettings> parse_settings(const json& j, const std::string& origin, const std::string& prefix) {
+  ProfileSettings s;
+  for (const char* k : {"resize", "map_size", "globals", "ops"}) {
+    if (!j.contains(k)) continue;
+    auto& dst = std::string(k) == "resize" ? s.resize : std::string(k) == "map_size" ? s.map_size
+                : std::string(k) == "globals" ? s.globals : s.ops;
+    SCX_ASSIGN_OR_RETURN(dst, expr_map(j[k], origin, prefix + k));
+  }
+  static const std::set<std::string> ops_fields = {"flags", "timeout_ms", "dispatch_max_batch", "exit_dump_len"};
+  for (const auto& [k, e] : s.ops)
+    if (!ops_fields.count(k))
+      return Status::Errorf(origin, "key '{}ops.{}': not a sched_ext_ops field user space sets "
+                                    "(flags, timeout_ms, dispatch_max_batch, exit_dump_len)", prefix, k);
+  if (j.contains("arrays")) {
+    const json& a = j["arrays"];
+    SCX_RETURN_IF_ERROR(want(a.is_object(), origin, prefix + "arrays", "expected an object"));
+    for (auto& [name, def] : a.items()) {
+      const std::string key = prefix + "arrays." + name;
+      SCX_RETURN_IF_ERROR(want(def.is_object() && def.contains("length") && def.contains("value"), origin, key,
+                               "expected {\"length\": ..., \"value\": ...}"));
+      ProfileArray arr;
+      SCX_ASSIGN_OR_RETURN(arr.length, expr_text(def["length"], origin, key + ".length"));
+      SCX_ASSIGN_OR_RETURN(arr.value, expr_text(def["value"], origin, key + ".value"));
+      s.arrays[name] = std::move(arr);
+    }
+  }
+  return s;
+}
+
+Result<ProfileSyscall> parse_syscall(const json& j, const std::string& origin, const std::string& key) {
+  SCX_RETURN_IF_ERROR(want(j.is_object() && j.contains("program") && j["program"].is_string(), origin, key,
+                           "expected {\"program\": NAME, ...}"));
+  ProfileSyscall sc;
+  sc.program = j["program"].get<std::string>();
+  if (j.contains("for_each")) {
+    SCX_RETURN_IF_ERROR(want(j["for_each"].is_string(), origin, key + ".for_each", "expected a string"));
+    sc.for_each = j["for_each"].get<std::string>();
+    static const std::set<std::string> kinds = {"once", "cpu", "core", "smt_sibling", "llc_sibling", "node_sibling"};
+    if (!kinds.count(sc.for_each))
+      return Status::Errorf(origin, "key '{}.for_each': '{}' is not one of once, cpu, core, smt_sibling, "
+                                    "llc_sibling, node_sibling", key, sc.for_each);
+  }
+  if (j.contains("ctx")) {
+    SCX_RETURN_IF_ERROR(want(j["ctx"].is_array(), origin, key + ".ctx", "expected a list of [type, expression]"));
+    for (const json& f : j["ctx"]) {
+      SCX_RETURN_IF_ERROR(want(f.is_array() && f.size() == 2 && f[0].is_string(), origin, key + ".ctx",
+                               "expected [type, expression] pairs"));
+      SCX_ASSIGN_OR_RETURN(std::string e, expr_text(f[1], origin, key + ".ctx"));
+      sc.ctx.emplace_back(f[0].get<std::string>(), std::move(e));
+    }
+  }
+  return sc;
+}
+
+}  // namespace
+
+Result<Profile> parse_profile(std::string_view text, const std::string& origin) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) return Status::Error(origin, "not valid JSON");
+  if (!j.is_object()) return Status::Error(origin, "a profile is a JSON object");
+  static const std::set<std::string> known = {"ops_name", "scheduler", "source", "notes", "resize", "map_size",
+                                              "globals", "arrays", "ops", "syscall", "options"};
+  for (auto& [k, v] : j.items())
+    if (!known.count(k)) return Status::Errorf(origin, "unknown key '{}'", k);
+  Profile p;
+  p.origin = origin;
+  SCX_RETURN_IF_ERROR(want(j.contains("ops_name") && j["ops_name"].is_string(), origin, "ops_name", "required string"));
+  p.ops_name = j["ops_name"].get<std::string>();
+  for (auto [k, dst] : {std::pair{"scheduler", &p.scheduler}, {"source", &p.source}, {"notes", &p.notes}})
+    if (j.contains(k)) {
+      SCX_RETURN_IF_ERROR(want(j[k].is_string(), origin, k, "expected a string"));
+      *dst = j[k].get<std::string>();
+    }
+  SCX_ASSIGN_OR_RETURN(p.settings, parse_settings(j, origin, ""));
+  if (j.contains("syscall")) {
+    SCX_RETURN_IF_ERROR(want(j["syscall"].is_array(), origin, "syscall", "expected a list"));
+    for (size_t i = 0; i < j["syscall"].size(); ++i) {
+      SCX_ASSIGN_OR_RETURN(ProfileSyscall sc, parse_syscall(j["syscall"][i], origin, fmt::format("syscall[{}]", i)));
+      p.syscalls.push_back(std::move(sc));
+    }
+  }
+  if (j.contains("options")) {
+    SCX_RETURN_IF_ERROR(want(j["options"].is_object(), origin, "options", "expected an object"));
+    for (auto& [name, o] : j["options"].items()) {
+      SCX_RETURN_IF_ERROR(want(o.is_object(), origin, "options." + name, "expected an object"));
+      ProfileOption opt;
+      if (o.contains("help") && o["help"].is_string()) opt.help = o["help"].get<std::string>();
+      SCX_ASSIGN_OR_RETURN(opt.settings, parse_settings(o, origin, "options." + name + "."));
+      p.options[name] = std::move(opt);
+    }
+  }
+  return p;
+}
+
+Result<Profile> load_profile_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Errorf(path, "cannot open the profile");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.size() > (1u << 20)) return Status::Error(path, "profile larger than 1 MiB");
+  return parse_profile(text, path);
+}
+
+std::optional<Profile> bundled_profile(std::string_view ops_name) {
+  for (std::size_t i = 0; i < detail::kBundledProfilesCount; ++i) {
+    const detail::EmbeddedProfile& e = detail::kBundledProfiles[i];
+    Result<Profile> p = parse_profile(e.text, fmt::format("bundled:{}", e.name));
+    if (p.ok() && p->ops_name == ops_name) return std::move(p).value();
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> bundled_profile_names() {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < detail::kBundledProfilesCount; ++i) {
+    Result<Profile> p = parse_profile(detail::kBundledProfiles[i].text, detail::kBundledProfiles[i].name);
+    if (p.ok()) names.push_back(p->ops_name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// ---- resolving -----------------------------------------------------------------------------
+namespace {
+
+class Resolver {
+ public:
+  Resolver(const Profile& p, const Topology& topo, const Btf& kernel) : p_(p), topo_(topo) {
+    env_.topo = &topo;
+    env_.kernel = &kernel;
+    env_.vars = {{"nr_cpu_ids", topo.nr_cpus()},
+                 {"nr_cores", topo.nr_cores()},
+                 {"nr_llcs", topo.nr_llcs()},
+                 {"nr_nodes", topo.nr_nodes()},
+                 {"nr_cpus_per_llc", topo.llc_cpus(0).weight()}};
+  }
+
+  Status apply(const ProfileSettings& s, const std::string& where) {
+    for (const auto& [name, e] : s.resize) {
+      SCX_ASSIGN_OR_RETURN(out_.resize[name], nonneg(e, where + "resize." + name));
+    }
+    for (const auto& [name, e] : s.map_size) {
+      SCX_ASSIGN_OR_RETURN(uint64_t v, nonneg(e, where + "map_size." + name));
+      if (v > UINT32_MAX) return err(where + "map_size." + name, fmt::format("{} is too large", v));
+      out_.map_size[name] = static_cast<uint32_t>(v);
+    }
+    for (const auto& [name, e] : s.globals) {
+      SCX_ASSIGN_OR_RETURN(int64_t v, eval(e, where + "globals." + name));
+      set_global(name, std::to_string(v));
+    }
+    for (const auto& [name, arr] : s.arrays) SCX_RETURN_IF_ERROR(apply_array(name, arr, where + "arrays." + name));
+    for (const auto& [name, e] : s.ops) {
+      SCX_ASSIGN_OR_RETURN(int64_t v, eval(e, where + "ops." + name));
+      out_.ops[name] = static_cast<uint64_t>(v);
+    }
+    return Status();
+  }
+
+  Status apply_option(const std::string& spec) {
+    const size_t eq = spec.find('=');
+    const std::string name = spec.substr(0, eq);
+    auto it = p_.options.find(name);
+    if (it == p_.options.end()) {
+      std::string known;
+      for (const auto& [n, o] : p_.options) known += (known.empty() ? "" : ", ") + n;
+      return Status::Errorf(p_.origin, "--sched-opt {}: not an option of {} (known: {})", name,
+                            p_.scheduler.empty() ? p_.ops_name : p_.scheduler, known.empty() ? "none" : known);
+    }
+    int64_t value = 1;
+    if (eq != std::string::npos) {
+      ExprEnv plain;
+      SCX_ASSIGN_OR_RETURN(value, eval_profile_expr(spec.substr(eq + 1), plain));
+    }
+    env_.vars["value"] = value;
+    Status st = apply(it->second.settings, "options." + name + ".");
+    env_.vars.erase("value");
+    return st;
+  }
+
+  Status syscalls() {
+    for (size_t k = 0; k < p_.syscalls.size(); ++k) {
+      const ProfileSyscall& sc = p_.syscalls[k];
+      const std::string where = fmt::format("syscall[{}] ({})", k, sc.program);
+      for (const auto& [cpu, sibling] : iterations(sc.for_each)) {
+        env_.vars["cpu"] = cpu;
+        env_.vars["sibling"] = sibling;
+        SyscallRun run;
+        run.program = sc.program;
+        run.what = sc.for_each == "once" ? sc.program
+                   : sibling < 0         ? fmt::format("{}(cpu={})", sc.program, cpu)
+                                         : fmt::format("{}(cpu={}, sibling={})", sc.program, cpu, sibling);
+        SCX_RETURN_IF_ERROR(build_ctx(sc, where, &run.ctx));
+        out_.syscalls.push_back(std::move(run));
+      }
+    }
+    env_.vars.erase("cpu");
+    env_.vars.erase("sibling");
+    return Status();
+  }
+
+  ResolvedProfile take() { return std::move(out_); }
+
+ private:
+  Status err(const std::string& key, const std::string& why) const {
+    return Status::Errorf(p_.origin, "key '{}': {}", key, why);
+  }
+  Result<int64_t> eval(const std::string& e, const std::string& key) const {
+    Result<int64_t> v = eval_profile_expr(e, env_);
+    if (!v.ok()) return err(key, v.status().message());
+    return v;
+  }
+  Result<uint64_t> nonneg(const std::string& e, const std::string& key) const {
+    SCX_ASSIGN_OR_RETURN(int64_t v, eval(e, key));
+    if (v < 0) return err(key, fmt::format("{} is negative", v));
+    return static_cast<uint64_t>(v);
+  }
+  void set_global(const std::string& name, std::string value) {
+    for (auto& [n, v] : out_.globals)
+      if (n == name) {
+        v = std::move(value);
+        return;
+      }
+    out_.globals.emplace_back(name, std::move(value));
+  }
+  Status apply_array(const std::string& name, const ProfileArray& arr, const std::string& key) {
+    SCX_ASSIGN_OR_RETURN(uint64_t n, nonneg(arr.length, key + ".length"));
+    if (n > (1u << 20)) return err(key + ".length", fmt::format("{} elements is too many", n));
+    std::string list;
+    for (uint64_t i = 0; i < n; ++i) {
+      env_.vars["i"] = static_cast<int64_t>(i);
+      Result<int64_t> v = eval(arr.value, key + ".value");
+      if (!v.ok()) {
+        env_.vars.erase("i");
+        return v.status();
+      }
+      list += (i ? "," : "") + std::to_string(*v);
+    }
+    env_.vars.erase("i");
+    if (n > 0) set_global(name, list);
+    return Status();
+  }
+  // (cpu, sibling) pairs of a for_each kind; sibling -1 where there is none.
+  std::vector<std::pair<int, int>> iterations(const std::string& kind) const {
+    std::vector<std::pair<int, int>> out;
+    const int n = topo_.nr_cpus();
+    if (kind == "once") return {{-1, -1}};
+    for (int c = 0; c < n; ++c) {
+      if (kind == "cpu") out.emplace_back(c, -1);
+      if (kind == "core" && topo_.smt_siblings(c).first() == c) out.emplace_back(c, -1);
+      for (int s = 0; s < n && kind.ends_with("_sibling"); ++s) {
+        if (s == c) continue;
+        const bool shared = kind == "smt_sibling" ? topo_.share_core(c, s)
+                            : kind == "llc_sibling" ? topo_.share_llc(c, s) : topo_.share_node(c, s);
+        if (shared) out.emplace_back(c, s);
+      }
+    }
+    return out;
+  }
+  Status build_ctx(const ProfileSyscall& sc, const std::string& where, std::vector<uint8_t>* bytes) const {
+    static const std::map<std::string, int> sizes = {{"u8", 1},  {"s8", 1},  {"u16", 2}, {"s16", 2}, {"u32", 4},
+                                                     {"s32", 4}, {"int", 4}, {"u64", 8}, {"s64", 8}};
+    size_t align = 1;
+    for (const auto& [type, e] : sc.ctx) {
+      auto t = sizes.find(type);
+      if (t == sizes.end()) return err(where + ".ctx", fmt::format("unknown type '{}'", type));
+      const size_t sz = static_cast<size_t>(t->second);
+      align = std::max(align, sz);
+      bytes->resize((bytes->size() + sz - 1) / sz * sz);
+      SCX_ASSIGN_OR_RETURN(int64_t v, eval(e, where + ".ctx"));
+      const size_t off = bytes->size();
+      bytes->resize(off + sz);
+      std::memcpy(bytes->data() + off, &v, sz);  // little-endian: the low bytes
+    }
+    bytes->resize((bytes->size() + align - 1) / align * align);
+    return Status();
+  }
+
+  const Profile& p_;
+  const Topology& topo_;
+  ExprEnv env_;
+  ResolvedProfile out_;
+};
+
+}  // namespace
+
+Result<ResolvedProfile> resolve_profile(const Profile& p, const std::vector<std::string>& options,
+                                        const Topology& topo, const Btf& kernel) {
+  Resolver r(p, topo, kernel);
+  SCX_RETURN_IF_ERROR(r.apply(p.settings, ""));
+  for (const std::string& o : options) SCX_RETURN_IF_ERROR(r.apply_option(o));
+  SCX_RETURN_IF_ERROR(r.syscalls());
+  return r.take();
+}
+
+}  // namespace scx::bpf

@@ -1,0 +1,87 @@
+// Scheduler profiles: the facts of what a scheduler's user space does to its BPF object before
+// attaching it (docs/profiles.md). A Profile is parsed from JSON, then resolved against the
+// machine (topology variables), the simulated kernel's enums and the user's --sched-opt values
+// into a ResolvedProfile: plain names and numbers the loader and BpfScxOps apply.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "topo/topology.h"
+
+namespace scx::bpf {
+
+class Btf;
+
+// Expressions are kept as text and evaluated when resolved (they depend on the machine).
+struct ProfileArray {
+  std::string length, value;  // value is an expression in `i`
+};
+
+struct ProfileSettings {  // what a profile and each of its options may set
+  std::map<std::string, std::string> resize, map_size, globals, ops;
+  std::map<std::string, ProfileArray> arrays;
+};
+
+struct ProfileSyscall {
+  std::string program;
+  std::string for_each = "once";
+  std::vector<std::pair<std::string, std::string>> ctx;  // (C type, expression)
+};
+
+struct ProfileOption {
+  std::string help;
+  ProfileSettings settings;
+};
+
+struct Profile {
+  std::string origin;  // file path or "bundled:NAME.json", for messages
+  std::string ops_name, scheduler, source, notes;
+  ProfileSettings settings;
+  std::vector<ProfileSyscall> syscalls;
+  std::map<std::string, ProfileOption> options;
+};
+
+Result<Profile> parse_profile(std::string_view json_text, const std::string& origin);
+Result<Profile> load_profile_file(const std::string& path);
+// The bundled profile (profiles/*.json, embedded at build time) for an ops name, or nullopt.
+std::optional<Profile> bundled_profile(std::string_view ops_name);
+// Names of every bundled profile's ops ("central", "qmap", ...), sorted.
+std::vector<std::string> bundled_profile_names();
+
+// One SEC("syscall") program run: its context bytes (empty = NULL ctx).
+struct SyscallRun {
+  std::string program;
+  std::vector<uint8_t> ctx;
+  std::string what;  // "enable_primary_cpu(cpu=3)" for messages
+};
+
+struct ResolvedProfile {
+  std::map<std::string, uint64_t> resize;
+  std::map<std::string, uint32_t> map_size;
+  std::vector<std::pair<std::string, std::string>> globals;  // as --set NAME=VALUE
+  std::map<std::string, uint64_t> ops;                       // sched_ext_ops data fields
+  std::vector<SyscallRun> syscalls;
+};
+
+// Evaluates every expression of `p` (plus the chosen options, NAME or NAME=VALUE) for `topo`;
+// enum names come from `kernel` (absent → 0).
+Result<ResolvedProfile> resolve_profile(const Profile& p, const std::vector<std::string>& options,
+                                        const Topology& topo, const Btf& kernel);
+
+// The expression evaluator (exposed for tests): integers, + - * / % << >> & | ( ), variables,
+// core_of/llc_of/node_of/capacity_of(x), and upper-case enum names.
+struct ExprEnv {
+  const Topology* topo = nullptr;
+  const Btf* kernel = nullptr;
+  std::map<std::string, int64_t> vars;
+};
+Result<int64_t> eval_profile_expr(std::string_view expr, const ExprEnv& env);
+
+}  // namespace scx::bpf

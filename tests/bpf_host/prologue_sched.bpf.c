@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A global FIFO that depends on everything an scx scheduler's user space does before load:
+ * - __SCX_* enum globals (SCX_ENUM_INIT): it queues on __SCX_DSQ_GLOBAL with __SCX_SLICE_DFL,
+ *   so left at 0 it would insert into DSQ 0, which does not exist, and be ejected;
+ * - a RESIZABLE_ARRAY of one counter per CPU and the exit-dump buffer (UEI_DEFINE);
+ * - a map whose max_entries only user space sets (0 in the object);
+ * - rodata integer arrays (--set a=1,2,3) and a syscall program without arguments;
+ * - a syscall program with a context, run per (cpu, sibling) pair by a profile. */
+#include <scx/common.bpf.h>
+#include <scx/user_exit_info.h>
+
+char _license[] SEC("license") = "GPL";
+
+const volatile u64 __SCX_DSQ_GLOBAL __weak;
+const volatile u64 __SCX_SLICE_DFL __weak;
+const volatile u64 __SCX_NOT_IN_ANY_KERNEL __weak; /* stays 0: the kernel has no such enum */
+const volatile u32 weights[8];
+const volatile u32 nr_cpus;
+
+u64 RESIZABLE_ARRAY(data, enq_per_cpu);
+UEI_DEFINE(uei);
+
+u32 setup_runs;    /* by the argument-less syscall program */
+u32 pairs_seen;    /* by the per-pair one */
+u32 pair_sum;      /* sum of cpu * 100 + sibling over the pairs */
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 0); /* user space sizes it (bpf_map__set_max_entries) */
+  __type(key, u32);
+  __type(value, u64);
+} sized_by_user SEC(".maps");
+
+struct pair_arg {
+  s32 cpu;
+  s32 sibling;
+};
+
+SEC("syscall")
+int setup(void) {
+  setup_runs++;
+  return 0;
+}
+
+SEC("syscall")
+int record_pair(struct pair_arg *arg) {
+  pairs_seen++;
+  pair_sum += arg->cpu * 100 + arg->sibling;
+  return 0;
+}
+
+void BPF_STRUCT_OPS(prologue_enqueue, struct task_struct *p, u64 enq_flags) {
+  u32 cpu = bpf_get_smp_processor_id();
+
+  if (cpu < nr_cpus) {
+    u64 *c = ARRAY_ELEM_PTR(enq_per_cpu, cpu, nr_cpus);
+    if (c) (*c)++;
+  }
+  scx_bpf_dsq_insert(p, __SCX_DSQ_GLOBAL, __SCX_SLICE_DFL, enq_flags);
+}
+
+s32 BPF_STRUCT_OPS_SLEEPABLE(prologue_init) {
+  u32 k = 0;
+  if (!bpf_map_lookup_elem(&sized_by_user, &k)) return -2; /* max_entries 0: never loads */
+  return setup_runs == 1 ? 0 : -22;
+}
+
+void BPF_STRUCT_OPS(prologue_exit, struct scx_exit_info *ei) { UEI_RECORD(uei, ei); }
+
+SCX_OPS_DEFINE(prologue_ops,
+               .enqueue = (void *)prologue_enqueue,
+               .init = (void *)prologue_init,
+               .exit = (void *)prologue_exit,
+               .name = "prologue_test");

@@ -1,0 +1,212 @@
+// What scxsim does before load in place of a scheduler's user space (prologue.h, profile.h):
+// enum globals from the simulated kernel's BTF, RESIZABLE_ARRAY and exit-dump sizes, map
+// sizes, --set arrays, syscall programs, and profiles with their expressions.
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "../ext/ext_harness.h"
+#include "bpf/host/bpf_ops.h"
+#include "bpf/host/profile.h"
+#include "bpf/loader/object.h"
+#include "workload/generators.h"
+
+namespace scx {
+namespace {
+
+const std::string kSubject = std::string(SCXSIM_BPF_HOST_SUBJECTS) + "/prologue_sched.bpf.o";
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  std::string path = ::testing::TempDir() + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+// A profile sizing the map and running record_pair for every pair of CPUs sharing a core.
+const char* kPairProfile = R"({
+  "ops_name": "prologue_test",
+  "map_size": { "sized_by_user": "nr_cpu_ids * 2" },
+  "globals": { "nr_cpus": "nr_cpu_ids" },
+  "arrays": { "weights": { "length": "4", "value": "(i + 1) * 100" } },
+  "syscall": [ { "program": "record_pair", "for_each": "smt_sibling",
+                 "ctx": [["s32", "cpu"], ["s32", "sibling"]] } ],
+  "options": { "heavy": { "globals": { "nr_cpus": "value" } } }
+})";
+
+struct Loaded {
+  testing::ExtSim sim{"cores=2,smt=2", testing::zero_costs()};
+  bpf::BpfScxOps* ops = nullptr;
+  Result<std::unique_ptr<bpf::BpfScxOps>> load(bpf::BpfHostOptions o) {
+    o.nr_cpus = sim.topo.nr_cpus();
+    o.topology = &sim.topo;
+    return bpf::BpfScxOps::load(kSubject, o);
+  }
+  template <typename T>
+  T at(const char* name, size_t i = 0) {
+    return reinterpret_cast<const T*>(ops->object().global_data(name))[i];
+  }
+};
+
+std::string exit_msg(const Loaded& l) {
+  const auto& e = l.sim.ext->exit_info();
+  return e ? e->msg : std::string();
+}
+
+TEST(Prologue, EnumGlobalsComeFromTheSimulatedKernel) {
+  Loaded l;
+  bpf::BpfHostOptions o;
+  o.profile = write_temp("pair.json", kPairProfile);
+  auto ops = l.load(o);
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  l.ops = ops->get();
+  EXPECT_EQ(l.at<uint64_t>("__SCX_DSQ_GLOBAL"), (1ULL << 63) | 1);
+  EXPECT_EQ(l.at<uint64_t>("__SCX_SLICE_DFL"), 20'000'000u);
+  EXPECT_EQ(l.at<uint64_t>("__SCX_NOT_IN_ANY_KERNEL"), 0u);
+}
+
+TEST(Prologue, ResizableArraysAndTheExitDumpAreSized) {
+  Loaded l;
+  bpf::BpfHostOptions o;
+  o.profile = write_temp("pair.json", kPairProfile);
+  auto ops = l.load(o);
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  const bpf::BpfObject& obj = (*ops)->object();
+  EXPECT_EQ(obj.global("enq_per_cpu")->size, 4u * 8);  // nr_cpu_ids elements
+  EXPECT_EQ(obj.global("uei_dump")->size, 32768u);     // exit_dump_len 0: the default
+  l.ops = ops->get();
+  EXPECT_EQ(l.at<uint32_t>("uei_dump_len"), 32768u);
+  EXPECT_EQ(obj.map("sized_by_user")->spec().max_entries, 8u);
+}
+
+TEST(Prologue, ProfileGlobalsArraysAndSyscallProgramsRunBeforeInit) {
+  Loaded l;
+  bpf::BpfHostOptions o;
+  o.profile = write_temp("pair.json", kPairProfile);
+  auto ops = l.load(o);
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  l.ops = ops->get();
+  EXPECT_EQ(l.at<uint32_t>("nr_cpus"), 4u);
+  EXPECT_EQ(l.at<uint32_t>("weights", 0), 100u);
+  EXPECT_EQ(l.at<uint32_t>("weights", 3), 400u);
+  EXPECT_EQ(l.at<uint32_t>("weights", 4), 0u);
+  // setup (no arguments, by convention) then record_pair for (0,2) (2,0) (1,3) (3,1): cores are
+  // {0,2} and {1,3} (SMT siblings numbered after the first thread of each core).
+  ASSERT_EQ(l.ops->syscall_runs().size(), 5u);
+  EXPECT_EQ(l.ops->syscall_runs()[0].program, "setup");
+  l.sim.ext->load_at(std::move(*ops), 0);
+  auto w = resolve_workload("hogs:count=4", 4, 1);
+  ASSERT_TRUE(w.ok());
+  l.sim.load(*w);
+  ASSERT_TRUE(l.sim.kernel->run_until(50 * kNsPerMs).ok());
+  EXPECT_EQ(l.sim.ext->state().state, "enabled") << exit_msg(l);
+  EXPECT_EQ(l.at<uint32_t>("setup_runs"), 1u);
+  EXPECT_EQ(l.at<uint32_t>("pairs_seen"), 4u);
+  EXPECT_EQ(l.at<uint32_t>("pair_sum"), 2u + 200u + 103u + 301u);
+  uint64_t enq = 0;
+  for (int c = 0; c < 4; ++c) enq += l.at<uint64_t>("enq_per_cpu", c);
+  EXPECT_GT(enq, 0u);
+}
+
+TEST(Prologue, WithoutTheMapSizeTheSchedulerCannotLoad) {
+  Loaded l;
+  bpf::BpfHostOptions o;
+  o.profile = "none";
+  auto ops = l.load(o);
+  ASSERT_FALSE(ops.ok());
+  EXPECT_NE(ops.status().message().find("max_entries must be > 0"), std::string::npos) << ops.status().message();
+  o.map_max_entries = {{"sized_by_user", 1}};
+  auto sized = l.load(o);
+  ASSERT_TRUE(sized.ok()) << sized.status().message();
+}
+
+TEST(Prologue, SetFillsArraysAndElementsAndTheCommandLineWins) {
+  Loaded l;
+  bpf::BpfHostOptions o;
+  o.profile = write_temp("pair.json", kPairProfile);
+  o.sched_opts = {"heavy=3"};
+  o.globals = {{"weights", "7,8,9"}, {"weights[5]", "55"}};
+  o.array_lengths = {{"enq_per_cpu", 16}};
+  auto ops = l.load(o);
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  l.ops = ops->get();
+  EXPECT_EQ(l.at<uint32_t>("nr_cpus"), 3u);  // --sched-opt heavy=3 over the profile's 4
+  EXPECT_EQ(l.at<uint32_t>("weights", 0), 7u);
+  EXPECT_EQ(l.at<uint32_t>("weights", 2), 9u);
+  EXPECT_EQ(l.at<uint32_t>("weights", 3), 0u);  // a whole-array --set clears the rest
+  EXPECT_EQ(l.at<uint32_t>("weights", 5), 55u);
+  EXPECT_EQ((*ops)->object().global("enq_per_cpu")->size, 16u * 8);
+
+  o.globals = {{"weights", "1,2,3,4,5,6,7,8,9"}};
+  auto over = l.load(o);
+  ASSERT_FALSE(over.ok());
+  EXPECT_NE(over.status().message().find("past the array's 8 elements"), std::string::npos) << over.status().message();
+  o.globals = {};
+  o.sched_opts = {"nosuch"};
+  auto bad_opt = l.load(o);
+  ASSERT_FALSE(bad_opt.ok());
+  EXPECT_NE(bad_opt.status().message().find("known: heavy"), std::string::npos) << bad_opt.status().message();
+  o.sched_opts = {};
+  o.array_lengths = {{"weights", 4}};  // not alone in its section
+  auto bad_resize = l.load(o);
+  ASSERT_FALSE(bad_resize.ok());
+  EXPECT_NE(bad_resize.status().message().find("--resize weights"), std::string::npos) << bad_resize.status().message();
+}
+
+TEST(Prologue, AFailingSyscallProgramEjectsWithItsName) {
+  Loaded l;
+  bpf::BpfHostOptions o;
+  o.profile = write_temp("bad.json", R"({"ops_name": "prologue_test",
+      "map_size": {"sized_by_user": "1"},
+      "syscall": [{"program": "record_pair"}]})");  // no context: the program reads NULL
+  auto ops = l.load(o);
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  l.sim.ext->load_at(std::move(*ops), 0);
+  auto w = resolve_workload("hogs:count=2", 4, 1);
+  ASSERT_TRUE(w.ok());
+  l.sim.load(*w);
+  ASSERT_TRUE(l.sim.kernel->run_until(10 * kNsPerMs).ok());
+  EXPECT_EQ(l.sim.ext->state().state, "disabled");
+  EXPECT_NE(exit_msg(l).find("SEC(\"syscall\") program record_pair"), std::string::npos) << exit_msg(l);
+}
+
+TEST(ProfileExpr, PrecedenceVariablesFunctionsAndEnums) {
+  auto t = resolve_topology("nodes=2,llcs=2,cores=4,smt=2");
+  ASSERT_TRUE(t.ok());
+  bpf::ExprEnv env;
+  env.topo = &*t;
+  env.kernel = &bpf::kernel_btf();
+  env.vars = {{"nr_cpu_ids", 16}, {"i", 3}};
+  auto eval = [&](const char* e) { return bpf::eval_profile_expr(e, env); };
+  EXPECT_EQ(*eval("1 + 2 * 3"), 7);
+  EXPECT_EQ(*eval("(1 + 2) * 3"), 9);
+  EXPECT_EQ(*eval("1 << 4 | 1"), 17);
+  EXPECT_EQ(*eval("-i + nr_cpu_ids / 2"), 5);
+  EXPECT_EQ(*eval("0x10 % 5"), 1);
+  EXPECT_EQ(*eval("llc_of(15) * 10 + node_of(15)"), 31);
+  EXPECT_EQ(*eval("SCX_OPS_ENQ_LAST | SCX_OPS_SWITCH_PARTIAL"), 0xa);
+  EXPECT_EQ(*eval("SCX_OPS_NOT_A_FLAG"), 0);  // a kernel without it: 0, as user space reads it
+  EXPECT_FALSE(eval("1 / (i - 3)").ok());
+  EXPECT_FALSE(eval("nr_cpus").ok());  // lower case: a variable, and unknown
+  EXPECT_FALSE(eval("core_of(1000)").ok());  // no such CPU
+  EXPECT_FALSE(eval("(1 + 2").ok());
+  EXPECT_FALSE(eval("1 +").ok());
+}
+
+TEST(ProfileParse, BadProfilesAreOneLineErrorsNamingTheKey) {
+  auto bad = [](const char* text) {
+    auto p = bpf::parse_profile(text, "p.json");
+    EXPECT_FALSE(p.ok()) << text;
+    return p.ok() ? std::string() : p.status().message();
+  };
+  EXPECT_EQ(bad("{"), "p.json: not valid JSON");
+  EXPECT_EQ(bad(R"({"globals": {}})"), "p.json: key 'ops_name': required string");
+  EXPECT_EQ(bad(R"({"ops_name": "x", "glob": {}})"), "p.json: unknown key 'glob'");
+  EXPECT_EQ(bad(R"({"ops_name": "x", "ops": {"name": "1"}})").substr(0, 22), "p.json: key 'ops.name'");
+  EXPECT_NE(bad(R"({"ops_name": "x", "syscall": [{"program": "p", "for_each": "llc"}]})").find("for_each"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace scx
