@@ -141,20 +141,5 @@ TEST(BpfPrepass, CallbackAddressAndCallTargets) {
   EXPECT_EQ(p.pc_of_code_address(0x1234), std::nullopt);
 }
 
-TEST(BpfPrepass, RunIsNotReentrant) {
-  Vm vm;
-  Program inner = must_load({mov64_imm(0, 1), exit_insn()});
-  std::string nested;
-  vm.helpers().set(1, "nested_run", [&](CallContext& cx, const HostArgs&) -> uint64_t {
-    RunResult r = cx.vm().run(inner);
-    nested = r.ok ? "ok" : r.fault->reason;
-    return 0;
-  });
-  Program outer = must_load({call_helper(1), exit_insn()});
-  EXPECT_TRUE(vm.run(outer).ok);
-  EXPECT_EQ(nested, "Vm::run re-entered while a program is running");
-  EXPECT_FALSE(vm.running());
-}
-
 }  // namespace
 }  // namespace scx::bpf::test

@@ -389,5 +389,95 @@ TEST(BpfKptr, CpumasksInFreedMapValuesAreReleased) {
   EXPECT_EQ(sim.ext->state().state, "enabled");
 }
 
+// ---- Nested ops: ops.cpu_release -> scx_bpf_reenqueue_local() -> ops.enqueue(SCX_ENQ_REENQ) ----
+
+struct ReenqRun {
+  testing::ExtSim sim;
+  bpf::BpfScxOps* ops = nullptr;
+  explicit ReenqRun(const std::string& topo) : sim(topo, testing::zero_costs()) {}
+  uint64_t global(const char* name) {
+    return *reinterpret_cast<const uint64_t*>(ops->object().global_data(name));
+  }
+};
+
+void start_reenq(ReenqRun& run, const Workload& w,
+                 std::vector<std::pair<std::string, std::string>> globals = {}) {
+  bpf::BpfHostOptions o;
+  o.nr_cpus = run.sim.topo.nr_cpus();
+  o.topology = &run.sim.topo;
+  o.globals = std::move(globals);
+  auto ops = bpf::BpfScxOps::load(kSubjects + "/reenq_sched.bpf.o", o);
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  run.ops = ops->get();
+  run.sim.ext->load_at(std::move(*ops), 0);
+  ASSERT_TRUE(run.sim.kernel->run_until(0).ok());
+  run.sim.load(w);
+}
+
+// One CPU: a runs, b and c wait on the local DSQ; at 5 ms an RT task takes the CPU, a goes back
+// to the head of the local DSQ, and cpu_release re-enqueues all three.
+Workload three_and_rt() {
+  WorkloadBuilder wb("reenq");
+  for (const char* n : {"a", "b", "c"}) wb.task(n).program().run(testing::ms(10));
+  wb.task("r").fifo(10).delay(testing::ms(5)).program().run(testing::ms(2));
+  return wb.build();
+}
+
+TEST(BpfNested, CpuReleaseReenqueuesTheLocalDsq) {
+  ReenqRun run("1");
+  start_reenq(run, three_and_rt());
+  ASSERT_TRUE(run.sim.kernel->run_until_idle(kNsPerSec).ok());
+  EXPECT_EQ(run.sim.kernel->live_user_tasks(), 0);
+  EXPECT_EQ(run.sim.ext->state().state, "enabled");
+  EXPECT_FALSE(run.sim.ext->exit_info().has_value());
+  EXPECT_EQ(run.global("nr_released"), 1u);
+  EXPECT_EQ(run.global("nr_reenq_ret"), 3u);
+  EXPECT_EQ(run.global("nr_reenq"), 3u);
+  EXPECT_EQ(run.global("nr_reenq_nested"), 3u);  // every one ran inside cpu_release
+  EXPECT_EQ(run.global("nr_stack_bad"), 0u);
+  EXPECT_EQ(run.global("nr_after"), 1u);
+  EXPECT_EQ(run.sim.ext->callback_count(ScxOp::CpuRelease), 1u);
+}
+
+TEST(BpfNested, ReenqueueUnderAnRtMix) {
+  ReenqRun run("4");
+  auto w = resolve_workload("rt-mix", 4, 1);
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  start_reenq(run, *w);
+  ASSERT_TRUE(run.sim.kernel->run_until(500 * kNsPerMs).ok());
+  EXPECT_EQ(run.sim.ext->state().state, "enabled");
+  EXPECT_FALSE(run.sim.ext->exit_info().has_value());
+  const uint64_t released = run.global("nr_released");
+  EXPECT_GT(released, 0u);
+  EXPECT_EQ(run.global("nr_after"), released);
+  EXPECT_GT(run.global("nr_reenq"), 0u);
+  EXPECT_EQ(run.global("nr_reenq"), run.global("nr_reenq_ret"));
+  EXPECT_EQ(run.global("nr_reenq_nested"), run.global("nr_reenq"));
+  EXPECT_EQ(run.global("nr_stack_bad"), 0u);
+  std::printf("rt-mix: %llu releases, %llu re-enqueues\n",
+              static_cast<unsigned long long>(released),
+              static_cast<unsigned long long>(run.global("nr_reenq")));
+}
+
+// The first re-enqueue faults: the scheduler is ejected with that fault, the rest of the
+// re-enqueues do not run and cpu_release stops when the kfunc returns.
+TEST(BpfNested, FaultInTheNestedOpEjects) {
+  ReenqRun run("1");
+  start_reenq(run, three_and_rt(), {{"fault_mode", "1"}});
+  ASSERT_TRUE(run.sim.kernel->run_until_idle(kNsPerSec).ok());
+  EXPECT_EQ(run.sim.kernel->live_user_tasks(), 0);  // finished under fair
+  EXPECT_EQ(run.sim.ext->state().state, "disabled");
+  ASSERT_TRUE(run.sim.ext->exit_info().has_value());
+  const std::string msg = run.sim.ext->exit_info()->msg;
+  EXPECT_EQ(msg.rfind("BPF program reenq_enqueue (enqueue) faulted: reenq_enqueue: insn", 0), 0u)
+      << msg;
+  EXPECT_NE(msg.find("pid"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("reenq_sched.bpf.c"), std::string::npos) << msg;
+  std::printf("EXIT: %s\n", msg.c_str());
+  EXPECT_EQ(run.global("nr_released"), 1u);
+  EXPECT_EQ(run.global("nr_reenq"), 1u);
+  EXPECT_EQ(run.global("nr_after"), 0u);
+}
+
 }  // namespace
 }  // namespace scx

@@ -89,6 +89,66 @@ TEST(ExtLifecycle, HigherClassPreemptionParksAtLocalHeadAndReleasesTheCpu) {
                       "12000:dispatch(0,a)", "12000:disable(a)", "12000:exit_task(a)"}));
 }
 
+// scx_bpf_reenqueue_local() from cpu_release: every task of the local DSQ (the preempted a at
+// its head, then b and c) goes through ops.enqueue with SCX_ENQ_REENQ, nested inside
+// cpu_release; here the policy sends them to its shared DSQ, where the CPU finds them again.
+TEST(ExtNested, ReenqueueLocalRunsEnqueueInsideCpuRelease) {
+  ExtSim s("1");
+  auto ops = all_task_ops();
+  ops.push_back(ScxOp::CpuRelease);
+  auto pol_ptr = std::make_unique<RecordingPolicy>(ops);
+  RecordingPolicy* pol = pol_ptr.get();
+  u32 returned = 0;
+  int nested = 0;
+  bool in_release = false;
+  pol_ptr->on_enqueue = [&, pol](task_struct* t, u64 f) {
+    if (f & SCX_ENQ_REENQ) nested += in_release;
+    const u64 dsq = (f & SCX_ENQ_REENQ) ? RecordingPolicy::kDsq : static_cast<u64>(SCX_DSQ_LOCAL);
+    pol->kf().dsq_insert(t, dsq, SCX_SLICE_DFL, f);
+  };
+  pol_ptr->on_cpu_release = [&, pol](s32, scx_cpu_release_args*) {
+    in_release = true;
+    returned = pol->kf().reenqueue_local();
+    in_release = false;
+  };
+  s.attach(std::move(pol_ptr));
+  WorkloadBuilder wb("w");
+  for (const char* n : {"a", "b", "c"}) wb.task(n).program().run(ms(10));
+  wb.task("r").fifo(10).delay(ms(5)).program().run(ms(2));
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until(ms(8)).ok());
+  EXPECT_EQ(pol->since(5000),
+            (V{"5000:stopping(a,true)", "5000:cpu_release(0,0,r)", "5000:enqueue(a,0x10000000000)",
+               "5000:enqueue(b,0x10000000000)", "5000:enqueue(c,0x10000000000)",
+               "7000:dispatch(0,NULL)", "7000:running(a)", "7000:exit_task(r)"}));
+  EXPECT_EQ(returned, 3u);
+  EXPECT_EQ(nested, 3);
+  EXPECT_FALSE(s.ext->exit_info().has_value());
+}
+
+// Inside the nested ops.enqueue the cpu_release kfunc is off limits (scx_kf_allowed()'s nesting
+// boundary), while the enqueue kfuncs work.
+TEST(ExtNested, ReenqueueLocalFromTheNestedEnqueueIsAnError) {
+  ExtSim s("1");
+  auto ops = all_task_ops();
+  ops.push_back(ScxOp::CpuRelease);
+  auto pol_ptr = std::make_unique<RecordingPolicy>(ops);
+  RecordingPolicy* pol = pol_ptr.get();
+  pol_ptr->on_enqueue = [pol](task_struct* t, u64 f) {
+    if (f & SCX_ENQ_REENQ) pol->kf().reenqueue_local();
+    pol->kf().dsq_insert(t, RecordingPolicy::kDsq, SCX_SLICE_DFL, f);
+  };
+  pol_ptr->on_cpu_release = [pol](s32, scx_cpu_release_args*) { pol->kf().reenqueue_local(); };
+  s.attach(std::move(pol_ptr));
+  WorkloadBuilder wb("w");
+  wb.task("a").program().run(ms(10));
+  wb.task("r").fifo(10).delay(ms(5)).program().run(ms(2));
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until(ms(8)).ok());
+  ASSERT_TRUE(s.ext->exit_info().has_value());
+  EXPECT_EQ(s.ext->exit_info()->msg, "cpu_release kfunc called from a nested operation");
+}
+
 TEST(ExtLifecycle, YieldWithoutOpsYieldZeroesTheSlice) {
   ExtSim s("1");
   auto& pol = s.attach(std::make_unique<RecordingPolicy>(all_task_ops()));

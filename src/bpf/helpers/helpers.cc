@@ -144,9 +144,9 @@ void HelperEnv::forget_map(const Map* map) {
   timer_maps_.erase(const_cast<Map*>(map));
 }
 
-Status HelperEnv::end_run() {
-  if (held_locks_.empty()) return Status();
-  held_locks_.clear();
+Status HelperEnv::end_run(size_t held_before) {
+  if (held_locks_.size() <= held_before) return Status();
+  held_locks_.resize(held_before);
   return Status::Error("bpf_spin_lock", "program returned with a bpf_spin_lock held");
 }
 

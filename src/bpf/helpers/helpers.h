@@ -109,9 +109,11 @@ class HelperEnv : private TimerOwner {
   void bind(Vm& vm);
   HelperHooks& hooks() { return hooks_; }
 
-  // bpf_spin_lock pairing: after each top-level run the host calls end_run(); a lock still
-  // held is an error (the kernel's verifier rejects such programs), and the lock is released.
-  Status end_run();
+  // bpf_spin_lock pairing: after each run the host calls end_run(); a lock still held is an
+  // error (the kernel's verifier rejects such programs), and the lock is released. A nested
+  // run answers only for the locks it took: pass held_locks() as seen before it started.
+  Status end_run(size_t held_before = 0);
+  size_t held_locks() const { return held_locks_.size(); }
 
   // ---- bpf_timer (host-driven) ----
   struct TimerState {

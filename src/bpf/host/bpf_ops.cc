@@ -571,7 +571,7 @@ uint64_t BpfScxOps::expose_ro(const void* p, size_t size, const char* name) {
 
 uint64_t BpfScxOps::scratch_mem(const void* p, size_t size, uint8_t perms, const char* name) {
   if (!p) return 0;
-  (void)vm_->add_scratch(Region{reinterpret_cast<uint64_t>(p), size, perms, name, nullptr});
+  op_args_.push_back(Region{reinterpret_cast<uint64_t>(p), size, perms, name, nullptr});
   return reinterpret_cast<uint64_t>(p);
 }
 
@@ -626,12 +626,19 @@ void BpfScxOps::cpumask_release(uint64_t addr) {
   }
 }
 
+// Ops nest: ops.enqueue runs inside ops.cpu_release when that calls scx_bpf_reenqueue_local()
+// (the VM then starts a nested run). A nested op faulting ejects the scheduler here like any
+// fault; the VM stops the enclosing program too, whose own report then loses to the first.
 uint64_t BpfScxOps::run(ScxOp op, std::initializer_list<uint64_t> args, uint64_t neutral) {
+  // The argument structs set up for this op (scratch_mem) are mapped for its run only.
+  const std::vector<Region> op_args = std::exchange(op_args_, {});
   const BpfProgram* prog = progs_[static_cast<int>(op)];
   if (!prog || failed_) return neutral;
-  RunResult rr = vm_->run_ctx(*prog->program, 0, std::span<const uint64_t>(args.begin(), args.size()));
+  const size_t locks_before = helpers_->held_locks();  // the enclosing op's, when nested
+  RunResult rr = vm_->run_ctx(*prog->program, 0,
+                              std::span<const uint64_t>(args.begin(), args.size()), op_args);
   insns_ += rr.insns;
-  Status locks = helpers_->end_run();
+  Status locks = helpers_->end_run(locks_before);
   if (!rr.ok) {
     failed_ = true;
     std::string msg = rr.fault ? rr.fault->message : std::string("program failed");

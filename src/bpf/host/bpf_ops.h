@@ -3,7 +3,9 @@
 // convention (R1 = pointer to a u64 array of the arguments); task arguments are the real
 // task_struct (Task::kt), registered lazily as VM regions with task_struct_layout(). The scx
 // kfuncs call the ExtClass kfunc methods (scx_kfunc_registry()). A VM fault ejects the policy
-// through ExtClass::error() (SCX_EXIT_ERROR) and the callback returns a neutral value.
+// through ExtClass::error() (SCX_EXIT_ERROR) and the callback returns a neutral value. Ops may
+// nest (ops.enqueue from scx_bpf_reenqueue_local() in ops.cpu_release): the inner op is a
+// nested VM run with its own stack, ctx, budget and argument regions (vm.h).
 //
 //   BpfHostOptions o;  o.globals = {{"fifo_sched", "1"}};
 //   Result<std::unique_ptr<BpfScxOps>> ops = BpfScxOps::load("simple.bpf.o", o);
@@ -116,6 +118,7 @@ class BpfScxOps : public ScxOps {
     auto it = owned_masks_.find(addr);
     return it == owned_masks_.end() ? 0 : it->second.second;
   }
+  // Maps a host object (an op's argument struct) for the next op's run only.
   uint64_t scratch_mem(const void* p, size_t size, uint8_t perms, const char* name);
   // bpf_trace_printk / bpf_trace_vprintk lines emitted so far (also on the trace bus).
   uint64_t printk_lines() const { return printk_lines_; }
@@ -138,6 +141,7 @@ class BpfScxOps : public ScxOps {
   const BpfProgram* progs_[kScxOpCount] = {};
   std::set<uint64_t> exposed_;      // region bases registered by expose_*
   std::map<uint64_t, std::pair<std::unique_ptr<bpf_cpumask>, int>> owned_masks_;
+  std::vector<Region> op_args_;  // scratch_mem() regions for the next op's run
   uint64_t insns_ = 0;
   uint64_t printk_lines_ = 0;
   bool failed_ = false;

@@ -110,10 +110,10 @@ bool Vm::exec(const Program& prog, size_t entry, const HostArgs& args, int depth
     reg[0] = 0;
     for (int i = 0; i < 5; ++i) reg[i + 1] = args[i];
     reg[6] = reg[7] = reg[8] = reg[9] = 0;
-    const uint64_t stack_top = stack_top_;
+    const uint64_t stack_top = cur_.stack_top;
     uint64_t stack_lo = stack_top - static_cast<uint64_t>(depth + 1) * kStackSize;
     reg[kRegFp] = stack_lo + kStackSize;
-    uint64_t left = insns_left_;
+    uint64_t left = cur_.insns_left;
     const uint64_t may_goto_budget = options_.may_goto_budget;
     uint64_t may_goto_left = may_goto_budget;
 
@@ -330,7 +330,7 @@ bool Vm::exec(const Program& prog, size_t entry, const HostArgs& args, int depth
   L_EXIT:
     if (nframes == 0) {
       *r0_out = reg[0];
-      insns_left_ = left;
+      cur_.insns_left = left;
       return true;
     }
     {
@@ -361,13 +361,13 @@ bool Vm::exec(const Program& prog, size_t entry, const HostArgs& args, int depth
         goto fault_regs;
       }
     }
-    insns_left_ = left;
+    cur_.insns_left = left;
     CallContext cx(*this, prog, static_cast<size_t>(ip - code), base_depth + nframes);
     const HostArgs a{reg[1], reg[2], reg[3], reg[4], reg[5]};
     const uint64_t ret = fn->fn(cx, a);
-    left = insns_left_;
-    if (fault_) {
-      if (fault_->reason.empty()) fault_->reason = "fault";
+    left = cur_.insns_left;
+    if (cur_.fault) {
+      if (cur_.fault->reason.empty()) cur_.fault->reason = "fault";
       goto fault_regs;
     }
     reg[0] = ret;
@@ -490,7 +490,7 @@ bool Vm::exec(const Program& prog, size_t entry, const HostArgs& args, int depth
   }
 
   fault_regs:
-    insns_left_ = left;
+    cur_.insns_left = left;
 #undef DISPATCH
 #undef NEXT
 #undef JUMP
@@ -499,15 +499,15 @@ bool Vm::exec(const Program& prog, size_t entry, const HostArgs& args, int depth
 
 fault : {
   const size_t pc = static_cast<size_t>(ip - code);
-  if (!fault_ || fault_->message.empty()) {
+  if (!cur_.fault || cur_.fault->message.empty()) {
     // Raised here, or by a helper via cx.fault() (which leaves only the reason).
-    set_fault(prog, pc, fault_ ? std::move(fault_->reason) : std::move(reason));
-    fault_depth_ = base_depth + nframes;
-  } else if (fault_depth_ > base_depth + nframes) {
-    fault_->call_stack.push_back(pc);  // a callback run by this helper call faulted
+    set_fault(prog, pc, cur_.fault ? std::move(cur_.fault->reason) : std::move(reason));
+    cur_.fault_depth = base_depth + nframes;
+  } else if (cur_.fault_depth > base_depth + nframes) {
+    cur_.fault->call_stack.push_back(pc);  // a callback run by this helper call faulted
   }
   for (int i = nframes - 1; i >= 0; --i)
-    fault_->call_stack.push_back(static_cast<size_t>(frames[i].ret - code) - 1);
+    cur_.fault->call_stack.push_back(static_cast<size_t>(frames[i].ret - code) - 1);
   return false;
 }
 }

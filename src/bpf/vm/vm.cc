@@ -8,25 +8,25 @@ AddressSpace& CallContext::memory() { return vm_.memory_; }
 void* CallContext::user_data() { return vm_.user_data_; }
 
 void CallContext::fault(std::string reason) {
-  if (vm_.fault_) return;  // keep the first
-  vm_.fault_ = Fault{};
-  vm_.fault_->reason = reason.empty() ? "fault raised by host function" : std::move(reason);
+  if (vm_.cur_.fault) return;  // keep the first
+  vm_.cur_.fault = Fault{};
+  vm_.cur_.fault->reason = reason.empty() ? "fault raised by host function" : std::move(reason);
 }
 
-bool CallContext::faulted() const { return vm_.fault_.has_value(); }
+bool CallContext::faulted() const { return vm_.cur_.fault.has_value(); }
 
 bool CallContext::can_access(uint64_t addr, uint64_t size, uint8_t need) const {
-  const uint64_t lo = vm_.stack_top_ - static_cast<uint64_t>(depth_ + 1) * kStackSize;
+  const uint64_t lo = vm_.cur_.stack_top - static_cast<uint64_t>(depth_ + 1) * kStackSize;
   if (size == 0) return true;
-  const bool on_stack = addr >= lo && addr < vm_.stack_top_ && size <= vm_.stack_top_ - addr &&
-                        (addr & ~uint64_t{kStackSize - 1}) ==
-                            ((addr + size - 1) & ~uint64_t{kStackSize - 1});
+  const bool on_stack =
+      addr >= lo && addr < vm_.cur_.stack_top && size <= vm_.cur_.stack_top - addr &&
+      (addr & ~uint64_t{kStackSize - 1}) == ((addr + size - 1) & ~uint64_t{kStackSize - 1});
   return on_stack || vm_.memory_.allowed(addr, size, need);
 }
 
 bool CallContext::check(uint64_t addr, uint64_t size, uint8_t need, const char* what) {
   if (can_access(addr, size, need)) return true;
-  const uint64_t lo = vm_.stack_top_ - static_cast<uint64_t>(depth_ + 1) * kStackSize;
+  const uint64_t lo = vm_.cur_.stack_top - static_cast<uint64_t>(depth_ + 1) * kStackSize;
   fault(fmt::format("{}: invalid {} of {} bytes at {:#x} ({})", what,
                     need == kPermRead ? "read" : need == kPermWrite ? "write" : "access", size,
                     addr, vm_.explain_access(addr, size, need, lo)));
@@ -34,7 +34,7 @@ bool CallContext::check(uint64_t addr, uint64_t size, uint8_t need, const char* 
 }
 
 std::optional<uint64_t> CallContext::call(uint64_t code_addr, const HostArgs& args) {
-  if (vm_.fault_) return std::nullopt;
+  if (vm_.cur_.fault) return std::nullopt;
   std::optional<size_t> pc = prog_.pc_of_code_address(code_addr);
   if (!pc) {
     fault(fmt::format("callback address {:#x} is not a function of this program", code_addr));
@@ -47,11 +47,12 @@ std::optional<uint64_t> CallContext::call(uint64_t code_addr, const HostArgs& ar
 
 Vm::Vm(VmOptions options) : options_(options) {
   // Frames are 512-byte aligned so "does an access cross a frame" is one mask test.
-  constexpr size_t kBytes = static_cast<size_t>(kMaxCallFrames) * kStackSize;
+  constexpr size_t kBytes = static_cast<size_t>(kMaxRunDepth) * kRunStackBytes;
   stack_mem_ = std::make_unique<uint8_t[]>(kBytes + kStackSize);
   const auto raw = reinterpret_cast<uint64_t>(stack_mem_.get());
   stack_bottom_ = (raw + kStackSize - 1) & ~uint64_t{kStackSize - 1};
-  stack_top_ = stack_bottom_ + kBytes;
+  stack_top0_ = stack_bottom_ + kBytes;
+  cur_.stack_top = stack_top0_;
 }
 
 Vm::~Vm() = default;
@@ -59,75 +60,95 @@ Vm::~Vm() = default;
 Status Vm::add_scratch(Region region) {
   const uint64_t base = region.base;
   SCX_RETURN_IF_ERROR(memory_.add(std::move(region)));
-  scratch_.push_back(base);
+  cur_.scratch.push_back(base);
   return {};
 }
 
-void Vm::end_run() {
-  for (uint64_t base : scratch_) memory_.remove(base);
-  scratch_.clear();
-  running_ = false;
+void Vm::drop_scratch(std::vector<uint64_t>& bases) {
+  for (uint64_t base : bases) memory_.remove(base);
+  bases.clear();
 }
 
-RunResult Vm::run(const Program& prog, size_t entry_pc, std::span<const uint64_t> args) {
+std::optional<std::string> Vm::cannot_start(const Program& prog, size_t entry_pc) const {
+  if (depth_ >= kMaxRunDepth)
+    return fmt::format("nested run depth exceeds {} runs (a host function started a run {} deep)",
+                       kMaxRunDepth, kMaxRunDepth + 1);
+  // The enclosing run stops at its next instruction; nothing more may start under it.
+  if (depth_ > 0 && cur_.fault) return std::string("not run: the enclosing run has faulted");
+  if (entry_pc >= prog.size() || !prog.is_insn_start(entry_pc))
+    return fmt::format("entry point {} is not an instruction", entry_pc);
+  return std::nullopt;
+}
+
+// A run that cannot start faults at once; nested, it stops the enclosing run like any fault.
+RunResult Vm::refuse(const Program& prog, size_t entry_pc, std::string reason) {
   RunResult res;
-  if (running_) {
-    // Programs do not call programs; a helper wanting a callback uses CallContext::call().
-    res.fault = Fault{entry_pc, "Vm::run re-entered while a program is running", {}, {}};
-    res.fault->message = fmt::format("{}: {}", prog.name(), res.fault->reason);
-    return res;
-  }
-  if (entry_pc >= prog.size() || !prog.is_insn_start(entry_pc)) {
-    res.fault = Fault{entry_pc, fmt::format("entry point {} is not an instruction", entry_pc), {},
-                      {}};
-    res.fault->message = fmt::format("{}: {}", prog.name(), res.fault->reason);
-    end_run();
-    return res;
-  }
-  HostArgs a{};
-  for (size_t i = 0; i < args.size() && i < a.size(); ++i) a[i] = args[i];
-  running_ = true;
-  fault_.reset();
-  insns_left_ = options_.insn_budget;
-  uint64_t r0 = 0;
-  res.ok = exec(prog, entry_pc, a, 0, &r0);
-  res.insns = options_.insn_budget - insns_left_;
-  if (res.ok) {
-    res.r0 = r0;
-  } else {
-    res.fault = std::move(fault_);
-    fault_.reset();
-  }
-  end_run();
+  res.fault = Fault{entry_pc, std::move(reason), {}, {}};
+  res.fault->message = fmt::format("{}: {}", prog.name(), res.fault->reason);
+  if (depth_ > 0) stop_enclosing(*res.fault);
+  else drop_scratch(cur_.scratch);  // added for this run
   return res;
 }
 
-RunResult Vm::run_ctx(const Program& prog, size_t entry_pc, std::span<const uint64_t> ctx_args) {
-  if (ctx_args.size() > kMaxCtxArgs) {
-    RunResult res;
-    res.fault = Fault{entry_pc, fmt::format("{} ctx args (max {})", ctx_args.size(), kMaxCtxArgs),
-                      {}, {}};
-    res.fault->message = fmt::format("{}: {}", prog.name(), res.fault->reason);
-    return res;
-  }
-  if (running_) return run(prog, entry_pc, {});  // reports the re-entry
-  std::copy(ctx_args.begin(), ctx_args.end(), ctx_buf_.begin());
-  // The ctx region stays mapped between runs but is sized to this call's arguments, so an
-  // access past the last argument faults; its contents are only valid during a run_ctx().
-  const uint64_t ctx = reinterpret_cast<uint64_t>(ctx_buf_.data());
+// The enclosing run faults when the host function that started the nested run returns (the
+// interpreter checks the fault state after every host call); the first fault is kept.
+void Vm::stop_enclosing(const Fault& inner) {
+  if (cur_.fault) return;
+  cur_.fault = Fault{};
+  cur_.fault->reason = "nested run faulted: " + inner.message;
+}
+
+RunResult Vm::run(const Program& prog, size_t entry_pc, std::span<const uint64_t> args,
+                  std::span<const Region> scratch) {
+  if (std::optional<std::string> why = cannot_start(prog, entry_pc))
+    return refuse(prog, entry_pc, std::move(*why));
+  HostArgs a{};
+  for (size_t i = 0; i < args.size() && i < a.size(); ++i) a[i] = args[i];
+  RunState outer = std::move(cur_);
+  cur_ = RunState{};
+  if (depth_ == 0) std::swap(cur_.scratch, outer.scratch);  // added before the run: its own
+  cur_.insns_left = options_.insn_budget;
+  cur_.stack_top = stack_top_of(depth_);
+  ++depth_;
+  for (const Region& r : scratch) (void)add_scratch(r);  // an overlap faults on use instead
+  RunResult res;
+  uint64_t r0 = 0;
+  res.ok = exec(prog, entry_pc, a, 0, &r0);
+  res.insns = options_.insn_budget - cur_.insns_left;
+  if (res.ok) res.r0 = r0;
+  else res.fault = std::move(cur_.fault);
+  drop_scratch(cur_.scratch);
+  --depth_;
+  cur_ = std::move(outer);
+  if (!res.ok && depth_ > 0) stop_enclosing(*res.fault);
+  return res;
+}
+
+// Maps the ctx buffer of the run about to start, sized to this call's arguments so that an
+// access past the last one faults. It stays mapped between runs; its contents are only valid
+// during a run_ctx() at that depth.
+Status Vm::map_ctx(std::span<const uint64_t> ctx_args, uint64_t* addr) {
+  CtxBuf& buf = ctx_[static_cast<size_t>(depth_)];
+  std::copy(ctx_args.begin(), ctx_args.end(), buf.words.begin());
+  *addr = reinterpret_cast<uint64_t>(buf.words.data());
   const uint64_t size = std::max<size_t>(ctx_args.size(), 1) * 8;
-  if (size != ctx_size_) {
-    Status s = ctx_size_ ? memory_.resize(ctx, size) : Status::Error("", "unmapped");
-    if (!s.ok()) s = memory_.add(Region{ctx, size, kPermRead, "ctx", nullptr});
-    if (!s.ok()) {
-      RunResult res;
-      res.fault = Fault{entry_pc, s.message(), s.message(), {}};
-      return res;
-    }
-    ctx_size_ = size;
-  }
-  const uint64_t r1 = ctx;
-  return run(prog, entry_pc, std::span<const uint64_t>(&r1, 1));
+  if (size == buf.mapped) return {};
+  Status s = buf.mapped ? memory_.resize(*addr, size) : Status::Error("", "unmapped");
+  if (!s.ok()) s = memory_.add(Region{*addr, size, kPermRead, "ctx", nullptr});
+  if (s.ok()) buf.mapped = size;
+  return s;
+}
+
+RunResult Vm::run_ctx(const Program& prog, size_t entry_pc, std::span<const uint64_t> ctx_args,
+                      std::span<const Region> scratch) {
+  if (ctx_args.size() > kMaxCtxArgs)
+    return refuse(prog, entry_pc,
+                  fmt::format("{} ctx args (max {})", ctx_args.size(), kMaxCtxArgs));
+  if (std::optional<std::string> why = cannot_start(prog, entry_pc))
+    return refuse(prog, entry_pc, std::move(*why));
+  uint64_t ctx = 0;
+  if (Status s = map_ctx(ctx_args, &ctx); !s.ok()) return refuse(prog, entry_pc, s.message());
+  return run(prog, entry_pc, std::span<const uint64_t>(&ctx, 1), scratch);
 }
 
 void Vm::set_fault(const Program& prog, size_t pc, std::string reason) {
@@ -137,7 +158,7 @@ void Vm::set_fault(const Program& prog, size_t pc, std::string reason) {
   std::string where = prog.describe_pc(pc);
   f.message = fmt::format("{}: insn {} ({}){}: {}", prog.name(), pc, prog.disasm_at(pc),
                           where.empty() ? "" : " at " + where, f.reason);
-  fault_ = std::move(f);
+  cur_.fault = std::move(f);
 }
 
 std::string Vm::explain_access(uint64_t addr, uint64_t size, uint8_t need,
@@ -150,10 +171,13 @@ std::string Vm::explain_access(uint64_t addr, uint64_t size, uint8_t need,
   if (addr < stack_lo && addr + 0x10000 >= stack_lo && !memory_.find(addr))
     return fmt::format("stack overflow: {} is outside the {}-byte stack frame", fp_rel(),
                        kStackSize);
-  if (addr >= stack_lo && addr < stack_top_) {
-    if (size > stack_top_ - addr) return fmt::format("{} runs past the top of the stack", fp_rel());
+  const uint64_t top = cur_.stack_top;
+  if (addr >= stack_lo && addr < top) {
+    if (size > top - addr) return fmt::format("{} runs past the top of the stack", fp_rel());
     return fmt::format("{} crosses a stack frame boundary", fp_rel());
   }
+  if (addr >= top && addr < stack_top0_)
+    return fmt::format("{:#x} is on the stack of an enclosing run", addr);
   return memory_.explain(addr, size, need);
 }
 

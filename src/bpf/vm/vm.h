@@ -1,5 +1,6 @@
 // The eBPF interpreter. A Vm owns the address space programs see, the helper table, and the
-// call-frame stacks; it runs validated Programs (program.h) one invocation at a time.
+// call-frame stacks; it runs validated Programs (program.h), one invocation at a time or
+// nested (below).
 //
 // Every run is bounded: an instruction budget per invocation (VmOptions::insn_budget, default
 // 1,000,000 — the same number as the kernel's verifier complexity limit, far above what any
@@ -11,6 +12,22 @@
 // (each call gets a new 512-byte frame, at most kMaxCallFrames in all, callbacks included),
 // R10 the read-only frame pointer. After any call R1..R5 hold kPoison. The stack is not
 // cleared between runs (the kernel does not either; the simulation stays deterministic).
+//
+// Runs nest: a helper or kfunc may start another run, as the kernel calls ops.enqueue from
+// scx_bpf_reenqueue_local() while ops.cpu_release is still running. A nested run is an
+// invocation of its own, as in the kernel (where each program runs on its own stack):
+//   * its own stack (kMaxCallFrames frames in a separate area; the enclosing runs' frames are
+//     neither visible to it nor touched), registers, ctx buffer (run_ctx) and fault state;
+//   * its own instruction budget: a fresh VmOptions::insn_budget, and its instructions count
+//     in its own RunResult only. The kernel bounds programs at load time, not per call, so the
+//     budget stands for "this invocation terminates"; charging nested runs to the enclosing
+//     one would let nesting make a bounded program fault;
+//   * scratch regions added while it runs (add_scratch) or passed to it go when it ends.
+// At most kMaxRunDepth runs are active at once; a deeper start is refused with a fault. A
+// nested run that faults (or is refused) reports that in its RunResult, and the run it is
+// nested in then stops as soon as the host function that started it returns: that run faults
+// at its call instruction ("nested run faulted: <inner message>"), callbacks and further
+// nested runs are refused meanwhile, so the host sees the inner fault first.
 //
 // For the loader: build a Program from the linked instructions (program.h explains LD_IMM64
 // resolution), bind helpers by id in Vm::helpers() and kfuncs per object with
@@ -67,7 +84,7 @@ class HostTable {
 };
 
 struct VmOptions {
-  uint64_t insn_budget = 1'000'000;  // per top-level invocation, callbacks included
+  uint64_t insn_budget = 1'000'000;  // per run (nested ones too), callbacks included
   uint64_t may_goto_budget = kBpfMaxLoops;  // per call frame, as the kernel's prologue sets
 };
 
@@ -81,7 +98,7 @@ struct Fault {
 struct RunResult {
   bool ok = false;
   uint64_t r0 = 0;
-  uint64_t insns = 0;  // instructions executed (including callbacks run by helpers)
+  uint64_t insns = 0;  // instructions executed (callbacks run by helpers too, nested runs not)
   std::optional<Fault> fault;
 };
 
@@ -118,6 +135,9 @@ class CallContext {
   int depth_;  // frame depth of the calling instruction
 };
 
+// Runs active at once: the outermost one and up to kMaxRunDepth - 1 nested in it.
+inline constexpr int kMaxRunDepth = 8;
+
 class Vm {
  public:
   // R1..R5 after a helper/kfunc/subprogram call: a non-canonical address, so stale use faults.
@@ -137,50 +157,73 @@ class Vm {
   void set_user_data(void* p) { user_data_ = p; }
   void* user_data() const { return user_data_; }
 
-  // Runs prog from entry_pc with R1..R5 = args (missing ones are 0).
-  RunResult run(const Program& prog, size_t entry_pc, std::span<const uint64_t> args);
+  // Runs prog from entry_pc with R1..R5 = args (missing ones are 0). Called from a helper or
+  // kfunc of a running program, it starts a nested run (see the top of this file). `scratch`
+  // regions are mapped for this run only (e.g. the arguments of the op it runs).
+  RunResult run(const Program& prog, size_t entry_pc, std::span<const uint64_t> args,
+                std::span<const Region> scratch = {});
   RunResult run(const Program& prog, std::initializer_list<uint64_t> args = {}) {
     return run(prog, 0, std::span<const uint64_t>(args.begin(), args.size()));
   }
   // struct_ops style: copies args into a read-only "ctx" region (exactly args.size() * 8
-  // bytes) and passes its address in R1 (what BPF_PROG() unpacks). At most kMaxCtxArgs.
+  // bytes) and passes its address in R1 (what BPF_PROG() unpacks). At most kMaxCtxArgs. Each
+  // run depth has its own buffer, so a nested run leaves the enclosing run's ctx intact.
   static constexpr size_t kMaxCtxArgs = 12;
-  RunResult run_ctx(const Program& prog, size_t entry_pc, std::span<const uint64_t> ctx_args);
+  RunResult run_ctx(const Program& prog, size_t entry_pc, std::span<const uint64_t> ctx_args,
+                    std::span<const Region> scratch = {});
 
-  // A region that lives until the current (or, outside a run, the next) top-level run ends.
+  // A region that lives until the innermost active run ends (outside a run: until the next
+  // top-level run ends).
   Status add_scratch(Region region);
 
-  // True while a program runs (helpers may inspect it).
-  bool running() const { return running_; }
+  // True while a program runs (helpers may inspect it); run_depth() counts the active runs.
+  bool running() const { return depth_ > 0; }
+  int run_depth() const { return depth_; }
 
-  // Stack of frame `depth` (0 = outermost): [stack_top() - (depth+1)*512, stack_top() - depth*512).
-  uint64_t stack_top() const { return stack_top_; }
+  // Stack of frame `depth` (0 = outermost) of the innermost active run (outside a run: of the
+  // next top-level run): [stack_top() - (depth+1)*512, stack_top() - depth*512).
+  uint64_t stack_top() const { return cur_.stack_top; }
 
  private:
   friend class CallContext;
-  // Executes prog from pc in a fresh frame at `depth`. False on fault (fault_ is set).
+  // What belongs to one run; the enclosing runs' states wait on the host stack in run().
+  struct RunState {
+    uint64_t insns_left = 0;
+    std::optional<Fault> fault;
+    int fault_depth = 0;            // frame depth where fault was raised
+    std::vector<uint64_t> scratch;  // region bases removed when the run ends
+    uint64_t stack_top = 0;
+  };
+  struct CtxBuf {
+    std::array<uint64_t, kMaxCtxArgs> words{};
+    uint64_t mapped = 0;  // bytes currently mapped as region "ctx" (0: unmapped)
+  };
+  static constexpr uint64_t kRunStackBytes = uint64_t{kMaxCallFrames} * kStackSize;
+
+  // Executes prog from pc in a fresh frame at `depth`. False on fault (cur_.fault is set).
   bool exec(const Program& prog, size_t pc, const HostArgs& args, int depth, uint64_t* r0);
   void set_fault(const Program& prog, size_t pc, std::string reason);
   std::string explain_access(uint64_t addr, uint64_t size, uint8_t need, uint64_t stack_lo) const;
-  void end_run();
+  std::optional<std::string> cannot_start(const Program& prog, size_t entry_pc) const;
+  RunResult refuse(const Program& prog, size_t entry_pc, std::string reason);
+  void stop_enclosing(const Fault& inner);
+  Status map_ctx(std::span<const uint64_t> ctx_args, uint64_t* addr);
+  void drop_scratch(std::vector<uint64_t>& bases);
+  uint64_t stack_top_of(int run_depth) const { return stack_top0_ - run_depth * kRunStackBytes; }
 
   VmOptions options_;
   AddressSpace memory_;
   HostTable helpers_;
   void* user_data_ = nullptr;
 
+  // kMaxRunDepth stacks of kMaxCallFrames frames, the outermost run's at the top.
   std::unique_ptr<uint8_t[]> stack_mem_;
-  uint64_t stack_top_ = 0;
+  uint64_t stack_top0_ = 0;
   uint64_t stack_bottom_ = 0;
 
-  // Per top-level run.
-  bool running_ = false;
-  uint64_t insns_left_ = 0;
-  std::optional<Fault> fault_;
-  int fault_depth_ = 0;  // frame depth where fault_ was raised
-  std::vector<uint64_t> scratch_;
-  std::array<uint64_t, kMaxCtxArgs> ctx_buf_{};
-  uint64_t ctx_size_ = 0;  // bytes of ctx_buf_ currently mapped as region "ctx" (0: unmapped)
+  int depth_ = 0;  // active runs
+  RunState cur_;   // the innermost active run (outside a run: scratch for the next one)
+  std::array<CtxBuf, kMaxRunDepth> ctx_{};  // by run depth
 };
 
 }  // namespace scx::bpf

@@ -278,6 +278,7 @@ class ExtClass : public SchedClass {
   void log_line(const std::string& line);
   // Context checks for kfuncs.
   bool kf_allowed(u32 mask, const char* kfunc);
+  void check_op_nesting(u32 mask);
   bool ops_cpu_valid(s32 cpu, const char* where);
   void check_ops_flags_and_members();
   Task* task_of(task_struct* p) const;

@@ -38,11 +38,14 @@ inline CpuMask mask_from(const cpumask* m) {
 }
 
 // Enters an op's kfunc context (kf_mask and task arguments) for the duration of the call and
-// counts it; restores the outer context afterwards (ops nest, e.g. dequeue inside dispatch).
+// counts it; restores the outer context afterwards (ops nest, e.g. enqueue inside cpu_release:
+// the nested op's mask is added to the outer one, as scx_kf_allow() does, and taken away again
+// when it returns, as scx_kf_disallow()).
 class ExtClass::OpScope {
  public:
   OpScope(ExtClass& e, ScxOp op, u32 mask, task_struct* t0 = nullptr, task_struct* t1 = nullptr)
       : e_(e), saved_(e.kf_) {
+    e.check_op_nesting(mask);
     e.kf_.mask = saved_.mask | mask;
     e.kf_.tasks[0] = t0;
     e.kf_.tasks[1] = t1;

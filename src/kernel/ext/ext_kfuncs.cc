@@ -46,6 +46,18 @@ bool ExtClass::kf_allowed(u32 mask, const char* kfunc) {
   return true;
 }
 
+// scx_kf_allow(): ops nest only in increasing mask order (ops.enqueue inside ops.cpu_release,
+// an op of the REST group inside ops.dispatch); the kernel warns once about any other nesting
+// and goes on. Unlocked ops (mask 0) leave the context alone.
+void ExtClass::check_op_nesting(u32 mask) {
+  if (!mask) return;
+  const int top = highest_bit(mask);
+  const u32 higher = top >= 31 ? 0u : ~((1u << (top + 1)) - 1);
+  if ((mask | higher) & kf_.mask)
+    log_once(fmt::format("sched_ext: invalid nesting current->scx.kf_mask=0x{:x} mask=0x{:x}",
+                         kf_.mask, mask));
+}
+
 // --- Inserting and moving -------------------------------------------------------------------
 
 void ExtClass::set_task_slice_on_insert(Task& p, u64 slice) {
@@ -205,6 +217,10 @@ bool ExtClass::dsq_move_vtime(bpf_iter_scx_dsq* it, task_struct* p, u64 dsq_id, 
   return move_from_iter(it, p, dsq_id, enq_flags, true);
 }
 
+// 6.12 to 6.18: only from ops.cpu_release (not from an op nested in it). Every task of this
+// CPU's local DSQ goes through the enqueue path again with SCX_ENQ_REENQ, so ops.enqueue runs
+// nested inside ops.cpu_release. The kernel skips tasks with a migration pending; simulated
+// migrations complete at once, so no task on a local DSQ has one.
 u32 ExtClass::reenqueue_local() {
   if (!kf_allowed(SCX_KF_CPU_RELEASE, "scx_bpf_reenqueue_local")) return 0;
   Rq& rq = k_.rq(this_cpu());
