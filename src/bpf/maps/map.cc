@@ -1,5 +1,7 @@
 #include "bpf/maps/map.h"
 
+#include "bpf/maps/arena.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -363,7 +365,7 @@ bool map_type_supported(uint32_t type) {
   switch (type) {
     case kMapHash: case kMapArray: case kMapPercpuHash: case kMapPercpuArray: case kMapLruHash:
     case kMapLruPercpuHash: case kMapArrayOfMaps: case kMapHashOfMaps: case kMapQueue:
-    case kMapStack: case kMapRingbuf: case kMapTaskStorage: case kMapCgrpStorage:
+    case kMapStack: case kMapRingbuf: case kMapTaskStorage: case kMapCgrpStorage: case kMapArena:
       return true;
     default:
       return false;
@@ -502,6 +504,7 @@ Result<std::shared_ptr<Map>> Map::create(const MapSpec& spec, std::shared_ptr<Ma
   const uint32_t t = spec.type;
   if (t != kMapRingbuf && t != kMapTaskStorage && t != kMapCgrpStorage)
     SCX_RETURN_IF_ERROR(need(spec.max_entries > 0, "max_entries must be > 0"));
+  if (t == kMapArena) return ArenaMap::create(spec, env);  // maps/arena.h
   if (spec.value_size > (1u << 20)) return Status::Error(where, "value_size too large (max 1 MiB)");
   if (spec.key_size > 512) return Status::Error(where, "key_size too large (max 512)");
   // A bpf_spin_lock / bpf_timer only where map_check_btf allows one.
