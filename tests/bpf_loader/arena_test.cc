@@ -97,6 +97,18 @@ TEST(Arena, ListGlobalsHintsProbesAtomicsAndFree) {
   EXPECT_EQ(s.out(15), kBase);  // freed page 0 reads 0, then is the first page again
 }
 
+TEST(Arena, AllocPastTheMemoryCapFaultsTheProgram) {
+  ArenaSubject s;
+  ASSERT_TRUE(s.obj && s.arena);
+  s.arena->set_cap_bytes(kPage);  // only the globals' page fits
+  RunResult r = s.vm.run(*s.obj->program("list")->program, {0});
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.fault->reason,
+            "arena 'arena': allocating 1 page(s) would exceed the simulator's arena memory cap of 4 KiB "
+            "(1 pages resident)");
+  EXPECT_TRUE(s.helpers.end_run().ok());
+}
+
 TEST(Arena, RejectsBadDefinitions) {
   auto bad = [](uint32_t pages, uint32_t flags, uint64_t extra) {
     auto r = Arena::create("a", pages, flags, extra);

@@ -95,10 +95,12 @@ bool Arena::store(uint64_t a, const void* in, uint64_t size) {
 bool Arena::map_pages(uint64_t pgoff, uint64_t count) {
   if ((resident_ + count) * kPageSize > cap_bytes_) {
     cap_exceeded_ = true;
+    const std::string cap = cap_bytes_ % (1 << 20) ? fmt::format("{} KiB", cap_bytes_ >> 10)
+                                                    : fmt::format("{} MiB", cap_bytes_ >> 20);
     last_error_ = fmt::format(
-        "arena '{}': allocating {} page(s) would exceed the simulator's arena memory cap of {} MiB "
+        "arena '{}': allocating {} page(s) would exceed the simulator's arena memory cap of {} "
         "({} pages resident)",
-        name_, count, cap_bytes_ >> 20, resident_);
+        name_, count, cap, resident_);
     return false;
   }
   for (uint64_t pg = pgoff; pg < pgoff + count; ++pg) {
