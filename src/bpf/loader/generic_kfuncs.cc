@@ -136,6 +136,7 @@ void add_generic_kfuncs(KfuncRegistry& r) {
   });
   add_bits_iterator_kfuncs(r);
   add_graph_kfuncs(r);
+  add_arena_kfuncs(r);
 }
 
 KfuncRegistry& global_kfunc_registry() {

@@ -36,6 +36,8 @@ KfuncRegistry& global_kfunc_registry();
 void add_generic_kfuncs(KfuncRegistry& r);
 // bpf_iter_bits_new/next/destroy (part of the generic set).
 void add_bits_iterator_kfuncs(KfuncRegistry& r);
+// bpf_arena_alloc_pages/free_pages/reserve_pages (part of the generic set; arena_kfuncs.cc).
+void add_arena_kfuncs(KfuncRegistry& r);
 
 // Typed kernel symbols (`extern const struct rq runqueues __ksym;`): name → address.
 using KsymTable = std::map<std::string, uint64_t>;

@@ -18,6 +18,7 @@
 #include "bpf/helpers/helpers.h"
 #include "bpf/loader/core.h"
 #include "bpf/loader/elf.h"
+#include "bpf/maps/arena.h"
 
 namespace scx::bpf {
 
@@ -158,6 +159,8 @@ const BpfProgram* BpfObject::callback(std::string_view member) const {
 uint8_t* BpfObject::global_data(std::string_view name) {
   const GlobalVar* g = global(name);
   if (!g) return nullptr;
+  if (auto* am = dynamic_cast<ArenaMap*>(maps_[g->map_index].map.get()))  // .addr_space.1
+    return am->arena()->host_ptr(am->arena()->user_vm_start() + g->offset, g->size);
   uint32_t zero = 0;
   auto* base = static_cast<uint8_t*>(maps_[g->map_index].map->lookup_cpu(&zero, 0));
   return base ? base + g->offset : nullptr;
@@ -309,6 +312,8 @@ class ObjectLoader {
   uint64_t requested_length(const ElfSection& s, const ElfSymbol& var, const struct btf_type* array) const;
   uint32_t struct_ops_exit_dump_len() const;
   Status check_prologue_names() const;
+  Status load_arena();  // arena_loader.inc
+  void add_arena_global(const ElfSymbol& sym, uint64_t data_off);
   Status load_externs();
   Status relocate_section(uint32_t sec);
   Status apply_core(uint32_t sec);
@@ -340,6 +345,9 @@ class ObjectLoader {
   };
   std::map<std::pair<uint32_t, size_t>, Target> call_targets_;  // (sec, insn) → callee
   uint32_t maps_shndx_ = 0;
+  uint32_t arena_shndx_ = 0;           // .addr_space.1 (arena globals), 0 if none
+  size_t arena_map_ = SIZE_MAX;        // maps_ index of the BPF_MAP_TYPE_ARENA map
+  uint64_t arena_data_off_ = 0;        // where the arena globals start in the arena
   std::map<uint64_t, size_t> btf_map_by_off_;   // .maps offset → maps_ index
   std::map<uint32_t, size_t> data_map_by_sec_;  // data section → maps_ index
   std::map<std::string, size_t> extern_by_name_;
@@ -405,8 +413,10 @@ Status ObjectLoader::collect_sections() {
       return err("section maps", "legacy map definitions (SEC(\"maps\")) are not supported; use SEC(\".maps\")");
     } else if (n == ".maps") {
       maps_shndx_ = s.index;
+    } else if (n == ".addr_space.1") {
+      arena_shndx_ = s.index;
     } else if (starts_with(n, ".addr_space.")) {
-      obj_->unsupported_.push_back("BPF arena (section " + n + ")");
+      obj_->unsupported_.push_back("address space section " + n + " (only .addr_space.1, the arena)");
     }
   }
   return Status();
@@ -697,6 +707,56 @@ Status ObjectLoader::check_prologue_names() const {
   return Status();
 }
 
+// ---- BPF arena (maps/arena.h): the arena map and the __arena globals of .addr_space.1 ----
+// As libbpf: one arena map per object; the globals' initial bytes are written at the end of the
+// arena (arena_data_off = mmap size - the section rounded up to pages, where libbpf puts them
+// when the kernel takes full-range ld_imm64 offsets), faulting in their pages as libbpf's
+// memcpy into the mmap does; an ld_imm64 of a global gets user_vm_start + offset.
+Status ObjectLoader::load_arena() {
+  for (size_t i = 0; i < obj_->maps_.size(); ++i) {
+    if (!dynamic_cast<ArenaMap*>(obj_->maps_[i].map.get())) continue;
+    if (arena_map_ != SIZE_MAX)
+      return err("map '" + obj_->maps_[i].name + "'",
+                 "only one arena map is supported (map '" + obj_->maps_[arena_map_].name + "' is one too)");
+    arena_map_ = i;
+  }
+  if (!arena_shndx_) return Status();
+  const ElfSection& sec = *elf_.section(arena_shndx_);
+  if (arena_map_ == SIZE_MAX)
+    return err("section .addr_space.1", "__arena globals need an arena map declared in SEC(\".maps\")");
+  Arena& a = *static_cast<ArenaMap*>(obj_->maps_[arena_map_].map.get())->arena();
+  const uint64_t alloc = (sec.size + Arena::kPageSize - 1) & ~(Arena::kPageSize - 1);
+  if (alloc > a.size_bytes())
+    return err("section .addr_space.1", fmt::format("arena '{}' ({} bytes) is too small for {} bytes of "
+                                                    "__arena globals", a.name(), a.size_bytes(), sec.size));
+  arena_data_off_ = a.size_bytes() - alloc;
+  std::vector<uint8_t> init(sec.size, 0);
+  if (sec.type == SHT_PROGBITS) std::memcpy(init.data(), sec.data.data(), std::min<size_t>(sec.size, sec.data.size()));
+  if (Status st = a.user_write(arena_data_off_, init.data(), init.size()); !st.ok()) return st.within(name_);
+  for (const ElfSymbol& sym : elf_.symbols())
+    if (sym.shndx == arena_shndx_ && sym.type == STT_OBJECT && !sym.name.empty()) add_arena_global(sym, arena_data_off_);
+  return Status();
+}
+
+void ObjectLoader::add_arena_global(const ElfSymbol& sym, uint64_t data_off) {
+  GlobalVar g;
+  g.name = sym.name;
+  g.section = ".addr_space.1";
+  g.map_index = arena_map_;
+  g.offset = data_off + sym.value;
+  g.size = sym.size;
+  if (uint32_t var = datasec_var(".addr_space.1", sym.name)) {
+    const struct btf_type* vt = obj_->btf_.type(var);
+    if (vt && btf_is_var(vt)) {
+      g.btf_type_id = vt->type;
+      g.type = obj_->btf_.type_name(vt->type);
+    }
+  }
+  // The host writes it as user space would through the mapping; one within a page only.
+  g.settable = sym.size > 0 && (g.offset % Arena::kPageSize) + sym.size <= Arena::kPageSize;
+  obj_->globals_.push_back(std::move(g));
+}
+
 Status ObjectLoader::load_externs() {
   const Btf& b = obj_->btf_;
   std::vector<ExternInfo*> kconfigs;
@@ -896,6 +956,14 @@ Status ObjectLoader::relocate_section(uint32_t sec) {
       set_ld_imm64(&in, mi.map ? mi.map->handle() : 0);
       continue;
     }
+    if (sym.shndx == arena_shndx_ && arena_shndx_) {  // an __arena global: its user address
+      const Arena& a = *static_cast<ArenaMap*>(obj_->maps_[arena_map_].map.get())->arena();
+      int64_t off = static_cast<int64_t>(arena_data_off_ + sym.value) + in.imm;
+      if (off < 0 || static_cast<uint64_t>(off) > a.size_bytes())  // arena_map_direct_value_addr
+        return err(wsym, fmt::format("offset {} outside arena '{}'", off, a.name()));
+      set_ld_imm64(&in, a.user_vm_start() + static_cast<uint64_t>(off));
+      continue;
+    }
     if (auto dit = data_map_by_sec_.find(sym.shndx); dit != data_map_by_sec_.end()) {
       uint32_t zero = 0;
       Map* m = obj_->maps_[dit->second].map.get();
@@ -1064,6 +1132,8 @@ Status ObjectLoader::build_programs() {
     if (!created.ok()) return err(where, created.status().message());
     bp.program = std::make_shared<Program>(std::move(created).value());
     bp.program->set_kfuncs(obj_->kfunc_table_);
+    if (arena_map_ != SIZE_MAX)  // one arena per object, as libbpf allows
+      bp.program->set_arena(static_cast<ArenaMap*>(obj_->maps_[arena_map_].map.get())->arena());
   }
   // describe_pc hooks need stable BpfProgram addresses: set them once the vector is final.
   for (BpfProgram& bp : obj_->programs_) {
@@ -1283,6 +1353,7 @@ Result<std::unique_ptr<BpfObject>> ObjectLoader::load(std::vector<uint8_t> bytes
   SCX_RETURN_IF_ERROR(load_btf_maps());
   SCX_RETURN_IF_ERROR(load_data_maps());
   SCX_RETURN_IF_ERROR(check_prologue_names());
+  SCX_RETURN_IF_ERROR(load_arena());
   SCX_RETURN_IF_ERROR(load_externs());
   for (auto& [sec, code] : code_) {
     SCX_RETURN_IF_ERROR(apply_core(sec));

@@ -1,5 +1,7 @@
 #include "bpf/maps/map.h"
 
+#include "bpf/maps/arena.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -368,7 +370,7 @@ bool map_type_supported(uint32_t type) {
   switch (type) {
     case kMapHash: case kMapArray: case kMapPercpuHash: case kMapPercpuArray: case kMapLruHash:
     case kMapLruPercpuHash: case kMapArrayOfMaps: case kMapHashOfMaps: case kMapQueue:
-    case kMapStack: case kMapRingbuf: case kMapTaskStorage: case kMapCgrpStorage:
+    case kMapStack: case kMapRingbuf: case kMapTaskStorage: case kMapCgrpStorage: case kMapArena:
       return true;
     default:
       return false;
@@ -507,6 +509,7 @@ Result<std::shared_ptr<Map>> Map::create(const MapSpec& spec, std::shared_ptr<Ma
   const uint32_t t = spec.type;
   if (t != kMapRingbuf && t != kMapTaskStorage && t != kMapCgrpStorage)
     SCX_RETURN_IF_ERROR(need(spec.max_entries > 0, "max_entries must be > 0"));
+  if (t == kMapArena) return ArenaMap::create(spec, env);  // maps/arena.h
   // Arrays may hold large values (global data sections; array_map_alloc_check allows up to
   // INT_MAX); other maps keep a 1 MiB bound.
   const bool array = spec.type == kMapArray || spec.type == kMapPercpuArray;

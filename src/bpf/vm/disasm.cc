@@ -102,6 +102,9 @@ std::string disasm(const Insn& in, const Insn* next) {
         const char* kind = cls == op::kAlu64 ? "bswap" : x ? "be" : "le";
         return fmt::format("r{} = {}{} r{}", in.dst, kind, in.imm, in.dst);
       }
+      if (aop == op::kMov && x && in.off == 1 && cls == op::kAlu64)  // as llvm-objdump writes it
+        return fmt::format("r{} = addr_space_cast(r{}, {}, {})", in.dst, in.src,
+                           static_cast<uint32_t>(in.imm) >> 16, in.imm & 0xffff);
       if (aop == op::kMov && x && in.off != 0)
         return fmt::format("{}{} = (s{}){}{}", r, in.dst, in.off, r, in.src);
       const char* sym = alu_sym(aop, in.off);

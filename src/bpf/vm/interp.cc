@@ -2,9 +2,11 @@
 // values"), registers in a local array, memory checks inlined for the stack and the
 // last-hit region. Everything slow (faults, helpers, region lookups) is out of line.
 #include <cstring>
+#include <type_traits>
 
 #include <fmt/format.h>
 
+#include "bpf/vm/arena.h"
 #include "bpf/vm/vm.h"
 
 #pragma GCC diagnostic ignored "-Wpedantic"  // computed goto is a GNU extension
@@ -115,6 +117,7 @@ bool Vm::exec(const Program& prog, size_t entry, const HostArgs& args, int depth
     reg[kRegFp] = stack_lo + kStackSize;
     uint64_t left = cur_.insns_left;
     const uint64_t may_goto_budget = options_.may_goto_budget;
+    Arena* const arena = prog.arena();  // nullptr: no arena window (vm/arena.h)
     uint64_t may_goto_left = may_goto_budget;
 
 #define DISPATCH()                                              \
@@ -143,6 +146,9 @@ bool Vm::exec(const Program& prog, size_t entry, const HostArgs& args, int depth
       goto mem_fault;                                                                         \
     }                                                                                         \
   } while (0)
+
+// An access through an arena pointer (PROBE_MEM32): never faults; see vm/arena.h.
+#define ARENA_HIT(addr) (arena != nullptr && Arena::in_window(addr))
 
     DISPATCH();
 
@@ -375,53 +381,45 @@ bool Vm::exec(const Program& prog, size_t entry, const HostArgs& args, int depth
     NEXT();
   }
 
-  L_LDX_B: {
-    const uint64_t a = reg[ip->src] + static_cast<int64_t>(ip->off);
-    CHECK_MEM(a, 1, kPermRead);
-    reg[ip->dst] = load<uint8_t>(a);
-    NEXT();
+#define LOAD(LABEL, T)                                                  \
+  LABEL : {                                                             \
+    const uint64_t a = reg[ip->src] + static_cast<int64_t>(ip->off);    \
+    T v;                                                                \
+    if (ARENA_HIT(a)) {                                                 \
+      if (const uint8_t* h = arena->page_ptr(a, sizeof(T)))             \
+        v = load<T>(reinterpret_cast<uint64_t>(h));                     \
+      else                                                              \
+        arena->load(a, &v, sizeof(T)); /* unallocated: 0 */             \
+    } else {                                                            \
+      CHECK_MEM(a, sizeof(T), kPermRead);                               \
+      v = load<T>(a);                                                   \
+    }                                                                   \
+    /* signed T sign-extends (LDXSX), unsigned T zero-extends */        \
+    reg[ip->dst] = static_cast<uint64_t>(static_cast<std::conditional_t<  \
+        std::is_signed_v<T>, int64_t, uint64_t>>(v));                   \
+    NEXT();                                                             \
   }
-  L_LDX_H: {
-    const uint64_t a = reg[ip->src] + static_cast<int64_t>(ip->off);
-    CHECK_MEM(a, 2, kPermRead);
-    reg[ip->dst] = load<uint16_t>(a);
-    NEXT();
-  }
-  L_LDX_W: {
-    const uint64_t a = reg[ip->src] + static_cast<int64_t>(ip->off);
-    CHECK_MEM(a, 4, kPermRead);
-    reg[ip->dst] = load<uint32_t>(a);
-    NEXT();
-  }
-  L_LDX_DW: {
-    const uint64_t a = reg[ip->src] + static_cast<int64_t>(ip->off);
-    CHECK_MEM(a, 8, kPermRead);
-    reg[ip->dst] = load<uint64_t>(a);
-    NEXT();
-  }
-  L_LDXSX_B: {
-    const uint64_t a = reg[ip->src] + static_cast<int64_t>(ip->off);
-    CHECK_MEM(a, 1, kPermRead);
-    reg[ip->dst] = static_cast<uint64_t>(static_cast<int64_t>(load<int8_t>(a)));
-    NEXT();
-  }
-  L_LDXSX_H: {
-    const uint64_t a = reg[ip->src] + static_cast<int64_t>(ip->off);
-    CHECK_MEM(a, 2, kPermRead);
-    reg[ip->dst] = static_cast<uint64_t>(static_cast<int64_t>(load<int16_t>(a)));
-    NEXT();
-  }
-  L_LDXSX_W: {
-    const uint64_t a = reg[ip->src] + static_cast<int64_t>(ip->off);
-    CHECK_MEM(a, 4, kPermRead);
-    reg[ip->dst] = static_cast<uint64_t>(static_cast<int64_t>(load<int32_t>(a)));
-    NEXT();
-  }
+  LOAD(L_LDX_B, uint8_t)
+  LOAD(L_LDX_H, uint16_t)
+  LOAD(L_LDX_W, uint32_t)
+  LOAD(L_LDX_DW, uint64_t)
+  LOAD(L_LDXSX_B, int8_t)
+  LOAD(L_LDXSX_H, int16_t)
+  LOAD(L_LDXSX_W, int32_t)
+#undef LOAD
 #define STORE(LABEL, T, VALUE)                                          \
   LABEL : {                                                             \
     const uint64_t a = reg[ip->dst] + static_cast<int64_t>(ip->off);    \
+    const T v = static_cast<T>(VALUE);                                  \
+    if (ARENA_HIT(a)) {                                                 \
+      if (uint8_t* h = arena->page_ptr(a, sizeof(T)))                   \
+        store<T>(reinterpret_cast<uint64_t>(h), v);                     \
+      else                                                              \
+        arena->store(a, &v, sizeof(T)); /* unallocated: dropped */      \
+      NEXT();                                                           \
+    }                                                                   \
     CHECK_MEM(a, sizeof(T), kPermWrite);                                \
-    store<T>(a, static_cast<T>(VALUE));                                 \
+    store<T>(a, v);                                                     \
     NEXT();                                                             \
   }
   STORE(L_ST_B, uint8_t, ip->imm)
@@ -435,13 +433,19 @@ bool Vm::exec(const Program& prog, size_t entry, const HostArgs& args, int depth
 #undef STORE
 
   L_ATOMIC_W: {
-    const uint64_t a = reg[ip->dst] + static_cast<int64_t>(ip->off);
+    uint64_t a = reg[ip->dst] + static_cast<int64_t>(ip->off);
     if (a & 3) {
       reason = fmt::format("misaligned atomic access: 4-byte atomic at {:#x} is not 4-byte aligned",
                            a);
       goto fault_regs;
     }
-    CHECK_MEM(a, 4, kPermReadWrite);
+    if (ARENA_HIT(a)) {
+      uint8_t* h = arena->atomic_ptr(a, 4);
+      if (!h) NEXT();  // unallocated: no effect, registers unchanged
+      a = reinterpret_cast<uint64_t>(h);
+    } else {
+      CHECK_MEM(a, 4, kPermReadWrite);
+    }
     uint32_t r0 = static_cast<uint32_t>(reg[0]);
     bool fetched;
     const uint32_t old = atomic_op<uint32_t>(a, ip->aux, static_cast<uint32_t>(reg[ip->src]), r0,
@@ -451,13 +455,19 @@ bool Vm::exec(const Program& prog, size_t entry, const HostArgs& args, int depth
     NEXT();
   }
   L_ATOMIC_DW: {
-    const uint64_t a = reg[ip->dst] + static_cast<int64_t>(ip->off);
+    uint64_t a = reg[ip->dst] + static_cast<int64_t>(ip->off);
     if (a & 7) {
       reason = fmt::format("misaligned atomic access: 8-byte atomic at {:#x} is not 8-byte aligned",
                            a);
       goto fault_regs;
     }
-    CHECK_MEM(a, 8, kPermReadWrite);
+    if (ARENA_HIT(a)) {
+      uint8_t* h = arena->atomic_ptr(a, 8);
+      if (!h) NEXT();  // unallocated: no effect, registers unchanged
+      a = reinterpret_cast<uint64_t>(h);
+    } else {
+      CHECK_MEM(a, 8, kPermReadWrite);
+    }
     uint64_t r0 = reg[0];
     bool fetched;
     const uint64_t old = atomic_op<uint64_t>(a, ip->aux, reg[ip->src], r0, fetched);
@@ -470,6 +480,17 @@ bool Vm::exec(const Program& prog, size_t entry, const HostArgs& args, int depth
     reg[ip->dst] = ip->imm;
     ip += 2;
     DISPATCH();
+
+  // addr_space_cast (vm/arena.h). The verifier only accepts it in a program with an arena.
+  L_CAST_KERN:
+  L_CAST_USER:
+    if (!arena) {
+      reason = "addr_space_cast in a program without a BPF arena";
+      goto fault_regs;
+    }
+    reg[ip->dst] = ip->op == Op::CAST_KERN ? Arena::cast_kern(reg[ip->src])
+                                           : arena->cast_user(reg[ip->src]);
+    NEXT();
 
   L_INVALID:
     reason = "jump into the middle of an instruction";
@@ -495,6 +516,7 @@ bool Vm::exec(const Program& prog, size_t entry, const HostArgs& args, int depth
 #undef NEXT
 #undef JUMP
 #undef CHECK_MEM
+#undef ARENA_HIT
   }
 
 fault : {

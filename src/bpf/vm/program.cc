@@ -85,6 +85,14 @@ struct Decoder {
   bool second_slot(int64_t pc) const { return second[pc]; }
 
   bool decode(size_t pc, DecodedInsn& d);
+  // imm = dst_as << 16 | src_as; the verifier accepts only as(1) -> as(0) and as(0) -> as(1).
+  bool decode_addr_space_cast(const Insn& in, DecodedInsn& d) {
+    if (in.imm == 1) d.op = Op::CAST_KERN;
+    else if (in.imm == 1 << 16) d.op = Op::CAST_USER;
+    else return fail(fmt::format("addr_space_cast from address space {} to {} (only 1 -> 0 and 0 -> 1)",
+                                 in.imm & 0xffff, static_cast<uint32_t>(in.imm) >> 16));
+    return true;
+  }
 };
 
 bool Decoder::decode(size_t pc, DecodedInsn& d) {
@@ -123,7 +131,7 @@ bool Decoder::decode(size_t pc, DecodedInsn& d) {
       }
       if (aop == op::kMov && in.off != 0) {
         if (!x) return fail("movsx with an immediate source");
-        if (is64 && in.off == 1) return fail("addr_space_cast (BPF arena) is not supported");
+        if (is64 && in.off == 1) return decode_addr_space_cast(in, d);
         if (in.off == 8) d.op = is64 ? Op::MOVSX64_8 : Op::MOVSX32_8;
         else if (in.off == 16) d.op = is64 ? Op::MOVSX64_16 : Op::MOVSX32_16;
         else if (in.off == 32 && is64) d.op = Op::MOVSX64_32;

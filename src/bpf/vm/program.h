@@ -24,6 +24,7 @@
 namespace scx::bpf {
 
 class HostTable;
+class Arena;
 
 // Rewrites an LD_IMM64 pair in place to "dst = value" (src 0).
 inline void set_ld_imm64(Insn* pair, uint64_t value) {
@@ -57,6 +58,11 @@ class Program {
   void set_kfuncs(std::shared_ptr<const HostTable> table) { kfuncs_ = std::move(table); }
   const HostTable* kfuncs() const { return kfuncs_.get(); }
 
+  // The BPF arena the program uses (prog->aux->arena): its accesses in the arena window and
+  // addr_space_cast go through it (vm/arena.h). Shared by the programs of one object.
+  void set_arena(std::shared_ptr<Arena> arena) { arena_ = std::move(arena); }
+  Arena* arena() const { return arena_.get(); }
+
   void set_describe_pc(std::function<std::string(size_t)> fn) { describe_pc_ = std::move(fn); }
   // Source location for pc from the hook, or "".
   std::string describe_pc(size_t pc) const { return describe_pc_ ? describe_pc_(pc) : ""; }
@@ -85,6 +91,7 @@ class Program {
   std::vector<Insn> insns_;
   std::vector<detail::DecodedInsn> decoded_;
   std::shared_ptr<const HostTable> kfuncs_;
+  std::shared_ptr<Arena> arena_;
   std::function<std::string(size_t)> describe_pc_;
 };
 
