@@ -9,10 +9,11 @@
 # The public scx objects are not in this repository: build them from a checkout of
 # sched-ext/scx (docs/sched_ext.md, "Running the public scx schedulers").
 set -uo pipefail
-cd "$(dirname "$0")/.."
+here=$(pwd)
+root=$(cd "$(dirname "$0")/.." && pwd)
 
 dir=""
-scxsim="build/src/cli/scxsim"
+scxsim="$root/build/src/cli/scxsim"
 duration="1s"
 topology="server-2s64"
 jobs=2
@@ -26,6 +27,8 @@ while [ $# -gt 0 ]; do
     *) dir="$1"; shift ;;
   esac
 done
+case "$dir" in /*|"") ;; *) dir="$here/$dir" ;; esac
+case "$scxsim" in /*) ;; *) scxsim="$here/$scxsim" ;; esac
 if [ -z "$dir" ] || [ ! -d "$dir" ]; then
   echo "usage: scripts/compat.sh DIR [--scxsim PATH] [--duration D] [--topology T] [--jobs N]" >&2
   exit 2

@@ -184,6 +184,10 @@ TEST(ProfileExpr, PrecedenceVariablesFunctionsAndEnums) {
   EXPECT_EQ(*eval("1 << 4 | 1"), 17);
   EXPECT_EQ(*eval("-i + nr_cpu_ids / 2"), 5);
   EXPECT_EQ(*eval("0x10 % 5"), 1);
+  EXPECT_EQ(*eval("nr_cpu_ids > 8 ? 2 : 1"), 2);
+  EXPECT_EQ(*eval("i == 3 && !(nr_cpu_ids <= 4) || 0"), 1);
+  EXPECT_EQ(*eval("1 + 1 == 2"), 1);  // comparison binds looser than arithmetic, as in C
+  EXPECT_EQ(*eval("i < 2 ? 10 : i < 4 ? 20 : 30"), 20);
   EXPECT_EQ(*eval("llc_of(15) * 10 + node_of(15)"), 31);
   EXPECT_EQ(*eval("SCX_OPS_ENQ_LAST | SCX_OPS_SWITCH_PARTIAL"), 0xa);
   EXPECT_EQ(*eval("SCX_OPS_NOT_A_FLAG"), 0);  // a kernel without it: 0, as user space reads it

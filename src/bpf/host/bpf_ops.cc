@@ -770,8 +770,10 @@ bool BpfScxOps::run_syscall_programs() {
   for (SyscallRun& r : syscalls_) {
     const BpfProgram* p = obj_->program(r.program);
     // BPF_PROG_RUN's ctx: the bytes user space passes, writable by the program (NULL without).
-    const uint64_t ctx = r.ctx.empty() ? 0 : scratch_mem(r.ctx.data(), r.ctx.size(), kPermReadWrite, "syscall ctx");
-    RunResult rr = vm_->run(*p->program, {ctx});
+    const uint64_t ctx = r.ctx.empty() ? 0 : reinterpret_cast<uint64_t>(r.ctx.data());
+    const Region region{ctx, r.ctx.size(), kPermReadWrite, "syscall ctx", nullptr};
+    const uint64_t args[] = {ctx};
+    RunResult rr = vm_->run(*p->program, 0, args, std::span<const Region>(&region, ctx ? 1 : 0));
     insns_ += rr.insns;
     Status locks = helpers_->end_run();
     std::string why = !rr.ok ? (rr.fault ? rr.fault->message : std::string("program failed"))

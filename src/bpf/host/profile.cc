@@ -31,7 +31,7 @@ class ExprParser {
   ExprParser(std::string_view text, const ExprEnv& env) : s_(text), env_(env) {}
 
   Result<int64_t> parse() {
-    SCX_ASSIGN_OR_RETURN(int64_t v, binary(0));
+    SCX_ASSIGN_OR_RETURN(int64_t v, conditional());
     skip_ws();
     if (pos_ != s_.size()) return error(fmt::format("unexpected '{}'", s_.substr(pos_)));
     return v;
@@ -48,18 +48,32 @@ class ExprParser {
     pos_ += tok.size();
     return true;
   }
+  // c ? a : b, lowest of all (right-associative), as in C.
+  Result<int64_t> conditional() {
+    SCX_ASSIGN_OR_RETURN(int64_t c, binary(0));
+    if (!eat("?")) return c;
+    SCX_ASSIGN_OR_RETURN(int64_t a, conditional());
+    if (!eat(":")) return error("missing ':'");
+    SCX_ASSIGN_OR_RETURN(int64_t b, conditional());
+    return c ? a : b;
+  }
   // Precedence climbing over C's binary operators (lowest first).
   static int precedence(std::string_view op) {
-    if (op == "|") return 1;
-    if (op == "&") return 2;
-    if (op == "<<" || op == ">>") return 3;
-    if (op == "+" || op == "-") return 4;
-    if (op == "*" || op == "/" || op == "%") return 5;
+    if (op == "||") return 1;
+    if (op == "&&") return 2;
+    if (op == "|") return 3;
+    if (op == "&") return 4;
+    if (op == "==" || op == "!=") return 5;
+    if (op == "<" || op == "<=" || op == ">" || op == ">=") return 6;
+    if (op == "<<" || op == ">>") return 7;
+    if (op == "+" || op == "-") return 8;
+    if (op == "*" || op == "/" || op == "%") return 9;
     return -1;
   }
   std::string_view peek_op() {
     skip_ws();
-    for (std::string_view op : {"<<", ">>", "|", "&", "+", "-", "*", "/", "%"})
+    for (std::string_view op : {"||", "&&", "==", "!=", "<<", ">>", "<=", ">=", "<", ">", "|", "&", "+", "-", "*",
+                                "/", "%"})
       if (s_.substr(pos_, op.size()) == op) return op;
     return {};
   }
@@ -86,19 +100,31 @@ class ExprParser {
     if (op == "<<") return static_cast<int64_t>(ua << b);
     if (op == ">>") return static_cast<int64_t>(ua >> b);
     if (op == "&") return static_cast<int64_t>(ua & ub);
-    return static_cast<int64_t>(ua | ub);
+    if (op == "|") return static_cast<int64_t>(ua | ub);
+    if (op == "||") return a || b;
+    if (op == "&&") return a && b;
+    if (op == "==") return a == b;
+    if (op == "!=") return a != b;
+    if (op == "<") return a < b;
+    if (op == "<=") return a <= b;
+    if (op == ">") return a > b;
+    return a >= b;
   }
   Result<int64_t> unary() {
     if (eat("-")) {
       SCX_ASSIGN_OR_RETURN(int64_t v, unary());
       return static_cast<int64_t>(-static_cast<uint64_t>(v));
     }
+    if (eat("!")) {
+      SCX_ASSIGN_OR_RETURN(int64_t v, unary());
+      return !v;
+    }
     if (eat("~")) {
       SCX_ASSIGN_OR_RETURN(int64_t v, unary());
       return ~v;
     }
     if (eat("(")) {
-      SCX_ASSIGN_OR_RETURN(int64_t v, binary(0));
+      SCX_ASSIGN_OR_RETURN(int64_t v, conditional());
       if (!eat(")")) return error("missing ')'");
       return v;
     }

@@ -75,7 +75,8 @@ struct ResolvedProfile {
 Result<ResolvedProfile> resolve_profile(const Profile& p, const std::vector<std::string>& options,
                                         const Topology& topo, const Btf& kernel);
 
-// The expression evaluator (exposed for tests): integers, + - * / % << >> & | ( ), variables,
+// The expression evaluator (exposed for tests): C-like integer expressions with comparisons,
+// && || ! and ?:, variables,
 // core_of/llc_of/node_of/capacity_of(x), and upper-case enum names.
 struct ExprEnv {
   const Topology* topo = nullptr;
