@@ -1,13 +1,13 @@
 # cmake -DDIR=<profiles dir> -DOUT=<.cc> -P embed_profiles.cmake
-# Writes a C++ source with every DIR/*.json as scx::bpf::detail::kBundledProfiles (name, text).
-file(GLOB files "${DIR}/*.json")
+# Writes a C++ source with every DIR/**/*.json (named by its path under DIR) as scx::bpf::detail::kBundledProfiles (name, text).
+file(GLOB_RECURSE files RELATIVE "${DIR}" "${DIR}/*.json")
 list(SORT files)
 set(body "")
 set(table "")
 set(i 0)
 foreach(f ${files})
-  get_filename_component(name "${f}" NAME)
-  file(READ "${f}" hex HEX)
+  set(name "${f}")
+  file(READ "${DIR}/${f}" hex HEX)
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
   string(REGEX REPLACE "((0x[0-9a-f][0-9a-f],){16})" "\\1\n" hex "${hex}")
   string(APPEND body "const char kProfile${i}[] = {\n${hex}0};\n")

@@ -30,7 +30,8 @@ const char* kPairProfile = R"({
   "map_size": { "sized_by_user": "nr_cpu_ids * 2" },
   "globals": { "nr_cpus": "nr_cpu_ids" },
   "arrays": { "weights": { "length": "4", "value": "(i + 1) * 100" } },
-  "syscall": [ { "program": "record_pair", "for_each": "smt_sibling",
+  "syscall": [ { "program": "setup" },
+               { "program": "record_pair", "for_each": "smt_sibling",
                  "ctx": [["s32", "cpu"], ["s32", "sibling"]] } ],
   "options": { "heavy": { "globals": { "nr_cpus": "value" } } }
 })";
@@ -91,8 +92,8 @@ TEST(Prologue, ProfileGlobalsArraysAndSyscallProgramsRunBeforeInit) {
   EXPECT_EQ(l.at<uint32_t>("weights", 0), 100u);
   EXPECT_EQ(l.at<uint32_t>("weights", 3), 400u);
   EXPECT_EQ(l.at<uint32_t>("weights", 4), 0u);
-  // setup (no arguments, by convention) then record_pair for (0,2) (2,0) (1,3) (3,1): cores are
-  // {0,2} and {1,3} (SMT siblings numbered after the first thread of each core).
+  // setup, then record_pair for (0,2) (2,0) (1,3) (3,1): cores are {0,2} and {1,3} (SMT
+  // siblings numbered after the first thread of each core).
   ASSERT_EQ(l.ops->syscall_runs().size(), 5u);
   EXPECT_EQ(l.ops->syscall_runs()[0].program, "setup");
   l.sim.ext->load_at(std::move(*ops), 0);
@@ -119,6 +120,25 @@ TEST(Prologue, WithoutTheMapSizeTheSchedulerCannotLoad) {
   o.map_max_entries = {{"sized_by_user", 1}};
   auto sized = l.load(o);
   ASSERT_TRUE(sized.ok()) << sized.status().message();
+}
+
+// Without a profile, argument-less syscall programs run once by convention; with one, only
+// what it lists (its loader's calls).
+TEST(Prologue, WithoutAProfileArgumentlessSyscallProgramsRunOnce) {
+  Loaded l;
+  bpf::BpfHostOptions o;
+  o.profile = "none";
+  o.map_max_entries = {{"sized_by_user", 1}};
+  auto ops = l.load(o);
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  ASSERT_EQ((*ops)->syscall_runs().size(), 1u);
+  EXPECT_EQ((*ops)->syscall_runs()[0].program, "setup");
+  o.profile = write_temp("only_pairs.json", R"({"ops_name": "prologue_test", "map_size": {"sized_by_user": "1"},
+      "syscall": [{"program": "record_pair", "ctx": [["s32", "1"], ["s32", "2"]]}]})");
+  auto listed = l.load(o);
+  ASSERT_TRUE(listed.ok()) << listed.status().message();
+  ASSERT_EQ((*listed)->syscall_runs().size(), 1u);
+  EXPECT_EQ((*listed)->syscall_runs()[0].program, "record_pair");
 }
 
 TEST(Prologue, SetFillsArraysAndElementsAndTheCommandLineWins) {
@@ -196,6 +216,18 @@ TEST(ProfileExpr, PrecedenceVariablesFunctionsAndEnums) {
   EXPECT_FALSE(eval("core_of(1000)").ok());  // no such CPU
   EXPECT_FALSE(eval("(1 + 2").ok());
   EXPECT_FALSE(eval("1 +").ok());
+}
+
+// Every bundled profile parses, names an ops, and can be chosen by its file name.
+TEST(ProfileParse, BundledProfilesAreValid) {
+  const std::vector<std::string> files = bpf::bundled_profile_files();
+  ASSERT_FALSE(files.empty());
+  for (const std::string& f : files) {
+    std::optional<bpf::Profile> p = bpf::bundled_profile_named(f);
+    ASSERT_TRUE(p.has_value()) << f << " does not parse";
+    EXPECT_FALSE(p->ops_name.empty()) << f;
+  }
+  EXPECT_TRUE(bpf::bundled_profile_named("central").has_value());  // scx_ and .json implied
 }
 
 TEST(ProfileParse, BadProfilesAreOneLineErrorsNamingTheKey) {

@@ -502,7 +502,8 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
     if (!p || p->section != "syscall")
       return Status::Errorf(self->profile_origin_, "syscall program '{}' is not in {}", r.program, path);
   }
-  self->syscalls_ = conventional_syscalls(o, profile.syscalls);
+  // A profile lists what its loader runs; without one, the convention (prologue.h).
+  if (self->profile_origin_.empty()) self->syscalls_ = conventional_syscalls(o, profile.syscalls);
   self->syscalls_.insert(self->syscalls_.end(), profile.syscalls.begin(), profile.syscalls.end());
   for (const StructOpsCallback& cb : so.callbacks) {
     for (int i = 0; i < kScxOpCount; ++i) {

@@ -317,23 +317,47 @@ Result<Profile> load_profile_file(const std::string& path) {
   return parse_profile(text, path);
 }
 
-std::optional<Profile> bundled_profile(std::string_view ops_name) {
+namespace {
+
+std::vector<BundledProfile> all_bundled() {
+  std::vector<BundledProfile> out;
   for (std::size_t i = 0; i < detail::kBundledProfilesCount; ++i) {
     const detail::EmbeddedProfile& e = detail::kBundledProfiles[i];
-    Result<Profile> p = parse_profile(e.text, fmt::format("bundled:{}", e.name));
-    if (p.ok() && p->ops_name == ops_name) return std::move(p).value();
+    Result<Profile> p = parse_profile(e.text, fmt::format("bundled profile {}", e.name));
+    if (p.ok()) out.push_back(BundledProfile{e.name, std::move(p).value()});  // a test parses them all
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<BundledProfile> bundled_profiles_for(std::string_view ops_name) {
+  std::vector<BundledProfile> out;
+  for (BundledProfile& b : all_bundled())
+    if (b.profile.ops_name == ops_name && !b.file.starts_with("alt/")) out.push_back(std::move(b));
+  std::stable_sort(out.begin(), out.end(), [](const BundledProfile& a, const BundledProfile& b) {
+    return (a.file.find('/') == std::string::npos) > (b.file.find('/') == std::string::npos);
+  });
+  return out;
+}
+
+std::optional<Profile> bundled_profile_named(std::string_view name) {
+  for (BundledProfile& b : all_bundled()) {
+    const std::string stem = b.file.substr(0, b.file.size() - 5);  // without .json
+    const size_t slash = stem.rfind('/');
+    const std::string dir = slash == std::string::npos ? "" : stem.substr(0, slash + 1);
+    const std::string base = stem.substr(dir.size());
+    if (name == b.file || name == stem || (base.starts_with("scx_") && name == dir + base.substr(4)))
+      return std::move(b.profile);
   }
   return std::nullopt;
 }
 
-std::vector<std::string> bundled_profile_names() {
-  std::vector<std::string> names;
-  for (std::size_t i = 0; i < detail::kBundledProfilesCount; ++i) {
-    Result<Profile> p = parse_profile(detail::kBundledProfiles[i].text, detail::kBundledProfiles[i].name);
-    if (p.ok()) names.push_back(p->ops_name);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
+std::vector<std::string> bundled_profile_files() {
+  std::vector<std::string> files;
+  for (std::size_t i = 0; i < detail::kBundledProfilesCount; ++i) files.push_back(detail::kBundledProfiles[i].name);
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 // ---- resolving -----------------------------------------------------------------------------

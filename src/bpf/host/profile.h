@@ -50,10 +50,19 @@ struct Profile {
 
 Result<Profile> parse_profile(std::string_view json_text, const std::string& origin);
 Result<Profile> load_profile_file(const std::string& path);
-// The bundled profile (profiles/*.json, embedded at build time) for an ops name, or nullopt.
-std::optional<Profile> bundled_profile(std::string_view ops_name);
-// Names of every bundled profile's ops ("central", "qmap", ...), sorted.
-std::vector<std::string> bundled_profile_names();
+// The bundled profiles (profiles/**/*.json, embedded at build time; `file` is the path under
+// profiles/, e.g. "scx_qmap.json", "0f379644a/scx_cake.json", "alt/scx_rlfifo.json").
+struct BundledProfile {
+  std::string file;
+  Profile profile;
+};
+// Those for an ops name that may be chosen automatically (all but alt/), top level first.
+std::vector<BundledProfile> bundled_profiles_for(std::string_view ops_name);
+// A bundled profile by file name, with or without ".json" and the "scx_" prefix ("qmap",
+// "scx_rlfifo", "0f379644a/scx_cake"), or nullopt.
+std::optional<Profile> bundled_profile_named(std::string_view name);
+// Every bundled profile's file, sorted.
+std::vector<std::string> bundled_profile_files();
 
 // One SEC("syscall") program run: its context bytes (empty = NULL ctx).
 struct SyscallRun {

@@ -4,6 +4,7 @@
 #include <linux/btf.h>
 #include <bpf/btf.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -23,20 +24,51 @@ void apply_open_prologue(const OpenPrologue& p, LoadOptions* lo) {
 
 namespace {
 
+std::vector<uint8_t> read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// The names of an object's variables and maps (its STT_OBJECT symbols).
+std::set<std::string> object_names(std::span<const uint8_t> bytes) {
+  std::set<std::string> names;
+  auto elf = ElfFile::parse(bytes);
+  if (elf.ok())
+    for (const ElfSymbol& sym : elf->symbols())
+      if (sym.type == STT_OBJECT) names.insert(sym.name);
+  return names;
+}
+
+// How many of the names a profile sets the object lacks (fewer = written for a closer commit).
+size_t missing_names(const Profile& p, const std::set<std::string>& names) {
+  size_t n = 0;
+  const ProfileSettings& s = p.settings;
+  for (const auto* m : {&s.resize, &s.map_size, &s.globals}) {
+    for (const auto& kv : *m) n += !names.count(kv.first);
+  }
+  for (const auto& kv : s.arrays) n += !names.count(kv.first);
+  return n;
+}
+
 // A bundled profile describes a scheduler's user space at one commit; an object built from
 // another commit may lack some of its globals or maps, which user space of that commit would
 // not set either: those entries are dropped (a --profile file is taken as written).
-void drop_names_not_in_object(const std::string& path, ResolvedProfile* r) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto elf = ElfFile::parse(bytes);
-  if (!elf.ok()) return;  // the load reports it
-  std::set<std::string> names;
-  for (const ElfSymbol& sym : elf->symbols())
-    if (sym.type == STT_OBJECT) names.insert(sym.name);
+void drop_names_not_in(const std::set<std::string>& names, ResolvedProfile* r) {
   std::erase_if(r->resize, [&](const auto& kv) { return !names.count(kv.first); });
   std::erase_if(r->map_size, [&](const auto& kv) { return !names.count(kv.first); });
   std::erase_if(r->globals, [&](const auto& kv) { return !names.count(kv.first.substr(0, kv.first.find('['))); });
+}
+
+// --profile CHOICE: a file, or a bundled profile's name.
+Result<Profile> explicit_profile(const std::string& choice) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(choice, ec) || choice.find(".json") != std::string::npos &&
+                                                         !bundled_profile_named(choice))
+    return load_profile_file(choice);
+  if (std::optional<Profile> b = bundled_profile_named(choice)) return std::move(*b);
+  std::string known;
+  for (const std::string& f : bundled_profile_files()) known += (known.empty() ? "" : ", ") + f;
+  return Status::Errorf("--profile", "'{}' is neither a file nor a bundled profile ({})", choice, known);
 }
 
 }  // namespace
@@ -45,18 +77,25 @@ Result<ResolvedProfile> choose_profile(const std::string& path, const std::strin
                                        const std::vector<std::string>& options, const Topology& topo,
                                        std::string* origin) {
   origin->clear();
-  std::optional<Profile> p;
   if (choice == "none") {
     if (!options.empty()) return Status::Error("--sched-opt", "needs a profile (--profile none was given)");
     return ResolvedProfile{};
   }
+  const std::vector<uint8_t> bytes = read_bytes(path);
+  const std::set<std::string> names = object_names(bytes);
+  std::optional<Profile> p;
   if (!choice.empty()) {
-    SCX_ASSIGN_OR_RETURN(p, load_profile_file(choice));
-  } else {
-    std::ifstream in(path, std::ios::binary);
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    Result<std::string> ops_name = peek_struct_ops_name(bytes, path);
-    if (ops_name.ok()) p = bundled_profile(*ops_name);
+    SCX_ASSIGN_OR_RETURN(p, explicit_profile(choice));
+  } else if (Result<std::string> ops = peek_struct_ops_name(bytes, path); ops.ok()) {
+    // Of the bundled profiles for this ops name, the one written for the closest commit.
+    size_t best = SIZE_MAX;
+    for (BundledProfile& b : bundled_profiles_for(*ops)) {
+      const size_t miss = missing_names(b.profile, names);
+      if (miss < best) {
+        best = miss;
+        p = std::move(b.profile);
+      }
+    }
   }
   if (!p) {
     if (!options.empty()) return Status::Errorf("--sched-opt", "{} has no bundled profile; give one with --profile", path);
@@ -64,7 +103,7 @@ Result<ResolvedProfile> choose_profile(const std::string& path, const std::strin
   }
   *origin = p->origin;
   SCX_ASSIGN_OR_RETURN(ResolvedProfile r, resolve_profile(*p, options, topo, kernel_btf()));
-  if (choice.empty()) drop_names_not_in_object(path, &r);
+  if (choice.empty() || !std::filesystem::is_regular_file(choice)) drop_names_not_in(names, &r);
   return r;
 }
 

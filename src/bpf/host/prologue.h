@@ -33,8 +33,10 @@ struct OpenPrologue {
 };
 void apply_open_prologue(const OpenPrologue& p, LoadOptions* lo);
 
-// The profile for the object at `path`: `choice` "" = the bundled one for its ops name (none is
-// fine), "none", or a profile file; resolved for `topo` with the --sched-opt `options`.
+// The profile for the object at `path`: `choice` "" = the bundled one for its ops name (of
+// several, the one naming fewest variables the object lacks; none is fine), "none", a profile
+// file, or a bundled profile's name ("scx_rlfifo"); resolved for `topo` with the --sched-opt
+// `options`. A bundled profile's entries for variables the object lacks are dropped.
 // Sets *origin to where the profile came from ("" without one).
 Result<ResolvedProfile> choose_profile(const std::string& path, const std::string& choice,
                                        const std::vector<std::string>& options, const Topology& topo,
