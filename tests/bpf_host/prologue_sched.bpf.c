@@ -16,6 +16,11 @@ const volatile u64 __SCX_SLICE_DFL __weak;
 const volatile u64 __SCX_NOT_IN_ANY_KERNEL __weak; /* stays 0: the kernel has no such enum */
 const volatile u32 weights[8];
 const volatile u32 nr_cpus;
+const volatile struct prologue_cfg {
+  u32 a;
+  u64 b;
+  u32 grid[2][3];
+} cfg; /* member paths and row-major arrays of arrays */
 
 u64 RESIZABLE_ARRAY(data, enq_per_cpu);
 UEI_DEFINE(uei);

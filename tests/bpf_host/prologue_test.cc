@@ -158,6 +158,17 @@ TEST(Prologue, SetFillsArraysAndElementsAndTheCommandLineWins) {
   EXPECT_EQ(l.at<uint32_t>("weights", 5), 55u);
   EXPECT_EQ((*ops)->object().global("enq_per_cpu")->size, 16u * 8);
 
+  o.globals = {{"cfg.b", "0x1234567890"}, {"cfg.grid", "1,2,3,4,5,6"}, {"cfg.grid[4]", "50"}};
+  auto members = l.load(o);
+  ASSERT_TRUE(members.ok()) << members.status().message();
+  const auto* cfg = reinterpret_cast<const uint32_t*>((*members)->object().global_data("cfg"));
+  EXPECT_EQ(cfg[0], 0u);
+  EXPECT_EQ(reinterpret_cast<const uint64_t*>(cfg)[1], 0x1234567890u);
+  EXPECT_EQ(cfg[4], 1u);   // grid[0][0], after u32 a (padded) and u64 b
+  EXPECT_EQ(cfg[6], 3u);   // grid[0][2]
+  EXPECT_EQ(cfg[8], 50u);  // grid[1][1], the fifth element row-major
+  EXPECT_EQ(cfg[9], 6u);
+
   o.globals = {{"weights", "1,2,3,4,5,6,7,8,9"}};
   auto over = l.load(o);
   ASSERT_FALSE(over.ok());
@@ -210,6 +221,11 @@ TEST(ProfileExpr, PrecedenceVariablesFunctionsAndEnums) {
   EXPECT_EQ(*eval("i < 2 ? 10 : i < 4 ? 20 : 30"), 20);
   EXPECT_EQ(*eval("llc_of(15) * 10 + node_of(15)"), 31);
   EXPECT_EQ(*eval("SCX_OPS_ENQ_LAST | SCX_OPS_SWITCH_PARTIAL"), 0xa);
+  EXPECT_EQ(*eval("smt_sibling_of(0)"), t->smt_siblings(0).next(1));
+  EXPECT_EQ(*eval("llc_cpumask_word(1, 0)"), static_cast<int64_t>(t->llc_cpus(1).words()[0]));
+  EXPECT_EQ(*eval("node_cpumask_word(0, 3)"), 0);
+  EXPECT_EQ(*eval("cpu_by_capacity(5)"), 5);  // equal capacities: by id
+  EXPECT_FALSE(eval("llc_cpumask_word(1)").ok());
   EXPECT_EQ(*eval("SCX_OPS_NOT_A_FLAG"), 0);  // a kernel without it: 0, as user space reads it
   EXPECT_FALSE(eval("1 / (i - 3)").ok());
   EXPECT_FALSE(eval("nr_cpus").ok());  // lower case: a variable, and unknown

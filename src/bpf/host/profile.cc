@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -157,9 +158,13 @@ class ExprParser {
     std::string id(s_.substr(start, pos_ - start));
     if (id.empty()) return error(pos_ < s_.size() ? fmt::format("unexpected '{}'", s_[pos_]) : "unexpected end");
     if (eat("(")) {
-      SCX_ASSIGN_OR_RETURN(int64_t arg, binary(0));
+      std::vector<int64_t> args;
+      do {
+        SCX_ASSIGN_OR_RETURN(int64_t a, conditional());
+        args.push_back(a);
+      } while (eat(","));
       if (!eat(")")) return error("missing ')'");
-      return function(id, arg);
+      return function(id, args);
     }
     if (auto it = env_.vars.find(id); it != env_.vars.end()) return it->second;
     const bool upper = std::none_of(id.begin(), id.end(), [](char c) { return std::islower(static_cast<unsigned char>(c)); });
@@ -168,16 +173,45 @@ class ExprParser {
     std::optional<uint64_t> v = env_.kernel ? env_.kernel->enum_value("", id) : std::nullopt;
     return static_cast<int64_t>(v.value_or(0));
   }
-  Result<int64_t> function(const std::string& fn, int64_t x) const {
+  Result<int64_t> function(const std::string& fn, const std::vector<int64_t>& args) const {
     const Topology* t = env_.topo;
     if (!t) return error("no machine to evaluate " + fn);
+    static const std::map<std::string, size_t> arity = {
+        {"core_of", 1},      {"llc_of", 1}, {"node_of", 1}, {"capacity_of", 1}, {"smt_sibling_of", 1},
+        {"cpu_by_capacity", 1}, {"llc_cpumask_word", 2}, {"node_cpumask_word", 2}};
+    auto a = arity.find(fn);
+    if (a == arity.end()) return error(fmt::format("unknown function '{}'", fn));
+    if (args.size() != a->second) return error(fmt::format("{} takes {} argument(s)", fn, a->second));
+    if (a->second == 2) return mask_word(fn, args[0], args[1]);
+    const int64_t x = args[0];
     if (x < 0 || x >= t->nr_cpus()) return error(fmt::format("{}({}): no such CPU", fn, x));
     const CpuInfo& c = t->cpu(static_cast<int>(x));
     if (fn == "core_of") return c.core;
     if (fn == "llc_of") return c.llc;
     if (fn == "node_of") return c.node;
     if (fn == "capacity_of") return c.capacity;
-    return error(fmt::format("unknown function '{}'", fn));
+    if (fn == "cpu_by_capacity") return by_capacity(x);
+    // The first other CPU of x's core, -1 without SMT.
+    for (int s = t->smt_siblings(c.id).first(); s >= 0; s = t->smt_siblings(c.id).next(s + 1))
+      if (s != c.id) return s;
+    return -1;
+  }
+  // The CPUs ordered by capacity, highest first, ties by id: the i-th.
+  int64_t by_capacity(int64_t i) const {
+    std::vector<int> order(static_cast<size_t>(env_.topo->nr_cpus()));
+    for (size_t k = 0; k < order.size(); ++k) order[k] = static_cast<int>(k);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int a, int b) { return env_.topo->cpu(a).capacity > env_.topo->cpu(b).capacity; });
+    return order[static_cast<size_t>(i)];
+  }
+  // 64-bit word `w` of an LLC's or node's CPU mask.
+  Result<int64_t> mask_word(const std::string& fn, int64_t id, int64_t w) const {
+    const Topology* t = env_.topo;
+    const bool llc = fn == "llc_cpumask_word";
+    if (id < 0 || id >= (llc ? t->nr_llcs() : t->nr_nodes())) return error(fmt::format("{}({}, ...): no such {}", fn, id, llc ? "LLC" : "node"));
+    if (w < 0 || w >= CpuMask::kWords) return 0;
+    const CpuMask& m = llc ? t->llc_cpus(static_cast<int>(id)) : t->node_cpus(static_cast<int>(id));
+    return static_cast<int64_t>(m.words()[static_cast<size_t>(w)]);
   }
 
   std::string_view s_;

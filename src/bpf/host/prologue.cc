@@ -44,7 +44,7 @@ size_t missing_names(const Profile& p, const std::set<std::string>& names) {
   size_t n = 0;
   const ProfileSettings& s = p.settings;
   for (const auto* m : {&s.resize, &s.map_size, &s.globals}) {
-    for (const auto& kv : *m) n += !names.count(kv.first);
+    for (const auto& kv : *m) n += !names.count(kv.first.substr(0, kv.first.find_first_of(".[")));
   }
   for (const auto& kv : s.arrays) n += !names.count(kv.first);
   return n;
@@ -56,7 +56,7 @@ size_t missing_names(const Profile& p, const std::set<std::string>& names) {
 void drop_names_not_in(const std::set<std::string>& names, ResolvedProfile* r) {
   std::erase_if(r->resize, [&](const auto& kv) { return !names.count(kv.first); });
   std::erase_if(r->map_size, [&](const auto& kv) { return !names.count(kv.first); });
-  std::erase_if(r->globals, [&](const auto& kv) { return !names.count(kv.first.substr(0, kv.first.find('['))); });
+  std::erase_if(r->globals, [&](const auto& kv) { return !names.count(kv.first.substr(0, kv.first.find_first_of(".["))); });
 }
 
 // --profile CHOICE: a file, or a bundled profile's name.

@@ -212,49 +212,66 @@ Result<uint64_t> parse_int_value(std::string_view value, uint64_t size, const st
 }  // namespace
 
 Status BpfObject::set_global(std::string_view spec, std::string_view value) {
-  // NAME, or NAME[INDEX] for one element of an array.
-  std::string_view name = spec;
+  // NAME, NAME.member.member (a struct global's field), then optionally [INDEX] (one element).
+  std::string_view path = spec;
   std::optional<uint64_t> index;
   if (size_t lb = spec.find('['); lb != std::string_view::npos) {
-    name = spec.substr(0, lb);
+    path = spec.substr(0, lb);
     if (!spec.ends_with("]")) return Status::Errorf(path_, "--set {}: expected NAME[INDEX]", spec);
     SCX_ASSIGN_OR_RETURN(index, parse_int_value(spec.substr(lb + 1, spec.size() - lb - 2), 8,
                                                 fmt::format("{}: --set {}", path_, spec)));
   }
+  const size_t dot = path.find('.');
+  const std::string_view name = path.substr(0, dot);
   const GlobalVar* g = global(name);
   if (!g) return Status::Errorf(path_, "no global variable '{}'", name);
   const std::string where = fmt::format("{}: --set {}", path_, spec);
   if (!g->settable) return Status::Errorf(path_, "global '{}' cannot be set", name);
-  const uint32_t tid = g->btf_type_id ? btf_.skip_mods(g->btf_type_id) : 0;
+  uint64_t off = 0, size = g->size;
+  uint32_t tid = g->btf_type_id ? btf_.skip_mods(g->btf_type_id) : 0;
+  if (dot != std::string_view::npos) {
+    std::optional<Btf::Field> f = tid ? btf_.field(tid, path.substr(dot + 1)) : std::nullopt;
+    if (!f) return Status::Errorf(where, "'{}' has no member '{}'", name, path.substr(dot + 1));
+    off = f->offset;
+    size = f->size;
+    tid = btf_.skip_mods(f->type_id);
+  }
+  uint8_t* data = global_data(name);
+  if (!data) return Status::Errorf(where, "'{}' has no backing memory", name);
+  uint8_t* base = data + off;
   const struct btf_type* t = tid ? btf_.type(tid) : nullptr;
   if (!t || !btf_is_array(t)) {
-    if (index) return Status::Errorf(where, "'{}' is not an array", name);
-    SCX_ASSIGN_OR_RETURN(uint64_t v, parse_int_value(value, g->size, where));
-    return set_global_bytes(name, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&v), g->size));
+    if (index) return Status::Errorf(where, "'{}' is not an array", path);
+    SCX_ASSIGN_OR_RETURN(uint64_t v, parse_int_value(value, size, where));
+    std::memcpy(base, &v, static_cast<size_t>(size));
+    return Status();
   }
-  const uint32_t elem_id = btf_.skip_mods(btf_array(t)->type);
+  // Arrays of arrays are filled row-major, element by innermost element.
+  uint32_t elem_id = btf_.skip_mods(btf_array(t)->type);
+  while (btf_.type(elem_id) && btf_is_array(btf_.type(elem_id))) elem_id = btf_.skip_mods(btf_array(btf_.type(elem_id))->type);
   const int64_t elem = btf_.size_of(elem_id);
-  if (elem <= 0) return Status::Errorf(where, "cannot size the elements of '{}'", name);
+  if (elem <= 0) return Status::Errorf(where, "cannot size the elements of '{}'", path);
   if (elem == 1 && !index && btf_.type_name(elem_id) == "char") {  // char[N]: a string
-    if (value.size() + 1 > g->size) return Status::Errorf(where, "string longer than {} bytes", g->size - 1);
-    std::vector<uint8_t> b(value.begin(), value.end());
-    b.push_back(0);
-    return set_global_bytes(name, b);
+    if (value.size() + 1 > size) return Status::Errorf(where, "string longer than {} bytes", size - 1);
+    std::memset(base, 0, static_cast<size_t>(size));
+    std::memcpy(base, value.data(), value.size());
+    return Status();
   }
   // A comma-separated list from element `index` on (the whole array, zero-filled, without one).
-  const uint64_t n = g->size / static_cast<uint64_t>(elem);
-  uint8_t* base = global_data(name);
-  if (!index) std::memset(base, 0, g->size);
+  const uint64_t n = size / static_cast<uint64_t>(elem);
+  std::vector<uint8_t> out(base, base + size);
+  if (!index) std::fill(out.begin(), out.end(), 0);
   uint64_t i = index.value_or(0);
   for (size_t pos = 0;; ++i) {
     size_t comma = value.find(',', pos);
     std::string_view item = value.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
     if (i >= n) return Status::Errorf(where, "index {} is past the array's {} elements", i, n);
     SCX_ASSIGN_OR_RETURN(uint64_t v, parse_int_value(item, static_cast<uint64_t>(elem), where));
-    std::memcpy(base + i * static_cast<uint64_t>(elem), &v, static_cast<size_t>(std::min<int64_t>(elem, 8)));
+    std::memcpy(out.data() + i * static_cast<uint64_t>(elem), &v, static_cast<size_t>(std::min<int64_t>(elem, 8)));
     if (comma == std::string_view::npos) break;
     pos = comma + 1;
   }
+  std::memcpy(base, out.data(), out.size());  // all or nothing
   return Status();
 }
 
