@@ -23,6 +23,7 @@ KEEP(struct scx_dispatch_q, scx_dispatch_q);
 KEEP(struct cgroup, cgroup);
 KEEP(struct sched_ext_entity, sched_ext_entity);
 KEEP(struct sched_entity, sched_entity);
+KEEP(struct mm_struct, mm_struct);
 KEEP(struct task_struct, task_struct);
 KEEP(struct scx_rq, scx_rq);
 KEEP(struct rq, rq);

@@ -4,7 +4,8 @@
  * bpf_preempt_disable/enable, task_struct.migration_disabled, and the compat flavors the
  * simulated kernel leaves unresolved. Any surprise is an scx_bpf_error(). node_mode 1 / 2 call
  * scx_bpf_get_idle_cpumask_node / scx_bpf_pick_idle_cpu_node, which fail with per-node idle
- * tracking off. */
+ * tracking off. Every task's mm and numa_preferred_nid are checked too (exit_after_threads
+ * ends the run once threads of a process were seen). */
 #include <scx/common.bpf.h>
 
 char _license[] SEC("license") = "GPL";
@@ -12,6 +13,29 @@ char _license[] SEC("license") = "GPL";
 #define DSQ 7
 
 const volatile u32 node_mode;
+const volatile u32 exit_after_threads; /* > 0: scx_bpf_exit once that many threads were seen */
+u32 nr_threads_seen;                   /* enqueues of tasks whose pid != tgid */
+
+/* tgid -> the mm its first task had, and back: a thread group has one mm, no two share one. */
+struct { __uint(type, BPF_MAP_TYPE_HASH); __type(key, s32); __type(value, u64); __uint(max_entries, 4096); } group_mm SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_HASH); __type(key, u64); __type(value, s32); __uint(max_entries, 4096); } mm_group SEC(".maps");
+
+static void check_mm(struct task_struct *p) {
+  u64 mm = (u64)p->mm, *seen;
+  s32 tgid = p->tgid;
+
+  if (p->numa_preferred_nid != -1) scx_bpf_error("numa_preferred_nid %d", p->numa_preferred_nid);
+  if (!mm != !!(p->flags & PF_KTHREAD)) scx_bpf_error("mm %llx for flags %x", mm, p->flags);
+  if (!mm) return;
+  seen = bpf_map_lookup_elem(&group_mm, &tgid);
+  if (!seen) bpf_map_update_elem(&group_mm, &tgid, &mm, BPF_NOEXIST);
+  else if (*seen != mm) scx_bpf_error("tgid %d: two mms", tgid);
+  s32 *owner = bpf_map_lookup_elem(&mm_group, &mm);
+  if (!owner) bpf_map_update_elem(&mm_group, &mm, &tgid, BPF_NOEXIST);
+  else if (*owner != tgid) scx_bpf_error("tgids %d and %d share an mm", *owner, tgid);
+  if (p->pid != p->tgid && ++nr_threads_seen == exit_after_threads)
+    scx_bpf_exit(0, "threads ok after %u", nr_threads_seen);
+}
 
 bool scx_bpf_dsq_insert___v2___compat(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __ksym __weak;
 void scx_bpf_reenqueue_local___v2___compat(void) __ksym __weak;
@@ -33,6 +57,7 @@ void BPF_STRUCT_OPS(nk_enqueue, struct task_struct *p, u64 enq_flags) {
 
   if (ro != p || ro->pid != p->pid) scx_bpf_error("rdonly_cast");
   if (p->migration_disabled) scx_bpf_error("migration_disabled %d", p->migration_disabled);
+  check_mm(p);
   if (bpf_ksym_exists(scx_bpf_dsq_insert___v2___compat) || bpf_ksym_exists(scx_bpf_reenqueue_local___v2___compat) ||
       bpf_ksym_exists(scx_bpf_dsq_move_to_local___v2))
     scx_bpf_error("a newer flavor resolved");

@@ -1202,7 +1202,10 @@ void Kernel::continue_task(Rq& rq, Task& p) {
         for (int64_t i = 0; i < std::max<int64_t>(op.a, 1); ++i) {
           Task& child = create_task(tmpl, -1, p.pid);
           child.spec_index = static_cast<int>(op.obj);
-          if (op.b == kForkThread) child.tgid = p.tgid;  // CLONE_THREAD
+          if (op.b == kForkThread) {  // CLONE_THREAD: the parent's thread group and mm
+            child.tgid = p.tgid;
+            child.group_mm = p.kt.mm;
+          }
           // sched_fork(): the child inherits the parent's policy and affinity; rt-app threads
           // then apply their own description when they start (SetSched/SetAffinity ops).
           set_policy_fields(child, p.policy, is_rt_policy(p.policy) ? p.rt_priority : p.nice);

@@ -206,6 +206,14 @@ TEST(BpfKfuncs, NewerKfuncsWork) {
   }
 }
 
+// task_struct.mm: one per thread group (schbench's workers are CLONE_THREAD children).
+TEST(BpfKfuncs, ThreadsShareTheirProcessMm) {
+  Scenario s{"4", "schbench", 300 * kNsPerMs};
+  auto r = run(s, kSubjects + "/newer_kfuncs_sched.bpf.o", {"exit_after_threads=20"});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_NE(state(*r, "EXIT").find("threads ok after 20"), std::string::npos) << state(*r, "EXIT");
+}
+
 // Per-node idle tracking is off in the simulated kernel: the _node kfuncs are scheduler errors.
 TEST(BpfKfuncs, PerNodeIdleKfuncsReportTrackingDisabled) {
   for (const char* mode : {"node_mode=1", "node_mode=2"}) {

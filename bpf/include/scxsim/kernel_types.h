@@ -275,6 +275,11 @@ struct sched_entity {
   u64 slice;
 };
 
+/* An address space: the tasks of one thread group share it; kernel threads have none. */
+struct mm_struct {
+  struct task_struct *owner; /* the thread group's leader */
+};
+
 struct task_struct {
   unsigned int __state;
   unsigned int flags;       /* PF_* */
@@ -291,6 +296,8 @@ struct task_struct {
   unsigned int policy;
   int nr_cpus_allowed;
   unsigned short migration_disabled; /* 0: nothing in the simulation calls migrate_disable() */
+  struct mm_struct *mm;      /* NULL for kernel threads */
+  int numa_preferred_nid;    /* -1 (NUMA_NO_NODE): no NUMA balancing is simulated */
   const cpumask_t *cpus_ptr;
   cpumask_t cpus_mask;
   u64 nvcsw;
