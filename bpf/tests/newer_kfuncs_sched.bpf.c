@@ -14,7 +14,9 @@ char _license[] SEC("license") = "GPL";
 
 const volatile u32 node_mode;
 const volatile u32 exit_after_threads; /* > 0: scx_bpf_exit once that many threads were seen */
+const volatile u64 exit_after_utime;   /* > 0: scx_bpf_exit once a task has that much utime */
 u32 nr_threads_seen;                   /* enqueues of tasks whose pid != tgid */
+extern int CONFIG_HZ __kconfig;
 
 /* tgid -> the mm its first task had, and back: a thread group has one mm, no two share one. */
 struct { __uint(type, BPF_MAP_TYPE_HASH); __type(key, s32); __type(value, u64); __uint(max_entries, 4096); } group_mm SEC(".maps");
@@ -26,6 +28,8 @@ static void check_mm(struct task_struct *p) {
 
   if (p->numa_preferred_nid != -1) scx_bpf_error("numa_preferred_nid %d", p->numa_preferred_nid);
   if (!mm != !!(p->flags & PF_KTHREAD)) scx_bpf_error("mm %llx for flags %x", mm, p->flags);
+  if (p->utime % (1000000000ULL / CONFIG_HZ) || (mm && p->stime)) scx_bpf_error("utime %llu stime %llu", p->utime, p->stime);
+  if (exit_after_utime && p->utime >= exit_after_utime) scx_bpf_exit(0, "utime ok");
   if (!mm) return;
   seen = bpf_map_lookup_elem(&group_mm, &tgid);
   if (!seen) bpf_map_update_elem(&group_mm, &tgid, &mm, BPF_NOEXIST);

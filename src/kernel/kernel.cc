@@ -758,6 +758,13 @@ void Kernel::scheduler_tick(Rq& rq) {
   e.cpu = rq.cpu;
   e.pid = curr.pid;
   trace_.emit(e);
+  // account_process_tick(): the whole tick goes to the task it interrupted, as user time for a
+  // user task, system time for a kernel thread (the idle task's is idle time).
+  if (curr.kthread) {
+    if (!curr.is_idle_task()) curr.kt.stime += cost().tick_ns();
+  } else {
+    curr.kt.utime += cost().tick_ns();
+  }
   curr.sched_class->update_curr(rq);
   curr.sched_class->task_tick(rq, curr, false);
   // sched_balance_trigger(): every class may have periodic work on a ticking CPU.

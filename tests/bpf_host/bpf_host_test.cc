@@ -214,6 +214,13 @@ TEST(BpfKfuncs, ThreadsShareTheirProcessMm) {
   EXPECT_NE(state(*r, "EXIT").find("threads ok after 20"), std::string::npos) << state(*r, "EXIT");
 }
 
+// utime / stime: whole ticks charged to the task they interrupt (tick-based accounting).
+TEST(BpfKfuncs, UtimeGrowsByTicks) {
+  auto r = run(kScenarios[0], kSubjects + "/newer_kfuncs_sched.bpf.o", {"exit_after_utime=40000000"});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_NE(state(*r, "EXIT").find("utime ok"), std::string::npos) << state(*r, "EXIT");
+}
+
 // Per-node idle tracking is off in the simulated kernel: the _node kfuncs are scheduler errors.
 TEST(BpfKfuncs, PerNodeIdleKfuncsReportTrackingDisabled) {
   for (const char* mode : {"node_mode=1", "node_mode=2"}) {

@@ -297,6 +297,8 @@ struct task_struct {
   int nr_cpus_allowed;
   unsigned short migration_disabled; /* 0: nothing in the simulation calls migrate_disable() */
   struct mm_struct *mm;      /* NULL for kernel threads */
+  u64 utime;                 /* ns, tick-sampled (CONFIG_TICK_CPU_ACCOUNTING): user tasks */
+  u64 stime;                 /* ns, tick-sampled: kernel threads */
   int numa_preferred_nid;    /* -1 (NUMA_NO_NODE): no NUMA balancing is simulated */
   const cpumask_t *cpus_ptr;
   cpumask_t cpus_mask;
