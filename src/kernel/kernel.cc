@@ -758,6 +758,13 @@ void Kernel::scheduler_tick(Rq& rq) {
   e.cpu = rq.cpu;
   e.pid = curr.pid;
   trace_.emit(e);
+  // account_process_tick(): the whole tick goes to the task it interrupted, as user time for a
+  // user task, system time for a kernel thread (the idle task's is idle time).
+  if (curr.kthread) {
+    if (!curr.is_idle_task()) curr.kt.stime += cost().tick_ns();
+  } else {
+    curr.kt.utime += cost().tick_ns();
+  }
   curr.sched_class->update_curr(rq);
   curr.sched_class->task_tick(rq, curr, false);
   // sched_balance_trigger(): every class may have periodic work on a ticking CPU.
@@ -1202,7 +1209,10 @@ void Kernel::continue_task(Rq& rq, Task& p) {
         for (int64_t i = 0; i < std::max<int64_t>(op.a, 1); ++i) {
           Task& child = create_task(tmpl, -1, p.pid);
           child.spec_index = static_cast<int>(op.obj);
-          if (op.b == kForkThread) child.tgid = p.tgid;  // CLONE_THREAD
+          if (op.b == kForkThread) {  // CLONE_THREAD: the parent's thread group and mm
+            child.tgid = p.tgid;
+            child.group_mm = p.kt.mm;
+          }
           // sched_fork(): the child inherits the parent's policy and affinity; rt-app threads
           // then apply their own description when they start (SetSched/SetAffinity ops).
           set_policy_fields(child, p.policy, is_rt_policy(p.policy) ? p.rt_priority : p.nice);

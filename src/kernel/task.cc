@@ -44,6 +44,9 @@ void Task::sync_kernel_view() {
   const size_t n = comm.size() < sizeof(kt.comm) - 1 ? comm.size() : sizeof(kt.comm) - 1;
   for (size_t i = 0; i < sizeof(kt.comm); ++i) kt.comm[i] = i < n ? comm[i] : '\0';
   kt.flags = kthread ? PF_KTHREAD : 0;
+  if (!group_mm) own_mm.owner = &kt;
+  kt.mm = kthread ? nullptr : group_mm ? group_mm : &own_mm;
+  kt.numa_preferred_nid = -1;
   if (is_idle_task()) kt.flags |= PF_IDLE;
   if (state == TaskState::Dead) kt.flags |= PF_EXITING;
   kt.prio = kt.normal_prio = prio;

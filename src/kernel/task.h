@@ -52,6 +52,9 @@ struct Task {
   // The task_struct that BPF schedulers see (the one definition of the kernel's types). The
   // ext class keeps p->scx here; sync_kernel_view() mirrors the C++ fields into it.
   ::task_struct kt;
+  // The address space kt.mm points to: this task's own, or its thread group's (CLONE_THREAD).
+  ::mm_struct own_mm{};
+  ::mm_struct* group_mm = nullptr;
 
   int pid = 0;
   int tgid = 0;

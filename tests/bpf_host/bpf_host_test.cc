@@ -195,6 +195,42 @@ TEST(BpfKfuncs, ErrorAndExitAreFormatted) {
   EXPECT_EQ(state(*x, "sched_ext state"), "disabled");
 }
 
+// 6.19's argument-struct kfuncs, bpf_rdonly_cast, bpf_preempt_*, migration_disabled and the
+// unresolved newer compat flavors (newer_kfuncs_sched checks each and reports with scx_bpf_error).
+TEST(BpfKfuncs, NewerKfuncsWork) {
+  for (const Scenario& s : {kScenarios[1], kScenarios[2]}) {
+    auto r = run(s, kSubjects + "/newer_kfuncs_sched.bpf.o");
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(state(*r, "sched_ext state"), "enabled");
+    EXPECT_EQ(state(*r, "EXIT"), "");
+  }
+}
+
+// task_struct.mm: one per thread group (schbench's workers are CLONE_THREAD children).
+TEST(BpfKfuncs, ThreadsShareTheirProcessMm) {
+  Scenario s{"4", "schbench", 300 * kNsPerMs};
+  auto r = run(s, kSubjects + "/newer_kfuncs_sched.bpf.o", {"exit_after_threads=20"});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_NE(state(*r, "EXIT").find("threads ok after 20"), std::string::npos) << state(*r, "EXIT");
+}
+
+// utime / stime: whole ticks charged to the task they interrupt (tick-based accounting).
+TEST(BpfKfuncs, UtimeGrowsByTicks) {
+  auto r = run(kScenarios[0], kSubjects + "/newer_kfuncs_sched.bpf.o", {"exit_after_utime=40000000"});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_NE(state(*r, "EXIT").find("utime ok"), std::string::npos) << state(*r, "EXIT");
+}
+
+// Per-node idle tracking is off in the simulated kernel: the _node kfuncs are scheduler errors.
+TEST(BpfKfuncs, PerNodeIdleKfuncsReportTrackingDisabled) {
+  for (const char* mode : {"node_mode=1", "node_mode=2"}) {
+    auto r = run(kScenarios[0], kSubjects + "/newer_kfuncs_sched.bpf.o", {mode});
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(state(*r, "sched_ext state"), "disabled") << mode;
+    EXPECT_NE(state(*r, "EXIT").find("per-node idle tracking is disabled"), std::string::npos) << state(*r, "EXIT");
+  }
+}
+
 TEST(BpfHostile, UnknownKfuncIsALoadError) {
   auto r = run(kScenarios[0], kSubjects + "/unknown_kfunc_sched.bpf.o");
   ASSERT_FALSE(r.ok());

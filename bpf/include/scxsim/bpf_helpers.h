@@ -92,6 +92,11 @@ static __u64 (* const bpf_get_current_pid_tgid)(void) = (void *)14;
 static long (* const bpf_get_current_comm)(void *buf, __u32 size_of_buf) = (void *)16;
 static __u64 (* const bpf_get_current_task)(void) = (void *)35;
 static long (* const bpf_get_numa_node_id)(void) = (void *)42;
+static __u64 (* const bpf_perf_event_read)(void *map, __u64 flags) = (void *)22;
+static long (* const bpf_perf_event_output)(void *ctx, void *map, __u64 flags, void *data, __u64 size) =
+    (void *)25;
+static long (* const bpf_perf_event_read_value)(void *map, __u64 flags, struct bpf_perf_event_value *buf,
+                                                __u32 buf_size) = (void *)55;
 static long (* const bpf_map_push_elem)(void *map, const void *value, __u64 flags) = (void *)87;
 static long (* const bpf_map_pop_elem)(void *map, void *value) = (void *)88;
 static long (* const bpf_map_peek_elem)(void *map, void *value) = (void *)89;
@@ -128,9 +133,16 @@ static long (* const bpf_timer_start)(struct bpf_timer *timer, __u64 nsecs, __u6
 static long (* const bpf_timer_cancel)(struct bpf_timer *timer) = (void *)172;
 static long (* const bpf_trace_vprintk)(const char *fmt, __u32 fmt_size, const void *data,
                                         __u32 data_len) = (void *)177;
+static long (* const bpf_strncmp)(const char *s1, __u32 s1_sz, const char *s2) = (void *)182;
 static long (* const bpf_loop)(__u32 nr_loops, void *callback_fn, void *callback_ctx,
                                __u64 flags) = (void *)181;
 static void *(* const bpf_kptr_xchg)(void *dst, void *ptr) = (void *)194;
+static void *(* const bpf_map_lookup_percpu_elem)(void *map, const void *key, __u32 cpu) = (void *)195;
+static long (* const bpf_dynptr_read)(void *dst, __u32 len, const struct bpf_dynptr *src, __u32 offset,
+                                      __u64 flags) = (void *)201;
+static void *(* const bpf_dynptr_data)(const struct bpf_dynptr *ptr, __u32 offset, __u32 len) = (void *)203;
+static long (* const bpf_user_ringbuf_drain)(void *map, void *callback_fn, void *ctx, __u64 flags) =
+    (void *)209;
 static void *(* const bpf_cgrp_storage_get)(void *map, struct cgroup *cgroup, void *value,
                                            __u64 flags) = (void *)210;
 static long (* const bpf_cgrp_storage_delete)(void *map, struct cgroup *cgroup) = (void *)211;

@@ -52,6 +52,14 @@ struct bpf_res_spin_lock {
   unsigned int val;
 };
 
+struct bpf_dynptr {
+  unsigned long long __opaque[2];
+};
+struct bpf_perf_event_value {
+  unsigned long long counter;
+  unsigned long long enabled;
+  unsigned long long running;
+};
 enum bpf_map_type {
   BPF_MAP_TYPE_UNSPEC = 0,
   BPF_MAP_TYPE_HASH = 1,
@@ -121,6 +129,10 @@ enum {
   BPF_RB_PROD_POS = 3,
 };
 
+enum {
+  BPF_F_INDEX_MASK = 0xffffffffULL,
+  BPF_F_CURRENT_CPU = 0xffffffffULL,
+};
 enum {
   BPF_F_TIMER_ABS = 1ULL << 0,
   BPF_F_TIMER_CPU_PIN = 1ULL << 1,

@@ -289,6 +289,11 @@ struct sched_entity {
   u64 slice;
 };
 
+/* An address space: the tasks of one thread group share it; kernel threads have none. */
+struct mm_struct {
+  struct task_struct *owner; /* the thread group's leader */
+};
+
 struct task_struct {
   unsigned int __state;
   unsigned int flags;       /* PF_* */
@@ -304,6 +309,11 @@ struct task_struct {
   struct sched_ext_entity scx;
   unsigned int policy;
   int nr_cpus_allowed;
+  unsigned short migration_disabled; /* 0: nothing in the simulation calls migrate_disable() */
+  struct mm_struct *mm;      /* NULL for kernel threads */
+  u64 utime;                 /* ns, tick-sampled (CONFIG_TICK_CPU_ACCOUNTING): user tasks */
+  u64 stime;                 /* ns, tick-sampled: kernel threads */
+  int numa_preferred_nid;    /* -1 (NUMA_NO_NODE): no NUMA balancing is simulated */
   const cpumask_t *cpus_ptr;
   cpumask_t cpus_mask;
   u64 nvcsw;
@@ -332,6 +342,25 @@ struct rq {
   u64 clock;
   u64 clock_task;
   struct scx_rq scx;
+};
+
+/*
+ * cpufreq (include/linux/cpufreq.h), read by schedulers through the per-CPU ksym
+ * cpufreq_cpu_data (struct cpufreq_policy *). Frequencies in kHz. The simulated CPUs run at a
+ * fixed frequency: cur = min = max = cpuinfo.min_freq = cpuinfo.max_freq.
+ */
+struct cpufreq_cpuinfo {
+  unsigned int max_freq;
+  unsigned int min_freq;
+  unsigned int transition_latency; /* ns */
+};
+
+struct cpufreq_policy {
+  unsigned int cpu;
+  unsigned int min;
+  unsigned int max;
+  unsigned int cur;
+  struct cpufreq_cpuinfo cpuinfo;
 };
 
 struct scx_exit_info {
@@ -428,6 +457,20 @@ struct sched_ext_ops {
   u32 exit_dump_len;
   u64 hotplug_seq;
   char name[SCX_OPS_NAME_LEN];
+};
+
+/* The argument structs of the 6.19 kfuncs __scx_bpf_select_cpu_and / __scx_bpf_dsq_insert_vtime. */
+struct scx_bpf_select_cpu_and_args {
+  s32 prev_cpu;
+  u64 wake_flags;
+  u64 flags;
+};
+
+struct scx_bpf_dsq_insert_vtime_args {
+  u64 dsq_id;
+  u64 slice;
+  u64 vtime;
+  u64 enq_flags;
 };
 
 /* The DSQ iterator state BPF programs see (opaque, 6 u64 words as in the kernel). */

@@ -169,5 +169,17 @@ int bpf_res_spin_lock(struct bpf_res_spin_lock *lock) __ksym __weak;
 void bpf_res_spin_unlock(struct bpf_res_spin_lock *lock) __ksym __weak;
 int bpf_res_spin_lock_irqsave(struct bpf_res_spin_lock *lock, unsigned long *flags__irq_flag) __ksym __weak;
 void bpf_res_spin_unlock_irqrestore(struct bpf_res_spin_lock *lock, unsigned long *flags__irq_flag) __ksym __weak;
+void bpf_preempt_disable(void) __ksym __weak;
+void bpf_preempt_enable(void) __ksym __weak;
+void *bpf_rdonly_cast(const void *obj__ign, u32 btf_id__k) __ksym __weak;
+
+/* 6.15 per-node idle kfuncs and the 6.19 argument-struct kfuncs */
+const struct cpumask *scx_bpf_get_idle_cpumask_node(s32 node) __ksym __weak;
+const struct cpumask *scx_bpf_get_idle_smtmask_node(s32 node) __ksym __weak;
+s32 scx_bpf_pick_idle_cpu_node(const struct cpumask *cpus_allowed, s32 node, u64 flags) __ksym __weak;
+s32 scx_bpf_pick_any_cpu_node(const struct cpumask *cpus_allowed, s32 node, u64 flags) __ksym __weak;
+s32 __scx_bpf_select_cpu_and(struct task_struct *p, const struct cpumask *cpus_allowed,
+                             struct scx_bpf_select_cpu_and_args *args) __ksym __weak;
+bool __scx_bpf_dsq_insert_vtime(struct task_struct *p, struct scx_bpf_dsq_insert_vtime_args *args) __ksym __weak;
 
 #endif /* SCXSIM_KFUNCS_BPF_H */

@@ -54,9 +54,17 @@ const char* helper_name(uint32_t id) {
     case kHelperTimerCancel: return "bpf_timer_cancel";
     case kHelperTraceVprintk: return "bpf_trace_vprintk";
     case kHelperLoop: return "bpf_loop";
+    case kHelperStrncmp: return "bpf_strncmp";
     case kHelperKptrXchg: return "bpf_kptr_xchg";
     case kHelperCgrpStorageGet: return "bpf_cgrp_storage_get";
     case kHelperCgrpStorageDelete: return "bpf_cgrp_storage_delete";
+    case kHelperPerfEventRead: return "bpf_perf_event_read";
+    case kHelperPerfEventOutput: return "bpf_perf_event_output";
+    case kHelperPerfEventReadValue: return "bpf_perf_event_read_value";
+    case kHelperMapLookupPercpuElem: return "bpf_map_lookup_percpu_elem";
+    case kHelperDynptrRead: return "bpf_dynptr_read";
+    case kHelperDynptrData: return "bpf_dynptr_data";
+    case kHelperUserRingbufDrain: return "bpf_user_ringbuf_drain";
     default: return nullptr;
   }
 }
@@ -142,6 +150,16 @@ void HelperEnv::free_timer(uint64_t timer_addr) { timers_.erase(timer_addr); }
 void HelperEnv::forget_map(const Map* map) {
   std::erase_if(timers_, [map](const auto& e) { return e.second.map == map; });
   timer_maps_.erase(const_cast<Map*>(map));
+}
+
+void HelperEnv::add_percpu_ksym(uint64_t handle, std::function<uint64_t(uint32_t cpu)> copy) {
+  percpu_ksyms_[handle] = std::move(copy);
+}
+
+std::optional<uint64_t> HelperEnv::percpu_ksym_ptr(uint64_t handle, uint32_t cpu) const {
+  auto it = percpu_ksyms_.find(handle);
+  if (it == percpu_ksyms_.end()) return std::nullopt;
+  return it->second(cpu);
 }
 
 Status HelperEnv::end_run(size_t held_before) {
@@ -361,6 +379,17 @@ void HelperEnv::bind(Vm& vm) {
     }
     return i;
   });
+  // bpf_strncmp(s1, s1_sz, s2): s2 is a NUL-terminated constant string.
+  set(kHelperStrncmp, [](CallContext& cx, const HostArgs& a) -> uint64_t {
+    for (uint64_t i = 0; i < static_cast<uint32_t>(a[1]); ++i) {
+      if (!cx.check(a[0] + i, 1, kPermRead, "s1") || !cx.check(a[2] + i, 1, kPermRead, "s2")) return 0;
+      const auto c1 = *static_cast<const unsigned char*>(ptr(a[0] + i));
+      const auto c2 = *static_cast<const unsigned char*>(ptr(a[2] + i));
+      if (c1 != c2) return c1 < c2 ? neg(-1) : 1;
+      if (!c1) break;
+    }
+    return 0;
+  });
   set(kHelperForEachMapElem, [impl](CallContext& cx, const HostArgs& a) -> uint64_t {
     Map* m = impl->map_arg(cx, a[0], "bpf_for_each_map_elem");
     if (!m) return 0;
@@ -527,14 +556,17 @@ void HelperEnv::bind(Vm& vm) {
   set(kHelperCgrpStorageGet, storage_get(kMapCgrpStorage, "bpf_cgrp_storage_get"));
   set(kHelperCgrpStorageDelete, storage_del(kMapCgrpStorage, "bpf_cgrp_storage_delete"));
 
-  // The percpu pointer must be a live bpf_percpu_obj_new object (the verifier's
-  // MEM_PERCPU | MEM_RCU); a CPU past the last gives NULL, as cpu >= nr_cpu_ids.
-  set(kHelperPerCpuPtr, [](CallContext& cx, const HostArgs& a) -> uint64_t {
+  // The percpu pointer must be a per-CPU ksym or a live bpf_percpu_obj_new object (the
+  // verifier's MEM_PERCPU | MEM_RCU); a CPU past the last gives NULL, as cpu >= nr_cpu_ids.
+  set(kHelperPerCpuPtr, [this](CallContext& cx, const HostArgs& a) -> uint64_t {
+    if (auto p = percpu_ksym_ptr(a[0], static_cast<uint32_t>(a[1]))) return *p;
     return GraphHeap::percpu_ptr(cx, a[0], static_cast<uint32_t>(a[1]), "bpf_per_cpu_ptr");
   });
-  set(kHelperThisCpuPtr, [](CallContext& cx, const HostArgs& a) -> uint64_t {
+  set(kHelperThisCpuPtr, [this](CallContext& cx, const HostArgs& a) -> uint64_t {
+    if (auto p = percpu_ksym_ptr(a[0], hooks_.cpu ? hooks_.cpu() : 0)) return *p;
     return GraphHeap::percpu_ptr(cx, a[0], std::nullopt, "bpf_this_cpu_ptr");
   });
+  bind_event_helpers(*this, h);
 
   set(kHelperKptrXchg, [](CallContext& cx, const HostArgs& a) -> uint64_t {
     // A referenced kptr field is read-only to programs (only this helper stores to it), so ask

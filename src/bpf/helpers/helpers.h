@@ -14,7 +14,10 @@
 // ringbuf_reserve/submit/discard/output/query, task_storage_get/delete, cgrp_storage_get/delete,
 // kptr_xchg (a referenced kptr field is read-only to programs, so only this helper stores to
 // it; local kptrs: helpers/graph.h), per_cpu_ptr / this_cpu_ptr (of bpf_percpu_obj_new
-// objects: helpers/graph.h).
+// objects: helpers/graph.h, and of per-CPU kernel variables: add_percpu_ksym).
+// strncmp (-1/0/1, as the kernel's strncmp). event_helpers.cc: map_lookup_percpu_elem, perf_event_read / perf_event_read_value /
+// perf_event_output (perf event arrays are always empty: the kernel's empty-slot errors),
+// user_ringbuf_drain, dynptr_read / dynptr_data.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +41,8 @@ enum HelperId : uint32_t {
   kHelperMapUpdateElem = 2,
   kHelperMapDeleteElem = 3,
   kHelperProbeRead = 4,
+  kHelperPerfEventRead = 22,
+  kHelperPerfEventOutput = 25,
   kHelperKtimeGetNs = 5,
   kHelperTracePrintk = 6,
   kHelperGetPrandomU32 = 7,
@@ -47,6 +52,7 @@ enum HelperId : uint32_t {
   kHelperGetCurrentTask = 35,
   kHelperGetNumaNodeId = 42,
   kHelperProbeReadStr = 45,
+  kHelperPerfEventReadValue = 55,
   kHelperMapPushElem = 87,
   kHelperMapPopElem = 88,
   kHelperMapPeekElem = 89,
@@ -74,7 +80,12 @@ enum HelperId : uint32_t {
   kHelperTimerCancel = 172,
   kHelperTraceVprintk = 177,
   kHelperLoop = 181,
+  kHelperStrncmp = 182,
   kHelperKptrXchg = 194,
+  kHelperMapLookupPercpuElem = 195,
+  kHelperDynptrRead = 201,
+  kHelperDynptrData = 203,
+  kHelperUserRingbufDrain = 209,
   kHelperCgrpStorageGet = 210,
   kHelperCgrpStorageDelete = 211,
 };
@@ -132,6 +143,14 @@ class HelperEnv : private TimerOwner {
   std::vector<std::string> run_timers(Vm& vm, uint64_t now);
   size_t armed_timers() const;
 
+  // A per-CPU kernel variable (a typed __ksym of a DEFINE_PER_CPU variable): `handle` is the
+  // address the loader gives the ksym (LoadOptions::ksyms), which, like the kernel's percpu
+  // offset, programs cannot dereference; bpf_per_cpu_ptr / bpf_this_cpu_ptr map it to a CPU's
+  // copy with `copy` (which returns 0 for a CPU that has none, cpu >= nr_cpu_ids).
+  void add_percpu_ksym(uint64_t handle, std::function<uint64_t(uint32_t cpu)> copy);
+  // The CPU's copy of a per-CPU ksym, nullopt when `handle` is none.
+  std::optional<uint64_t> percpu_ksym_ptr(uint64_t handle, uint32_t cpu) const;
+
   // Messages from bpf_printk & co. (also passed to hooks.log).
   const std::vector<std::string>& log() const { return log_; }
   void clear_log() { log_.clear(); }
@@ -149,6 +168,10 @@ class HelperEnv : private TimerOwner {
   std::set<Map*> timer_maps_;              // maps we are a TimerOwner of
   uint64_t timer_seq_ = 0;
   std::vector<std::string> log_;
+  std::map<uint64_t, std::function<uint64_t(uint32_t)>> percpu_ksyms_;
 };
+
+// event_helpers.cc (installed by HelperEnv::bind).
+void bind_event_helpers(HelperEnv& env, HostTable& table);
 
 }  // namespace scx::bpf

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "bpf/helpers/graph.h"
+#include "bpf/host/kernel_ksyms.h"
 #include "bpf/loader/inspect.h"
 #include "bpf/loader/kernel_layouts.h"
 #include "kernel/ext/ext_class.h"
@@ -424,6 +425,52 @@ void add_cpumask_kfuncs(KfuncRegistry& r) {
   });
 }
 
+// Kfuncs of kernels after 6.12 that the public scx schedulers reach through their compat
+// wrappers (weak there): the 6.19 argument-struct forms, and 6.15's per-node idle kfuncs.
+void add_newer_scx_kfuncs(KfuncRegistry& r) {
+  auto ext = [](K& cx) -> ExtClass& { return host(cx).kf(); };
+  r.add("__scx_bpf_select_cpu_and", [ext](K& cx, const A& a) -> uint64_t {
+    task_struct* p = host(cx).task_arg(cx, a[0], "p");
+    const cpumask* m = p ? host(cx).mask_arg(cx, a[1], "cpus_allowed") : nullptr;
+    if (!m || !cx.check(a[2], sizeof(scx_bpf_select_cpu_and_args), kPermRead, "args")) return 0;
+    const auto* args = reinterpret_cast<const scx_bpf_select_cpu_and_args*>(a[2]);
+    return static_cast<uint64_t>(
+        static_cast<int64_t>(ext(cx).select_cpu_and(p, args->prev_cpu, args->wake_flags, m, args->flags)));
+  });
+  r.add("__scx_bpf_dsq_insert_vtime", [ext](K& cx, const A& a) -> uint64_t {
+    task_struct* p = host(cx).task_arg(cx, a[0], "p");
+    if (!p || !cx.check(a[1], sizeof(scx_bpf_dsq_insert_vtime_args), kPermRead, "args")) return 0;
+    const auto* args = reinterpret_cast<const scx_bpf_dsq_insert_vtime_args*>(a[1]);
+    ext(cx).dsq_insert_vtime(p, args->dsq_id, args->slice, args->vtime, args->enq_flags);
+    return 1;  // bool: the insert was accepted (an invalid one ejects the scheduler)
+  });
+  // The simulated kernel does not accept SCX_OPS_BUILTIN_IDLE_PER_NODE, so these behave as the
+  // kernel's with per-node idle tracking off (validate_node): a scheduler error "per-node idle
+  // tracking is disabled", and an empty mask or -EOPNOTSUPP.
+  static const cpumask kNone{};
+  auto disabled = [](K& cx) { host(cx).kf().error("per-node idle tracking is disabled"); };
+  auto node_mask = [disabled](K& cx, const A&) -> uint64_t {
+    disabled(cx);
+    return host(cx).expose_ro(&kNone, sizeof(kNone), "cpumask");
+  };
+  auto node_pick = [disabled](K& cx, const A& a) -> uint64_t {
+    if (!host(cx).mask_arg(cx, a[0], "cpus_allowed")) return 0;
+    disabled(cx);
+    return static_cast<uint64_t>(-95);  // -EOPNOTSUPP
+  };
+  r.add("scx_bpf_get_idle_cpumask_node", node_mask);
+  r.add("scx_bpf_get_idle_smtmask_node", node_mask);
+  r.add("scx_bpf_pick_idle_cpu_node", node_pick);
+  r.add("scx_bpf_pick_any_cpu_node", node_pick);
+  // Flavors whose prototype is newer than the simulated kernel's (6.19's bool dsq_insert, the
+  // callable-anywhere reenqueue_local, 7.1's move_to_local with enq_flags): libbpf's prototype
+  // check leaves them unresolved on such a kernel, and the compat wrappers use the old flavor.
+  for (const char* n : {"scx_bpf_dsq_insert___v2", "scx_bpf_dsq_insert___v2___compat",
+                        "scx_bpf_reenqueue_local___v2", "scx_bpf_reenqueue_local___v2___compat",
+                        "scx_bpf_dsq_move_to_local___v2", "scx_bpf_dsq_move_to_local___v2___compat"})
+    r.add_absent(n);
+}
+
 }  // namespace
 
 const KfuncRegistry& scx_kfunc_registry() {
@@ -431,6 +478,7 @@ const KfuncRegistry& scx_kfunc_registry() {
     auto* reg = new KfuncRegistry;
     add_generic_kfuncs(*reg);
     add_scx_kfuncs(*reg);
+    add_newer_scx_kfuncs(*reg);
     add_cpumask_kfuncs(*reg);
     return reg;
   }();
@@ -438,7 +486,8 @@ const KfuncRegistry& scx_kfunc_registry() {
 }
 
 Result<std::string> inspect_scheduler_file(const std::string& path, bool json) {
-  return inspect_file(path, json, &scx_kfunc_registry());
+  const KernelKsyms ksyms(1, nullptr);
+  return inspect_file(path, json, &scx_kfunc_registry(), &ksyms.table());
 }
 
 Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, const BpfHostOptions& opts) {
@@ -452,6 +501,8 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
   lo.map_env->nr_cpus = static_cast<uint32_t>(std::max(1, opts.nr_cpus));
   BpfScxOps* raw = self.get();
   lo.map_env->current_cpu = [raw] { return static_cast<uint32_t>(raw->kf().this_cpu()); };
+  self->ksyms_ = std::make_unique<KernelKsyms>(lo.map_env->nr_cpus, opts.topology);
+  lo.ksyms = &self->ksyms_->table();
   ResolvedProfile profile;
   if (opts.topology) {
     auto chosen = choose_profile(path, opts.profile, opts.sched_opts, *opts.topology, &self->profile_origin_);
@@ -524,6 +575,10 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
   hooks.log = [raw](std::string_view line) { raw->printk(line); };
   self->helpers_ = std::make_unique<HelperEnv>(std::move(hooks));
   self->helpers_->bind(*self->vm_);
+  self->ksyms_->install(*self->helpers_, self->vm_->memory(), [raw](uint32_t cpu) -> uint64_t {
+    struct rq* q = raw->kf().cpu_rq(static_cast<s32>(cpu));
+    return q ? raw->expose_ro(q, sizeof(struct rq), "rq") : 0;
+  });
   self->vm_->set_user_data(raw);
   // A bpf_cpumask in a freed map value is released (bpf_cpumask_release_dtor). Tasks need no
   // destructor: bpf_task_acquire takes no reference here (task_structs outlive their use).

@@ -22,6 +22,7 @@
 
 #include "base/status.h"
 #include "bpf/helpers/helpers.h"
+#include "bpf/host/kernel_ksyms.h"
 #include "bpf/loader/kfuncs.h"
 #include "bpf/loader/object.h"
 #include "bpf/host/profile.h"
@@ -137,6 +138,7 @@ class BpfScxOps : public ScxOps {
   ScxOpsInfo info_;
   std::unique_ptr<Vm> vm_;          // destroyed last
   std::unique_ptr<HelperEnv> helpers_;
+  std::unique_ptr<KernelKsyms> ksyms_;  // per-CPU kernel variables (typed ksyms)
   std::unique_ptr<BpfObject> obj_;  // destroyed (detached) first
   const BpfProgram* progs_[kScxOpCount] = {};
   std::set<uint64_t> exposed_;      // region bases registered by expose_*

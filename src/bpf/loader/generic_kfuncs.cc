@@ -76,6 +76,12 @@ void add_bits_iterator_kfuncs(KfuncRegistry& r) {
 void add_generic_kfuncs(KfuncRegistry& r) {
   r.add("bpf_rcu_read_lock", [](CallContext&, const HostArgs&) -> uint64_t { return 0; });
   r.add("bpf_rcu_read_unlock", [](CallContext&, const HostArgs&) -> uint64_t { return 0; });
+  // A simulated callback is never preempted, and the verifier keeps disable/enable balanced.
+  r.add("bpf_preempt_disable", [](CallContext&, const HostArgs&) -> uint64_t { return 0; });
+  r.add("bpf_preempt_enable", [](CallContext&, const HostArgs&) -> uint64_t { return 0; });
+  // bpf_rdonly_cast(obj, btf_id) returns obj: the cast only changes the verifier's view (an
+  // untrusted, read-only pointer); what the program may touch is still the memory's regions.
+  r.add("bpf_rdonly_cast", [](CallContext&, const HostArgs& a) -> uint64_t { return a[0]; });
   // struct bpf_iter_num (8 bytes): {int cur; int end} as the kernel's bpf_iter_num_kern.
   r.add("bpf_iter_num_new", [](CallContext& cx, const HostArgs& a) -> uint64_t {
     if (!cx.check(a[0], 8, kPermReadWrite, "it")) return 0;

@@ -151,9 +151,11 @@ std::string inspect_json(const BpfObject& obj) {
   return j.dump(2) + "\n";
 }
 
-Result<std::string> inspect_file(const std::string& path, bool json, const KfuncRegistry* kfuncs) {
+Result<std::string> inspect_file(const std::string& path, bool json, const KfuncRegistry* kfuncs,
+                                 const KsymTable* ksyms) {
   LoadOptions opts;
   opts.kfuncs = kfuncs;
+  opts.ksyms = ksyms;
   opts.allow_missing_kfuncs = true;
   SCX_ASSIGN_OR_RETURN(std::unique_ptr<BpfObject> obj, load_bpf_object(path, opts));
   return json ? inspect_json(*obj) : inspect_text(*obj);

@@ -17,8 +17,9 @@ std::string decode_ops_flags(uint64_t flags);
 std::string inspect_text(const BpfObject& obj);
 std::string inspect_json(const BpfObject& obj);
 
-// Loads (kfuncs missing from `kfuncs`, default the global registry, are reported, not fatal)
-// and renders. The CLI's whole implementation.
-Result<std::string> inspect_file(const std::string& path, bool json, const KfuncRegistry* kfuncs = nullptr);
+// Loads (kfuncs missing from `kfuncs`, default the global registry, are reported, not fatal;
+// typed ksyms resolve against `ksyms`) and renders. The CLI's whole implementation.
+Result<std::string> inspect_file(const std::string& path, bool json, const KfuncRegistry* kfuncs = nullptr,
+                                 const KsymTable* ksyms = nullptr);
 
 }  // namespace scx::bpf

@@ -15,6 +15,10 @@ class KfuncRegistry {
  public:
   void add(std::string name, HostFn fn) { fns_[std::move(name)] = std::move(fn); }
   void remove(const std::string& name) { fns_.erase(name); }
+  // A flavored name (`name___flavor`, as the object spells the extern) the simulated kernel does
+  // not have although it has the essential name: an extern of that exact name stays unresolved
+  // (as libbpf's prototype check leaves an incompatible flavor), whatever the essential name.
+  void add_absent(std::string name) { fns_[std::move(name)] = HostFn(); }
   const HostFn* find(const std::string& name) const {
     auto it = fns_.find(name);
     return it == fns_.end() ? nullptr : &it->second;
@@ -28,7 +32,8 @@ class KfuncRegistry {
 
 // The process-wide registry: the sched_ext integration adds its kfuncs here at start-up;
 // `scxsim inspect` and the default LoadOptions use it. Pre-filled with the generic kfuncs that
-// need no scheduler state (generic_kfuncs.cc): bpf_rcu_read_lock/unlock, the numeric iterator
+// need no scheduler state (generic_kfuncs.cc): bpf_rcu_read_lock/unlock, bpf_preempt_disable/
+// enable (no-ops), bpf_rdonly_cast (the object itself), the numeric iterator
 // bpf_iter_num_new/next/destroy, and the local-kptr / graph kfuncs (helpers/graph.h:
 // bpf_obj_new/drop, bpf_refcount_acquire, bpf_list_*, bpf_rbtree_*), which the loader binds
 // to each object's own heap.

@@ -62,6 +62,16 @@ const std::map<std::string, uint64_t>& default_kconfig() {
 
 namespace {
 
+// libbpf's adjust_ringbuf_sz: a ring buffer's size becomes the smallest power-of-2 multiple of
+// the page size that holds it (0, and sizes that cannot be adjusted, pass through).
+uint32_t ringbuf_size(uint32_t sz) {
+  constexpr uint32_t kPage = 4096;
+  if (sz == 0 || (sz % kPage == 0 && ((sz / kPage) & (sz / kPage - 1)) == 0)) return sz;
+  for (uint64_t mul = 1; mul * kPage <= UINT32_MAX; mul <<= 1)
+    if (mul * kPage > sz) return static_cast<uint32_t>(mul * kPage);
+  return sz;
+}
+
 constexpr uint64_t kKfuncAddrTag = 0xfff0000000000000ULL;  // ld_imm64 of a resolved kfunc
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
@@ -522,6 +532,7 @@ Result<MapSpec> ObjectLoader::parse_map_def(uint32_t type_id, const std::string&
     }
   }
   if (spec.type == 0) return err(where, "missing map type");
+  if (spec.type == kMapRingbuf || spec.type == kMapUserRingbuf) spec.max_entries = ringbuf_size(spec.max_entries);
   // Special fields of the value: a top-level bpf_spin_lock / bpf_timer.
   if (value_tid) {
     const struct btf_type* vt = b.type(b.skip_mods(value_tid));
@@ -800,6 +811,7 @@ Status ObjectLoader::load_externs() {
         const KfuncRegistry* reg = opts_.kfuncs ? opts_.kfuncs : &global_kfunc_registry();
         const HostFn* fn = reg->find(e.name);
         if (!fn) fn = reg->find(e.essential_name);
+        if (fn && !*fn) fn = nullptr;  // KfuncRegistry::add_absent
         if (!fn && !e.weak) {
           if (!opts_.allow_missing_kfuncs)
             return err(where, fmt::format("kfunc '{}' is not provided by scxsim", e.essential_name));

@@ -93,6 +93,14 @@ class ArrayMap : public Map {
     map_region(p, spec_.value_size, "value");
     return p;
   }
+  void* lookup_percpu(const void* key, uint32_t c) override {
+    uint32_t idx;
+    std::memcpy(&idx, key, 4);
+    if (ncpu_ == 1 || c >= ncpu_ || idx >= spec_.max_entries) return nullptr;
+    uint8_t* p = at(idx, c);
+    map_region(p, spec_.value_size, "value");
+    return p;
+  }
   long update(const void* key, const void* value, uint64_t flags) override {
     // array_map_update_elem's order: flags, index, NOEXIST, then BPF_F_LOCK without a lock.
     if ((flags & ~(kBpfFLock | 3)) || (flags & 3) == 3) return -EINVAL;
@@ -183,6 +191,15 @@ class HashMap : public Map {
     if (it == index_.end()) return nullptr;
     touch(it->second);
     uint8_t* p = slab_.value(it->second.slot, cpu());
+    map_region(p, spec_.value_size, "value");
+    return p;
+  }
+  void* lookup_percpu(const void* key, uint32_t c) override {
+    if (ncpu_ == 1 || c >= ncpu_) return nullptr;
+    auto it = index_.find(key_string(key, spec_.key_size));
+    if (it == index_.end()) return nullptr;
+    touch(it->second);  // htab_lru_percpu_map_lookup_percpu_elem sets the LRU reference
+    uint8_t* p = slab_.value(it->second.slot, c);
     map_region(p, spec_.value_size, "value");
     return p;
   }
@@ -371,6 +388,7 @@ bool map_type_supported(uint32_t type) {
     case kMapHash: case kMapArray: case kMapPercpuHash: case kMapPercpuArray: case kMapLruHash:
     case kMapLruPercpuHash: case kMapArrayOfMaps: case kMapHashOfMaps: case kMapQueue:
     case kMapStack: case kMapRingbuf: case kMapTaskStorage: case kMapCgrpStorage: case kMapArena:
+    case kMapPerfEventArray: case kMapUserRingbuf:
       return true;
     default:
       return false;
@@ -409,6 +427,7 @@ Map* Map::from_handle(uint64_t h) {
   return live_maps().count(h) ? reinterpret_cast<Map*>(h) : nullptr;
 }
 
+void* Map::lookup_percpu(const void*, uint32_t) { return nullptr; }
 long Map::push(const void*, uint64_t) { return -EINVAL; }
 long Map::pop(void*) { return -EINVAL; }
 long Map::peek(void*) { return -EINVAL; }
@@ -451,7 +470,9 @@ long Map::lookup_copy(const void* key, void* out, uint64_t flags) {
   if ((flags & kBpfFLock) && spec_.spin_lock_off < 0) return -EINVAL;
   const uint32_t t = spec_.type;
   if (t == kMapQueue || t == kMapStack) return peek(out);
-  if (t == kMapRingbuf || t == kMapArrayOfMaps || t == kMapHashOfMaps || t == kMapStructOps) return -EOPNOTSUPP;
+  if (t == kMapRingbuf || t == kMapUserRingbuf || t == kMapPerfEventArray || t == kMapArrayOfMaps ||
+      t == kMapHashOfMaps || t == kMapStructOps)
+    return -EOPNOTSUPP;
   const uint32_t ncpu = is_percpu(t) ? env_->nr_cpus : 1;
   const size_t stride = ncpu > 1 ? align8(spec_.value_size) : spec_.value_size;
   if (!lookup_cpu(key, 0)) return -ENOENT;
@@ -498,6 +519,9 @@ void Map::copy_value(void* dst, const void* src, bool) const {
   if (pos < spec_.value_size) std::memcpy(d + pos, s + pos, spec_.value_size - pos);
 }
 
+// event_maps.cc: perf_event_array and user_ringbuf.
+Result<std::shared_ptr<Map>> create_event_map(const MapSpec& spec, std::shared_ptr<MapEnv> env);
+
 Result<std::shared_ptr<Map>> Map::create(const MapSpec& spec, std::shared_ptr<MapEnv> env) {
   const std::string where = "map '" + spec.name + "'";
   if (!env) env = std::make_shared<MapEnv>();
@@ -507,7 +531,7 @@ Result<std::shared_ptr<Map>> Map::create(const MapSpec& spec, std::shared_ptr<Ma
     return ok ? Status() : Status::Errorf(where, "{}: {}", map_type_name(spec.type), what);
   };
   const uint32_t t = spec.type;
-  if (t != kMapRingbuf && t != kMapTaskStorage && t != kMapCgrpStorage)
+  if (t != kMapRingbuf && t != kMapTaskStorage && t != kMapCgrpStorage && t != kMapPerfEventArray)
     SCX_RETURN_IF_ERROR(need(spec.max_entries > 0, "max_entries must be > 0"));
   if (t == kMapArena) return ArenaMap::create(spec, env);  // maps/arena.h
   // Arrays may hold large values (global data sections; array_map_alloc_check allows up to
@@ -521,6 +545,7 @@ Result<std::shared_ptr<Map>> Map::create(const MapSpec& spec, std::shared_ptr<Ma
     return Status::Errorf(where, "{}: a bpf_spin_lock in the value is not supported", map_type_name(t));
   if (spec.timer_off >= 0 && t != kMapHash && t != kMapLruHash && t != kMapArray)
     return Status::Errorf(where, "{}: a bpf_timer in the value is not supported", map_type_name(t));
+  if (t == kMapPerfEventArray || t == kMapUserRingbuf) return create_event_map(spec, env);
   const uint64_t kMaxBytes = 1ULL << 31;
   switch (t) {
     case kMapArray:

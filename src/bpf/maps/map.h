@@ -4,7 +4,8 @@
 //
 // Types: array, percpu_array, hash, percpu_hash, lru_hash, lru_percpu_hash, queue, stack,
 // task_storage, cgrp_storage (local storage keyed by the owner object's address),
-// array_of_maps, hash_of_maps, ringbuf (with a consumer API for the host).
+// array_of_maps, hash_of_maps, ringbuf (with a consumer API for the host), user_ringbuf (with a
+// producer API for the host), perf_event_array (always empty: event_maps.cc).
 //
 // Semantics (as kernel/bpf/{arraymap,hashtab,queue_stack_maps,ringbuf,bpf_local_storage}.c):
 // update flags BPF_ANY / BPF_NOEXIST / BPF_EXIST (+ BPF_F_LOCK on array and hash maps, which
@@ -53,6 +54,7 @@ namespace scx::bpf {
 enum MapType : uint32_t {
   kMapHash = 1,
   kMapArray = 2,
+  kMapPerfEventArray = 4,
   kMapPercpuHash = 5,
   kMapPercpuArray = 6,
   kMapLruHash = 9,
@@ -64,6 +66,7 @@ enum MapType : uint32_t {
   kMapStructOps = 26,
   kMapRingbuf = 27,
   kMapTaskStorage = 29,
+  kMapUserRingbuf = 31,
   kMapCgrpStorage = 32,
 };
 // Name as in the kernel ("hash", "percpu_array", ...), or "type N".
@@ -143,6 +146,9 @@ class Map {
   // Pointer to the value (registered in memory), nullptr when absent. Map-in-map: the inner
   // Map's handle. Per-CPU: the current CPU's value.
   virtual void* lookup(const void* key) = 0;
+  // bpf_map_lookup_percpu_elem: CPU `cpu`'s value of a per-CPU map (registered in memory, an
+  // LRU element refreshed), nullptr when absent or cpu >= nr_cpus; other maps: nullptr.
+  virtual void* lookup_percpu(const void* key, uint32_t cpu);
   virtual long update(const void* key, const void* value, uint64_t flags) = 0;
   virtual long remove(const void* key) = 0;
   // key == nullptr (or absent) → first key. -ENOENT after the last.
@@ -234,6 +240,73 @@ class RingbufMap : public Map {
   std::deque<std::vector<uint8_t>> submitted_;
   uint64_t used_ = 0;  // bytes held by outstanding + submitted records (with headers)
   uint64_t prod_pos_ = 0, cons_pos_ = 0, dropped_ = 0;
+};
+
+// BPF_MAP_TYPE_USER_RINGBUF (kernel/bpf/ringbuf.c): a ring of max_entries bytes that user space
+// produces into and programs drain (bpf_user_ringbuf_drain). A record takes round_up(len + 8, 8)
+// bytes of the ring (the kernel's 8-byte header and the sample). Programs cannot look up,
+// update or delete. The host plays user space: produce() is libbpf's user_ring_buffer__reserve
+// followed by __submit (or __discard).
+class UserRingbufMap : public Map {
+ public:
+  UserRingbufMap(MapSpec spec, std::shared_ptr<MapEnv> env) : Map(std::move(spec), std::move(env)) {}
+  ~UserRingbufMap() override;
+  void* lookup(const void*) override { return nullptr; }
+  long update(const void*, const void*, uint64_t) override { return -95; }  // -EOPNOTSUPP
+  long remove(const void*) override { return -95; }
+  long get_next_key(const void*, void*) override { return -95; }
+  void* lookup_cpu(const void*, uint32_t) override { return nullptr; }
+  size_t size() const override { return records_.size(); }
+  void for_each(const std::function<bool(const void*, void*)>&) override {}
+  void detach() override;
+
+  // Host side. 0, or -E2BIG (the record can never fit the ring, or len >= 2^31), -ENOSPC (no
+  // room until programs drain). A discarded record still takes its room until a drain skips it.
+  long produce(std::span<const uint8_t> sample, bool discard = false);
+  uint64_t producer_pos() const { return prod_pos_; }
+  uint64_t consumer_pos() const { return cons_pos_; }
+
+  // Program side (__bpf_user_ringbuf_peek): the oldest record as a read-only region of memory.
+  // 0 with *data/*len, -ENODATA when empty, -EAGAIN when it was a discarded record (consumed,
+  // skipped), -E2BIG when the sample is too large for a dynptr (left in place, as the kernel).
+  long peek(uint64_t* data, uint32_t* len);
+  void release();  // frees the record peek() returned and advances the consumer position
+  // The drain's exclusive claim (rb->busy): false when another drain holds it.
+  bool try_claim() { return !busy_ && (busy_ = true); }
+  void unclaim() { busy_ = false; }
+
+ private:
+  struct Record {
+    std::unique_ptr<uint8_t[]> bytes;
+    uint32_t len = 0;
+    bool discard = false;
+  };
+  static uint64_t rec_bytes(uint64_t len) { return (len + 8 + 7) & ~7ULL; }
+  std::deque<Record> records_;
+  uint64_t prod_pos_ = 0, cons_pos_ = 0;
+  bool busy_ = false;
+  uint64_t peeked_ = 0;  // the mapped region of the record peek() returned, 0 if none
+};
+
+// BPF_MAP_TYPE_PERF_EVENT_ARRAY: one slot per index for perf event fds that user space installs
+// (libbpf sizes it to the number of CPUs when max_entries is 0). scxsim has no perf events and
+// its stand-in for user space installs none, so every slot is empty and the perf helpers return
+// what the kernel's return for an empty slot. Programs may only use it through those helpers.
+class PerfEventArrayMap : public Map {
+ public:
+  PerfEventArrayMap(MapSpec spec, std::shared_ptr<MapEnv> env) : Map(std::move(spec), std::move(env)) {}
+  void* lookup(const void*) override { return nullptr; }
+  long update(const void*, const void*, uint64_t) override { return -95; }  // -EOPNOTSUPP
+  long remove(const void*) override { return -95; }
+  long get_next_key(const void* key, void* next) override;
+  void* lookup_cpu(const void*, uint32_t) override { return nullptr; }
+  size_t size() const override { return 0; }
+  void for_each(const std::function<bool(const void*, void*)>&) override {}
+
+  // The slot check of get_map_perf_counter / __bpf_perf_event_output (kernel/trace/bpf_trace.c):
+  // flags beyond BPF_F_INDEX_MASK -> -EINVAL; index BPF_F_CURRENT_CPU -> `cpu`; an index past
+  // max_entries -> -E2BIG; an empty slot -> -ENOENT (always, here).
+  long event_slot(uint64_t flags, uint32_t cpu) const;
 };
 
 class LocalStorageMap : public Map {
