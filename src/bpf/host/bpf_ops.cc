@@ -426,7 +426,7 @@ void add_cpumask_kfuncs(KfuncRegistry& r) {
 }
 
 // Kfuncs of kernels after 6.12 that the public scx schedulers reach through their compat
-// wrappers (weak there): the 6.19 argument-struct forms, and 6.15's per-node idle kfuncs.
+// wrappers (weak there): the 6.19 argument-struct forms.
 void add_newer_scx_kfuncs(KfuncRegistry& r) {
   auto ext = [](K& cx) -> ExtClass& { return host(cx).kf(); };
   r.add("__scx_bpf_select_cpu_and", [ext](K& cx, const A& a) -> uint64_t {
@@ -444,24 +444,9 @@ void add_newer_scx_kfuncs(KfuncRegistry& r) {
     ext(cx).dsq_insert_vtime(p, args->dsq_id, args->slice, args->vtime, args->enq_flags);
     return 1;  // bool: the insert was accepted (an invalid one ejects the scheduler)
   });
-  // The simulated kernel does not accept SCX_OPS_BUILTIN_IDLE_PER_NODE, so these behave as the
-  // kernel's with per-node idle tracking off (validate_node): a scheduler error "per-node idle
-  // tracking is disabled", and an empty mask or -EOPNOTSUPP.
-  static const cpumask kNone{};
-  auto disabled = [](K& cx) { host(cx).kf().error("per-node idle tracking is disabled"); };
-  auto node_mask = [disabled](K& cx, const A&) -> uint64_t {
-    disabled(cx);
-    return host(cx).expose_ro(&kNone, sizeof(kNone), "cpumask");
-  };
-  auto node_pick = [disabled](K& cx, const A& a) -> uint64_t {
-    if (!host(cx).mask_arg(cx, a[0], "cpus_allowed")) return 0;
-    disabled(cx);
-    return static_cast<uint64_t>(-95);  // -EOPNOTSUPP
-  };
-  r.add("scx_bpf_get_idle_cpumask_node", node_mask);
-  r.add("scx_bpf_get_idle_smtmask_node", node_mask);
-  r.add("scx_bpf_pick_idle_cpu_node", node_pick);
-  r.add("scx_bpf_pick_any_cpu_node", node_pick);
+  // Not provided: 6.15's scx_bpf_*_node idle kfuncs. They need SCX_OPS_BUILTIN_IDLE_PER_NODE,
+  // which the simulated (6.12) kernel rejects; without the flag every call would be a scheduler
+  // error, whereas on 6.12 the compat wrappers fall back to the global idle masks.
   // Flavors whose prototype is newer than the simulated kernel's (6.19's bool dsq_insert, the
   // callable-anywhere reenqueue_local, 7.1's move_to_local with enq_flags): libbpf's prototype
   // check leaves them unresolved on such a kernel, and the compat wrappers use the old flavor.
