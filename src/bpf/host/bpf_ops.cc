@@ -209,17 +209,18 @@ void add_scx_kfuncs(KfuncRegistry& r) {
     return p ? ext(cx).task_set_dsq_vtime(p, a[1]) : 0;
   });
   // One cgroup: the root (id 1, level 0).
-  static cgroup root_cgroup{1, 0, 0};
+  static kernfs_node root_kn{{1}, {1}, nullptr, "", 1};
+  static cgroup root_cgroup{&root_kn, 0, 0, 1};
   r.add("scx_bpf_task_cgroup", [](K& cx, const A& a) -> uint64_t {
     if (!host(cx).task_arg(cx, a[0], "p")) return 0;
-    return host(cx).expose_ro(&root_cgroup, sizeof(root_cgroup), "cgroup");
+    return host(cx).expose_cgroup(&root_cgroup);
   });
   r.add("bpf_cgroup_from_id", [](K& cx, const A& a) -> uint64_t {
-    return a[0] == 1 ? host(cx).expose_ro(&root_cgroup, sizeof(root_cgroup), "cgroup") : 0;
+    return a[0] == 1 ? host(cx).expose_cgroup(&root_cgroup) : 0;
   });
   r.add("bpf_cgroup_ancestor", [](K& cx, const A& a) -> uint64_t {
     if (!cx.check(a[0], sizeof(cgroup), kPermRead, "cgrp")) return 0;
-    return static_cast<int32_t>(a[1]) == 0 ? host(cx).expose_ro(&root_cgroup, sizeof(root_cgroup), "cgroup") : 0;
+    return static_cast<int32_t>(a[1]) == 0 ? host(cx).expose_cgroup(&root_cgroup) : 0;
   });
   r.add("bpf_cgroup_release", put);
   r.add("scx_bpf_now", [ext](K& cx, const A&) -> uint64_t { return ext(cx).now(); });
@@ -516,6 +517,7 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
     Status st = o.set_global(name, value);
     if (!st.ok()) return st.within(fmt::format("profile {}: global {}", self->profile_origin_, name));
   }
+  SCX_RETURN_IF_ERROR(fill_map_entries(o, profile.map_entries).within("profile " + self->profile_origin_));
   for (const auto& [name, value] : opts.globals) {
     Status st = o.set_global(name, value);
     if (!st.ok()) return st.within(fmt::format("--set {}={}", name, value));
@@ -558,6 +560,11 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
   hooks.cpu = [raw] { return static_cast<uint32_t>(raw->kf().this_cpu()); };
   hooks.prandom = [raw] { return static_cast<uint32_t>(raw->kf().kernel().rng().next_u64()); };
   hooks.log = [raw](std::string_view line) { raw->printk(line); };
+  // The kernel's `current`: the task this CPU is running (its idle task when idle), never NULL.
+  hooks.current_task = [raw]() -> uint64_t {
+    task_struct* p = raw->kf().cpu_curr(raw->kf().this_cpu());
+    return p ? raw->expose_task(p) : 0;
+  };
   self->helpers_ = std::make_unique<HelperEnv>(std::move(hooks));
   self->helpers_->bind(*self->vm_);
   self->ksyms_->install(*self->helpers_, self->vm_->memory(), [raw](uint32_t cpu) -> uint64_t {
@@ -608,6 +615,12 @@ uint64_t BpfScxOps::expose_ro(const void* p, size_t size, const char* name) {
   if (exposed_.count(a)) return a;
   if (vm_->memory().add(p, size, kPermRead, name).ok()) exposed_.insert(a);
   return a;
+}
+
+uint64_t BpfScxOps::expose_cgroup(const cgroup* g) {
+  if (!g) return 0;
+  if (g->kn) expose_ro(g->kn, sizeof(kernfs_node), "kernfs_node");
+  return expose_ro(g, sizeof(cgroup), "cgroup");
 }
 
 uint64_t BpfScxOps::scratch_mem(const void* p, size_t size, uint8_t perms, const char* name) {
@@ -751,7 +764,7 @@ void BpfScxOps::cpu_release(s32 cpu, scx_cpu_release_args* a) {
   run(ScxOp::CpuRelease, {s(cpu), scratch_mem(a, sizeof(*a), kPermRead, "scx_cpu_release_args")}, 0);
 }
 s32 BpfScxOps::init_task(task_struct* p, scx_init_task_args* a) {
-  if (a && a->cgroup) expose_ro(a->cgroup, sizeof(cgroup), "cgroup");
+  if (a && a->cgroup) expose_cgroup(a->cgroup);
   return static_cast<s32>(
       run(ScxOp::InitTask, {expose_task(p), scratch_mem(a, sizeof(*a), kPermRead, "scx_init_task_args")}, 0));
 }
@@ -778,27 +791,27 @@ void BpfScxOps::dump_task(scx_dump_ctx* c, task_struct* p) {
 }
 s32 BpfScxOps::cgroup_init(cgroup* g, scx_cgroup_init_args* a) {
   return static_cast<s32>(run(ScxOp::CgroupInit,
-                              {expose_ro(g, sizeof(cgroup), "cgroup"),
+                              {expose_cgroup(g),
                                scratch_mem(a, sizeof(*a), kPermRead, "scx_cgroup_init_args")},
                               0));
 }
-void BpfScxOps::cgroup_exit(cgroup* g) { run(ScxOp::CgroupExit, {expose_ro(g, sizeof(cgroup), "cgroup")}, 0); }
+void BpfScxOps::cgroup_exit(cgroup* g) { run(ScxOp::CgroupExit, {expose_cgroup(g)}, 0); }
 s32 BpfScxOps::cgroup_prep_move(task_struct* p, cgroup* from, cgroup* to) {
   return static_cast<s32>(run(ScxOp::CgroupPrepMove,
-                              {expose_task(p), expose_ro(from, sizeof(cgroup), "cgroup"),
-                               expose_ro(to, sizeof(cgroup), "cgroup")},
+                              {expose_task(p), expose_cgroup(from),
+                               expose_cgroup(to)},
                               0));
 }
 void BpfScxOps::cgroup_move(task_struct* p, cgroup* from, cgroup* to) {
   run(ScxOp::CgroupMove,
-      {expose_task(p), expose_ro(from, sizeof(cgroup), "cgroup"), expose_ro(to, sizeof(cgroup), "cgroup")}, 0);
+      {expose_task(p), expose_cgroup(from), expose_cgroup(to)}, 0);
 }
 void BpfScxOps::cgroup_cancel_move(task_struct* p, cgroup* from, cgroup* to) {
   run(ScxOp::CgroupCancelMove,
-      {expose_task(p), expose_ro(from, sizeof(cgroup), "cgroup"), expose_ro(to, sizeof(cgroup), "cgroup")}, 0);
+      {expose_task(p), expose_cgroup(from), expose_cgroup(to)}, 0);
 }
 void BpfScxOps::cgroup_set_weight(cgroup* g, u32 w) {
-  run(ScxOp::CgroupSetWeight, {expose_ro(g, sizeof(cgroup), "cgroup"), w}, 0);
+  run(ScxOp::CgroupSetWeight, {expose_cgroup(g), w}, 0);
 }
 void BpfScxOps::cpu_online(s32 cpu) { run(ScxOp::CpuOnline, {s(cpu)}, 0); }
 void BpfScxOps::cpu_offline(s32 cpu) { run(ScxOp::CpuOffline, {s(cpu)}, 0); }

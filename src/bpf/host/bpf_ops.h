@@ -105,6 +105,8 @@ class BpfScxOps : public ScxOps {
   // others read-only.
   uint64_t expose_task(const task_struct* p);
   uint64_t expose_ro(const void* p, size_t size, const char* name);
+  // A cgroup and its kernfs node (programs read cgrp->kn->id), read-only.
+  uint64_t expose_cgroup(const cgroup* g);
   // A task_struct pointer argument: must be the start of an exposed task.
   task_struct* task_arg(CallContext& cx, uint64_t addr, const char* what);
   // A cpumask argument (read).

@@ -367,6 +367,7 @@ class ObjectLoader {
   size_t kconfig_map_ = SIZE_MAX;
   std::map<std::string, uint64_t> kconfig_off_;  // kconfig extern → offset in its map
   std::map<std::string, uint64_t> resized_;      // array global → its new size in bytes
+  std::set<std::string> compat_cleared_;         // programs of callbacks user space cleared
   uint64_t global_data_bytes_ = 0;
   std::vector<std::pair<size_t, std::vector<std::pair<uint32_t, uint32_t>>>> map_values_;  // outer, (slot, off)
 };
@@ -1215,6 +1216,15 @@ Status ObjectLoader::load_struct_ops() {
             so.ignored_members.push_back(mn);
             continue;
           }
+          // SCX_OPS_OPEN clears the callbacks of later kernels when the kernel lacks them (and
+          // sub_cgroup_id > 1 becomes 1, the root): user space loads the rest.
+          static const std::set<std::string_view> cleared = {"cgroup_set_bandwidth", "cgroup_set_idle",
+                                                             "sub_attach", "sub_detach", "sub_cgroup_id"};
+          if (cleared.count(mn)) {
+            so.ignored_members.push_back(mn);
+            if (pit != ptrs.end()) compat_cleared_.insert(pit->second->name);
+            continue;
+          }
           return err(where + ", member " + mn, "not a member of the simulated kernel's sched_ext_ops");
         }
         const struct btf_member* km = btf_members(kt) + kidx;
@@ -1346,7 +1356,8 @@ void ObjectLoader::note_unsupported() {
     }
   }
   for (const BpfProgram& p : obj_->programs_)
-    if (starts_with(p.section, "struct_ops") && p.struct_ops_member.empty() && obj_->struct_ops_)
+    if (starts_with(p.section, "struct_ops") && p.struct_ops_member.empty() && obj_->struct_ops_ &&
+        !compat_cleared_.count(p.name))
       obj_->unsupported_.push_back(fmt::format("program '{}' is not referenced by the struct_ops map", p.name));
 }
 
