@@ -769,9 +769,13 @@ s32 BpfScxOps::init() {
 bool BpfScxOps::run_syscall_programs() {
   for (SyscallRun& r : syscalls_) {
     const BpfProgram* p = obj_->program(r.program);
-    // BPF_PROG_RUN's ctx: the bytes user space passes, writable by the program (NULL without).
-    const uint64_t ctx = r.ctx.empty() ? 0 : scratch_mem(r.ctx.data(), r.ctx.size(), kPermReadWrite, "syscall ctx");
-    RunResult rr = vm_->run(*p->program, {ctx});
+    // BPF_PROG_RUN's ctx: the bytes user space passes, writable by the program (NULL without),
+    // mapped for this run only (scratch_mem() regions belong to the next op's run).
+    const uint64_t ctx = reinterpret_cast<uint64_t>(r.ctx.data());
+    const Region ctx_region{ctx, r.ctx.size(), kPermReadWrite, "syscall ctx", nullptr};
+    const std::span<const Region> regions(&ctx_region, r.ctx.empty() ? 0 : 1);
+    const uint64_t arg = r.ctx.empty() ? 0 : ctx;
+    RunResult rr = vm_->run(*p->program, 0, std::span<const uint64_t>(&arg, 1), regions);
     insns_ += rr.insns;
     Status locks = helpers_->end_run();
     std::string why = !rr.ok ? (rr.fault ? rr.fault->message : std::string("program failed"))
