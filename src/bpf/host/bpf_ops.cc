@@ -516,11 +516,13 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
   // (its task_struct region) before the kernel frees it, so a stale pointer kept by a program
   // faults instead of touching freed memory.
   info.implemented.set(static_cast<size_t>(ScxOp::ExitTask));
+  SCX_ASSIGN_OR_RETURN(self->tracing_, TracingPrograms::create(*self, o));
   HelperHooks hooks;
   hooks.ktime_ns = [raw] { return raw->kf().now(); };
   hooks.cpu = [raw] { return static_cast<uint32_t>(raw->kf().this_cpu()); };
   hooks.prandom = [raw] { return static_cast<uint32_t>(raw->kf().kernel().rng().next_u64()); };
   hooks.log = [raw](std::string_view line) { raw->printk(line); };
+  hooks.current_task = [raw] { return raw->current_task(); };
   self->helpers_ = std::make_unique<HelperEnv>(std::move(hooks));
   self->helpers_->bind(*self->vm_);
   self->vm_->set_user_data(raw);
@@ -532,6 +534,7 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
 }
 
 BpfScxOps::~BpfScxOps() {
+  if (tracing_) tracing_->detach();  // no probe may outlive the programs it runs
   if (!obj_) return;
   std::shared_ptr<GraphHeap> heap = obj_->graph();
   obj_->detach();
@@ -761,10 +764,7 @@ void BpfScxOps::cgroup_set_weight(cgroup* g, u32 w) {
 }
 void BpfScxOps::cpu_online(s32 cpu) { run(ScxOp::CpuOnline, {s(cpu)}, 0); }
 void BpfScxOps::cpu_offline(s32 cpu) { run(ScxOp::CpuOffline, {s(cpu)}, 0); }
-s32 BpfScxOps::init() {
-  if (!run_syscall_programs()) return -22;  // -EINVAL: the load stops
-  return static_cast<s32>(run(ScxOp::Init, {}, s(-22)));
-}
+s32 BpfScxOps::init() { return static_cast<s32>(run(ScxOp::Init, {}, s(-22))); }
 
 bool BpfScxOps::run_syscall_programs() {
   for (SyscallRun& r : syscalls_) {
