@@ -10,8 +10,8 @@
  *   and fexit/bpf_scx_reg;
  * - targets the simulator has but never reaches (task_rename, cpuset_write_resmask), and an
  *   autoload-off program whose target does not exist (libbpf never loads it).
- * fault_after = N makes the N-th sched_switch run read past its context (a fault);
- * fexit_ret makes fexit/bpf_scx_reg return that value.
+ * fault_after = N makes the N-th sched_switch run read past its context (a fault), probe_fault
+ * the fentry/bpf_scx_reg run; fexit_ret makes fexit/bpf_scx_reg return that value.
  */
 #include <scx/common.bpf.h>
 
@@ -21,6 +21,7 @@ char _license[] SEC("license") = "GPL";
 #define SHARED_DSQ 0
 
 const volatile u32 fault_after;
+const volatile bool probe_fault;
 const volatile int fexit_ret;
 volatile u32 ctx_index = 4; /* sched_switch has 4 arguments: ctx[4] is out of bounds */
 
@@ -51,6 +52,7 @@ int BPF_PROG(tr_reg_entry, void *kdata, void *link) {
   struct task_struct *cur = bpf_get_current_task_btf();
 
   nr_reg_entry++;
+  if (probe_fault) return ctx[ctx_index] != 0; /* 2 arguments */
   probe_pid = cur->pid;
   if (bpf_core_field_exists(((struct task_struct___md *)0)->migration_disabled))
     probe_md = ((struct task_struct___md *)cur)->migration_disabled;

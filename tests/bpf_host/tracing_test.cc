@@ -116,8 +116,15 @@ TEST_P(BpfTracingCounts, ProgramsFireAtTheSimulatorsEvents) {
   EXPECT_EQ(run.global("nr_rename"), 0u);
   EXPECT_EQ(run.global("nr_resmask"), 0u);
   EXPECT_EQ(run.global("nr_optional"), 0u);
-  for (const bpf::TracingProgram& t : run.ops->tracing().programs())
+  for (const bpf::TracingProgram& t : run.ops->tracing().programs()) {
     EXPECT_EQ(t.misses, 0u) << t.prog->name;
+    if (t.prog->name == "tr_switch") {
+      EXPECT_EQ(t.runs, ev.of(TraceType::SchedSwitch));
+    }
+    if (!t.fires) {
+      EXPECT_EQ(t.runs, 0u) << t.prog->name;
+    }
+  }
 }
 
 // Fork/exit churn of processes, and thread groups bouncing messages (wake-ups, exits of
@@ -182,6 +189,22 @@ TEST(BpfTracing, FaultEjectsTheScheduler) {
   EXPECT_EQ(run.global("nr_switch"), 5u);
   EXPECT_EQ(run.sim.kernel->tracepoint_probes(), nullptr);
   EXPECT_GT(run.events.of(TraceType::SchedSwitch), 5u);
+}
+
+// A fault at the registration's entry stops the load before ops.init.
+TEST(BpfTracing, FaultInTheRegistrationProbeStopsTheLoad) {
+  TracingRun run;
+  start(run, "hogs:count=2", {{"probe_fault", "1"}});
+  ASSERT_TRUE(run.sim.kernel->run_until(10 * kNsPerMs).ok());
+  EXPECT_EQ(run.sim.ext->state().state, "disabled");
+  EXPECT_EQ(run.sim.ext->callback_count(ScxOp::Init), 0u);
+  EXPECT_EQ(run.global("init_saw_entry"), 99u);
+  EXPECT_EQ(run.global("nr_reg_exit"), 0u);  // no program of the object runs after a fault
+  ASSERT_TRUE(run.sim.ext->exit_info().has_value());
+  const std::string msg = run.sim.ext->exit_info()->msg;
+  EXPECT_EQ(
+      msg.rfind("BPF program tr_reg_entry (fentry/bpf_scx_reg) faulted: tr_reg_entry: insn", 0), 0u)
+      << msg;
 }
 
 TEST(BpfTracing, NonZeroFentryReturnEjects) {

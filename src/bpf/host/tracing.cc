@@ -208,9 +208,9 @@ void TracingPrograms::run(TracingProgram& t, Task& current, std::span<const uint
   const bool trampoline = t.kind != TracingKind::kTracepoint;
   if (trampoline) migrate_disable_by(current.kt, 1);
   t.running = true;
-  ++t.runs;
   const std::optional<uint64_t> r0 = host_.run_traced(*t.prog, current, args);
   t.running = false;
+  if (r0) ++t.runs;
   if (trampoline) migrate_disable_by(current.kt, -1);
   // The verifier requires fentry/fexit programs to return 0.
   if (r0 && trampoline && *r0 != 0)

@@ -43,7 +43,7 @@ struct TracingProgram {
   std::optional<Tracepoint> tracepoint;  // a simulated tracepoint
   bool fires = false;                    // false: the target is not simulated
   bool running = false;                  // recursion guard
-  uint64_t runs = 0, misses = 0;
+  uint64_t runs = 0, misses = 0;         // completed runs; runs skipped by the guard
 };
 
 class TracingPrograms final : public TracepointProbes {
