@@ -555,16 +555,13 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
   // (its task_struct region) before the kernel frees it, so a stale pointer kept by a program
   // faults instead of touching freed memory.
   info.implemented.set(static_cast<size_t>(ScxOp::ExitTask));
+  SCX_ASSIGN_OR_RETURN(self->tracing_, TracingPrograms::create(*self, o));
   HelperHooks hooks;
   hooks.ktime_ns = [raw] { return raw->kf().now(); };
   hooks.cpu = [raw] { return static_cast<uint32_t>(raw->kf().this_cpu()); };
   hooks.prandom = [raw] { return static_cast<uint32_t>(raw->kf().kernel().rng().next_u64()); };
   hooks.log = [raw](std::string_view line) { raw->printk(line); };
-  // The kernel's `current`: the task this CPU is running (its idle task when idle), never NULL.
-  hooks.current_task = [raw]() -> uint64_t {
-    task_struct* p = raw->kf().cpu_curr(raw->kf().this_cpu());
-    return p ? raw->expose_task(p) : 0;
-  };
+  hooks.current_task = [raw] { return raw->current_task(); };
   self->helpers_ = std::make_unique<HelperEnv>(std::move(hooks));
   self->helpers_->bind(*self->vm_);
   self->ksyms_->install(*self->helpers_, self->vm_->memory(), [raw](uint32_t cpu) -> uint64_t {
@@ -580,6 +577,7 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
 }
 
 BpfScxOps::~BpfScxOps() {
+  if (tracing_) tracing_->detach();  // no probe may outlive the programs it runs
   if (!obj_) return;
   std::shared_ptr<GraphHeap> heap = obj_->graph();
   obj_->detach();
@@ -815,19 +813,18 @@ void BpfScxOps::cgroup_set_weight(cgroup* g, u32 w) {
 }
 void BpfScxOps::cpu_online(s32 cpu) { run(ScxOp::CpuOnline, {s(cpu)}, 0); }
 void BpfScxOps::cpu_offline(s32 cpu) { run(ScxOp::CpuOffline, {s(cpu)}, 0); }
-s32 BpfScxOps::init() {
-  if (!run_syscall_programs()) return -22;  // -EINVAL: the load stops
-  return static_cast<s32>(run(ScxOp::Init, {}, s(-22)));
-}
+s32 BpfScxOps::init() { return static_cast<s32>(run(ScxOp::Init, {}, s(-22))); }
 
 bool BpfScxOps::run_syscall_programs() {
   for (SyscallRun& r : syscalls_) {
     const BpfProgram* p = obj_->program(r.program);
-    // BPF_PROG_RUN's ctx: the bytes user space passes, writable by the program (NULL without).
-    const uint64_t ctx = r.ctx.empty() ? 0 : reinterpret_cast<uint64_t>(r.ctx.data());
-    const Region region{ctx, r.ctx.size(), kPermReadWrite, "syscall ctx", nullptr};
-    const uint64_t args[] = {ctx};
-    RunResult rr = vm_->run(*p->program, 0, args, std::span<const Region>(&region, ctx ? 1 : 0));
+    // BPF_PROG_RUN's ctx: the bytes user space passes, writable by the program (NULL without),
+    // mapped for this run only (scratch_mem() regions belong to the next op's run).
+    const uint64_t ctx = reinterpret_cast<uint64_t>(r.ctx.data());
+    const Region ctx_region{ctx, r.ctx.size(), kPermReadWrite, "syscall ctx", nullptr};
+    const std::span<const Region> regions(&ctx_region, r.ctx.empty() ? 0 : 1);
+    const uint64_t arg = r.ctx.empty() ? 0 : ctx;
+    RunResult rr = vm_->run(*p->program, 0, std::span<const uint64_t>(&arg, 1), regions);
     insns_ += rr.insns;
     Status locks = helpers_->end_run();
     std::string why = !rr.ok ? (rr.fault ? rr.fault->message : std::string("program failed"))

@@ -14,7 +14,9 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,6 +29,7 @@
 #include "bpf/loader/object.h"
 #include "bpf/host/profile.h"
 #include "bpf/host/prologue.h"
+#include "bpf/host/tracing.h"
 #include "bpf/vm/vm.h"
 #include "kernel/ext/ops.h"
 #include "topo/topology.h"
@@ -99,6 +102,10 @@ class BpfScxOps : public ScxOps {
   void cpu_offline(s32 cpu) override;
   s32 init() override;
   void exit(scx_exit_info* info) override;
+  // bpf_scx_reg(): SEC("syscall") programs, then the tracing programs attach (tracing.h).
+  void registering() override;
+  void registered(int ret) override;
+  void disabled() override;
 
   // ---- for the kfunc bindings ----
   // Makes a kernel object visible to programs (idempotent): tasks with task_struct_layout(),
@@ -128,6 +135,14 @@ class BpfScxOps : public ScxOps {
   // The profile in force ("" without one) and the SEC("syscall") runs done before ops.init.
   const std::string& profile_origin() const { return profile_origin_; }
   const std::vector<SyscallRun>& syscall_runs() const { return syscalls_; }
+  // ---- tracing programs (tracing.h, tracing.cc) ----
+  const TracingPrograms& tracing() const { return *tracing_; }
+  // Runs a tracing program with R1 = a ctx of `args`, `current` standing for the kernel's
+  // current task meanwhile; R0, or nullopt after ejecting the scheduler (a fault, a lock left
+  // held) or when it was ejected before.
+  std::optional<uint64_t> run_traced(const BpfProgram& prog, Task& current, std::span<const uint64_t> args);
+  // Stops the policy: no program of the object runs again but ops.exit.
+  void eject(const std::string& msg);
 
  private:
   BpfScxOps() = default;
@@ -136,6 +151,8 @@ class BpfScxOps : public ScxOps {
   void printk(std::string_view line);
   // Runs syscalls_ (before ops.init); false after ejecting the scheduler.
   bool run_syscall_programs();
+  // bpf_get_current_task(_btf): `current` (current_ while a tracing program runs), exposed.
+  uint64_t current_task();
 
   ScxOpsInfo info_;
   std::unique_ptr<Vm> vm_;          // destroyed last
@@ -153,6 +170,8 @@ class BpfScxOps : public ScxOps {
   std::vector<SyscallRun> syscalls_;
   bool timer_pending_ = false;
   uint64_t timer_at_ = 0;
+  std::unique_ptr<TracingPrograms> tracing_;
+  const Task* current_ = nullptr;
 };
 
 }  // namespace scx::bpf

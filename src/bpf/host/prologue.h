@@ -9,7 +9,8 @@
 //     scx_utils' import_enums! does the same for the Rust schedulers); `NAME_dump_len` follows
 //     its resized dump buffer; the topology globals (fill_topology_globals); then the caller's
 //     --set values, which win;
-//  3. SEC("syscall") programs run once before ops.init (BpfScxOps::init).
+//  3. SEC("syscall") programs run once before ops.init, when the scheduler registers
+//     (BpfScxOps::registering).
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,5 @@
 #include "bpf/loader/object.h"
+#include "bpf/loader/tracing_sections.h"
 
 #include <bpf/btf.h>
 #include <elf.h>
@@ -1338,9 +1339,13 @@ Status ObjectLoader::init_map_in_map() {
 
 void ObjectLoader::note_unsupported() {
   for (const BpfProgram& p : obj_->programs_) {
-    if (!starts_with(p.section, "struct_ops") && p.section != "syscall")
-      obj_->unsupported_.push_back(fmt::format("program '{}': section '{}' (only struct_ops and syscall programs run)",
-                                               p.name, p.section));
+    const std::optional<TracingSection> tracing = parse_tracing_section(p.section);
+    if (tracing && !tracing->autoload)
+      obj_->unsupported_.push_back(fmt::format("program '{}': section '{}' (autoload off: never loaded, as libbpf "
+                                               "leaves it unless user space asks)", p.name, p.section));
+    else if (!tracing && !starts_with(p.section, "struct_ops") && p.section != "syscall")
+      obj_->unsupported_.push_back(fmt::format("program '{}': section '{}' (scxsim runs struct_ops, syscall and "
+                                               "tracing programs: tp_btf/, raw_tp/, fentry/, fexit/)", p.name, p.section));
     std::set<uint32_t> seen;
     for (size_t pc = 0; pc < p.program->size(); ++pc) {
       const Insn& in = p.program->insns()[pc];

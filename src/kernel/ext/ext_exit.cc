@@ -94,10 +94,19 @@ void ExtClass::enable_work() {
   builtin_idle_ = !(info_.has(ScxOp::UpdateIdle) && !(info_.flags & SCX_OPS_KEEP_BUILTIN_IDLE));
   idle_cpu_ = idle_smt_ = k_.topo().all_cpus();
   watchdog_timeout_ = (info_.timeout_ms ? info_.timeout_ms : static_cast<u32>(SCX_WATCHDOG_MAX_TIMEOUT)) * kNsPerMs;
+  // bpf_scx_reg() is entered here and returns when this function does, enabled or not.
+  ops_->registering();
+  struct Returns {
+    ExtClass& e;
+    ~Returns() {
+      if (e.ops_) e.ops_->registered(e.enable_state_ == SCX_OPS_ENABLED ? 0 : -22);  // -EINVAL
+    }
+  } returns{*this};
   if (!bad.empty()) {
     scx_error(SCX_EXIT_ERROR, 0, bad);
     return;
   }
+  if (exit_kind_ != SCX_EXIT_NONE) return;  // what ran at registration failed the load
   if (info_.has(ScxOp::Init)) {
     s32 ret;
     {
@@ -268,6 +277,7 @@ void ExtClass::disable_work() {
   user_dsqs_.clear();
   exit_info_ = pending_exit_;
   enable_state_ = SCX_OPS_DISABLED;
+  ops_->disabled();
   if (k_.trace().active()) {
     TraceEvent e;
     e.time = k_.now();

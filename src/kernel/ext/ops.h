@@ -83,6 +83,15 @@ class ScxOps {
   virtual s32 init() { return 0; }
   virtual void exit(scx_exit_info* info) { (void)info; }
 
+  // Not sched_ext_ops members: the registration around them (the struct_ops link's
+  // bpf_scx_reg()), for what the policy's user space attached besides the ops. `registering`
+  // comes first, before any op (a policy may fail the load with kf().error()); `registered`
+  // when bpf_scx_reg() returns (ret 0: enabled); `disabled` once the policy is disabled,
+  // after ops.exit (its user space then detaches the rest).
+  virtual void registering() {}
+  virtual void registered(int ret) { (void)ret; }
+  virtual void disabled() {}
+
  private:
   ExtClass* kf_ = nullptr;
 };
