@@ -28,6 +28,8 @@ UEI_DEFINE(uei);
 u32 setup_runs;    /* by the argument-less syscall program */
 u32 pairs_seen;    /* by the per-pair one */
 u32 pair_sum;      /* sum of cpu * 100 + sibling over the pairs */
+s32 init_cpu = -1, attached_cpu = -1; /* where ops.init and the after-attach program ran */
+u32 seq, init_seq, attached_seq;      /* and in which order */
 
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -44,6 +46,13 @@ struct pair_arg {
 SEC("syscall")
 int setup(void) {
   setup_runs++;
+  return 0;
+}
+
+SEC("syscall")
+int after_attach_probe(void) {
+  attached_cpu = bpf_get_smp_processor_id();
+  attached_seq = ++seq;
   return 0;
 }
 
@@ -67,6 +76,8 @@ void BPF_STRUCT_OPS(prologue_enqueue, struct task_struct *p, u64 enq_flags) {
 s32 BPF_STRUCT_OPS_SLEEPABLE(prologue_init) {
   u32 k = 0;
   if (!bpf_map_lookup_elem(&sized_by_user, &k)) return -2; /* max_entries 0: never loads */
+  init_cpu = bpf_get_smp_processor_id();
+  init_seq = ++seq;
   return setup_runs == 1 ? 0 : -22;
 }
 

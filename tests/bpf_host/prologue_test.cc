@@ -131,14 +131,38 @@ TEST(Prologue, WithoutAProfileArgumentlessSyscallProgramsRunOnce) {
   o.map_max_entries = {{"sized_by_user", 1}};
   auto ops = l.load(o);
   ASSERT_TRUE(ops.ok()) << ops.status().message();
-  ASSERT_EQ((*ops)->syscall_runs().size(), 1u);
+  ASSERT_EQ((*ops)->syscall_runs().size(), 2u);  // setup and after_attach_probe, in object order
   EXPECT_EQ((*ops)->syscall_runs()[0].program, "setup");
+  EXPECT_EQ((*ops)->syscall_runs()[1].program, "after_attach_probe");
   o.profile = write_temp("only_pairs.json", R"({"ops_name": "prologue_test", "map_size": {"sized_by_user": "1"},
       "syscall": [{"program": "record_pair", "ctx": [["s32", "1"], ["s32", "2"]]}]})");
   auto listed = l.load(o);
   ASSERT_TRUE(listed.ok()) << listed.status().message();
   ASSERT_EQ((*listed)->syscall_runs().size(), 1u);
   EXPECT_EQ((*listed)->syscall_runs()[0].program, "record_pair");
+}
+
+// loader_cpu: enabling (ops.init) runs on the CPU the loader pinned itself to; "after_attach"
+// programs run there once the scheduler is enabled.
+TEST(Prologue, LoaderCpuAndAfterAttachPrograms) {
+  Loaded l;
+  bpf::BpfHostOptions o;
+  o.profile = write_temp("loader.json", R"({"ops_name": "prologue_test", "loader_cpu": "nr_cpu_ids - 1",
+      "map_size": {"sized_by_user": "1"},
+      "syscall": [{"program": "setup"}, {"program": "after_attach_probe", "when": "after_attach"}]})");
+  auto ops = l.load(o);
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  l.ops = ops->get();
+  l.sim.ext->load_at(std::move(*ops), 0);
+  auto w = resolve_workload("hogs:count=2", 4, 1);
+  ASSERT_TRUE(w.ok());
+  l.sim.load(*w);
+  ASSERT_TRUE(l.sim.kernel->run_until(10 * kNsPerMs).ok());
+  EXPECT_EQ(l.sim.ext->state().state, "enabled") << exit_msg(l);
+  EXPECT_EQ(l.at<int32_t>("init_cpu"), 3);
+  EXPECT_EQ(l.at<int32_t>("attached_cpu"), 3);
+  EXPECT_EQ(l.at<uint32_t>("init_seq"), 1u);
+  EXPECT_EQ(l.at<uint32_t>("attached_seq"), 2u);
 }
 
 TEST(Prologue, SetFillsArraysAndElementsAndTheCommandLineWins) {

@@ -529,6 +529,7 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
   info.dispatch_max_batch = so.dispatch_max_batch;
   info.exit_dump_len = so.exit_dump_len;
   info.hotplug_seq = so.hotplug_seq;
+  if (profile.loader_cpu) info.loader_cpu = static_cast<int>(*profile.loader_cpu);
   for (const auto& [field, v] : profile.ops) {  // ops fields the scheduler's user space sets
     if (field == "flags") info.flags = v;
     if (field == "timeout_ms") info.timeout_ms = static_cast<uint32_t>(v);
@@ -815,8 +816,9 @@ void BpfScxOps::cpu_online(s32 cpu) { run(ScxOp::CpuOnline, {s(cpu)}, 0); }
 void BpfScxOps::cpu_offline(s32 cpu) { run(ScxOp::CpuOffline, {s(cpu)}, 0); }
 s32 BpfScxOps::init() { return static_cast<s32>(run(ScxOp::Init, {}, s(-22))); }
 
-bool BpfScxOps::run_syscall_programs() {
+bool BpfScxOps::run_syscall_programs(bool after_attach) {
   for (SyscallRun& r : syscalls_) {
+    if (r.after_attach != after_attach) continue;
     const BpfProgram* p = obj_->program(r.program);
     // BPF_PROG_RUN's ctx: the bytes user space passes, writable by the program (NULL without),
     // mapped for this run only (scratch_mem() regions belong to the next op's run).

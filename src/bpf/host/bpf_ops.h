@@ -150,7 +150,7 @@ class BpfScxOps : public ScxOps {
   void arm_timer();
   void printk(std::string_view line);
   // Runs syscalls_ (before ops.init); false after ejecting the scheduler.
-  bool run_syscall_programs();
+  bool run_syscall_programs(bool after_attach = false);
   // bpf_get_current_task(_btf): `current` (current_ while a tracing program runs), exposed.
   uint64_t current_task();
 

@@ -305,6 +305,11 @@ Result<ProfileSyscall> parse_syscall(const json& j, const std::string& origin, c
       return Status::Errorf(origin, "key '{}.for_each': '{}' is not one of once, cpu, core, smt_sibling, "
                                     "llc_sibling, node_sibling", key, sc.for_each);
   }
+  if (j.contains("when")) {
+    SCX_RETURN_IF_ERROR(want(j["when"] == "before_init" || j["when"] == "after_attach", origin, key + ".when",
+                             "expected \"before_init\" or \"after_attach\""));
+    sc.after_attach = j["when"] == "after_attach";
+  }
   if (j.contains("ctx")) {
     SCX_RETURN_IF_ERROR(want(j["ctx"].is_array(), origin, key + ".ctx", "expected a list of [type, expression]"));
     for (const json& f : j["ctx"]) {
@@ -324,7 +329,8 @@ Result<Profile> parse_profile(std::string_view text, const std::string& origin) 
   if (j.is_discarded()) return Status::Error(origin, "not valid JSON");
   if (!j.is_object()) return Status::Error(origin, "a profile is a JSON object");
   static const std::set<std::string> known = {"ops_name", "scheduler", "source", "notes", "resize", "map_size",
-                                              "globals", "arrays", "maps", "ops", "syscall", "options"};
+                                              "globals", "arrays", "maps", "ops", "syscall", "options",
+                                              "loader_cpu"};
   for (auto& [k, v] : j.items())
     if (!known.count(k)) return Status::Errorf(origin, "unknown key '{}'", k);
   Profile p;
@@ -337,6 +343,9 @@ Result<Profile> parse_profile(std::string_view text, const std::string& origin) 
       *dst = j[k].get<std::string>();
     }
   SCX_ASSIGN_OR_RETURN(p.settings, parse_settings(j, origin, ""));
+  if (j.contains("loader_cpu")) {
+    SCX_ASSIGN_OR_RETURN(p.loader_cpu, expr_text(j["loader_cpu"], origin, "loader_cpu"));
+  }
   if (j.contains("syscall")) {
     SCX_RETURN_IF_ERROR(want(j["syscall"].is_array(), origin, "syscall", "expected a list"));
     for (size_t i = 0; i < j["syscall"].size(); ++i) {
@@ -475,6 +484,7 @@ class Resolver {
         env_.vars["sibling"] = sibling;
         SyscallRun run;
         run.program = sc.program;
+        run.after_attach = sc.after_attach;
         run.what = sc.for_each == "once" ? sc.program
                    : sibling < 0         ? fmt::format("{}(cpu={})", sc.program, cpu)
                                          : fmt::format("{}(cpu={}, sibling={})", sc.program, cpu, sibling);
@@ -484,6 +494,14 @@ class Resolver {
     }
     env_.vars.erase("cpu");
     env_.vars.erase("sibling");
+    return Status();
+  }
+
+  Status loader_cpu() {
+    if (p_.loader_cpu.empty()) return Status();
+    SCX_ASSIGN_OR_RETURN(int64_t cpu, eval(p_.loader_cpu, "loader_cpu"));
+    if (cpu < 0 || cpu >= topo_.nr_cpus()) return err("loader_cpu", fmt::format("CPU {} does not exist", cpu));
+    out_.loader_cpu = cpu;
     return Status();
   }
 
@@ -596,6 +614,7 @@ Result<ResolvedProfile> resolve_profile(const Profile& p, const std::vector<std:
   SCX_RETURN_IF_ERROR(r.apply(p.settings, ""));
   for (const std::string& o : options) SCX_RETURN_IF_ERROR(r.apply_option(o));
   SCX_RETURN_IF_ERROR(r.syscalls());
+  SCX_RETURN_IF_ERROR(r.loader_cpu());
   return r.take();
 }
 

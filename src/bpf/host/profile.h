@@ -40,6 +40,7 @@ struct ProfileSyscall {
   std::string program;
   std::string for_each = "once";
   std::vector<std::pair<std::string, std::string>> ctx;  // (C type, expression)
+  bool after_attach = false;  // "when": "after_attach": once the scheduler is enabled
 };
 
 struct ProfileOption {
@@ -50,6 +51,7 @@ struct ProfileOption {
 struct Profile {
   std::string origin;  // file path or "bundled:NAME.json", for messages
   std::string ops_name, scheduler, source, notes;
+  std::string loader_cpu;  // expression: the CPU user space attaches from ("" = any)
   ProfileSettings settings;
   std::vector<ProfileSyscall> syscalls;
   std::map<std::string, ProfileOption> options;
@@ -76,6 +78,7 @@ struct SyscallRun {
   std::string program;
   std::vector<uint8_t> ctx;
   std::string what;  // "enable_primary_cpu(cpu=3)" for messages
+  bool after_attach = false;
 };
 
 struct ResolvedProfile {
@@ -85,6 +88,7 @@ struct ResolvedProfile {
   std::map<std::string, uint64_t> ops;                       // sched_ext_ops data fields
   std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> map_entries;  // map → (key, value)
   std::vector<SyscallRun> syscalls;
+  std::optional<int64_t> loader_cpu;
 };
 
 // Evaluates every expression of `p` (plus the chosen options, NAME or NAME=VALUE) for `topo`;

@@ -30,13 +30,13 @@ std::vector<uint8_t> read_bytes(const std::string& path) {
   return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// The names of an object's variables and maps (its STT_OBJECT symbols).
+// The names of an object's variables, maps and functions (its STT_OBJECT and STT_FUNC symbols).
 std::set<std::string> object_names(std::span<const uint8_t> bytes) {
   std::set<std::string> names;
   auto elf = ElfFile::parse(bytes);
   if (elf.ok())
     for (const ElfSymbol& sym : elf->symbols())
-      if (sym.type == STT_OBJECT) names.insert(sym.name);
+      if (sym.type == STT_OBJECT || sym.type == STT_FUNC) names.insert(sym.name);
   return names;
 }
 
@@ -52,12 +52,16 @@ size_t missing_names(const Profile& p, const std::set<std::string>& names) {
 }
 
 // A bundled profile describes a scheduler's user space at one commit; an object built from
-// another commit may lack some of its globals or maps, which user space of that commit would
-// not set either: those entries are dropped (a --profile file is taken as written).
+// another commit may lack some of its globals, maps or syscall programs, which user space of
+// that commit would not touch either: those entries are dropped (a --profile file is taken as
+// written).
 void drop_names_not_in(const std::set<std::string>& names, ResolvedProfile* r) {
   std::erase_if(r->resize, [&](const auto& kv) { return !names.count(kv.first); });
   std::erase_if(r->map_size, [&](const auto& kv) { return !names.count(kv.first); });
   std::erase_if(r->globals, [&](const auto& kv) { return !names.count(kv.first.substr(0, kv.first.find_first_of(".["))); });
+  std::erase_if(r->syscalls, [&](const SyscallRun& run) { return !names.count(run.program); });
+  for (auto it = r->map_entries.begin(); it != r->map_entries.end();)
+    it = names.count(it->first) ? std::next(it) : r->map_entries.erase(it);
 }
 
 // --profile CHOICE: a file, or a bundled profile's name.

@@ -238,6 +238,7 @@ void BpfScxOps::registering() {
 
 void BpfScxOps::registered(int ret) {
   tracing_->scx_reg(current_of(kf().kernel()), ret);
+  if (ret == 0) run_syscall_programs(/*after_attach=*/true);  // the loader's calls after attach
 }
 
 void BpfScxOps::disabled() {

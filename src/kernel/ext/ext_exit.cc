@@ -52,8 +52,10 @@ void ExtClass::log_once(const std::string& line) {
 }
 
 void ExtClass::load_at(std::unique_ptr<ScxOps> ops, Ns at) {
+  // Enabling runs in the attaching process's context: on its CPU when it pinned itself.
+  const int cpu = ops->info().loader_cpu;
   pending_load_ = std::move(ops);
-  k_.schedule_callback(at, Kernel::kUnboundCpu, [this] { enable_work(); });
+  k_.schedule_callback(at, cpu >= 0 && cpu < k_.nr_cpus() ? cpu : Kernel::kUnboundCpu, [this] { enable_work(); });
 }
 
 void ExtClass::unload_at(Ns at) {

@@ -35,6 +35,7 @@ struct ScxOpsInfo {
   uint32_t dispatch_max_batch = 0;  // 0 = 32
   uint32_t exit_dump_len = 0;       // 0 = 32768
   uint64_t hotplug_seq = 0;
+  int loader_cpu = -1;  // the CPU user space attaches from (ops.init runs there); -1: any
   std::bitset<kScxOpCount> implemented;
   bool has(ScxOp op) const { return implemented.test(static_cast<size_t>(op)); }
 };
