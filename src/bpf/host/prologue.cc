@@ -62,8 +62,8 @@ void drop_names_not_in(const std::set<std::string>& names, ResolvedProfile* r) {
 // --profile CHOICE: a file, or a bundled profile's name.
 Result<Profile> explicit_profile(const std::string& choice) {
   std::error_code ec;
-  if (std::filesystem::is_regular_file(choice, ec) || choice.find(".json") != std::string::npos &&
-                                                         !bundled_profile_named(choice))
+  if (std::filesystem::is_regular_file(choice, ec) ||
+      (choice.find(".json") != std::string::npos && !bundled_profile_named(choice)))
     return load_profile_file(choice);
   if (std::optional<Profile> b = bundled_profile_named(choice)) return std::move(*b);
   std::string known;

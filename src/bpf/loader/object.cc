@@ -94,20 +94,6 @@ bool member_may_sleep(std::string_view m) {
   return ok.count(m) != 0;
 }
 
-constexpr uint32_t kMapUserRingbufType = 31;  // BPF_MAP_TYPE_USER_RINGBUF
-
-// libbpf gives a ring buffer a power-of-2 multiple of the page size, the smallest such size
-// above what the object asks for (0 stays 0, for the kernel to refuse).
-uint32_t ringbuf_size(uint32_t asked) {
-  constexpr uint64_t kPage = 4096;
-  if (asked == 0) return 0;
-  const uint64_t pages = asked / kPage;
-  if (asked % kPage == 0 && (pages & (pages - 1)) == 0) return asked;
-  for (uint64_t sz = kPage; sz <= UINT32_MAX; sz <<= 1)
-    if (sz > asked) return static_cast<uint32_t>(sz);
-  return asked;
-}
-
 }  // namespace
 
 Result<std::string> peek_struct_ops_name(std::span<const uint8_t> bytes, const std::string& name) {
@@ -577,7 +563,7 @@ Status ObjectLoader::load_btf_maps() {
     std::vector<std::pair<uint32_t, uint32_t>> values;
     SCX_ASSIGN_OR_RETURN(MapSpec spec, parse_map_def(vt->type, s.name, &info, &values));
     if (auto me = opts_.map_max_entries.find(s.name); me != opts_.map_max_entries.end()) spec.max_entries = me->second;
-    if (spec.type == kMapRingbuf || spec.type == kMapUserRingbufType) spec.max_entries = ringbuf_size(spec.max_entries);
+    if (spec.type == kMapRingbuf || spec.type == kMapUserRingbuf) spec.max_entries = ringbuf_size(spec.max_entries);
     if (!map_type_supported(spec.type)) {
       obj_->unsupported_.push_back(fmt::format("map '{}': type {}", s.name, map_type_name(spec.type)));
     } else {
