@@ -45,7 +45,11 @@ class ScxOps {
   virtual const ScxOpsInfo& info() const = 0;
 
   // Called by the ext class when the policy is attached; kfuncs are available from then on.
-  void attach(ExtClass* kf) { kf_ = kf; }
+  // on_attach() runs then, before the enable sequence (ops.init) begins.
+  void attach(ExtClass* kf) {
+    kf_ = kf;
+    on_attach();
+  }
   ExtClass& kf() const { return *kf_; }
 
   // Only the callbacks marked in info().implemented are ever called.
@@ -82,6 +86,11 @@ class ScxOps {
   virtual void cpu_offline(s32 cpu) { (void)cpu; }
   virtual s32 init() { return 0; }
   virtual void exit(scx_exit_info* info) { (void)info; }
+
+ protected:
+  // What the policy's user space does as the link is created, before ops.init (the BPF host
+  // forks a user-space scheduler's process here).
+  virtual void on_attach() {}
 
  private:
   ExtClass* kf_ = nullptr;
