@@ -14,7 +14,9 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,6 +29,7 @@
 #include "bpf/loader/object.h"
 #include "bpf/host/profile.h"
 #include "bpf/host/prologue.h"
+#include "bpf/host/userspace.h"
 #include "bpf/vm/vm.h"
 #include "kernel/ext/ops.h"
 #include "topo/topology.h"
@@ -47,6 +50,9 @@ struct BpfHostOptions {
   // any), "none", or a file. Needs `topology`.
   std::string profile;
   std::vector<std::string> sched_opts;  // --sched-opt NAME[=VALUE]: the profile's options
+  // The user-space scheduler (userspace.h): "" = the profile's, else the one for the ops name
+  // (if any); "none"; or a registered name.
+  std::string usersched;
 };
 
 
@@ -99,6 +105,7 @@ class BpfScxOps : public ScxOps {
   void cpu_offline(s32 cpu) override;
   s32 init() override;
   void exit(scx_exit_info* info) override;
+  void on_attach() override;
 
   // ---- for the kfunc bindings ----
   // Makes a kernel object visible to programs (idempotent): tasks with task_struct_layout(),
@@ -126,6 +133,12 @@ class BpfScxOps : public ScxOps {
   // The profile in force ("" without one) and the SEC("syscall") runs done before ops.init.
   const std::string& profile_origin() const { return profile_origin_; }
   const std::vector<SyscallRun>& syscall_runs() const { return syscalls_; }
+  // The user-space scheduler's process, or nullptr.
+  const UserSchedHost* usersched() const { return usersched_.get(); }
+  // BPF_PROG_RUN of the SEC("syscall") program `name` from user space, outside any op, with
+  // `ctx` as its context: its return value, or nullopt after ejecting the scheduler (a fault, or
+  // no such program).
+  std::optional<int64_t> run_syscall_program(std::string_view name, std::span<uint8_t> ctx);
 
  private:
   BpfScxOps() = default;
@@ -134,6 +147,8 @@ class BpfScxOps : public ScxOps {
   void printk(std::string_view line);
   // Runs syscalls_ (before ops.init); false after ejecting the scheduler.
   bool run_syscall_programs();
+  // One BPF_PROG_RUN of a SEC("syscall") program: "" and *r0, or why it failed.
+  std::string prog_run(const BpfProgram& p, std::span<uint8_t> ctx, uint64_t* r0);
 
   ScxOpsInfo info_;
   std::unique_ptr<Vm> vm_;          // destroyed last
@@ -151,6 +166,7 @@ class BpfScxOps : public ScxOps {
   std::vector<SyscallRun> syscalls_;
   bool timer_pending_ = false;
   uint64_t timer_at_ = 0;
+  std::unique_ptr<UserSchedHost> usersched_;
 };
 
 }  // namespace scx::bpf

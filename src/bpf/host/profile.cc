@@ -251,10 +251,10 @@ Result<std::map<std::string, std::string>> expr_map(const json& v, const std::st
 
 Result<ProfileSettings> parse_settings(const json& j, const std::string& origin, const std::string& prefix) {
   ProfileSettings s;
-  for (const char* k : {"resize", "map_size", "globals", "ops"}) {
+  for (const char* k : {"resize", "map_size", "globals", "ops", "usersched_args"}) {
     if (!j.contains(k)) continue;
     auto& dst = std::string(k) == "resize" ? s.resize : std::string(k) == "map_size" ? s.map_size
-                : std::string(k) == "globals" ? s.globals : s.ops;
+                : std::string(k) == "globals" ? s.globals : std::string(k) == "ops" ? s.ops : s.usersched_args;
     SCX_ASSIGN_OR_RETURN(dst, expr_map(j[k], origin, prefix + k));
   }
   static const std::set<std::string> ops_fields = {"flags", "timeout_ms", "dispatch_max_batch", "exit_dump_len"};
@@ -310,14 +310,16 @@ Result<Profile> parse_profile(std::string_view text, const std::string& origin) 
   if (j.is_discarded()) return Status::Error(origin, "not valid JSON");
   if (!j.is_object()) return Status::Error(origin, "a profile is a JSON object");
   static const std::set<std::string> known = {"ops_name", "scheduler", "source", "notes", "resize", "map_size",
-                                              "globals", "arrays", "ops", "syscall", "options"};
+                                              "globals", "arrays", "ops", "syscall", "options",
+                                              "usersched", "usersched_args"};
   for (auto& [k, v] : j.items())
     if (!known.count(k)) return Status::Errorf(origin, "unknown key '{}'", k);
   Profile p;
   p.origin = origin;
   SCX_RETURN_IF_ERROR(want(j.contains("ops_name") && j["ops_name"].is_string(), origin, "ops_name", "required string"));
   p.ops_name = j["ops_name"].get<std::string>();
-  for (auto [k, dst] : {std::pair{"scheduler", &p.scheduler}, {"source", &p.source}, {"notes", &p.notes}})
+  for (auto [k, dst] : {std::pair{"scheduler", &p.scheduler}, {"source", &p.source}, {"notes", &p.notes},
+                        {"usersched", &p.usersched}})
     if (j.contains(k)) {
       SCX_RETURN_IF_ERROR(want(j[k].is_string(), origin, k, "expected a string"));
       *dst = j[k].get<std::string>();
@@ -427,6 +429,9 @@ class Resolver {
       SCX_ASSIGN_OR_RETURN(int64_t v, eval(e, where + "ops." + name));
       out_.ops[name] = static_cast<uint64_t>(v);
     }
+    for (const auto& [name, e] : s.usersched_args) {
+      SCX_ASSIGN_OR_RETURN(out_.usersched_args[name], eval(e, where + "usersched_args." + name));
+    }
     return Status();
   }
 
@@ -473,6 +478,7 @@ class Resolver {
   }
 
   ResolvedProfile take() { return std::move(out_); }
+  void set_usersched(const std::string& name) { out_.usersched = name; }
 
  private:
   Status err(const std::string& key, const std::string& why) const {
@@ -560,6 +566,7 @@ class Resolver {
 Result<ResolvedProfile> resolve_profile(const Profile& p, const std::vector<std::string>& options,
                                         const Topology& topo, const Btf& kernel) {
   Resolver r(p, topo, kernel);
+  r.set_usersched(p.usersched);
   SCX_RETURN_IF_ERROR(r.apply(p.settings, ""));
   for (const std::string& o : options) SCX_RETURN_IF_ERROR(r.apply_option(o));
   SCX_RETURN_IF_ERROR(r.syscalls());

@@ -26,6 +26,7 @@ struct ProfileArray {
 
 struct ProfileSettings {  // what a profile and each of its options may set
   std::map<std::string, std::string> resize, map_size, globals, ops;
+  std::map<std::string, std::string> usersched_args;  // the user-space scheduler's parameters
   std::map<std::string, ProfileArray> arrays;
 };
 
@@ -43,6 +44,7 @@ struct ProfileOption {
 struct Profile {
   std::string origin;  // file path or "bundled:NAME.json", for messages
   std::string ops_name, scheduler, source, notes;
+  std::string usersched;  // the user-space scheduler its process runs ("" = none named)
   ProfileSettings settings;
   std::vector<ProfileSyscall> syscalls;
   std::map<std::string, ProfileOption> options;
@@ -77,6 +79,8 @@ struct ResolvedProfile {
   std::vector<std::pair<std::string, std::string>> globals;  // as --set NAME=VALUE
   std::map<std::string, uint64_t> ops;                       // sched_ext_ops data fields
   std::vector<SyscallRun> syscalls;
+  std::string usersched;                           // Profile::usersched
+  std::map<std::string, int64_t> usersched_args;  // its parameters
 };
 
 // Evaluates every expression of `p` (plus the chosen options, NAME or NAME=VALUE) for `topo`;
