@@ -111,6 +111,37 @@ TraceEvent Kernel::task_event(TraceType type, int cpu, const Task& p) const {
   return e;
 }
 
+// ---- Tracepoints (tracepoints.h) ----
+
+uint64_t Kernel::task_ptr(const Task& p) { return reinterpret_cast<uint64_t>(&p.kt); }
+
+// copy_process() ends with task_newtask, then kernel_clone() fires sched_process_fork, both
+// after scx_fork() (ops.init_task). The workload's own tasks have no parent task here.
+void Kernel::trace_fork(Task& child) {
+  Task* parent = child.parent_pid ? find_task(child.parent_pid) : nullptr;
+  if (!parent) return;
+  const bool thread = child.tgid == parent->tgid;
+  tracepoint(Tracepoint::TaskNewtask, *parent, {task_ptr(child), thread ? kCloneThreadFlags : kCloneForkFlags});
+  tracepoint(Tracepoint::SchedProcessFork, *parent, {task_ptr(*parent), task_ptr(child)});
+}
+
+// __schedule() fires sched_switch with rq->curr already next but `current` still prev.
+// preempt: prev stays runnable (a sched_yield counts as one here).
+void Kernel::trace_switch(Task& prev, Task& next, SwitchState state) {
+  const uint64_t prev_state = state == SwitchState::Dead       ? kTaskDead
+                              : state == SwitchState::Sleeping ? kTaskInterruptible
+                                                               : kTaskRunning;
+  const uint64_t preempt = state == SwitchState::Running ? 1 : 0;
+  tracepoint(Tracepoint::SchedSwitch, prev, {preempt, task_ptr(prev), task_ptr(next), prev_state});
+}
+
+// sched_process_exit's group_dead: no other live task shares p's thread group.
+bool Kernel::last_of_thread_group(const Task& p) const {
+  for (const auto& t : tasks_)
+    if (t.get() != &p && t->tgid == p.tgid && t->state != TaskState::Dead) return false;
+  return true;
+}
+
 void Kernel::trace_task_new(const Task& p, int cpu) {
   TraceEvent e;
   e.time = now();
@@ -472,6 +503,7 @@ void Kernel::set_task_cpu(Task& p, int new_cpu) {
   e.arg = new_cpu;
   e.arg2 = p.cpu;
   trace_.emit(e);
+  tracepoint(Tracepoint::SchedMigrateTask, current(), {task_ptr(p), static_cast<uint64_t>(new_cpu)});
   p.sched_class->migrate_task_rq(p, new_cpu);
   p.penalty_left += migration_penalty(topo_, config_.cost, p.cpu, new_cpu);
   p.cpu = new_cpu;
@@ -600,6 +632,7 @@ void Kernel::wake_up_new_task(Task& p, int parent_cpu) {
   p.sched_class->task_fork(p);  // sched_fork()
   for (auto& cls : classes_)
     if (cls) cls->task_new(p);  // e.g. scx_fork(): ops.init_task for every task
+  trace_fork(p);
   p.set_state(TaskState::Runnable);
   int cpu = p.nr_cpus_allowed > 1 ? p.sched_class->select_task_rq(p, parent_cpu, WF_FORK)
                                   : p.cpus_allowed.first();
@@ -610,6 +643,7 @@ void Kernel::wake_up_new_task(Task& p, int parent_cpu) {
   TraceEvent e = task_event(TraceType::SchedWakeupNew, this_cpu_, p);
   e.arg = cpu;
   trace_.emit(e);
+  tracepoint(Tracepoint::SchedWakeupNew, current(), {task_ptr(p)});
   wakeup_preempt(rq, p, WF_FORK);
   p.sched_class->task_woken(rq, p);
 }
@@ -620,6 +654,7 @@ bool Kernel::try_to_wake_up(Task& p, int wake_flags) {
   TraceEvent e = task_event(TraceType::SchedWaking, this_cpu_, p);
   e.arg = p.cpu;
   trace_.emit(e);
+  tracepoint(Tracepoint::SchedWaking, current(), {task_ptr(p)});
   p.set_state(TaskState::Waking);
   wake_flags |= WF_TTWU;
   if (p.on_rq) {
@@ -631,6 +666,7 @@ bool Kernel::try_to_wake_up(Task& p, int wake_flags) {
     w.type = TraceType::SchedWakeup;
     w.arg = p.cpu;
     trace_.emit(w);
+    tracepoint(Tracepoint::SchedWakeup, current(), {task_ptr(p)});
     if (!p.on_cpu) wakeup_preempt(rq, p, wake_flags);
     return true;
   }
@@ -667,6 +703,7 @@ void Kernel::ttwu_do_activate(Rq& rq, Task& p, int wake_flags) {
   TraceEvent e = task_event(TraceType::SchedWakeup, this_cpu_, p);
   e.arg = rq.cpu;
   trace_.emit(e);
+  tracepoint(Tracepoint::SchedWakeup, current(), {task_ptr(p)});
   wakeup_preempt(rq, p, wake_flags);
   p.sched_class->task_woken(rq, p);
   if (rq.idle_stamp) {
@@ -744,9 +781,13 @@ void Kernel::schedule(Rq& rq) {
   e.pid2 = next->pid;
   e.prio2 = next->prio;
   trace_.emit(e);
+  trace_switch(*prev, *next, prev_state);
   if (!next->is_idle_task()) next->set_state(TaskState::Running);
   next->exec_start = now();
   if (prev->state == TaskState::Dead) {
+    // The last reference goes (delayed_put_task_struct): sched_process_free, then
+    // sched_ext_free() (task_gone) as the task_struct is released.
+    tracepoint(Tracepoint::SchedProcessFree, *next, {task_ptr(*prev)});
     prev->sched_class->task_dead(*prev);
     for (auto& cls : classes_)
       if (cls) cls->task_gone(*prev);
@@ -951,6 +992,8 @@ Status Kernel::fail(const Task& p, const std::string& reason) {
 void Kernel::do_exit(Rq& rq, Task& p) {
   TraceEvent e = task_event(TraceType::SchedProcessExit, rq.cpu, p);
   trace_.emit(e);
+  if (tracing(Tracepoint::SchedProcessExit))
+    tracepoint(Tracepoint::SchedProcessExit, p, {task_ptr(p), last_of_thread_group(p) ? 1u : 0u});
   ++stats_.exits;
   if (!p.daemon) --live_user_tasks_;
   for (auto& m : mutexes_)

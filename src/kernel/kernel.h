@@ -7,6 +7,7 @@
 #include <array>
 #include <deque>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "kernel/rq.h"
 #include "kernel/sched_class.h"
 #include "kernel/task.h"
+#include "kernel/tracepoints.h"
 #include "sim/event_queue.h"
 #include "sim/rng.h"
 #include "topo/topology.h"
@@ -64,6 +66,9 @@ class Kernel {
   Status run_until_idle(Ns limit);
 
   TraceBus& trace() { return trace_; }
+  // Probes on the kernel's tracepoints (BPF tracing programs); nullptr: none.
+  void set_tracepoint_probes(TracepointProbes* p) { tp_probes_ = p; }
+  TracepointProbes* tracepoint_probes() const { return tp_probes_; }
   Ns now() const { return events_.now(); }
   const Topology& topo() const { return topo_; }
   const CostModel& cost() const { return config_.cost; }
@@ -187,6 +192,16 @@ class Kernel {
   void trace_task_new(const Task& p, int cpu);
   // An event about task p on `cpu` at the current time (time, type, cpu, pid, prio filled in).
   TraceEvent task_event(TraceType type, int cpu, const Task& p) const;
+  bool tracing(Tracepoint tp) const { return tp_probes_ && tp_probes_->enabled(tp); }
+  // Fires tracepoint `tp` (tracepoints.h) with `current` as the kernel's current task.
+  void tracepoint(Tracepoint tp, Task& current, std::initializer_list<uint64_t> args) {
+    if (tracing(tp)) tp_probes_->fire(tp, current, std::span<const uint64_t>(args.begin(), args.size()));
+  }
+  Task& current() { return *rqs_[this_cpu_].curr; }
+  static uint64_t task_ptr(const Task& p);
+  void trace_fork(Task& child);
+  void trace_switch(Task& prev, Task& next, SwitchState state);
+  bool last_of_thread_group(const Task& p) const;
 
   // Program interpreter.
   void start_running(Rq& rq, Task& p, bool switched);
@@ -240,6 +255,7 @@ class Kernel {
   EventQueue events_;
   Rng rng_;
   TraceBus trace_;
+  TracepointProbes* tp_probes_ = nullptr;  // declared before classes_: outlives the ext policy
   KernelStats stats_;
   std::array<std::unique_ptr<SchedClass>, 5> classes_;
   std::vector<Rq> rqs_;

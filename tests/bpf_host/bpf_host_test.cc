@@ -221,16 +221,6 @@ TEST(BpfKfuncs, UtimeGrowsByTicks) {
   EXPECT_NE(state(*r, "EXIT").find("utime ok"), std::string::npos) << state(*r, "EXIT");
 }
 
-// Per-node idle tracking is off in the simulated kernel: the _node kfuncs are scheduler errors.
-TEST(BpfKfuncs, PerNodeIdleKfuncsReportTrackingDisabled) {
-  for (const char* mode : {"node_mode=1", "node_mode=2"}) {
-    auto r = run(kScenarios[0], kSubjects + "/newer_kfuncs_sched.bpf.o", {mode});
-    ASSERT_TRUE(r.ok()) << r.status().message();
-    EXPECT_EQ(state(*r, "sched_ext state"), "disabled") << mode;
-    EXPECT_NE(state(*r, "EXIT").find("per-node idle tracking is disabled"), std::string::npos) << state(*r, "EXIT");
-  }
-}
-
 TEST(BpfHostile, UnknownKfuncIsALoadError) {
   auto r = run(kScenarios[0], kSubjects + "/unknown_kfunc_sched.bpf.o");
   ASSERT_FALSE(r.ok());

@@ -235,6 +235,23 @@ typedef struct {
   long counter;
 } atomic_long_t;
 
+typedef struct {
+  int counter;
+} atomic_t;
+
+/* NUMA memory policy (include/linux/mempolicy.h); no simulated task has one (mempolicy NULL). */
+typedef struct {
+  unsigned long bits[1024 / 64]; /* MAX_NUMNODES with Debian's NODES_SHIFT = 10 */
+} nodemask_t;
+
+struct mempolicy {
+  atomic_t refcnt;
+  unsigned short mode;
+  unsigned short flags;
+  nodemask_t nodes;
+  int home_node;
+};
+
 /* ---- sched_ext ---- */
 
 struct scx_dsq_list_node {
@@ -249,10 +266,20 @@ struct scx_dispatch_q {
   u32 seq;
 };
 
+/* A cgroup's kernfs directory: kn->id is the cgroup id schedulers read (cgrp->kn->id). */
+struct kernfs_node {
+  atomic_t count;
+  atomic_t active;
+  struct kernfs_node *parent;
+  const char *name;
+  u64 id;
+};
+
 struct cgroup {
-  u64 kn_id;      /* cgroup id (kernfs node id) */
+  struct kernfs_node *kn;
   int level;
-  int pad_;
+  int max_depth;
+  u64 kn_id; /* the same id, for the simulator's own use */
 };
 
 struct sched_ext_entity {
@@ -314,6 +341,7 @@ struct task_struct {
   u64 utime;                 /* ns, tick-sampled (CONFIG_TICK_CPU_ACCOUNTING): user tasks */
   u64 stime;                 /* ns, tick-sampled: kernel threads */
   int numa_preferred_nid;    /* -1 (NUMA_NO_NODE): no NUMA balancing is simulated */
+  struct mempolicy *mempolicy; /* NULL: the default policy (no set_mempolicy in the simulation) */
   const cpumask_t *cpus_ptr;
   cpumask_t cpus_mask;
   u64 nvcsw;

@@ -178,6 +178,8 @@ const struct cpumask *scx_bpf_get_idle_cpumask_node(s32 node) __ksym __weak;
 const struct cpumask *scx_bpf_get_idle_smtmask_node(s32 node) __ksym __weak;
 s32 scx_bpf_pick_idle_cpu_node(const struct cpumask *cpus_allowed, s32 node, u64 flags) __ksym __weak;
 s32 scx_bpf_pick_any_cpu_node(const struct cpumask *cpus_allowed, s32 node, u64 flags) __ksym __weak;
+struct scx_bpf_select_cpu_and_args;
+struct scx_bpf_dsq_insert_vtime_args;
 s32 __scx_bpf_select_cpu_and(struct task_struct *p, const struct cpumask *cpus_allowed,
                              struct scx_bpf_select_cpu_and_args *args) __ksym __weak;
 bool __scx_bpf_dsq_insert_vtime(struct task_struct *p, struct scx_bpf_dsq_insert_vtime_args *args) __ksym __weak;

@@ -209,17 +209,18 @@ void add_scx_kfuncs(KfuncRegistry& r) {
     return p ? ext(cx).task_set_dsq_vtime(p, a[1]) : 0;
   });
   // One cgroup: the root (id 1, level 0).
-  static cgroup root_cgroup{1, 0, 0};
+  static kernfs_node root_kn{{1}, {1}, nullptr, "", 1};
+  static cgroup root_cgroup{&root_kn, 0, 0, 1};
   r.add("scx_bpf_task_cgroup", [](K& cx, const A& a) -> uint64_t {
     if (!host(cx).task_arg(cx, a[0], "p")) return 0;
-    return host(cx).expose_ro(&root_cgroup, sizeof(root_cgroup), "cgroup");
+    return host(cx).expose_cgroup(&root_cgroup);
   });
   r.add("bpf_cgroup_from_id", [](K& cx, const A& a) -> uint64_t {
-    return a[0] == 1 ? host(cx).expose_ro(&root_cgroup, sizeof(root_cgroup), "cgroup") : 0;
+    return a[0] == 1 ? host(cx).expose_cgroup(&root_cgroup) : 0;
   });
   r.add("bpf_cgroup_ancestor", [](K& cx, const A& a) -> uint64_t {
     if (!cx.check(a[0], sizeof(cgroup), kPermRead, "cgrp")) return 0;
-    return static_cast<int32_t>(a[1]) == 0 ? host(cx).expose_ro(&root_cgroup, sizeof(root_cgroup), "cgroup") : 0;
+    return static_cast<int32_t>(a[1]) == 0 ? host(cx).expose_cgroup(&root_cgroup) : 0;
   });
   r.add("bpf_cgroup_release", put);
   r.add("scx_bpf_now", [ext](K& cx, const A&) -> uint64_t { return ext(cx).now(); });
@@ -426,7 +427,7 @@ void add_cpumask_kfuncs(KfuncRegistry& r) {
 }
 
 // Kfuncs of kernels after 6.12 that the public scx schedulers reach through their compat
-// wrappers (weak there): the 6.19 argument-struct forms, and 6.15's per-node idle kfuncs.
+// wrappers (weak there): the 6.19 argument-struct forms.
 void add_newer_scx_kfuncs(KfuncRegistry& r) {
   auto ext = [](K& cx) -> ExtClass& { return host(cx).kf(); };
   r.add("__scx_bpf_select_cpu_and", [ext](K& cx, const A& a) -> uint64_t {
@@ -444,24 +445,9 @@ void add_newer_scx_kfuncs(KfuncRegistry& r) {
     ext(cx).dsq_insert_vtime(p, args->dsq_id, args->slice, args->vtime, args->enq_flags);
     return 1;  // bool: the insert was accepted (an invalid one ejects the scheduler)
   });
-  // The simulated kernel does not accept SCX_OPS_BUILTIN_IDLE_PER_NODE, so these behave as the
-  // kernel's with per-node idle tracking off (validate_node): a scheduler error "per-node idle
-  // tracking is disabled", and an empty mask or -EOPNOTSUPP.
-  static const cpumask kNone{};
-  auto disabled = [](K& cx) { host(cx).kf().error("per-node idle tracking is disabled"); };
-  auto node_mask = [disabled](K& cx, const A&) -> uint64_t {
-    disabled(cx);
-    return host(cx).expose_ro(&kNone, sizeof(kNone), "cpumask");
-  };
-  auto node_pick = [disabled](K& cx, const A& a) -> uint64_t {
-    if (!host(cx).mask_arg(cx, a[0], "cpus_allowed")) return 0;
-    disabled(cx);
-    return static_cast<uint64_t>(-95);  // -EOPNOTSUPP
-  };
-  r.add("scx_bpf_get_idle_cpumask_node", node_mask);
-  r.add("scx_bpf_get_idle_smtmask_node", node_mask);
-  r.add("scx_bpf_pick_idle_cpu_node", node_pick);
-  r.add("scx_bpf_pick_any_cpu_node", node_pick);
+  // Not provided: 6.15's scx_bpf_*_node idle kfuncs. They need SCX_OPS_BUILTIN_IDLE_PER_NODE,
+  // which the simulated (6.12) kernel rejects; without the flag every call would be a scheduler
+  // error, whereas on 6.12 the compat wrappers fall back to the global idle masks.
   // Flavors whose prototype is newer than the simulated kernel's (6.19's bool dsq_insert, the
   // callable-anywhere reenqueue_local, 7.1's move_to_local with enq_flags): libbpf's prototype
   // check leaves them unresolved on such a kernel, and the compat wrappers use the old flavor.
@@ -531,6 +517,7 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
     Status st = o.set_global(name, value);
     if (!st.ok()) return st.within(fmt::format("profile {}: global {}", self->profile_origin_, name));
   }
+  SCX_RETURN_IF_ERROR(fill_map_entries(o, profile.map_entries).within("profile " + self->profile_origin_));
   for (const auto& [name, value] : opts.globals) {
     Status st = o.set_global(name, value);
     if (!st.ok()) return st.within(fmt::format("--set {}={}", name, value));
@@ -568,11 +555,13 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
   // (its task_struct region) before the kernel frees it, so a stale pointer kept by a program
   // faults instead of touching freed memory.
   info.implemented.set(static_cast<size_t>(ScxOp::ExitTask));
+  SCX_ASSIGN_OR_RETURN(self->tracing_, TracingPrograms::create(*self, o));
   HelperHooks hooks;
   hooks.ktime_ns = [raw] { return raw->kf().now(); };
   hooks.cpu = [raw] { return static_cast<uint32_t>(raw->kf().this_cpu()); };
   hooks.prandom = [raw] { return static_cast<uint32_t>(raw->kf().kernel().rng().next_u64()); };
   hooks.log = [raw](std::string_view line) { raw->printk(line); };
+  hooks.current_task = [raw] { return raw->current_task(); };
   self->helpers_ = std::make_unique<HelperEnv>(std::move(hooks));
   self->helpers_->bind(*self->vm_);
   self->ksyms_->install(*self->helpers_, self->vm_->memory(), [raw](uint32_t cpu) -> uint64_t {
@@ -589,6 +578,7 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
 }
 
 BpfScxOps::~BpfScxOps() {
+  if (tracing_) tracing_->detach();  // no probe may outlive the programs it runs
   if (!obj_) return;
   std::shared_ptr<GraphHeap> heap = obj_->graph();
   obj_->detach();
@@ -624,6 +614,12 @@ uint64_t BpfScxOps::expose_ro(const void* p, size_t size, const char* name) {
   if (exposed_.count(a)) return a;
   if (vm_->memory().add(p, size, kPermRead, name).ok()) exposed_.insert(a);
   return a;
+}
+
+uint64_t BpfScxOps::expose_cgroup(const cgroup* g) {
+  if (!g) return 0;
+  if (g->kn) expose_ro(g->kn, sizeof(kernfs_node), "kernfs_node");
+  return expose_ro(g, sizeof(cgroup), "cgroup");
 }
 
 uint64_t BpfScxOps::scratch_mem(const void* p, size_t size, uint8_t perms, const char* name) {
@@ -767,7 +763,7 @@ void BpfScxOps::cpu_release(s32 cpu, scx_cpu_release_args* a) {
   run(ScxOp::CpuRelease, {s(cpu), scratch_mem(a, sizeof(*a), kPermRead, "scx_cpu_release_args")}, 0);
 }
 s32 BpfScxOps::init_task(task_struct* p, scx_init_task_args* a) {
-  if (a && a->cgroup) expose_ro(a->cgroup, sizeof(cgroup), "cgroup");
+  if (a && a->cgroup) expose_cgroup(a->cgroup);
   return static_cast<s32>(
       run(ScxOp::InitTask, {expose_task(p), scratch_mem(a, sizeof(*a), kPermRead, "scx_init_task_args")}, 0));
 }
@@ -794,27 +790,27 @@ void BpfScxOps::dump_task(scx_dump_ctx* c, task_struct* p) {
 }
 s32 BpfScxOps::cgroup_init(cgroup* g, scx_cgroup_init_args* a) {
   return static_cast<s32>(run(ScxOp::CgroupInit,
-                              {expose_ro(g, sizeof(cgroup), "cgroup"),
+                              {expose_cgroup(g),
                                scratch_mem(a, sizeof(*a), kPermRead, "scx_cgroup_init_args")},
                               0));
 }
-void BpfScxOps::cgroup_exit(cgroup* g) { run(ScxOp::CgroupExit, {expose_ro(g, sizeof(cgroup), "cgroup")}, 0); }
+void BpfScxOps::cgroup_exit(cgroup* g) { run(ScxOp::CgroupExit, {expose_cgroup(g)}, 0); }
 s32 BpfScxOps::cgroup_prep_move(task_struct* p, cgroup* from, cgroup* to) {
   return static_cast<s32>(run(ScxOp::CgroupPrepMove,
-                              {expose_task(p), expose_ro(from, sizeof(cgroup), "cgroup"),
-                               expose_ro(to, sizeof(cgroup), "cgroup")},
+                              {expose_task(p), expose_cgroup(from),
+                               expose_cgroup(to)},
                               0));
 }
 void BpfScxOps::cgroup_move(task_struct* p, cgroup* from, cgroup* to) {
   run(ScxOp::CgroupMove,
-      {expose_task(p), expose_ro(from, sizeof(cgroup), "cgroup"), expose_ro(to, sizeof(cgroup), "cgroup")}, 0);
+      {expose_task(p), expose_cgroup(from), expose_cgroup(to)}, 0);
 }
 void BpfScxOps::cgroup_cancel_move(task_struct* p, cgroup* from, cgroup* to) {
   run(ScxOp::CgroupCancelMove,
-      {expose_task(p), expose_ro(from, sizeof(cgroup), "cgroup"), expose_ro(to, sizeof(cgroup), "cgroup")}, 0);
+      {expose_task(p), expose_cgroup(from), expose_cgroup(to)}, 0);
 }
 void BpfScxOps::cgroup_set_weight(cgroup* g, u32 w) {
-  run(ScxOp::CgroupSetWeight, {expose_ro(g, sizeof(cgroup), "cgroup"), w}, 0);
+  run(ScxOp::CgroupSetWeight, {expose_cgroup(g), w}, 0);
 }
 void BpfScxOps::cpu_online(s32 cpu) { run(ScxOp::CpuOnline, {s(cpu)}, 0); }
 void BpfScxOps::cpu_offline(s32 cpu) { run(ScxOp::CpuOffline, {s(cpu)}, 0); }
@@ -824,13 +820,11 @@ void BpfScxOps::on_attach() {
   if (usersched_) usersched_->start();
 }
 
-s32 BpfScxOps::init() {
-  if (!run_syscall_programs()) return -22;  // -EINVAL: the load stops
-  return static_cast<s32>(run(ScxOp::Init, {}, s(-22)));
-}
+s32 BpfScxOps::init() { return static_cast<s32>(run(ScxOp::Init, {}, s(-22))); }
 
 std::string BpfScxOps::prog_run(const BpfProgram& p, std::span<uint8_t> ctx, uint64_t* r0) {
-  // BPF_PROG_RUN's ctx: the bytes user space passes, writable by the program (NULL without).
+  // BPF_PROG_RUN's ctx: the bytes user space passes, writable by the program (NULL without),
+  // mapped for this run only (scratch_mem() regions belong to the next op's run).
   const uint64_t addr = ctx.empty() ? 0 : reinterpret_cast<uint64_t>(ctx.data());
   const Region region{addr, ctx.size(), kPermReadWrite, "syscall ctx", nullptr};
   const uint64_t args[] = {addr};
@@ -848,8 +842,7 @@ std::optional<int64_t> BpfScxOps::run_syscall_program(std::string_view name, std
   uint64_t r0 = 0;
   const std::string why = !p || p->section != "syscall" ? "no such SEC(\"syscall\") program" : prog_run(*p, ctx, &r0);
   if (!why.empty()) {
-    failed_ = true;
-    kf().error(fmt::format("SEC(\"syscall\") program {} run from user space: {}", name, why));
+    eject(fmt::format("SEC(\"syscall\") program {} run from user space: {}", name, why));
     return std::nullopt;
   }
   arm_timer();

@@ -29,6 +29,7 @@
 #include "bpf/loader/object.h"
 #include "bpf/host/profile.h"
 #include "bpf/host/prologue.h"
+#include "bpf/host/tracing.h"
 #include "bpf/host/userspace.h"
 #include "bpf/vm/vm.h"
 #include "kernel/ext/ops.h"
@@ -105,6 +106,10 @@ class BpfScxOps : public ScxOps {
   void cpu_offline(s32 cpu) override;
   s32 init() override;
   void exit(scx_exit_info* info) override;
+  // bpf_scx_reg(): SEC("syscall") programs, then the tracing programs attach (tracing.h).
+  void registering() override;
+  void registered(int ret) override;
+  void disabled() override;
   void on_attach() override;
 
   // ---- for the kfunc bindings ----
@@ -112,6 +117,8 @@ class BpfScxOps : public ScxOps {
   // others read-only.
   uint64_t expose_task(const task_struct* p);
   uint64_t expose_ro(const void* p, size_t size, const char* name);
+  // A cgroup and its kernfs node (programs read cgrp->kn->id), read-only.
+  uint64_t expose_cgroup(const cgroup* g);
   // A task_struct pointer argument: must be the start of an exposed task.
   task_struct* task_arg(CallContext& cx, uint64_t addr, const char* what);
   // A cpumask argument (read).
@@ -133,6 +140,14 @@ class BpfScxOps : public ScxOps {
   // The profile in force ("" without one) and the SEC("syscall") runs done before ops.init.
   const std::string& profile_origin() const { return profile_origin_; }
   const std::vector<SyscallRun>& syscall_runs() const { return syscalls_; }
+  // ---- tracing programs (tracing.h, tracing.cc) ----
+  const TracingPrograms& tracing() const { return *tracing_; }
+  // Runs a tracing program with R1 = a ctx of `args`, `current` standing for the kernel's
+  // current task meanwhile; R0, or nullopt after ejecting the scheduler (a fault, a lock left
+  // held) or when it was ejected before.
+  std::optional<uint64_t> run_traced(const BpfProgram& prog, Task& current, std::span<const uint64_t> args);
+  // Stops the policy: no program of the object runs again but ops.exit.
+  void eject(const std::string& msg);
   // The user-space scheduler's process, or nullptr.
   const UserSchedHost* usersched() const { return usersched_.get(); }
   // BPF_PROG_RUN of the SEC("syscall") program `name` from user space, outside any op, with
@@ -147,6 +162,8 @@ class BpfScxOps : public ScxOps {
   void printk(std::string_view line);
   // Runs syscalls_ (before ops.init); false after ejecting the scheduler.
   bool run_syscall_programs();
+  // bpf_get_current_task(_btf): `current` (current_ while a tracing program runs), exposed.
+  uint64_t current_task();
   // One BPF_PROG_RUN of a SEC("syscall") program: "" and *r0, or why it failed.
   std::string prog_run(const BpfProgram& p, std::span<uint8_t> ctx, uint64_t* r0);
 
@@ -166,6 +183,8 @@ class BpfScxOps : public ScxOps {
   std::vector<SyscallRun> syscalls_;
   bool timer_pending_ = false;
   uint64_t timer_at_ = 0;
+  std::unique_ptr<TracingPrograms> tracing_;
+  const Task* current_ = nullptr;
   std::unique_ptr<UserSchedHost> usersched_;
 };
 

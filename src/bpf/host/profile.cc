@@ -262,6 +262,20 @@ Result<ProfileSettings> parse_settings(const json& j, const std::string& origin,
     if (!ops_fields.count(k))
       return Status::Errorf(origin, "key '{}ops.{}': not a sched_ext_ops field user space sets "
                                     "(flags, timeout_ms, dispatch_max_batch, exit_dump_len)", prefix, k);
+  if (j.contains("maps")) {
+    const json& m = j["maps"];
+    SCX_RETURN_IF_ERROR(want(m.is_object(), origin, prefix + "maps", "expected an object"));
+    for (auto& [name, def] : m.items()) {
+      const std::string key = prefix + "maps." + name;
+      SCX_RETURN_IF_ERROR(want(def.is_object() && def.contains("count") && def.contains("key") && def.contains("value"),
+                               origin, key, "expected {\"count\": ..., \"key\": ..., \"value\": ...}"));
+      ProfileMapFill f;
+      SCX_ASSIGN_OR_RETURN(f.count, expr_text(def["count"], origin, key + ".count"));
+      SCX_ASSIGN_OR_RETURN(f.key, expr_text(def["key"], origin, key + ".key"));
+      SCX_ASSIGN_OR_RETURN(f.value, expr_text(def["value"], origin, key + ".value"));
+      s.maps[name] = std::move(f);
+    }
+  }
   if (j.contains("arrays")) {
     const json& a = j["arrays"];
     SCX_RETURN_IF_ERROR(want(a.is_object(), origin, prefix + "arrays", "expected an object"));
@@ -310,7 +324,7 @@ Result<Profile> parse_profile(std::string_view text, const std::string& origin) 
   if (j.is_discarded()) return Status::Error(origin, "not valid JSON");
   if (!j.is_object()) return Status::Error(origin, "a profile is a JSON object");
   static const std::set<std::string> known = {"ops_name", "scheduler", "source", "notes", "resize", "map_size",
-                                              "globals", "arrays", "ops", "syscall", "options",
+                                              "globals", "arrays", "maps", "ops", "syscall", "options",
                                               "usersched", "usersched_args"};
   for (auto& [k, v] : j.items())
     if (!known.count(k)) return Status::Errorf(origin, "unknown key '{}'", k);
@@ -425,6 +439,7 @@ class Resolver {
       set_global(name, std::to_string(v));
     }
     for (const auto& [name, arr] : s.arrays) SCX_RETURN_IF_ERROR(apply_array(name, arr, where + "arrays." + name));
+    for (const auto& [name, fill] : s.maps) SCX_RETURN_IF_ERROR(apply_map(name, fill, where + "maps." + name));
     for (const auto& [name, e] : s.ops) {
       SCX_ASSIGN_OR_RETURN(int64_t v, eval(e, where + "ops." + name));
       out_.ops[name] = static_cast<uint64_t>(v);
@@ -517,6 +532,24 @@ class Resolver {
     }
     env_.vars.erase("i");
     if (n > 0) set_global(name, list);
+    return Status();
+  }
+  Status apply_map(const std::string& name, const ProfileMapFill& f, const std::string& key) {
+    SCX_ASSIGN_OR_RETURN(uint64_t n, nonneg(f.count, key + ".count"));
+    if (n > (1u << 20)) return err(key + ".count", fmt::format("{} entries is too many", n));
+    std::vector<std::pair<int64_t, int64_t>>& out = out_.map_entries[name];
+    out.clear();
+    for (uint64_t i = 0; i < n; ++i) {
+      env_.vars["i"] = static_cast<int64_t>(i);
+      Result<int64_t> k = eval(f.key, key + ".key");
+      Result<int64_t> v = k.ok() ? eval(f.value, key + ".value") : Result<int64_t>(k.status());
+      if (!v.ok()) {
+        env_.vars.erase("i");
+        return v.status();
+      }
+      out.emplace_back(*k, *v);
+    }
+    env_.vars.erase("i");
     return Status();
   }
   // (cpu, sibling) pairs of a for_each kind; sibling -1 where there is none.

@@ -24,10 +24,17 @@ struct ProfileArray {
   std::string length, value;  // value is an expression in `i`
 };
 
+// Entries user space writes into a map after load: `count` of them, key and value
+// expressions in `i` (the map's key and value sizes, little-endian).
+struct ProfileMapFill {
+  std::string count, key, value;
+};
+
 struct ProfileSettings {  // what a profile and each of its options may set
   std::map<std::string, std::string> resize, map_size, globals, ops;
   std::map<std::string, std::string> usersched_args;  // the user-space scheduler's parameters
   std::map<std::string, ProfileArray> arrays;
+  std::map<std::string, ProfileMapFill> maps;
 };
 
 struct ProfileSyscall {
@@ -78,6 +85,7 @@ struct ResolvedProfile {
   std::map<std::string, uint32_t> map_size;
   std::vector<std::pair<std::string, std::string>> globals;  // as --set NAME=VALUE
   std::map<std::string, uint64_t> ops;                       // sched_ext_ops data fields
+  std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> map_entries;  // map → (key, value)
   std::vector<SyscallRun> syscalls;
   std::string usersched;                           // Profile::usersched
   std::map<std::string, int64_t> usersched_args;  // its parameters

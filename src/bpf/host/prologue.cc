@@ -5,6 +5,7 @@
 #include <bpf/btf.h>
 
 #include <filesystem>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -135,6 +136,24 @@ Result<int> fill_enum_globals(BpfObject& obj, const Btf& kernel) {
     ++written;
   }
   return written;
+}
+
+Status fill_map_entries(BpfObject& obj, const std::map<std::string, std::vector<std::pair<int64_t, int64_t>>>& entries) {
+  for (const auto& [name, list] : entries) {
+    Map* m = obj.map(name);
+    if (!m) return Status::Errorf(obj.path(), "map '{}': no such map", name);
+    const MapSpec& spec = m->spec();
+    if (spec.key_size > 8 || spec.value_size > 8)
+      return Status::Errorf(obj.path(), "map '{}': keys and values of up to 8 bytes can be filled", name);
+    for (const auto& [k, v] : list) {
+      uint8_t key[8] = {}, value[8] = {};
+      std::memcpy(key, &k, spec.key_size);
+      std::memcpy(value, &v, spec.value_size);
+      if (long rc = m->update(key, value, kBpfAny); rc < 0)
+        return Status::Errorf(obj.path(), "map '{}': writing key {} failed ({})", name, k, rc);
+    }
+  }
+  return Status();
 }
 
 Status fill_dump_len_globals(BpfObject& obj) {

@@ -9,7 +9,8 @@
 //     scx_utils' import_enums! does the same for the Rust schedulers); `NAME_dump_len` follows
 //     its resized dump buffer; the topology globals (fill_topology_globals); then the caller's
 //     --set values, which win;
-//  3. SEC("syscall") programs run once before ops.init (BpfScxOps::init).
+//  3. SEC("syscall") programs run once before ops.init, when the scheduler registers
+//     (BpfScxOps::registering).
 #pragma once
 
 #include <cstdint>
@@ -49,6 +50,10 @@ std::vector<SyscallRun> conventional_syscalls(const BpfObject& obj, const std::v
 // Writes the `__SCX_*` / `__scx_*` enum globals of `obj` from `kernel` (the simulated kernel's
 // BTF). Returns how many were written.
 Result<int> fill_enum_globals(BpfObject& obj, const Btf& kernel);
+
+// Map entries user space writes after load (a profile's "maps"): each (key, value) pair as the
+// map's key and value sizes, little-endian, BPF_ANY.
+Status fill_map_entries(BpfObject& obj, const std::map<std::string, std::vector<std::pair<int64_t, int64_t>>>& entries);
 
 // UEI_SET_SIZE's other half: a `NAME_dump_len` global gets the size of its `NAME_dump` buffer.
 Status fill_dump_len_globals(BpfObject& obj);

@@ -1,4 +1,5 @@
 #include "bpf/loader/object.h"
+#include "bpf/loader/tracing_sections.h"
 
 #include <bpf/btf.h>
 #include <elf.h>
@@ -367,6 +368,7 @@ class ObjectLoader {
   size_t kconfig_map_ = SIZE_MAX;
   std::map<std::string, uint64_t> kconfig_off_;  // kconfig extern → offset in its map
   std::map<std::string, uint64_t> resized_;      // array global → its new size in bytes
+  std::set<std::string> compat_cleared_;         // programs of callbacks user space cleared
   uint64_t global_data_bytes_ = 0;
   std::vector<std::pair<size_t, std::vector<std::pair<uint32_t, uint32_t>>>> map_values_;  // outer, (slot, off)
 };
@@ -563,7 +565,7 @@ Status ObjectLoader::load_btf_maps() {
     std::vector<std::pair<uint32_t, uint32_t>> values;
     SCX_ASSIGN_OR_RETURN(MapSpec spec, parse_map_def(vt->type, s.name, &info, &values));
     if (auto me = opts_.map_max_entries.find(s.name); me != opts_.map_max_entries.end()) spec.max_entries = me->second;
-    if (spec.type == kMapRingbuf || spec.type == kMapUserRingbuf) spec.max_entries = ringbuf_size(spec.max_entries);
+    if (spec.type == kMapRingbuf || spec.type == kMapUserRingbuf) spec.max_entries = ringbuf_size(spec.max_entries);  // after a --map-size too
     if (!map_type_supported(spec.type)) {
       obj_->unsupported_.push_back(fmt::format("map '{}': type {}", s.name, map_type_name(spec.type)));
     } else {
@@ -1215,6 +1217,15 @@ Status ObjectLoader::load_struct_ops() {
             so.ignored_members.push_back(mn);
             continue;
           }
+          // SCX_OPS_OPEN clears the callbacks of later kernels when the kernel lacks them (and
+          // sub_cgroup_id > 1 becomes 1, the root): user space loads the rest.
+          static const std::set<std::string_view> cleared = {"cgroup_set_bandwidth", "cgroup_set_idle",
+                                                             "sub_attach", "sub_detach", "sub_cgroup_id"};
+          if (cleared.count(mn)) {
+            so.ignored_members.push_back(mn);
+            if (pit != ptrs.end()) compat_cleared_.insert(pit->second->name);
+            continue;
+          }
           return err(where + ", member " + mn, "not a member of the simulated kernel's sched_ext_ops");
         }
         const struct btf_member* km = btf_members(kt) + kidx;
@@ -1328,9 +1339,13 @@ Status ObjectLoader::init_map_in_map() {
 
 void ObjectLoader::note_unsupported() {
   for (const BpfProgram& p : obj_->programs_) {
-    if (!starts_with(p.section, "struct_ops") && p.section != "syscall")
-      obj_->unsupported_.push_back(fmt::format("program '{}': section '{}' (only struct_ops and syscall programs run)",
-                                               p.name, p.section));
+    const std::optional<TracingSection> tracing = parse_tracing_section(p.section);
+    if (tracing && !tracing->autoload)
+      obj_->unsupported_.push_back(fmt::format("program '{}': section '{}' (autoload off: never loaded, as libbpf "
+                                               "leaves it unless user space asks)", p.name, p.section));
+    else if (!tracing && !starts_with(p.section, "struct_ops") && p.section != "syscall")
+      obj_->unsupported_.push_back(fmt::format("program '{}': section '{}' (scxsim runs struct_ops, syscall and "
+                                               "tracing programs: tp_btf/, raw_tp/, fentry/, fexit/)", p.name, p.section));
     std::set<uint32_t> seen;
     for (size_t pc = 0; pc < p.program->size(); ++pc) {
       const Insn& in = p.program->insns()[pc];
@@ -1346,7 +1361,8 @@ void ObjectLoader::note_unsupported() {
     }
   }
   for (const BpfProgram& p : obj_->programs_)
-    if (starts_with(p.section, "struct_ops") && p.struct_ops_member.empty() && obj_->struct_ops_)
+    if (starts_with(p.section, "struct_ops") && p.struct_ops_member.empty() && obj_->struct_ops_ &&
+        !compat_cleared_.count(p.name))
       obj_->unsupported_.push_back(fmt::format("program '{}' is not referenced by the struct_ops map", p.name));
 }
 

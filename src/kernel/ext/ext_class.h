@@ -269,6 +269,8 @@ class ExtClass : public SchedClass {
   bool scx_task_enabled(const Task& p) const;
   // Enable / disable / bypass / watchdog / dump (§12).
   void enable_work();
+  bool init_root_cgroup();
+  void exit_root_cgroup();
   void disable_work();
   void bypass(bool on);
   void cycle_all_runnable();
@@ -320,7 +322,10 @@ class ExtClass : public SchedClass {
   bool in_dump_ = false;
   uint64_t op_calls_[kScxOpCount] = {};
   std::unique_ptr<ScxOps> pending_load_;
-  cgroup root_cgroup_{1, 0, 0};
+  // The root cgroup (id 1, level 0), the only one until cgroups are simulated.
+  kernfs_node root_kn_{{1}, {1}, nullptr, "", 1};
+  cgroup root_cgroup_{&root_kn_, 0, 0, 1};
+  bool root_cgroup_inited_ = false;  // ops.cgroup_init(root) succeeded; cgroup_exit owed
   std::vector<std::string> logged_once_;
   scx_event_stats events_{};  // the SCX_EV_* counters (6.15+), never reset within a run
   Ns bypass_began_ = 0;

@@ -94,10 +94,19 @@ void ExtClass::enable_work() {
   builtin_idle_ = !(info_.has(ScxOp::UpdateIdle) && !(info_.flags & SCX_OPS_KEEP_BUILTIN_IDLE));
   idle_cpu_ = idle_smt_ = k_.topo().all_cpus();
   watchdog_timeout_ = (info_.timeout_ms ? info_.timeout_ms : static_cast<u32>(SCX_WATCHDOG_MAX_TIMEOUT)) * kNsPerMs;
+  // bpf_scx_reg() is entered here and returns when this function does, enabled or not.
+  ops_->registering();
+  struct Returns {
+    ExtClass& e;
+    ~Returns() {
+      if (e.ops_) e.ops_->registered(e.enable_state_ == SCX_OPS_ENABLED ? 0 : -22);  // -EINVAL
+    }
+  } returns{*this};
   if (!bad.empty()) {
     scx_error(SCX_EXIT_ERROR, 0, bad);
     return;
   }
+  if (exit_kind_ != SCX_EXIT_NONE) return;  // what ran at registration failed the load
   if (info_.has(ScxOp::Init)) {
     s32 ret;
     {
@@ -110,6 +119,7 @@ void ExtClass::enable_work() {
     }
     if (exit_kind_ != SCX_EXIT_NONE) return;  // init itself called scx_bpf_error/exit
   }
+  if (!init_root_cgroup()) return;
 
   bypass(true);
   // Every task but the idle tasks gets ops.init_task(fork=false) and becomes READY.
@@ -133,6 +143,34 @@ void ExtClass::enable_work() {
   watchdog_last_check_ = k_.now();
   watchdog_armed_ = true;
   watchdog_handle_ = k_.schedule_callback(k_.now() + watchdog_timeout_ / 2, Kernel::kUnboundCpu, [this] { watchdog_workfn(); });
+}
+
+// scx_cgroup_init: every online cgroup gets ops.cgroup_init after ops.init and before any
+// task's init_task; the root is the only cgroup simulated (weight CGROUP_WEIGHT_DFL).
+bool ExtClass::init_root_cgroup() {
+  if (!info_.has(ScxOp::CgroupInit)) return true;
+  scx_cgroup_init_args args{};
+  args.weight = 100;
+  s32 ret;
+  {
+    OpScope op(*this, ScxOp::CgroupInit, SCX_KF_UNLOCKED);
+    ret = ops_->cgroup_init(&root_cgroup_, &args);
+  }
+  if (ret) {
+    scx_error(SCX_EXIT_ERROR, 0, fmt::format("ops.cgroup_init() failed ({}) for cgroup 1", ret));
+    return false;
+  }
+  root_cgroup_inited_ = true;
+  return exit_kind_ == SCX_EXIT_NONE;
+}
+
+// scx_cgroup_exit: the inited cgroups get ops.cgroup_exit once the tasks have left, before ops.exit.
+void ExtClass::exit_root_cgroup() {
+  if (!root_cgroup_inited_) return;
+  root_cgroup_inited_ = false;
+  if (!info_.has(ScxOp::CgroupExit)) return;
+  OpScope op(*this, ScxOp::CgroupExit, SCX_KF_UNLOCKED);
+  ops_->cgroup_exit(&root_cgroup_);
 }
 
 void ExtClass::bypass(bool on) {
@@ -222,6 +260,7 @@ void ExtClass::disable_work() {
   const bool error = pending_exit_.kind >= SCX_EXIT_ERROR;
   log_line(fmt::format("sched_ext: BPF scheduler \"{}\" disabled ({})", info_.name, pending_exit_.reason));
   if (error && !pending_exit_.msg.empty()) log_line(fmt::format("sched_ext: {}: {}", info_.name, pending_exit_.msg));
+  exit_root_cgroup();
   if (info_.has(ScxOp::Exit)) {
     std::string msg = pending_exit_.msg, dump = pending_exit_.dump;
     scx_exit_info ei{};
@@ -238,6 +277,7 @@ void ExtClass::disable_work() {
   user_dsqs_.clear();
   exit_info_ = pending_exit_;
   enable_state_ = SCX_OPS_DISABLED;
+  ops_->disabled();
   if (k_.trace().active()) {
     TraceEvent e;
     e.time = k_.now();

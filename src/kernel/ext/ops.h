@@ -87,9 +87,19 @@ class ScxOps {
   virtual s32 init() { return 0; }
   virtual void exit(scx_exit_info* info) { (void)info; }
 
+  // Not sched_ext_ops members: the registration around them (the struct_ops link's
+  // bpf_scx_reg()), for what the policy's user space attached besides the ops. `registering`
+  // comes first, before any op (a policy may fail the load with kf().error()); `registered`
+  // when bpf_scx_reg() returns (ret 0: enabled); `disabled` once the policy is disabled,
+  // after ops.exit (its user space then detaches the rest).
+  virtual void registering() {}
+  virtual void registered(int ret) { (void)ret; }
+  virtual void disabled() {}
+
  protected:
-  // What the policy's user space does as the link is created, before ops.init (the BPF host
-  // forks a user-space scheduler's process here).
+  // What the policy's user space has done before it creates the link: runs at attach(), before
+  // the enable sequence and registering() (the BPF host forks a user-space scheduler's process
+  // here, while no task can be taken by the policy yet).
   virtual void on_attach() {}
 
  private:
