@@ -25,6 +25,12 @@ int fail(const scx::Status& st) {
 void print_lists() {
   std::puts("Schedulers (--sched):");
   for (const auto& s : scx::available_schedulers()) std::printf("  %-12s %s\n", s.name.c_str(), s.description.c_str());
+  std::puts("\nUser-space schedulers (--usersched, for BPF objects that hand tasks to user space):");
+  for (const auto* u : scx::bpf::user_schedulers()) {
+    std::printf("  %-12s %s\n", u->name.c_str(), u->description.c_str());
+    for (const auto& p : u->params)
+      std::printf("  %-12s   %s=%lld: %s\n", "", p.name.c_str(), static_cast<long long>(p.value), p.help.c_str());
+  }
   std::puts("\nTopology presets (--topology):");
   for (const auto& p : scx::topology_presets()) std::printf("  %-16s %s\n", p.name.c_str(), p.description.c_str());
   std::puts("\nWorkload generators (--workload NAME[:key=value,...]):");
@@ -111,6 +117,9 @@ int main(int argc, char** argv) {
                   "What the scheduler's user space does before load (docs/profiles.md): a JSON file, or 'none'; "
                   "default: the bundled profile for the object's ops name");
   run->add_option("--sched-opt", opts.sched_opts, "NAME[=VALUE]: an option of the scheduler's profile (repeatable)");
+  run->add_option("--usersched", opts.usersched,
+                  "The user-space scheduler a BPF object hands tasks to ('scxsim list'), or 'none'; default: the "
+                  "profile's, else the one for the object's ops name");
   run->add_flag("--json", json, "Print the result as JSON instead of tables");
   run->add_flag("--fingerprint", opts.fingerprint, "Print a hash of the whole event stream (equal hashes = equal schedules)");
   run->add_option("--trace", opts.trace_path, "Write an ftrace-style event log to FILE ('-' for stdout)");

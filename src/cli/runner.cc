@@ -99,6 +99,12 @@ void describe_ext(const ExtClass& ext, RunInfo& info) {
   for (const std::string& l : ext.log()) info.scheduler_state.emplace_back("kernel log", l);
 }
 
+// The user-space scheduler's process, for reports.
+static std::string describe_usersched(const bpf::UserSchedHost& u) {
+  return fmt::format("{} (pid {}): {} passes, {} of CPU time asked", u.name(), u.pid(), u.passes(),
+                     format_duration(u.charged()));
+}
+
 std::vector<SchedulerInfo> available_schedulers() {
   std::vector<SchedulerInfo> out = {{"eevdf", "Linux 6.12's fair class (EEVDF); the baseline"}};
   for (const PolicyInfo& p : native_policies()) out.push_back({p.name, p.description});
@@ -160,13 +166,14 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
     }
     bo.profile = opts.profile;
     bo.sched_opts = opts.sched_opts;
+    bo.usersched = opts.usersched;
     auto loaded = bpf::BpfScxOps::load(opts.sched, bo);
     if (!loaded.ok()) return loaded.status().within("--sched");
     bpf_ops = std::move(*loaded);
   } else if (!opts.bpf_globals.empty() || !opts.bpf_resize.empty() || !opts.bpf_map_size.empty() ||
-             !opts.profile.empty() || !opts.sched_opts.empty()) {
-    return Status::Errorf("--sched", "--set, --resize, --map-size, --profile and --sched-opt apply only to a "
-                                     "--sched FILE.bpf.o");
+             !opts.profile.empty() || !opts.sched_opts.empty() || !opts.usersched.empty()) {
+    return Status::Errorf("--sched", "--set, --resize, --map-size, --profile, --sched-opt and --usersched apply "
+                                     "only to a --sched FILE.bpf.o");
   }
   bool known = bpf_object;
   for (const auto& s : available_schedulers()) known |= s.name == opts.sched;
@@ -283,6 +290,8 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
     // The SCX_EV_* counters, as scx_bpf_events() shows them.
     for (const auto& [name, n] : ext->event_counters()) scx.event_counter(name, n);
   }
+  if (const auto* bo = ext ? dynamic_cast<const bpf::BpfScxOps*>(ext->ops()) : nullptr; bo && bo->usersched())
+    info.scheduler_state.emplace_back("user-space scheduler", describe_usersched(*bo->usersched()));
   // What a BPF scheduler's user space prints from UEI when it exited.
   if (ext && bpf_object && ext->exit_info())
     info.scheduler_state.emplace_back(

@@ -24,6 +24,10 @@ constexpr Field kFields[] = {
     {"timer_slack", &CostModel::timer_slack_ns, "hrtimer slack added to non-RT sleeps"},
     {"runtime_chunk", &CostModel::runtime_chunk_ns, "rt-app runtime event clock-check granularity"},
     {"stopper_work", &CostModel::stopper_work_ns, "CPU time of a migration stopper callback"},
+    {"usersched_cycle", &CostModel::usersched_cycle_ns, "CPU time of one pass of a user-space scheduler's loop"},
+    {"usersched_syscall", &CostModel::usersched_syscall_ns, "CPU time of each bpf() syscall of a user-space scheduler"},
+    {"usersched_record", &CostModel::usersched_record_ns,
+     "CPU time of each ring buffer record a user-space scheduler reads or writes"},
 };
 
 }  // namespace

@@ -24,6 +24,11 @@ struct CostModel {
   Ns timer_slack_ns = 50000;         // hrtimer slack of non-RT tasks (sleep/timer wakeups)
   Ns runtime_chunk_ns = 32000;       // rt-app "runtime" checks the clock every 32 us of work
   Ns stopper_work_ns = 1000;         // CPU time of a migration/N stopper callback
+  // A user-space scheduler's process (src/bpf/host/userspace.h): the CPU time of its work.
+  Ns usersched_cycle_ns = 1000;      // one pass of its main loop (poll, bookkeeping, sched_yield)
+  Ns usersched_syscall_ns = 1000;    // each bpf() syscall: map pop/push/lookup/update, BPF_PROG_RUN
+  Ns usersched_record_ns = 200;      // each ring buffer record read or user ring buffer record
+                                     // written (shared memory, no syscall)
 
   Ns tick_ns() const { return kNsPerSec / static_cast<Ns>(hz); }
 

@@ -202,6 +202,7 @@ Status Kernel::load(const Workload& workload) {
         case OpKind::SetAffinity: SCX_RETURN_IF_ERROR(need(w.masks.size(), "cpu mask")); break;
         case OpKind::Fork: SCX_RETURN_IF_ERROR(need(w.tasks.size(), "task template")); break;
         case OpKind::Mark: SCX_RETURN_IF_ERROR(need(w.counters.size(), "counter")); break;
+        case OpKind::Host: SCX_RETURN_IF_ERROR(need(host_fns_.size(), "host function")); break;
         case OpKind::LoopBegin:
           if (op.b <= static_cast<int64_t>(i) || static_cast<size_t>(op.b) >= ops.size() ||
               ops[op.b].kind != OpKind::LoopEnd || ops[op.b].b != static_cast<int64_t>(i))
@@ -269,7 +270,7 @@ Status Kernel::load(const Workload& workload) {
   return error_;
 }
 
-Task& Kernel::create_task(const TaskSpec& spec, int instance, int parent_pid) {
+Task& Kernel::create_task(const TaskSpec& spec, int instance, int parent_pid, const Program* program) {
   auto t = std::make_unique<Task>();
   Task& p = *t;
   p.pid = p.tgid = next_pid_++;
@@ -281,13 +282,33 @@ Task& Kernel::create_task(const TaskSpec& spec, int instance, int parent_pid) {
   p.task_affinity = spec.affinity.empty() ? topo_.all_cpus() : (spec.affinity & topo_.all_cpus());
   p.cpus_allowed = p.task_affinity;
   p.nr_cpus_allowed = p.cpus_allowed.weight();
-  p.program = &workload_.programs[spec.program];
+  p.program = program ? program : &workload_.programs[spec.program];
   p.start_at = p.timeline_start = now() + spec.start_delay;
   p.cpu = p.cpus_allowed.test(this_cpu_) ? this_cpu_ : p.cpus_allowed.first();
   p.sync_kernel_view();
   tasks_.push_back(std::move(t));
   pid_table_.push_back(&p);
   ++live_user_tasks_;
+  return p;
+}
+
+uint32_t Kernel::add_host_function(HostFn fn) {
+  host_fns_.push_back(std::move(fn));
+  return static_cast<uint32_t>(host_fns_.size() - 1);
+}
+
+Task& Kernel::spawn_daemon(const TaskSpec& spec, Program program, const Task* thread_of) {
+  daemon_programs_.push_back(std::make_unique<Program>(std::move(program)));
+  Task& p = create_task(spec, -1, thread_of ? thread_of->pid : 0, daemon_programs_.back().get());
+  p.daemon = true;
+  if (thread_of) {
+    p.tgid = thread_of->tgid;
+    p.group_mm = thread_of->kt.mm;
+    p.sync_kernel_view();
+  }
+  --live_user_tasks_;  // not part of the workload
+  trace_task_new(p, this_cpu_);
+  wake_up_new_task(p, this_cpu_);
   return p;
 }
 
@@ -974,7 +995,7 @@ void Kernel::do_exit(Rq& rq, Task& p) {
   if (tracing(Tracepoint::SchedProcessExit))
     tracepoint(Tracepoint::SchedProcessExit, p, {task_ptr(p), last_of_thread_group(p) ? 1u : 0u});
   ++stats_.exits;
-  --live_user_tasks_;
+  if (!p.daemon) --live_user_tasks_;
   for (auto& m : mutexes_)
     if (m.owner == &p) fail(p, "exits while holding a mutex");
   p.set_state(TaskState::Dead);
@@ -1282,6 +1303,23 @@ void Kernel::continue_task(Rq& rq, Task& p) {
         if (preempt_point(rq)) return;
         continue;
       }
+      case OpKind::Host:
+        if (!p.op_started) {
+          const int64_t work = host_fns_[op.obj](p, op.a);
+          if (!error_.ok()) return;
+          if (work < 0) {
+            do_exit(rq, p);
+            return;
+          }
+          if (work == 0) {
+            ++p.pc;
+            continue;
+          }
+          p.op_started = true;  // the work runs like a Run op's; kOpDone moves past it
+          p.work_left = static_cast<Ns>(work);
+        }
+        arm_op_event(rq, p);
+        return;
       case OpKind::Exit:
         do_exit(rq, p);
         return;

@@ -143,6 +143,16 @@ class Kernel {
   // Per-CPU kernel threads (idle excluded): stoppers.
   const std::vector<std::unique_ptr<Task>>& kthreads() const { return kthreads_; }
 
+  // Native code run by tasks (OpKind::Host), such as a user-space scheduler's main loop
+  // (src/bpf/host/userspace.h): fn(task, op.a) returns the work in ns (at capacity 1024) the op
+  // then takes, or a negative value: the task exits. Returns the id for Op::obj.
+  using HostFn = std::function<int64_t(Task&, int64_t)>;
+  uint32_t add_host_function(HostFn fn);
+  // Forks a task that is not part of the workload (a daemon, such as a user-space scheduler's
+  // process) now, on this CPU, running its own `program`; run_until_idle() does not wait for it.
+  // With `thread_of`, a thread of that task's thread group (CLONE_THREAD).
+  Task& spawn_daemon(const TaskSpec& spec, Program program, const Task* thread_of = nullptr);
+
   // Changes scheduling policy/priority (sched_setscheduler) and affinity (sched_setaffinity).
   Status sched_setscheduler(Task& p, Policy policy, int prio_value);
   void set_cpus_allowed(Task& p, const CpuMask& mask);
@@ -167,7 +177,8 @@ class Kernel {
   void handle(const Event& e);
   // The CPU an event interrupts (-1: none), to hold it back while that CPU is held.
   int event_cpu(const Event& e);
-  Task& create_task(const TaskSpec& spec, int instance, int parent_pid);
+  // `program` nullptr: the workload's program of spec.
+  Task& create_task(const TaskSpec& spec, int instance, int parent_pid, const Program* program = nullptr);
   Task* create_kthread(const std::string& comm, int pid, int cpu, int prio);
   void wake_up_new_task(Task& p, int parent_cpu);
   bool try_to_wake_up(Task& p, int wake_flags);
@@ -268,6 +279,8 @@ class Kernel {
   Status error_;  // first fatal workload error (stops the run)
 
   Workload workload_;
+  std::vector<HostFn> host_fns_;
+  std::vector<std::unique_ptr<Program>> daemon_programs_;  // stable addresses (Task::program)
   std::vector<MutexState> mutexes_;
   std::vector<WaitQueue> condvars_;
   std::vector<BarrierState> barriers_;

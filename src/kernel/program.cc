@@ -41,6 +41,7 @@ const char* op_name(OpKind k) {
     case OpKind::LoopEnd: return "loop_end";
     case OpKind::Mark: return "mark";
     case OpKind::PhaseEnd: return "phase_end";
+    case OpKind::Host: return "host";
   }
   return "?";
 }

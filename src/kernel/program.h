@@ -68,6 +68,10 @@ enum class OpKind : uint8_t {
   // Bookkeeping for metrics (no effect on scheduling).
   Mark,         // obj = counter id (Workload::counters), a = amount to add
   PhaseEnd,     // obj = phase id within the task (rt-app phase accounting, deadline misses)
+  // Native code (not used by workloads).
+  Host,         // obj = host function (Kernel::add_host_function), a = its argument: it runs when
+                // the task reaches the op and returns the work (ns at capacity 1024) the op then
+                // takes like Run, or a negative value: the task exits
 };
 const char* op_name(OpKind k);
 

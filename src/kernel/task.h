@@ -61,6 +61,7 @@ struct Task {
   int parent_pid = 0;
   std::string comm;
   bool kthread = false;  // idle and stopper tasks
+  bool daemon = false;   // not part of the workload (Kernel::spawn_daemon): nobody waits for it
 
   Policy policy = Policy::Normal;
   int nice = 0;

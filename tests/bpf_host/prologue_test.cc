@@ -268,6 +268,9 @@ TEST(ProfileParse, BundledProfilesAreValid) {
     EXPECT_FALSE(p->ops_name.empty()) << f;
   }
   EXPECT_TRUE(bpf::bundled_profile_named("central").has_value());  // scx_ and .json implied
+  ASSERT_TRUE(bpf::bundled_profile_named("rlfifo").has_value());     // alt/scx_rlfifo.json
+  EXPECT_EQ(bpf::bundled_profile_named("rlfifo")->scheduler, "scx_rlfifo");
+  EXPECT_TRUE(bpf::bundled_profile_named("0f379644a/cake").has_value());
 }
 
 TEST(ProfileParse, BadProfilesAreOneLineErrorsNamingTheKey) {

@@ -85,6 +85,8 @@ inline std::string op_str(const Workload& w, const Op& op) {
       return fmt::format("Mark({},{})", w.counters.at(op.obj), op.a);
     case OpKind::PhaseEnd:
       return fmt::format("PhaseEnd({})", op.obj);
+    case OpKind::Host:
+      return fmt::format("Host({},{})", op.obj, op.a);
   }
   return "?";
 }

@@ -574,6 +574,7 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
   // destructor: bpf_task_acquire takes no reference here (task_structs outlive their use).
   if (o.graph()) o.graph()->set_kptr_dtor("bpf_cpumask", [raw](uint64_t a) { raw->cpumask_release(a); });
   o.attach(*self->vm_);
+  SCX_ASSIGN_OR_RETURN(self->usersched_, UserSchedHost::choose(*self, opts.usersched, profile));
   return self;
 }
 
@@ -814,26 +815,48 @@ void BpfScxOps::cgroup_set_weight(cgroup* g, u32 w) {
 }
 void BpfScxOps::cpu_online(s32 cpu) { run(ScxOp::CpuOnline, {s(cpu)}, 0); }
 void BpfScxOps::cpu_offline(s32 cpu) { run(ScxOp::CpuOffline, {s(cpu)}, 0); }
+// The user-space scheduler's process exists before its loader attaches the scheduler: fork it
+// now, before the enable sequence, so that its pid is in the globals ops.init may check.
+void BpfScxOps::on_attach() {
+  if (usersched_) usersched_->start();
+}
+
 s32 BpfScxOps::init() { return static_cast<s32>(run(ScxOp::Init, {}, s(-22))); }
+
+std::string BpfScxOps::prog_run(const BpfProgram& p, std::span<uint8_t> ctx, uint64_t* r0) {
+  // BPF_PROG_RUN's ctx: the bytes user space passes, writable by the program (NULL without),
+  // mapped for this run only (scratch_mem() regions belong to the next op's run).
+  const uint64_t addr = ctx.empty() ? 0 : reinterpret_cast<uint64_t>(ctx.data());
+  const Region region{addr, ctx.size(), kPermReadWrite, "syscall ctx", nullptr};
+  const uint64_t args[] = {addr};
+  RunResult rr = vm_->run(*p.program, 0, args, std::span<const Region>(&region, addr ? 1 : 0));
+  insns_ += rr.insns;
+  Status locks = helpers_->end_run();
+  *r0 = rr.r0;
+  if (!rr.ok) return rr.fault ? rr.fault->message : std::string("program failed");
+  return locks.ok() ? std::string() : locks.message();
+}
+
+std::optional<int64_t> BpfScxOps::run_syscall_program(std::string_view name, std::span<uint8_t> ctx) {
+  if (failed_) return std::nullopt;
+  const BpfProgram* p = obj_->program(name);
+  uint64_t r0 = 0;
+  const std::string why = !p || p->section != "syscall" ? "no such SEC(\"syscall\") program" : prog_run(*p, ctx, &r0);
+  if (!why.empty()) {
+    eject(fmt::format("SEC(\"syscall\") program {} run from user space: {}", name, why));
+    return std::nullopt;
+  }
+  arm_timer();
+  return static_cast<int64_t>(r0);
+}
 
 bool BpfScxOps::run_syscall_programs(bool after_attach) {
   for (SyscallRun& r : syscalls_) {
     if (r.after_attach != after_attach) continue;
-    const BpfProgram* p = obj_->program(r.program);
-    // BPF_PROG_RUN's ctx: the bytes user space passes, writable by the program (NULL without),
-    // mapped for this run only (scratch_mem() regions belong to the next op's run).
-    const uint64_t ctx = reinterpret_cast<uint64_t>(r.ctx.data());
-    const Region ctx_region{ctx, r.ctx.size(), kPermReadWrite, "syscall ctx", nullptr};
-    const std::span<const Region> regions(&ctx_region, r.ctx.empty() ? 0 : 1);
-    const uint64_t arg = r.ctx.empty() ? 0 : ctx;
-    RunResult rr = vm_->run(*p->program, 0, std::span<const uint64_t>(&arg, 1), regions);
-    insns_ += rr.insns;
-    Status locks = helpers_->end_run();
-    std::string why = !rr.ok ? (rr.fault ? rr.fault->message : std::string("program failed"))
-                      : !locks.ok() ? locks.message()
-                      : rr.r0 != 0 ? fmt::format("returned {} (the scheduler's user space stops here)",
-                                                 static_cast<int64_t>(rr.r0))
-                                   : std::string();
+    uint64_t r0 = 0;
+    std::string why = prog_run(*obj_->program(r.program), r.ctx, &r0);
+    if (why.empty() && r0 != 0)
+      why = fmt::format("returned {} (the scheduler's user space stops here)", static_cast<int64_t>(r0));
     if (!why.empty()) {
       failed_ = true;
       kf().error(fmt::format("SEC(\"syscall\") program {}: {}", r.what, why));

@@ -30,6 +30,7 @@
 #include "bpf/host/profile.h"
 #include "bpf/host/prologue.h"
 #include "bpf/host/tracing.h"
+#include "bpf/host/userspace.h"
 #include "bpf/vm/vm.h"
 #include "kernel/ext/ops.h"
 #include "topo/topology.h"
@@ -50,6 +51,9 @@ struct BpfHostOptions {
   // any), "none", or a file. Needs `topology`.
   std::string profile;
   std::vector<std::string> sched_opts;  // --sched-opt NAME[=VALUE]: the profile's options
+  // The user-space scheduler (userspace.h): "" = the profile's, else the one for the ops name
+  // (if any); "none"; or a registered name.
+  std::string usersched;
 };
 
 
@@ -106,6 +110,7 @@ class BpfScxOps : public ScxOps {
   void registering() override;
   void registered(int ret) override;
   void disabled() override;
+  void on_attach() override;
 
   // ---- for the kfunc bindings ----
   // Makes a kernel object visible to programs (idempotent): tasks with task_struct_layout(),
@@ -143,6 +148,12 @@ class BpfScxOps : public ScxOps {
   std::optional<uint64_t> run_traced(const BpfProgram& prog, Task& current, std::span<const uint64_t> args);
   // Stops the policy: no program of the object runs again but ops.exit.
   void eject(const std::string& msg);
+  // The user-space scheduler's process, or nullptr.
+  const UserSchedHost* usersched() const { return usersched_.get(); }
+  // BPF_PROG_RUN of the SEC("syscall") program `name` from user space, outside any op, with
+  // `ctx` as its context: its return value, or nullopt after ejecting the scheduler (a fault, or
+  // no such program).
+  std::optional<int64_t> run_syscall_program(std::string_view name, std::span<uint8_t> ctx);
 
  private:
   BpfScxOps() = default;
@@ -153,6 +164,8 @@ class BpfScxOps : public ScxOps {
   bool run_syscall_programs(bool after_attach = false);
   // bpf_get_current_task(_btf): `current` (current_ while a tracing program runs), exposed.
   uint64_t current_task();
+  // One BPF_PROG_RUN of a SEC("syscall") program: "" and *r0, or why it failed.
+  std::string prog_run(const BpfProgram& p, std::span<uint8_t> ctx, uint64_t* r0);
 
   ScxOpsInfo info_;
   std::unique_ptr<Vm> vm_;          // destroyed last
@@ -172,6 +185,7 @@ class BpfScxOps : public ScxOps {
   uint64_t timer_at_ = 0;
   std::unique_ptr<TracingPrograms> tracing_;
   const Task* current_ = nullptr;
+  std::unique_ptr<UserSchedHost> usersched_;
 };
 
 }  // namespace scx::bpf

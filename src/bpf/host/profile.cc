@@ -251,10 +251,10 @@ Result<std::map<std::string, std::string>> expr_map(const json& v, const std::st
 
 Result<ProfileSettings> parse_settings(const json& j, const std::string& origin, const std::string& prefix) {
   ProfileSettings s;
-  for (const char* k : {"resize", "map_size", "globals", "ops"}) {
+  for (const char* k : {"resize", "map_size", "globals", "ops", "usersched_args"}) {
     if (!j.contains(k)) continue;
     auto& dst = std::string(k) == "resize" ? s.resize : std::string(k) == "map_size" ? s.map_size
-                : std::string(k) == "globals" ? s.globals : s.ops;
+                : std::string(k) == "globals" ? s.globals : std::string(k) == "ops" ? s.ops : s.usersched_args;
     SCX_ASSIGN_OR_RETURN(dst, expr_map(j[k], origin, prefix + k));
   }
   static const std::set<std::string> ops_fields = {"flags", "timeout_ms", "dispatch_max_batch", "exit_dump_len"};
@@ -330,14 +330,15 @@ Result<Profile> parse_profile(std::string_view text, const std::string& origin) 
   if (!j.is_object()) return Status::Error(origin, "a profile is a JSON object");
   static const std::set<std::string> known = {"ops_name", "scheduler", "source", "notes", "resize", "map_size",
                                               "globals", "arrays", "maps", "ops", "syscall", "options",
-                                              "loader_cpu"};
+                                              "loader_cpu", "usersched", "usersched_args"};
   for (auto& [k, v] : j.items())
     if (!known.count(k)) return Status::Errorf(origin, "unknown key '{}'", k);
   Profile p;
   p.origin = origin;
   SCX_RETURN_IF_ERROR(want(j.contains("ops_name") && j["ops_name"].is_string(), origin, "ops_name", "required string"));
   p.ops_name = j["ops_name"].get<std::string>();
-  for (auto [k, dst] : {std::pair{"scheduler", &p.scheduler}, {"source", &p.source}, {"notes", &p.notes}})
+  for (auto [k, dst] : {std::pair{"scheduler", &p.scheduler}, {"source", &p.source}, {"notes", &p.notes},
+                        {"usersched", &p.usersched}})
     if (j.contains(k)) {
       SCX_RETURN_IF_ERROR(want(j[k].is_string(), origin, k, "expected a string"));
       *dst = j[k].get<std::string>();
@@ -399,13 +400,18 @@ std::vector<BundledProfile> bundled_profiles_for(std::string_view ops_name) {
 }
 
 std::optional<Profile> bundled_profile_named(std::string_view name) {
-  for (BundledProfile& b : all_bundled()) {
-    const std::string stem = b.file.substr(0, b.file.size() - 5);  // without .json
-    const size_t slash = stem.rfind('/');
-    const std::string dir = slash == std::string::npos ? "" : stem.substr(0, slash + 1);
-    const std::string base = stem.substr(dir.size());
-    if (name == b.file || name == stem || (base.starts_with("scx_") && name == dir + base.substr(4)))
-      return std::move(b.profile);
+  std::vector<BundledProfile> all = all_bundled();
+  // With its folder ("alt/rlfifo", "0f379644a/scx_cake") first; then, for a name without one,
+  // a profile in a folder ("rlfifo" is alt/scx_rlfifo.json), top level ones having matched first.
+  for (bool ignore_dir : {false, true}) {
+    for (BundledProfile& b : all) {
+      const std::string stem = b.file.substr(0, b.file.size() - 5);  // without .json
+      const size_t slash = stem.rfind('/');
+      const std::string dir = slash == std::string::npos || ignore_dir ? "" : stem.substr(0, slash + 1);
+      const std::string base = stem.substr(slash == std::string::npos ? 0 : slash + 1);
+      if (name == b.file || name == dir + base || (base.starts_with("scx_") && name == dir + base.substr(4)))
+        return std::move(b.profile);
+    }
   }
   return std::nullopt;
 }
@@ -450,6 +456,9 @@ class Resolver {
     for (const auto& [name, e] : s.ops) {
       SCX_ASSIGN_OR_RETURN(int64_t v, eval(e, where + "ops." + name));
       out_.ops[name] = static_cast<uint64_t>(v);
+    }
+    for (const auto& [name, e] : s.usersched_args) {
+      SCX_ASSIGN_OR_RETURN(out_.usersched_args[name], eval(e, where + "usersched_args." + name));
     }
     return Status();
   }
@@ -506,6 +515,7 @@ class Resolver {
   }
 
   ResolvedProfile take() { return std::move(out_); }
+  void set_usersched(const std::string& name) { out_.usersched = name; }
 
  private:
   Status err(const std::string& key, const std::string& why) const {
@@ -611,6 +621,7 @@ class Resolver {
 Result<ResolvedProfile> resolve_profile(const Profile& p, const std::vector<std::string>& options,
                                         const Topology& topo, const Btf& kernel) {
   Resolver r(p, topo, kernel);
+  r.set_usersched(p.usersched);
   SCX_RETURN_IF_ERROR(r.apply(p.settings, ""));
   for (const std::string& o : options) SCX_RETURN_IF_ERROR(r.apply_option(o));
   SCX_RETURN_IF_ERROR(r.syscalls());

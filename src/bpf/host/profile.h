@@ -32,6 +32,7 @@ struct ProfileMapFill {
 
 struct ProfileSettings {  // what a profile and each of its options may set
   std::map<std::string, std::string> resize, map_size, globals, ops;
+  std::map<std::string, std::string> usersched_args;  // the user-space scheduler's parameters
   std::map<std::string, ProfileArray> arrays;
   std::map<std::string, ProfileMapFill> maps;
 };
@@ -52,6 +53,7 @@ struct Profile {
   std::string origin;  // file path or "bundled:NAME.json", for messages
   std::string ops_name, scheduler, source, notes;
   std::string loader_cpu;  // expression: the CPU user space attaches from ("" = any)
+  std::string usersched;  // the user-space scheduler its process runs ("" = none named)
   ProfileSettings settings;
   std::vector<ProfileSyscall> syscalls;
   std::map<std::string, ProfileOption> options;
@@ -89,6 +91,8 @@ struct ResolvedProfile {
   std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> map_entries;  // map → (key, value)
   std::vector<SyscallRun> syscalls;
   std::optional<int64_t> loader_cpu;
+  std::string usersched;                           // Profile::usersched
+  std::map<std::string, int64_t> usersched_args;  // its parameters
 };
 
 // Evaluates every expression of `p` (plus the chosen options, NAME or NAME=VALUE) for `topo`;

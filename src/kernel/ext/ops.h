@@ -46,7 +46,11 @@ class ScxOps {
   virtual const ScxOpsInfo& info() const = 0;
 
   // Called by the ext class when the policy is attached; kfuncs are available from then on.
-  void attach(ExtClass* kf) { kf_ = kf; }
+  // on_attach() runs then, before the enable sequence (ops.init) begins.
+  void attach(ExtClass* kf) {
+    kf_ = kf;
+    on_attach();
+  }
   ExtClass& kf() const { return *kf_; }
 
   // Only the callbacks marked in info().implemented are ever called.
@@ -92,6 +96,12 @@ class ScxOps {
   virtual void registering() {}
   virtual void registered(int ret) { (void)ret; }
   virtual void disabled() {}
+
+ protected:
+  // What the policy's user space has done before it creates the link: runs at attach(), before
+  // the enable sequence and registering() (the BPF host forks a user-space scheduler's process
+  // here, while no task can be taken by the policy yet).
+  virtual void on_attach() {}
 
  private:
   ExtClass* kf_ = nullptr;
