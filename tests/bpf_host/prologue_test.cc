@@ -44,6 +44,15 @@ struct Loaded {
     o.topology = &sim.topo;
     return bpf::BpfScxOps::load(kSubject, o);
   }
+  // Attaches the loaded scheduler at 0 and runs `workload` until `until`.
+  void run(std::unique_ptr<bpf::BpfScxOps> loaded, const char* workload, Ns until) {
+    ops = loaded.get();
+    sim.ext->load_at(std::move(loaded), 0);
+    auto w = resolve_workload(workload, sim.topo.nr_cpus(), 1);
+    ASSERT_TRUE(w.ok()) << w.status().message();
+    sim.load(*w);
+    ASSERT_TRUE(sim.kernel->run_until(until).ok());
+  }
   template <typename T>
   T at(const char* name, size_t i = 0) {
     return reinterpret_cast<const T*>(ops->object().global_data(name))[i];
@@ -96,11 +105,7 @@ TEST(Prologue, ProfileGlobalsArraysAndSyscallProgramsRunBeforeInit) {
   // siblings numbered after the first thread of each core).
   ASSERT_EQ(l.ops->syscall_runs().size(), 5u);
   EXPECT_EQ(l.ops->syscall_runs()[0].program, "setup");
-  l.sim.ext->load_at(std::move(*ops), 0);
-  auto w = resolve_workload("hogs:count=4", 4, 1);
-  ASSERT_TRUE(w.ok());
-  l.sim.load(*w);
-  ASSERT_TRUE(l.sim.kernel->run_until(50 * kNsPerMs).ok());
+  l.run(std::move(*ops), "hogs:count=4", 50 * kNsPerMs);
   EXPECT_EQ(l.sim.ext->state().state, "enabled") << exit_msg(l);
   EXPECT_EQ(l.at<uint32_t>("setup_runs"), 1u);
   EXPECT_EQ(l.at<uint32_t>("pairs_seen"), 4u);
@@ -153,11 +158,7 @@ TEST(Prologue, LoaderCpuAndAfterAttachPrograms) {
   auto ops = l.load(o);
   ASSERT_TRUE(ops.ok()) << ops.status().message();
   l.ops = ops->get();
-  l.sim.ext->load_at(std::move(*ops), 0);
-  auto w = resolve_workload("hogs:count=2", 4, 1);
-  ASSERT_TRUE(w.ok());
-  l.sim.load(*w);
-  ASSERT_TRUE(l.sim.kernel->run_until(10 * kNsPerMs).ok());
+  l.run(std::move(*ops), "hogs:count=2", 10 * kNsPerMs);
   EXPECT_EQ(l.sim.ext->state().state, "enabled") << exit_msg(l);
   EXPECT_EQ(l.at<int32_t>("init_cpu"), 3);
   EXPECT_EQ(l.at<int32_t>("attached_cpu"), 3);
@@ -217,11 +218,7 @@ TEST(Prologue, AFailingSyscallProgramEjectsWithItsName) {
       "syscall": [{"program": "record_pair"}]})");  // no context: the program reads NULL
   auto ops = l.load(o);
   ASSERT_TRUE(ops.ok()) << ops.status().message();
-  l.sim.ext->load_at(std::move(*ops), 0);
-  auto w = resolve_workload("hogs:count=2", 4, 1);
-  ASSERT_TRUE(w.ok());
-  l.sim.load(*w);
-  ASSERT_TRUE(l.sim.kernel->run_until(10 * kNsPerMs).ok());
+  l.run(std::move(*ops), "hogs:count=2", 10 * kNsPerMs);
   EXPECT_EQ(l.sim.ext->state().state, "disabled");
   EXPECT_NE(exit_msg(l).find("SEC(\"syscall\") program record_pair"), std::string::npos) << exit_msg(l);
 }

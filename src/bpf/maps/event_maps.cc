@@ -39,14 +39,7 @@ Result<std::shared_ptr<Map>> create_event_map(const MapSpec& spec, std::shared_p
 
 // ---------------------------------------------------------------------------------------------
 long PerfEventArrayMap::get_next_key(const void* key, void* next) {
-  uint32_t idx = 0, n = 0;
-  if (key) std::memcpy(&idx, key, 4);
-  if (key && idx < spec_.max_entries) {
-    if (idx + 1 >= spec_.max_entries) return -ENOENT;
-    n = idx + 1;
-  }
-  std::memcpy(next, &n, 4);
-  return 0;
+  return array_next_key(key, next, spec_.max_entries);
 }
 
 long PerfEventArrayMap::event_slot(uint64_t flags, uint32_t cpu) const {

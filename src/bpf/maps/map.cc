@@ -114,20 +114,7 @@ class ArrayMap : public Map {
     return 0;
   }
   long remove(const void*) override { return -EINVAL; }
-  long get_next_key(const void* key, void* next) override {
-    uint32_t idx = 0;
-    if (key) std::memcpy(&idx, key, 4);
-    uint32_t n;
-    if (!key || idx >= spec_.max_entries) {
-      n = 0;
-    } else if (idx + 1 == spec_.max_entries) {
-      return -ENOENT;
-    } else {
-      n = idx + 1;
-    }
-    std::memcpy(next, &n, 4);
-    return 0;
-  }
+  long get_next_key(const void* key, void* next) override { return array_next_key(key, next, spec_.max_entries); }
   void* lookup_cpu(const void* key, uint32_t c) override {
     uint32_t idx;
     std::memcpy(&idx, key, 4);
@@ -522,6 +509,17 @@ void Map::copy_value(void* dst, const void* src, bool) const {
 // event_maps.cc: perf_event_array and user_ringbuf.
 Result<std::shared_ptr<Map>> create_event_map(const MapSpec& spec, std::shared_ptr<MapEnv> env);
 
+long array_next_key(const void* key, void* next, uint32_t max_entries) {
+  uint32_t idx = 0, n = 0;
+  if (key) std::memcpy(&idx, key, 4);
+  if (key && idx < max_entries) {  // a key past the end restarts at 0, as array_map_get_next_key
+    if (idx + 1 >= max_entries) return -ENOENT;
+    n = idx + 1;
+  }
+  std::memcpy(next, &n, 4);
+  return 0;
+}
+
 Result<std::shared_ptr<Map>> Map::create(const MapSpec& spec, std::shared_ptr<MapEnv> env) {
   const std::string where = "map '" + spec.name + "'";
   if (!env) env = std::make_shared<MapEnv>();
@@ -798,16 +796,7 @@ long MapOfMaps::remove(const void* key) {
 }
 
 long MapOfMaps::get_next_key(const void* key, void* next) {
-  if (is_array()) {
-    uint32_t idx = 0, n = 0;
-    if (key) std::memcpy(&idx, key, 4);
-    if (key && idx < spec_.max_entries) {
-      if (idx + 1 >= spec_.max_entries) return -ENOENT;
-      n = idx + 1;
-    }
-    std::memcpy(next, &n, 4);
-    return 0;
-  }
+  if (is_array()) return array_next_key(key, next, spec_.max_entries);
   if (hash_.empty()) return -ENOENT;
   auto it = hash_.begin();
   if (key) {

@@ -69,6 +69,9 @@ enum MapType : uint32_t {
   kMapUserRingbuf = 31,
   kMapCgrpStorage = 32,
 };
+// get_next_key of the array-like maps: no key or one past the end → 0, the last → -ENOENT.
+long array_next_key(const void* key, void* next, uint32_t max_entries);
+
 // Name as in the kernel ("hash", "percpu_array", ...), or "type N".
 std::string map_type_name(uint32_t type);
 bool map_type_supported(uint32_t type);
