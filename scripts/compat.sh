@@ -60,10 +60,12 @@ run_one() {
   if [ $rc -eq 124 ]; then
     printf 'yes\tno\ttimed out after 600 s (%s)\n' "$scen" > "$file"
   elif [ $rc -ne 0 ]; then
-    local msg
+    local msg loaded=yes
     msg=$(printf '%s\n' "$log" | grep -m1 '^scxsim' | cut -c1-300)
     [ -z "$msg" ] && msg="exit status $rc"
-    printf 'no\tno\t%s\n' "$msg" > "$file"
+    # A load error names --sched; anything else (a workload past its time limit) ran.
+    case "$msg" in "scxsim: --sched:"*) loaded=no ;; esac
+    printf '%s\tno\t%s: %s\n' "$loaded" "$scen" "$msg" > "$file"
   elif [ -n "$exit_line" ]; then
     printf 'yes\tno\t%s: %s\n' "$scen" "$(printf '%s' "$exit_line" | cut -c1-300)" > "$file"
   else
