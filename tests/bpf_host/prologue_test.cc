@@ -59,6 +59,12 @@ struct Loaded {
   }
 };
 
+bpf::BpfHostOptions pair_profile_options() {
+  bpf::BpfHostOptions o;
+  o.profile = write_temp("pair.json", kPairProfile);
+  return o;
+}
+
 std::string exit_msg(const Loaded& l) {
   const auto& e = l.sim.ext->exit_info();
   return e ? e->msg : std::string();
@@ -66,8 +72,7 @@ std::string exit_msg(const Loaded& l) {
 
 TEST(Prologue, EnumGlobalsComeFromTheSimulatedKernel) {
   Loaded l;
-  bpf::BpfHostOptions o;
-  o.profile = write_temp("pair.json", kPairProfile);
+  bpf::BpfHostOptions o = pair_profile_options();
   auto ops = l.load(o);
   ASSERT_TRUE(ops.ok()) << ops.status().message();
   l.ops = ops->get();
@@ -78,8 +83,7 @@ TEST(Prologue, EnumGlobalsComeFromTheSimulatedKernel) {
 
 TEST(Prologue, ResizableArraysAndTheExitDumpAreSized) {
   Loaded l;
-  bpf::BpfHostOptions o;
-  o.profile = write_temp("pair.json", kPairProfile);
+  bpf::BpfHostOptions o = pair_profile_options();
   auto ops = l.load(o);
   ASSERT_TRUE(ops.ok()) << ops.status().message();
   const bpf::BpfObject& obj = (*ops)->object();
@@ -92,8 +96,7 @@ TEST(Prologue, ResizableArraysAndTheExitDumpAreSized) {
 
 TEST(Prologue, ProfileGlobalsArraysAndSyscallProgramsRunBeforeInit) {
   Loaded l;
-  bpf::BpfHostOptions o;
-  o.profile = write_temp("pair.json", kPairProfile);
+  bpf::BpfHostOptions o = pair_profile_options();
   auto ops = l.load(o);
   ASSERT_TRUE(ops.ok()) << ops.status().message();
   l.ops = ops->get();
@@ -168,8 +171,7 @@ TEST(Prologue, LoaderCpuAndAfterAttachPrograms) {
 
 TEST(Prologue, SetFillsArraysAndElementsAndTheCommandLineWins) {
   Loaded l;
-  bpf::BpfHostOptions o;
-  o.profile = write_temp("pair.json", kPairProfile);
+  bpf::BpfHostOptions o = pair_profile_options();
   o.sched_opts = {"heavy=3"};
   o.globals = {{"weights", "7,8,9"}, {"weights[5]", "55"}};
   o.array_lengths = {{"enq_per_cpu", 16}};
