@@ -36,7 +36,8 @@ Result<Variant> parse_variant(const std::string& text, const std::string& defaul
     if (key == "sched") v.sched = value;
     else if (key == "fair") v.fair.push_back(value);
     else if (key == "cost") v.costs.push_back(value);
-    else return Status::Errorf("--variant " + v.name, "unknown option '{}' (use sched, fair or cost)", key);
+    else if (key == "noise") v.noise.push_back(value);
+    else return Status::Errorf("--variant " + v.name, "unknown option '{}' (use sched, fair, cost or noise)", key);
   }
   return v;
 }
@@ -130,6 +131,7 @@ Result<CompareResult> run_compare(const CompareOptions& opts) {
       o.seed = opts.seeds[s];
       o.fair.insert(o.fair.end(), variants[v].fair.begin(), variants[v].fair.end());
       o.costs.insert(o.costs.end(), variants[v].costs.begin(), variants[v].costs.end());
+      o.noise.insert(o.noise.end(), variants[v].noise.begin(), variants[v].noise.end());
       o.trace_path.clear();
       o.fingerprint = false;
       o.perfetto_path = s == 0 && !opts.base.perfetto_path.empty()
@@ -188,6 +190,8 @@ Result<CompareResult> run_compare(const CompareOptions& opts) {
     for (const auto& f : v.fair) spec += " --fair=" + f;
     for (const auto& c : opts.base.costs) spec += " --cost=" + c;
     for (const auto& c : v.costs) spec += " --cost=" + c;
+    for (const auto& n : opts.base.noise) spec += " --noise=" + n;
+    for (const auto& n : v.noise) spec += " --noise=" + n;
     specs.push_back(spec);
   }
   std::vector<std::vector<RunDigest>> runs(nv);

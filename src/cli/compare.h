@@ -18,6 +18,7 @@ struct Variant {
   std::string sched;
   std::vector<std::string> fair;   // added after the scenario's common --fair settings
   std::vector<std::string> costs;  // added after the scenario's common --cost settings
+  std::vector<std::string> noise;  // added after the common --noise settings
   std::string spec;                // as the user wrote it (for the report)
 };
 

@@ -52,6 +52,8 @@ void add_scenario_options(CLI::App* cmd, scx::RunOptions& opts, std::string& dur
   cmd->add_option("--duration,-d", duration_text, "Simulated time to run, with a unit: 500ms, 2s (default: the "
                   "workload's own duration, else 1s)");
   cmd->add_option("--cost", opts.costs, "Override a cost-model value, NAME=VALUE (e.g. context_switch=3us, hz=1000); repeatable");
+  cmd->add_option("--noise", opts.noise, "Run-to-run variation: KEY=VALUE (timer_jitter, kthread_rate, kthread_run, "
+                  "work_jitter, tick_phase), 'off' for none; repeatable, applied in order");
   cmd->add_option("--fair", opts.fair, "Fair-class knob, NAME=VALUE (base_slice_ns=3000000, RUN_TO_PARITY=0, ...); repeatable");
 }
 
@@ -138,7 +140,7 @@ int main(int argc, char** argv) {
       "Run one scenario under several schedulers or settings and seeds; print a table vs the baseline (the first)");
   compare->footer(
       "Variants: the schedulers of --sched (the first is the baseline), then each --variant\n"
-      "NAME:OPTIONS, where OPTIONS are space-separated --sched=X --fair=NAME=VALUE --cost=NAME=VALUE\n"
+      "NAME:OPTIONS, where OPTIONS are space-separated --sched=X --fair=NAME=VALUE --cost=NAME=VALUE --noise=KEY=VALUE\n"
       "applied on top of the common --fair/--cost settings; the scheduler defaults to the first of --sched.\n"
       "Examples:\n"
       "  scxsim compare --variant rtp0:--fair=RUN_TO_PARITY=0 --seeds 5\n"

@@ -140,6 +140,8 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   KernelConfig kcfg;
   kcfg.seed = opts.seed;
   for (const auto& c : opts.costs) SCX_RETURN_IF_ERROR(kcfg.cost.set(c));
+  kcfg.noise = NoiseModel::defaults();
+  for (const auto& n : opts.noise) SCX_RETURN_IF_ERROR(kcfg.noise.set(n));
   FairConfig fcfg;
   fcfg.tunables = fair::Tunables::for_machine(t.nr_cpus(), static_cast<unsigned>(kcfg.cost.hz));
   for (const auto& f : opts.fair) SCX_RETURN_IF_ERROR(apply_fair_setting(fcfg, f));
@@ -278,6 +280,7 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   info.seed = opts.seed;
   info.duration = end;
   info.cost = kcfg.cost;
+  info.noise = kcfg.noise;
   info.counters = workload.counters;
   if (opts.fingerprint) info.fingerprint = fp.fingerprint().hex();
   if (ext) {

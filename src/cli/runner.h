@@ -31,6 +31,7 @@ struct RunOptions {
   std::vector<std::string> sched_opts;   // --sched-opt NAME[=VALUE]: the profile's options
   std::string usersched;                 // --usersched: "" the profile's / ops name's, "none", NAME
   std::vector<std::string> costs;    // NAME=VALUE
+  std::vector<std::string> noise;    // --noise KEY=VALUE / off, over NoiseModel::defaults()
   std::vector<std::string> fair;     // fair tunables/features NAME=VALUE
   std::string trace_path;            // ftrace-style text log ("-" = stdout)
   bool trace_ticks = false;

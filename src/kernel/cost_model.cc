@@ -13,6 +13,10 @@ struct Field {
 
 constexpr Field kFields[] = {
     {"context_switch", &CostModel::context_switch_ns, "delay before a switched-in task runs"},
+    {"wakeup_local", &CostModel::wakeup_local_ns,
+     "sched_waking to sched_switch of a wakee preempting on the same CPU"},
+    {"resched_syscall", &CostModel::resched_syscall_ns,
+     "system call that preempts its caller to sched_switch"},
     {"wakeup_ipi", &CostModel::wakeup_ipi_ns, "remote wakeup / resched IPI latency"},
     {"idle_exit", &CostModel::idle_exit_ns, "extra wakeup latency of an idle CPU"},
     {"migration_smt", &CostModel::migration_smt_ns, "cache-cold work after a move to an SMT sibling"},

@@ -15,6 +15,11 @@ namespace scx {
 struct CostModel {
   int hz = 250;                      // CONFIG_HZ (Debian's default)
   Ns context_switch_ns = 2000;       // switch_to + mm switch; the incoming task starts late by this
+  Ns wakeup_local_ns = 0;            // a wakeup or tick that reschedules its own CPU: the rest
+                                     // of ttwu, irq exit and __schedule up to sched_switch (0 in
+                                     // this bare model; the default cost profile sets it)
+  Ns resched_syscall_ns = 0;         // a task whose system call (write, sem_post...) set its own
+                                     // need_resched: syscall exit and __schedule up to sched_switch
   Ns wakeup_ipi_ns = 2000;           // remote wakeup / resched IPI delivery
   Ns idle_exit_ns = 3000;            // extra latency when the woken CPU was idle (C-state exit)
   Ns migration_smt_ns = 0;           // cache-cold work added after moving to an SMT sibling

@@ -10,10 +10,6 @@
 namespace scx {
 namespace {
 
-// Instantaneous operations a task may execute in a row before we call it a livelock: a loop
-// whose body takes no time would otherwise hang the simulator.
-constexpr int kMaxInstantOps = 100000;
-
 std::string kernel_context(const void* arg) {
   return static_cast<const Kernel*>(arg)->context_string();
 }
@@ -267,6 +263,7 @@ Status Kernel::load(const Workload& workload) {
       wake_up_new_task(p, 0);
     }
   }
+  start_noise();
   return error_;
 }
 
@@ -285,6 +282,7 @@ Task& Kernel::create_task(const TaskSpec& spec, int instance, int parent_pid, co
   p.program = program ? program : &workload_.programs[spec.program];
   p.start_at = p.timeline_start = now() + spec.start_delay;
   p.cpu = p.cpus_allowed.test(this_cpu_) ? this_cpu_ : p.cpus_allowed.first();
+  if (config_.noise.any()) p.noise_rng = Rng(config_.seed).fork(0x6e6f697365ULL + static_cast<uint64_t>(p.pid));
   p.sync_kernel_view();
   tasks_.push_back(std::move(t));
   pid_table_.push_back(&p);
@@ -297,10 +295,12 @@ uint32_t Kernel::add_host_function(HostFn fn) {
   return static_cast<uint32_t>(host_fns_.size() - 1);
 }
 
-Task& Kernel::spawn_daemon(const TaskSpec& spec, Program program, const Task* thread_of) {
+Task& Kernel::spawn_daemon(const TaskSpec& spec, Program program, const Task* thread_of, bool kthread) {
   daemon_programs_.push_back(std::make_unique<Program>(std::move(program)));
   Task& p = create_task(spec, -1, thread_of ? thread_of->pid : 0, daemon_programs_.back().get());
   p.daemon = true;
+  p.kthread = kthread;
+  p.sync_kernel_view();
   if (thread_of) {
     p.tgid = thread_of->tgid;
     p.group_mm = thread_of->kt.mm;
@@ -459,7 +459,9 @@ void Kernel::handle(const Event& e) {
 void Kernel::resched_curr(Rq& rq) {
   if (rq.need_resched) return;
   rq.need_resched = true;
-  Ns delay = rq.cpu == this_cpu_ ? 0 : config_.cost.wakeup_ipi_ns;
+  // The target reaches __schedule() after the rest of the wake-up or tick path and the irq
+  // exit (wakeup_local); another CPU first has to take the resched IPI.
+  Ns delay = config_.cost.wakeup_local_ns + (rq.cpu == this_cpu_ ? 0 : config_.cost.wakeup_ipi_ns);
   events_.push(now() + delay, kResched, rq.cpu, 0);
 }
 
@@ -809,7 +811,8 @@ void Kernel::arm_tick(Rq& rq) {
   // Ticks of all CPUs fall on the same jiffy grid (no skew_tick).
   const Ns tick = config_.cost.tick_ns();
   rq.tick_armed = true;
-  events_.push((now() / tick + 1) * tick, kTick, rq.cpu, 0);
+  const Ns since_grid = now() >= tick_offset_ ? now() - tick_offset_ : 0;
+  events_.push(tick_offset_ + (since_grid / tick + 1) * tick, kTick, rq.cpu, 0);
 }
 
 void Kernel::scheduler_tick(Rq& rq) {
@@ -864,7 +867,7 @@ void Kernel::change_task(Task& p, const std::function<void()>& change, int queue
 }
 
 void Kernel::reclassify_task(Task& p) {
-  if (p.kthread || p.state == TaskState::Dead) return;
+  if (p.state == TaskState::Dead || p.sched_class == &stop_class() || p.sched_class == &idle_class()) return;
   SchedClass* want = class_for_policy(p.policy);
   if (want == p.sched_class) return;
   change_task(p, [&] { p.sched_class = want; });
@@ -937,7 +940,7 @@ void Kernel::stop_running(Rq& rq, Task& p) {
     events_.cancel(rq.op_event);
     rq.op_event_armed = false;
   }
-  if (p.kthread || now() <= rq.exec_begin) return;
+  if (!p.program || now() <= rq.exec_begin) return;  // idle and stopper have no program
   Ns elapsed = now() - rq.exec_begin;
   Ns work = rq.capacity == kCapacityScale ? elapsed : elapsed * rq.capacity / kCapacityScale;
   if (p.op_started || p.penalty_left) consume_work(p, work);
@@ -978,7 +981,7 @@ void Kernel::block_current(Rq& rq, Task& p) {
 
 void Kernel::sleep_until(Rq& rq, Task& p, Ns when) {
   ++p.timer_gen;
-  events_.push(when, kTimerWake, p.pid, p.timer_gen);
+  events_.push(noisy_timer(p, when), kTimerWake, p.pid, p.timer_gen);
   block_current(rq, p);
 }
 
@@ -1034,10 +1037,10 @@ Task* Kernel::WaitQueue::pop() {
 }
 
 bool Kernel::preempt_point(Rq& rq) {
-  // Returning to user space with TIF_NEED_RESCHED set: schedule() right here (as an event at
-  // the current time, so that the interpreter does not recurse into schedule()).
+  // Returning to user space with TIF_NEED_RESCHED set: the task goes no further and schedule()
+  // runs once the exit path gets there (an event, so that the interpreter does not recurse).
   if (!rq.need_resched) return false;
-  events_.push(now(), kResched, rq.cpu, 0);
+  events_.push(now() + config_.cost.resched_syscall_ns, kResched, rq.cpu, 0);
   return true;
 }
 
@@ -1065,300 +1068,6 @@ Status Kernel::mutex_unlock(Task& p, uint32_t m) {
   mx.owner = nullptr;
   wake_one(mx.waiters, 0);
   return {};
-}
-
-void Kernel::continue_task(Rq& rq, Task& p) {
-  SCX_CHECK(rq.curr == &p && p.state == TaskState::Running);
-  const std::vector<Op>& ops = p.program->ops;
-  for (int steps = 0; steps < kMaxInstantOps; ++steps) {
-    if (!error_.ok()) return;
-    if (now() < p.start_at) {
-      Ns when = p.start_at;
-      p.start_at = 0;
-      sleep_until(rq, p, when);
-      return;
-    }
-    if (p.pc >= ops.size()) {
-      do_exit(rq, p);
-      return;
-    }
-    const Op& op = ops[p.pc];
-    switch (op.kind) {
-      case OpKind::Run:
-      case OpKind::Runtime:
-        if (!p.op_started) {
-          p.op_started = true;
-          if (op.kind == OpKind::Run) {
-            p.work_left = static_cast<Ns>(std::max<int64_t>(op.a, 0));
-          } else {
-            p.runtime_deadline = now() + static_cast<Ns>(std::max<int64_t>(op.a, 0));
-            p.work_left = config_.cost.runtime_chunk_ns;
-          }
-          if (op.a <= 0) {
-            p.op_started = false;
-            ++p.pc;
-            continue;
-          }
-        }
-        arm_op_event(rq, p);
-        return;
-      case OpKind::Sleep: {
-        ++p.pc;
-        Ns slack = is_rt_policy(p.policy) ? 0 : config_.cost.timer_slack_ns;
-        sleep_until(rq, p, now() + static_cast<Ns>(std::max<int64_t>(op.a, 0)) + slack);
-        return;
-      }
-      case OpKind::TimerWait: {
-        TimerState& t = timers_[op.obj];
-        if (!t.init) {
-          // A timer's timeline starts at its first user's start (rt-app t_zero + delay).
-          t.init = true;
-          t.next = p.timeline_start;
-        }
-        t.next += static_cast<Ns>(op.a);
-        ++p.pc;
-        if (now() < t.next) {
-          Ns slack = is_rt_policy(p.policy) ? 0 : config_.cost.timer_slack_ns;
-          sleep_until(rq, p, t.next + slack);
-          return;
-        }
-        TraceEvent e;
-        e.time = now();
-        e.type = TraceType::TimerMiss;
-        e.cpu = rq.cpu;
-        e.pid = p.pid;
-        e.arg = static_cast<int32_t>(op.obj);
-        e.value = static_cast<int64_t>(now() - t.next);
-        trace_.emit(e);
-        ++stats_.timer_misses;
-        if (static_cast<TimerMode>(op.b) == TimerMode::Relative) t.next = now();
-        continue;
-      }
-      case OpKind::Yield:
-        ++p.pc;
-        p.sched_class->yield_task(rq);
-        schedule(rq);
-        return;
-      case OpKind::SetAffinity: {
-        ++p.pc;
-        const CpuMask& m = workload_.masks[op.obj];
-        set_cpus_allowed(p, m.empty() ? p.task_affinity : m);
-        if (preempt_point(rq)) return;  // e.g. the stopper is taking over
-        continue;
-      }
-      case OpKind::SetSched: {
-        ++p.pc;
-        if (!sched_setscheduler(p, static_cast<Policy>(op.a), static_cast<int>(op.b)).ok()) return;
-        if (preempt_point(rq)) return;
-        continue;
-      }
-      case OpKind::Lock:
-        if (mutex_lock(p, op.obj)) {
-          ++p.pc;
-          continue;
-        }
-        if (error_.ok()) block_current(rq, p);
-        return;
-      case OpKind::Unlock:
-        if (!mutex_unlock(p, op.obj).ok()) return;
-        ++p.pc;
-        if (preempt_point(rq)) return;
-        continue;
-      case OpKind::CondWait:
-      case OpKind::CondSync: {
-        const uint32_t mutex = op.b == static_cast<int64_t>(kNoObject) ? kNoObject : static_cast<uint32_t>(op.b);
-        if (p.stage == 0) {
-          if (op.kind == OpKind::CondSync) wake_one(condvars_[op.obj], 0);
-          if (mutex != kNoObject && !mutex_unlock(p, mutex).ok()) return;
-          p.stage = 1;
-          condvars_[op.obj].add(&p);
-          p.wait_obj = op.obj;
-          block_current(rq, p);
-          return;
-        }
-        // Woken: re-acquire the mutex before returning from pthread_cond_wait.
-        if (mutex == kNoObject || mutex_lock(p, mutex)) {
-          p.stage = 0;
-          ++p.pc;
-          continue;
-        }
-        if (error_.ok()) block_current(rq, p);
-        return;
-      }
-      case OpKind::CondSignal:
-        ++p.pc;
-        wake_one(condvars_[op.obj], 0);
-        if (preempt_point(rq)) return;
-        continue;
-      case OpKind::CondBroadcast:
-        ++p.pc;
-        while (!condvars_[op.obj].empty()) wake_one(condvars_[op.obj], 0);
-        if (preempt_point(rq)) return;
-        continue;
-      case OpKind::Barrier: {
-        BarrierState& b = barriers_[op.obj];
-        ++p.pc;
-        if (++b.arrived >= b.participants) {
-          b.arrived = 0;
-          std::vector<Task*> waiting;
-          waiting.swap(b.waiting);
-          for (Task* w : waiting) try_to_wake_up(*w, 0);
-          if (preempt_point(rq)) return;
-          continue;
-        }
-        b.waiting.push_back(&p);
-        block_current(rq, p);
-        return;
-      }
-      case OpKind::SemPost: {
-        ++p.pc;
-        SemState& s = sems_[op.obj];
-        if (Task* w = s.waiters.pop()) {
-          w->sem_granted = true;
-          try_to_wake_up(*w, 0);
-        } else {
-          ++s.count;
-        }
-        if (preempt_point(rq)) return;
-        continue;
-      }
-      case OpKind::SemWait: {
-        SemState& s = sems_[op.obj];
-        if (p.sem_granted || s.count > 0) {
-          if (!p.sem_granted) --s.count;
-          p.sem_granted = false;
-          ++p.pc;
-          continue;
-        }
-        s.waiters.add(&p);
-        block_current(rq, p);
-        return;
-      }
-      case OpKind::PipeSend: {
-        PipeState& pipe = pipes_[op.obj];
-        if (pipe.bytes + op.a > pipe.capacity) {
-          pipe.writers.add(&p);
-          block_current(rq, p);
-          return;
-        }
-        pipe.bytes += op.a;
-        ++p.pc;
-        // pipe_write() wakes a reader synchronously (WF_SYNC) once data is there.
-        if (!pipe.readers.empty()) {
-          Task* r = pipe.readers.q.front();
-          if (pipe.bytes >= r->program->ops[r->pc].a) wake_one(pipe.readers, WF_SYNC);
-        }
-        if (preempt_point(rq)) return;
-        continue;
-      }
-      case OpKind::PipeRecv: {
-        PipeState& pipe = pipes_[op.obj];
-        if (pipe.bytes < op.a) {
-          pipe.readers.add(&p);
-          block_current(rq, p);
-          return;
-        }
-        pipe.bytes -= op.a;
-        ++p.pc;
-        if (!pipe.writers.empty()) {
-          Task* w = pipe.writers.q.front();
-          if (pipe.bytes + w->program->ops[w->pc].a <= pipe.capacity) wake_one(pipe.writers, WF_SYNC);
-        }
-        if (preempt_point(rq)) return;
-        continue;
-      }
-      case OpKind::Fork: {
-        ++p.pc;
-        const TaskSpec& tmpl = workload_.tasks[op.obj];
-        for (int64_t i = 0; i < std::max<int64_t>(op.a, 1); ++i) {
-          Task& child = create_task(tmpl, -1, p.pid);
-          child.spec_index = static_cast<int>(op.obj);
-          if (op.b == kForkThread) {  // CLONE_THREAD: the parent's thread group and mm
-            child.tgid = p.tgid;
-            child.group_mm = p.kt.mm;
-          }
-          // sched_fork(): the child inherits the parent's policy and affinity; rt-app threads
-          // then apply their own description when they start (SetSched/SetAffinity ops).
-          set_policy_fields(child, p.policy, is_rt_policy(p.policy) ? p.rt_priority : p.nice);
-          child.cpus_allowed = child.task_affinity = p.cpus_allowed;
-          child.nr_cpus_allowed = p.nr_cpus_allowed;
-          child.cpu = p.cpu;
-          child.sync_kernel_view();
-          child.start_at = child.timeline_start = now();
-          ++stats_.forks;
-          TraceEvent e;
-          e.time = now();
-          e.type = TraceType::SchedProcessFork;
-          e.cpu = rq.cpu;
-          e.pid = child.pid;
-          e.pid2 = p.pid;
-          e.prio = child.prio;
-          e.comm = child.comm.c_str();
-          const std::string cpus = child.cpus_allowed.to_list();  // for reports
-          e.cpus = cpus.c_str();
-          e.group = tmpl.group.c_str();
-          trace_.emit(e);
-          wake_up_new_task(child, rq.cpu);
-        }
-        if (preempt_point(rq)) return;
-        continue;
-      }
-      case OpKind::Host:
-        if (!p.op_started) {
-          const int64_t work = host_fns_[op.obj](p, op.a);
-          if (!error_.ok()) return;
-          if (work < 0) {
-            do_exit(rq, p);
-            return;
-          }
-          if (work == 0) {
-            ++p.pc;
-            continue;
-          }
-          p.op_started = true;  // the work runs like a Run op's; kOpDone moves past it
-          p.work_left = static_cast<Ns>(work);
-        }
-        arm_op_event(rq, p);
-        return;
-      case OpKind::Exit:
-        do_exit(rq, p);
-        return;
-      case OpKind::LoopBegin:
-        if (op.a == 0) {
-          p.pc = static_cast<size_t>(op.b) + 1;
-        } else {
-          p.loop_left.push_back(op.a);
-          ++p.pc;
-        }
-        continue;
-      case OpKind::LoopEnd: {
-        SCX_CHECK(!p.loop_left.empty());
-        int64_t& left = p.loop_left.back();
-        if (left < 0 || --left > 0) {
-          p.pc = static_cast<size_t>(op.b) + 1;
-        } else {
-          p.loop_left.pop_back();
-          ++p.pc;
-        }
-        continue;
-      }
-      case OpKind::Mark:
-      case OpKind::PhaseEnd: {
-        ++p.pc;
-        TraceEvent e;
-        e.time = now();
-        e.type = op.kind == OpKind::Mark ? TraceType::Mark : TraceType::PhaseEnd;
-        e.cpu = rq.cpu;
-        e.pid = p.pid;
-        e.arg = static_cast<int32_t>(op.obj);
-        e.value = op.a;
-        trace_.emit(e);
-        continue;
-      }
-    }
-  }
-  fail(p, fmt::format("executed {} operations without consuming time (a loop with no run, "
-                      "sleep or blocking event?)", kMaxInstantOps));
 }
 
 // ---------------------------------------------------------------------------------------------

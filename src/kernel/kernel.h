@@ -14,6 +14,7 @@
 
 #include "base/status.h"
 #include "kernel/cost_model.h"
+#include "kernel/noise.h"
 #include "kernel/program.h"
 #include "kernel/rq.h"
 #include "kernel/sched_class.h"
@@ -28,6 +29,7 @@ namespace scx {
 
 struct KernelConfig {
   CostModel cost;
+  NoiseModel noise;  // off unless asked for: tests want exact schedules
   uint64_t seed = 1;
 };
 
@@ -151,7 +153,8 @@ class Kernel {
   // Forks a task that is not part of the workload (a daemon, such as a user-space scheduler's
   // process) now, on this CPU, running its own `program`; run_until_idle() does not wait for it.
   // With `thread_of`, a thread of that task's thread group (CLONE_THREAD).
-  Task& spawn_daemon(const TaskSpec& spec, Program program, const Task* thread_of = nullptr);
+  Task& spawn_daemon(const TaskSpec& spec, Program program, const Task* thread_of = nullptr,
+                     bool kthread = false);
 
   // Changes scheduling policy/priority (sched_setscheduler) and affinity (sched_setaffinity).
   Status sched_setscheduler(Task& p, Policy policy, int prio_value);
@@ -206,13 +209,30 @@ class Kernel {
   // Program interpreter.
   void start_running(Rq& rq, Task& p, bool switched);
   void stop_running(Rq& rq, Task& p);   // charge progress, disarm the op event
+  // Runs p's program from its current op until it consumes time, blocks or exits
+  // (interpreter.cc); each step_* handles one family of ops and says whether p goes on.
   void continue_task(Rq& rq, Task& p);
+  enum class Step { kNext, kStop };
+  Step step_work(Rq& rq, Task& p, const Op& op);        // run, runtime, host
+  Step step_timing(Rq& rq, Task& p, const Op& op);      // sleep, timer
+  Step step_mutex_cond(Rq& rq, Task& p, const Op& op);  // lock/unlock, condition variables
+  Step step_barrier_sem(Rq& rq, Task& p, const Op& op); // barriers, semaphores
+  Step step_pipe(Rq& rq, Task& p, const Op& op);        // pipe send/receive
+  Step step_fork(Rq& rq, Task& p, const Op& op);
+  Step step_control(Rq& rq, Task& p, const Op& op);     // loops, yield, affinity, policy, marks
   void arm_op_event(Rq& rq, Task& p);
   void consume_work(Task& p, Ns work);
   Ns wall_for_work(Ns work, uint32_t capacity) const;
   void block_current(Rq& rq, Task& p);
   void sleep_until(Rq& rq, Task& p, Ns when);
   void do_exit(Rq& rq, Task& p);
+
+  // The run's noise sources (noise_sources.cc).
+  void start_noise();
+  void spawn_noise_kworker(int cpu);
+  void kworker_arrival(Task& kworker, uint32_t sem);
+  Ns noisy_timer(Task& p, Ns when);
+  Ns noisy_work(Task& p, Ns work);
   void run_stopper(Rq& rq, Task& p);
   Status fail(const Task& p, const std::string& reason);
 
@@ -281,6 +301,7 @@ class Kernel {
   Workload workload_;
   std::vector<HostFn> host_fns_;
   std::vector<std::unique_ptr<Program>> daemon_programs_;  // stable addresses (Task::program)
+  Ns tick_offset_ = 0;  // the tick grid's phase (noise tick_phase)
   std::vector<MutexState> mutexes_;
   std::vector<WaitQueue> condvars_;
   std::vector<BarrierState> barriers_;

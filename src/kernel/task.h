@@ -12,6 +12,7 @@
 #include "kernel/fair/fair_task.h"
 #include "kernel/program.h"
 #include "scxsim/kernel_types.h"
+#include "sim/rng.h"
 #include "sim/time.h"
 
 namespace scx {
@@ -100,6 +101,8 @@ struct Task {
   Ns timeline_start = 0;               // rt-app t_zero + delay: origin of its timers
   uint32_t wait_obj = kNoObject;       // what it blocks on (diagnostics)
   uint64_t timer_gen = 0;              // invalidates stale sleep timers
+  Rng noise_rng;                       // this task's own stream of the run's noise (noise.h)
+  int64_t phase_slack = 0;             // slack at the last timer event (rt-app's "slack")
 
   // Accounting (the class's own counters live in its entity).
   Ns sum_exec_runtime = 0;

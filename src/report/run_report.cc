@@ -38,6 +38,9 @@ std::string format_run_text(const RunReport& r) {
   std::string costs;
   for (const auto& p : i.cost.describe()) costs += fmt::format("{}{}={}", costs.empty() ? "" : " ", p.name, p.value);
   out += "cost model: " + costs + "\n";
+  std::string noise;
+  for (const auto& p : i.noise.describe()) noise += fmt::format("{}{}={}", noise.empty() ? "" : " ", p.name, p.value);
+  out += "noise: " + (i.noise.any() ? noise : std::string("off")) + "\n";
   for (const auto& [k, v] : i.scheduler_state) out += fmt::format("{}: {}\n", k, v);
   out += fmt::format("events {}  context switches {}  wakeups {} ({} via IPI)  migrations {}\n",
                      r.stats.events, r.stats.context_switches, r.stats.wakeups, r.stats.remote_wakeups,
@@ -90,6 +93,10 @@ std::string format_run_json(const RunReport& r) {
   nlohmann::ordered_json cost;
   for (const auto& p : i.cost.describe()) cost[p.name] = p.value;
   j["cost_model"] = cost;
+  nlohmann::ordered_json noise = nlohmann::ordered_json::object();
+  if (i.noise.any())
+    for (const auto& p : i.noise.describe()) noise[p.name] = p.value;
+  j["noise"] = noise;
   for (const auto& [k, v] : i.scheduler_state) j["scheduler_state"][k] = v;
   j["stats"] = {{"events", r.stats.events},
                 {"context_switches", r.stats.context_switches},

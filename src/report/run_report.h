@@ -24,6 +24,7 @@ struct RunInfo {
   uint64_t seed = 0;
   Ns duration = 0;
   CostModel cost;
+  NoiseModel noise;
   std::vector<std::string> counters;  // workload counter names, by id
   std::optional<std::string> fingerprint;
   std::vector<std::pair<std::string, std::string>> scheduler_state;  // e.g. sched_ext state

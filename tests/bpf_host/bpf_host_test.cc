@@ -267,6 +267,7 @@ TEST(BpfPrintk, LinesGoToTheTrace) {
   o.topology = "2";
   o.workload = "hogs:count=2";
   o.duration = 20 * kNsPerMs;
+  o.noise = {"off"};  // the noise kernel threads would print enable lines of their own
   o.sched = kSubjects + "/lifecycle_sched.bpf.o";
   o.fingerprint = true;
   o.trace_path = path;

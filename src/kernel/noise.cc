@@ -1,0 +1,96 @@
+#include "kernel/noise.h"
+
+#include <charconv>
+#include <fmt/format.h>
+
+namespace scx {
+namespace {
+
+Result<double> parse_number(std::string_view text, double lo, double hi, std::string_view what) {
+  std::string s(text);
+  bool percent = !s.empty() && s.back() == '%';
+  if (percent) s.pop_back();
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty())
+    return Status::Errorf("", "expected {}, got '{}'", what, std::string(text));
+  if (percent) v /= 100;
+  if (!(v >= lo && v <= hi))
+    return Status::Errorf("", "{} must be in {}..{}, got '{}'", what, lo, hi, std::string(text));
+  return v;
+}
+
+}  // namespace
+
+NoiseModel NoiseModel::defaults() {
+  NoiseModel n;
+  n.timer_jitter_ns = 2 * kNsPerUs;
+  n.kthread_rate = 20;
+  n.kthread_run_ns = 15 * kNsPerUs;
+  n.work_jitter = 0.02;
+  n.tick_phase = true;
+  return n;
+}
+
+bool NoiseModel::any() const {
+  return timer_jitter_ns || kthread_rate > 0 || work_jitter > 0 || tick_phase;
+}
+
+std::vector<NoiseModel::Param> NoiseModel::describe() const {
+  return {
+      {"timer_jitter", format_duration(timer_jitter_ns), "mean extra delay of a timer expiry"},
+      {"kthread_rate", fmt::format("{:g}/s", kthread_rate), "kernel-thread wake-ups per CPU"},
+      {"kthread_run", format_duration(kthread_run_ns), "mean CPU time of a kernel-thread wake-up"},
+      {"work_jitter", fmt::format("{:g}%", work_jitter * 100), "relative spread of a run event's work"},
+      {"tick_phase", tick_phase ? "on" : "off", "tick grid at a random offset"},
+  };
+}
+
+Status NoiseModel::set(std::string_view assignment) {
+  if (assignment == "off" || assignment == "none") {
+    *this = off();
+    return {};
+  }
+  if (assignment == "on" || assignment == "default") {
+    *this = defaults();
+    return {};
+  }
+  size_t eq = assignment.find('=');
+  if (eq == std::string_view::npos)
+    return Status::Errorf("--noise", "expected KEY=VALUE, 'on' or 'off', got '{}'", std::string(assignment));
+  const std::string name(assignment.substr(0, eq));
+  const std::string_view value = assignment.substr(eq + 1);
+  const std::string where = "--noise " + name;
+  auto duration = [&](Ns* out) -> Status {
+    auto d = parse_duration(value);
+    if (!d.ok()) return d.status().within(where);
+    *out = *d;
+    return {};
+  };
+  if (name == "timer_jitter") return duration(&timer_jitter_ns);
+  if (name == "kthread_run") return duration(&kthread_run_ns);
+  if (name == "kthread_rate") {
+    std::string_view v = value;
+    if (v.size() > 2 && v.substr(v.size() - 2) == "/s") v.remove_suffix(2);
+    auto r = parse_number(v, 0, 100000, "a rate in wake-ups per second");
+    if (!r.ok()) return r.status().within(where);
+    kthread_rate = *r;
+    return {};
+  }
+  if (name == "work_jitter") {
+    auto r = parse_number(value, 0, 0.5, "a fraction (0.02 or 2%)");
+    if (!r.ok()) return r.status().within(where);
+    work_jitter = *r;
+    return {};
+  }
+  if (name == "tick_phase") {
+    if (value == "on" || value == "1") tick_phase = true;
+    else if (value == "off" || value == "0") tick_phase = false;
+    else return Status::Errorf(where, "expected on or off, got '{}'", std::string(value));
+    return {};
+  }
+  return Status::Errorf("--noise", "unknown source '{}' (known: timer_jitter, kthread_rate, "
+                        "kthread_run, work_jitter, tick_phase)", name);
+}
+
+}  // namespace scx

@@ -1,0 +1,41 @@
+// What makes two runs of the same workload on a real machine differ: interrupt and timer
+// jitter, kernel threads that take the CPU now and then, work whose length varies with caches
+// and frequency, and the phase of the tick against the workload's start. Each source is a named
+// parameter (--noise KEY=VALUE, --noise off), drawn from the run's seed: one seed, one run,
+// byte for byte; another seed, another run. Printed in every report beside the cost model.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "sim/time.h"
+
+namespace scx {
+
+struct NoiseModel {
+  Ns timer_jitter_ns = 0;   // mean extra delay of an hrtimer expiry (exponential)
+  double kthread_rate = 0;  // background kernel-thread wake-ups per second per CPU (Poisson)
+  Ns kthread_run_ns = 0;    // mean CPU time of one such wake-up (exponential)
+  double work_jitter = 0;   // relative standard deviation of a loop-based run's work (normal)
+  bool tick_phase = false;  // the tick grid starts at a random offset from t=0 (the phase at
+                            // which periodic tasks start against the tick)
+
+  // No variation: every run of a workload is the same whatever the seed (tests, --noise off).
+  static NoiseModel off() { return {}; }
+  // The defaults of a command-line run (docs/reports.md, "Noise").
+  static NoiseModel defaults();
+
+  bool any() const;
+  struct Param {
+    std::string name;
+    std::string value;  // formatted with its unit
+    std::string help;
+  };
+  std::vector<Param> describe() const;
+  // --noise KEY=VALUE or --noise off.
+  Status set(std::string_view assignment);
+};
+
+}  // namespace scx

@@ -1,0 +1,81 @@
+// The noise sources of noise.h, applied to the simulated kernel. Every draw comes from a stream
+// of its own (one per task, one per CPU's kernel thread, one for the tick), forked from the
+// run's seed, so that adding a task does not shift what the others see.
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+
+#include "kernel/kernel.h"
+
+namespace scx {
+namespace {
+
+constexpr uint64_t kTickStream = 0x7469636bULL;            // "tick"
+constexpr uint64_t kKworkerStream = 0x6b776f726b00000ULL;  // "kwork" + cpu
+
+}  // namespace
+
+void Kernel::start_noise() {
+  const NoiseModel& n = config_.noise;
+  if (n.tick_phase) tick_offset_ = Rng(config_.seed).fork(kTickStream).below(config_.cost.tick_ns());
+  if (n.kthread_rate > 0 && n.kthread_run_ns > 0)
+    for (int cpu = 0; cpu < nr_cpus(); ++cpu) spawn_noise_kworker(cpu);
+}
+
+// A per-CPU kernel thread (kworker, ksoftirqd, rcu...) of the fair policy: it sleeps on a
+// semaphore that interrupts post at Poisson times, and runs for an exponential time each.
+// Like the real ones, a BPF scheduler sees it as a pinned PF_KTHREAD task.
+void Kernel::spawn_noise_kworker(int cpu) {
+  const uint32_t sem = static_cast<uint32_t>(sems_.size());
+  sems_.emplace_back();
+  const uint32_t work_fn = add_host_function([this](Task& p, int64_t) -> int64_t {
+    const double mean = static_cast<double>(config_.noise.kthread_run_ns);
+    return std::max<int64_t>(1, std::llround(p.noise_rng.exponential(mean)));
+  });
+  Program prog;
+  prog.ops = {
+      Op{.kind = OpKind::LoopBegin, .a = -1, .b = 3},
+      Op{.kind = OpKind::SemWait, .obj = sem},
+      Op{.kind = OpKind::Host, .obj = work_fn},
+      Op{.kind = OpKind::LoopEnd, .b = 0},
+  };
+  TaskSpec spec;
+  spec.name = fmt::format("kworker/{}", cpu);
+  spec.policy = Policy::Normal;
+  spec.affinity = CpuMask::single(cpu);
+  const int saved_cpu = this_cpu_;
+  this_cpu_ = cpu;
+  Task& k = spawn_daemon(spec, std::move(prog), nullptr, /*kthread=*/true);
+  this_cpu_ = saved_cpu;
+  k.noise_rng = Rng(config_.seed).fork(kKworkerStream + static_cast<uint64_t>(cpu));
+  const Ns first = static_cast<Ns>(k.noise_rng.exponential(kNsPerSec / config_.noise.kthread_rate));
+  Task* kp = &k;
+  schedule_callback(now() + first, cpu, [this, kp, sem] { kworker_arrival(*kp, sem); });
+}
+
+void Kernel::kworker_arrival(Task& k, uint32_t sem) {
+  SemState& s = sems_[sem];
+  if (Task* w = s.waiters.pop()) {
+    w->sem_granted = true;
+    try_to_wake_up(*w, 0);
+  } else {
+    s.count = 1;  // work queued while it runs is done in the same pass
+  }
+  const Ns gap = static_cast<Ns>(k.noise_rng.exponential(kNsPerSec / config_.noise.kthread_rate));
+  Task* kp = &k;
+  schedule_callback(now() + std::max<Ns>(gap, 1), k.cpu, [this, kp, sem] { kworker_arrival(*kp, sem); });
+}
+
+Ns Kernel::noisy_timer(Task& p, Ns when) {
+  if (!config_.noise.timer_jitter_ns) return when;
+  return when + static_cast<Ns>(p.noise_rng.exponential(static_cast<double>(config_.noise.timer_jitter_ns)));
+}
+
+Ns Kernel::noisy_work(Task& p, Ns work) {
+  if (config_.noise.work_jitter <= 0) return work;
+  // Clamped so that a run never shrinks below a fifth or grows past twice its nominal length.
+  const double f = std::clamp(p.noise_rng.normal(1.0, config_.noise.work_jitter), 0.2, 2.0);
+  return std::max<Ns>(1, static_cast<Ns>(std::llround(static_cast<double>(work) * f)));
+}
+
+}  // namespace scx
