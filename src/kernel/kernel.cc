@@ -460,7 +460,15 @@ void Kernel::resched_curr(Rq& rq) {
   if (rq.need_resched) return;
   rq.need_resched = true;
   Ns delay = rq.cpu == this_cpu_ ? 0 : config_.cost.wakeup_ipi_ns;
+  if (rq.cpu != this_cpu_) charge_ipi_send();
   events_.push(now() + delay, kResched, rq.cpu, 0);
+}
+
+void Kernel::charge_ipi_send() {
+  // The task whose operation (write(), sem_post, ...) sends the IPI pays for it on its CPU.
+  Task* waker = op_task_;
+  if (waker && waker == rqs_[this_cpu_].curr && config_.cost.ipi_send_ns)
+    waker->penalty_left += config_.cost.ipi_send_ns;
 }
 
 void Kernel::activate_task(Rq& rq, Task& p, int flags) {
@@ -684,6 +692,7 @@ bool Kernel::try_to_wake_up(Task& p, int wake_flags) {
                       (!topo_.share_llc(cpu, this_cpu_) || rq.nr_running == 0);
   if (queue_remote) {
     ++stats_.remote_wakeups;
+    charge_ipi_send();
     ++rq.ttwu_pending;
     Ns latency = config_.cost.wakeup_ipi_ns + (rq.curr->is_idle_task() ? config_.cost.idle_exit_ns : 0);
     events_.push(now() + latency, kWakeArrive, cpu,
@@ -1069,6 +1078,13 @@ Status Kernel::mutex_unlock(Task& p, uint32_t m) {
 
 void Kernel::continue_task(Rq& rq, Task& p) {
   SCX_CHECK(rq.curr == &p && p.state == TaskState::Running);
+  Task* const outer_op_task = op_task_;  // continue_task may nest (a switch to the next task)
+  op_task_ = &p;
+  struct Restore {
+    Task*& slot;
+    Task* value;
+    ~Restore() { slot = value; }
+  } restore{op_task_, outer_op_task};
   const std::vector<Op>& ops = p.program->ops;
   for (int steps = 0; steps < kMaxInstantOps; ++steps) {
     if (!error_.ok()) return;
