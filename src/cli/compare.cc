@@ -117,6 +117,8 @@ std::string variant_path(const std::string& path, const std::string& variant) {
 
 Result<CompareResult> run_compare(const CompareOptions& opts) {
   SCX_ASSIGN_OR_RETURN(std::vector<Variant> variants, resolve_variants(opts));
+  CostModel cost;  // a bad cost profile or --cost is reported once, before any run
+  SCX_RETURN_IF_ERROR(apply_costs(opts.base, cost));
   const size_t nv = variants.size(), ns = opts.seeds.size();
   const size_t njobs = nv * ns;
   unsigned threads = opts.jobs ? opts.jobs : std::max(1u, std::thread::hardware_concurrency());
@@ -186,6 +188,7 @@ Result<CompareResult> run_compare(const CompareOptions& opts) {
   for (const Variant& v : variants) {
     names.push_back(v.name);
     std::string spec = "--sched=" + v.sched;
+    if (!opts.base.cost_profile.empty()) spec += " --cost-profile=" + opts.base.cost_profile;
     for (const auto& f : opts.base.fair) spec += " --fair=" + f;
     for (const auto& f : v.fair) spec += " --fair=" + f;
     for (const auto& c : opts.base.costs) spec += " --cost=" + c;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "bpf/host/bpf_ops.h"
+#include "calibrate/calibrate.h"
 #include "cli/compare.h"
 #include "cli/progress.h"
 #include "cli/runner.h"
@@ -51,6 +52,10 @@ void add_scenario_options(CLI::App* cmd, scx::RunOptions& opts, std::string& dur
       ->capture_default_str();
   cmd->add_option("--duration,-d", duration_text, "Simulated time to run, with a unit: 500ms, 2s (default: the "
                   "workload's own duration, else 1s)");
+  cmd->add_option("--cost-profile", opts.cost_profile,
+                  "Cost-model values measured by 'scxsim calibrate': a profile file, or a bundled profile's name "
+                  "(costs/; 'default': the machine scxsim was validated on, docs/validate.md), or 'none' for the bare "
+                  "model; --cost settings override it")->capture_default_str();
   cmd->add_option("--cost", opts.costs, "Override a cost-model value, NAME=VALUE (e.g. context_switch=3us, hz=1000); repeatable");
   cmd->add_option("--noise", opts.noise, "Run-to-run variation: KEY=VALUE (timer_jitter, kthread_rate, kthread_run, "
                   "work_jitter, tick_phase), 'off' for none; repeatable, applied in order");
@@ -82,6 +87,20 @@ scx::Result<scx::RunOutput> run_with_stats(scx::RunOptions opts, double secs) {
   auto out = scx::run_simulation(opts);
   if (out.ok()) stats.print_tail();
   return out;
+}
+
+int run_calibrate(scx::CalibrateOptions opts, const std::string& out) {
+  opts.progress = stderr;
+  auto profile = scx::calibrate_host(opts);
+  if (!profile.ok()) return fail(profile.status());
+  for (const auto& [name, value] : profile->costs) std::fprintf(stderr, "  %-16s %s\n", name.c_str(), value.c_str());
+  const std::string text = scx::format_cost_profile(*profile);
+  if (out.empty()) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+  }
+  if (auto st = write_file(out, text, "calibrate -o"); !st.ok()) return fail(st);
+  return 0;
 }
 
 }  // namespace
@@ -160,6 +179,13 @@ int main(int argc, char** argv) {
 
   CLI::App* list = app.add_subcommand("list", "List schedulers, topology presets and workloads");
 
+  std::string calibrate_out;
+  scx::CalibrateOptions calibrate_opts;
+  CLI::App* calibrate = app.add_subcommand(
+      "calibrate", "Measure this machine's scheduling and IPC costs and write a cost profile for --cost-profile");
+  calibrate->add_option("-o,--output", calibrate_out, "Write the profile (JSON) to FILE instead of stdout");
+  calibrate->add_flag("--quick", calibrate_opts.quick, "Fewer repetitions and samples (about a second; rougher figures)");
+
   std::string inspect_path;
   bool inspect_json = false;
   CLI::App* inspect = app.add_subcommand("inspect", "Show what a sched_ext BPF object (.bpf.o) contains and what scxsim supports of it");
@@ -174,6 +200,7 @@ int main(int argc, char** argv) {
     std::fwrite(text->data(), 1, text->size(), stdout);
     return 0;
   }
+  if (calibrate->parsed()) return run_calibrate(calibrate_opts, calibrate_out);
   if (list->parsed()) {
     print_lists();
     return 0;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "bpf/host/bpf_ops.h"
+#include "calibrate/cost_profile.h"
 #include "kernel/ext/ext_class.h"
 #include "kernel/fair/fair_class.h"
 #include "policy/policy.h"
@@ -130,16 +131,24 @@ Status parse_name_counts(const char* flag, const std::vector<std::string>& args,
 
 }  // namespace
 
+Status apply_costs(const RunOptions& opts, CostModel& cost) {
+  if (!opts.cost_profile.empty() && opts.cost_profile != "none") {
+    SCX_ASSIGN_OR_RETURN(CostProfile profile, load_cost_profile(opts.cost_profile));
+    SCX_RETURN_IF_ERROR(apply_cost_profile(profile, cost, "--cost-profile " + opts.cost_profile));
+  }
+  for (const auto& c : opts.costs) SCX_RETURN_IF_ERROR(cost.set(c));
+  return {};
+}
+
 Result<RunOutput> run_simulation(const RunOptions& opts) {
   RunOutput out;
   SCX_ASSIGN_OR_RETURN(Topology topo, resolve_topology(opts.topology));
   out.topology = std::make_unique<Topology>(std::move(topo));
   const Topology& t = *out.topology;
-  SCX_ASSIGN_OR_RETURN(Workload workload, resolve_workload(opts.workload, t.nr_cpus(), opts.seed));
-
   KernelConfig kcfg;
   kcfg.seed = opts.seed;
-  for (const auto& c : opts.costs) SCX_RETURN_IF_ERROR(kcfg.cost.set(c));
+  SCX_RETURN_IF_ERROR(apply_costs(opts, kcfg.cost));
+  SCX_ASSIGN_OR_RETURN(Workload workload, resolve_workload(opts.workload, t.nr_cpus(), opts.seed, kcfg.cost));
   kcfg.noise = NoiseModel::defaults();
   for (const auto& n : opts.noise) SCX_RETURN_IF_ERROR(kcfg.noise.set(n));
   FairConfig fcfg;

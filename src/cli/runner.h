@@ -30,7 +30,8 @@ struct RunOptions {
   std::string profile;                   // --profile: "" bundled, "none", or a file
   std::vector<std::string> sched_opts;   // --sched-opt NAME[=VALUE]: the profile's options
   std::string usersched;                 // --usersched: "" the profile's / ops name's, "none", NAME
-  std::vector<std::string> costs;    // NAME=VALUE
+  std::string cost_profile = "default";  // --cost-profile: a file or bundled name; "none": the bare model
+  std::vector<std::string> costs;    // NAME=VALUE, applied after the profile's
   std::vector<std::string> noise;    // --noise KEY=VALUE / off, over NoiseModel::defaults()
   std::vector<std::string> fair;     // fair tunables/features NAME=VALUE
   std::string trace_path;            // ftrace-style text log ("-" = stdout)
@@ -56,6 +57,9 @@ struct SchedulerInfo {
   std::string description;
 };
 std::vector<SchedulerInfo> available_schedulers();
+
+// The cost model of a run: the defaults, then --cost-profile's values, then each --cost.
+Status apply_costs(const RunOptions& opts, CostModel& cost);
 
 Result<RunOutput> run_simulation(const RunOptions& opts);
 

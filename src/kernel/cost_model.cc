@@ -19,6 +19,7 @@ constexpr Field kFields[] = {
      "system call that preempts its caller to sched_switch"},
     {"wakeup_ipi", &CostModel::wakeup_ipi_ns, "remote wakeup / resched IPI latency"},
     {"idle_exit", &CostModel::idle_exit_ns, "extra wakeup latency of an idle CPU"},
+    {"ipi_send", &CostModel::ipi_send_ns, "CPU time the waking task spends sending a wake-up or resched IPI"},
     {"migration_smt", &CostModel::migration_smt_ns, "cache-cold work after a move to an SMT sibling"},
     {"migration_llc", &CostModel::migration_llc_ns, "cache-cold work after a move within an LLC"},
     {"migration_cross_llc", &CostModel::migration_cross_llc_ns,
@@ -32,6 +33,10 @@ constexpr Field kFields[] = {
     {"usersched_syscall", &CostModel::usersched_syscall_ns, "CPU time of each bpf() syscall of a user-space scheduler"},
     {"usersched_record", &CostModel::usersched_record_ns,
      "CPU time of each ring buffer record a user-space scheduler reads or writes"},
+    {"pipe_write", &CostModel::pipe_write_ns, "CPU time of a non-blocking 100-byte pipe write()"},
+    {"pipe_read", &CostModel::pipe_read_ns, "CPU time of a non-blocking 100-byte pipe read()"},
+    {"socket_write", &CostModel::socket_write_ns, "CPU time of a non-blocking 100-byte unix stream socket write()"},
+    {"socket_read", &CostModel::socket_read_ns, "CPU time of a non-blocking 100-byte unix stream socket read()"},
 };
 
 }  // namespace

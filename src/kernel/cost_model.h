@@ -22,6 +22,8 @@ struct CostModel {
                                      // need_resched: syscall exit and __schedule up to sched_switch
   Ns wakeup_ipi_ns = 2000;           // remote wakeup / resched IPI delivery
   Ns idle_exit_ns = 3000;            // extra latency when the woken CPU was idle (C-state exit)
+  Ns ipi_send_ns = 0;                // CPU time of sending an IPI, paid by the task whose write(),
+                                     // sem_post, ... sent it (large under a hypervisor)
   Ns migration_smt_ns = 0;           // cache-cold work added after moving to an SMT sibling
   Ns migration_llc_ns = 5000;        //   ... to another core of the same LLC (L1/L2 refill)
   Ns migration_cross_llc_ns = 20000; //   ... to another LLC of the same node
@@ -34,6 +36,12 @@ struct CostModel {
   Ns usersched_syscall_ns = 1000;    // each bpf() syscall: map pop/push/lookup/update, BPF_PROG_RUN
   Ns usersched_record_ns = 200;      // each ring buffer record read or user ring buffer record
                                      // written (shared memory, no syscall)
+  // CPU time of one non-blocking write() / read() of a 100-byte message (hackbench's defaults
+  // for write_cost / read_cost, by transport): the figures of costs/default.json's machine.
+  Ns pipe_write_ns = 200;
+  Ns pipe_read_ns = 200;
+  Ns socket_write_ns = 440;          // AF_UNIX SOCK_STREAM
+  Ns socket_read_ns = 470;
 
   Ns tick_ns() const { return kNsPerSec / static_cast<Ns>(hz); }
 

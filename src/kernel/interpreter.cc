@@ -18,6 +18,14 @@ constexpr int kMaxInstantOps = 100000;
 
 void Kernel::continue_task(Rq& rq, Task& p) {
   SCX_CHECK(rq.curr == &p && p.state == TaskState::Running);
+  // op_task_ names the task whose op is running (it pays for the IPIs its op sends); a step can
+  // switch to the next task and interpret it in turn, so the outer value comes back after.
+  struct RestoreOpTask {
+    Task*& slot;
+    Task* value;
+    ~RestoreOpTask() { slot = value; }
+  } restore{op_task_, op_task_};
+  op_task_ = &p;
   const std::vector<Op>& ops = p.program->ops;
   for (int steps = 0; steps < kMaxInstantOps; ++steps) {
     if (!error_.ok()) return;

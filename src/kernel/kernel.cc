@@ -462,7 +462,15 @@ void Kernel::resched_curr(Rq& rq) {
   // The target reaches __schedule() after the rest of the wake-up or tick path and the irq
   // exit (wakeup_local); another CPU first has to take the resched IPI.
   Ns delay = config_.cost.wakeup_local_ns + (rq.cpu == this_cpu_ ? 0 : config_.cost.wakeup_ipi_ns);
+  if (rq.cpu != this_cpu_) charge_ipi_send();
   events_.push(now() + delay, kResched, rq.cpu, 0);
+}
+
+void Kernel::charge_ipi_send() {
+  // The task whose operation (write(), sem_post, ...) sends the IPI pays for it on its CPU.
+  Task* waker = op_task_;
+  if (waker && waker == rqs_[this_cpu_].curr && config_.cost.ipi_send_ns)
+    waker->penalty_left += config_.cost.ipi_send_ns;
 }
 
 void Kernel::activate_task(Rq& rq, Task& p, int flags) {
@@ -686,6 +694,7 @@ bool Kernel::try_to_wake_up(Task& p, int wake_flags) {
                       (!topo_.share_llc(cpu, this_cpu_) || rq.nr_running == 0);
   if (queue_remote) {
     ++stats_.remote_wakeups;
+    charge_ipi_send();
     ++rq.ttwu_pending;
     Ns latency = config_.cost.wakeup_ipi_ns + (rq.curr->is_idle_task() ? config_.cost.idle_exit_ns : 0);
     events_.push(now() + latency, kWakeArrive, cpu,

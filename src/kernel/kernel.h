@@ -269,6 +269,7 @@ class Kernel {
   bool mutex_lock(Task& p, uint32_t m);        // true if acquired, else p is queued
   Status mutex_unlock(Task& p, uint32_t m);
   void wake_one(WaitQueue& q, int wake_flags);
+  void charge_ipi_send();  // cost.ipi_send_ns of CPU work for the task whose op sends an IPI
 
   const Topology& topo_;
   KernelConfig config_;
@@ -294,6 +295,7 @@ class Kernel {
   int next_pid_ = 1000;
   int live_user_tasks_ = 0;
   int this_cpu_ = 0;
+  Task* op_task_ = nullptr;  // the task whose program continue_task() is interpreting
   bool any_held_ = false;  // some CPU is held (hold_cpu): events are filtered in handle()
   std::vector<int> distribute_prev_;  // per CPU (distribute_cpu_mask_prev, 0 at boot)
   Status error_;  // first fatal workload error (stops the run)

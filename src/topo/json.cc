@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/json_error.h"
 #include "topo/topology.h"
 #include "topo/topology_internal.h"
 
@@ -20,24 +21,6 @@ namespace scx {
 namespace {
 
 using nlohmann::json;
-
-// nlohmann reports the 1-based byte index of the last character it read; turn that into the
-// line and column an editor shows.
-std::string line_column(std::string_view text, size_t byte) {
-  size_t pos = std::min(byte == 0 ? 0 : byte - 1, text.size());
-  size_t line = 1 + std::count(text.begin(), text.begin() + pos, '\n');
-  size_t line_start = pos == 0 ? std::string_view::npos : text.rfind('\n', pos - 1);
-  size_t column = line_start == std::string_view::npos ? pos + 1 : pos - line_start;
-  return fmt::format("line {}, column {}", line, column);
-}
-
-// Drops nlohmann's "[json.exception.parse_error.101] parse error at line 1, column 2: " prefix.
-std::string parse_reason(const char* what) {
-  std::string_view w(what);
-  size_t at = w.find("parse error");
-  size_t colon = at == std::string_view::npos ? at : w.find(": ", at);
-  return std::string(colon == std::string_view::npos ? w : w.substr(colon + 2));
-}
 
 Status path_error(const std::string& path, std::string reason) {
   return Status::Error(path, std::move(reason));

@@ -167,7 +167,7 @@ const std::vector<GeneratorInfo>& workload_generators() {
       {"hackbench", "rt-tests hackbench / perf bench sched messaging: groups of senders spraying "
                     "messages to receivers; ends when all exit, prints Time",
        "groups=10, fds=20, loops=100, datasize=100, pipe=1, mode=process|thread, fifo=0, "
-       "output=hackbench|perf, write_cost=2us, read_cost=2us",
+       "output=hackbench|perf, write_cost=pipe_write|socket_write (cost model), read_cost=pipe_read|socket_read",
        build_hackbench},
       {"schbench", "schbench v1.0: message threads wake worker threads that serve requests; "
                    "prints wakeup/request latency percentiles and RPS",
@@ -215,7 +215,7 @@ std::vector<BundledWorkload> bundled_workloads() {
   return out;
 }
 
-Result<Workload> resolve_workload(std::string_view arg, int nr_cpus, uint64_t seed) {
+Result<Workload> resolve_workload(std::string_view arg, int nr_cpus, uint64_t seed, const CostModel& cost) {
   std::string_view name = arg, opts;
   if (size_t colon = arg.find(':'); colon != std::string_view::npos) {
     name = arg.substr(0, colon);
@@ -224,7 +224,7 @@ Result<Workload> resolve_workload(std::string_view arg, int nr_cpus, uint64_t se
   for (const GeneratorInfo& g : workload_generators()) {
     if (g.name != name) continue;
     SCX_ASSIGN_OR_RETURN(GeneratorOptions o,
-                         GeneratorOptions::parse(g.name, opts, GeneratorContext{nr_cpus, seed}));
+                         GeneratorOptions::parse(g.name, opts, GeneratorContext{nr_cpus, seed, cost}));
     SCX_ASSIGN_OR_RETURN(Workload w, g.build(o));
     SCX_RETURN_IF_ERROR(o.finish());
     return w;

@@ -9,16 +9,19 @@
 #include <vector>
 
 #include "base/status.h"
+#include "kernel/cost_model.h"
 #include "kernel/program.h"
 
 namespace scx {
 
 // What a generator may depend on besides its options: the machine's CPU count (defaults such as
 // "one worker per CPU") and the run's seed (workloads with random shapes, e.g. `build`, draw
-// them once, at build time, from an Rng seeded with it, so a seed names one workload).
+// them once, at build time, from an Rng seeded with it, so a seed names one workload), and the
+// run's cost model (defaults such as hackbench's per-message system call costs).
 struct GeneratorContext {
   int nr_cpus = 1;
   uint64_t seed = 1;
+  CostModel cost;
 };
 
 // Parsed "key=value,key=value" options with typed, checked accessors. Every option a generator
@@ -45,6 +48,7 @@ class GeneratorOptions {
   const GeneratorContext& context() const { return ctx_; }
   int nr_cpus() const { return ctx_.nr_cpus; }
   uint64_t seed() const { return ctx_.seed; }
+  const CostModel& cost() const { return ctx_.cost; }
 
  private:
   std::string generator_;
@@ -64,7 +68,8 @@ const std::vector<GeneratorInfo>& workload_generators();
 
 // --workload argument: "name[:opts]" for a generator, a bundled rt-app file name (from the
 // workloads/ folder, with or without .json), or a path to an rt-app JSON file.
-Result<Workload> resolve_workload(std::string_view arg, int nr_cpus, uint64_t seed = 1);
+Result<Workload> resolve_workload(std::string_view arg, int nr_cpus, uint64_t seed = 1,
+                                  const CostModel& cost = {});
 
 // Where bundled workloads live: $SCXSIM_DATA_DIR/workloads, else the source tree's.
 std::string bundled_workload_dir();

@@ -24,9 +24,10 @@
 //    (pthread_join). Marks "release" and "stop" are main's two gettimeofday() calls; the
 //    figures sink reports stop - release.
 //  * the CPU cost of the system calls: each write() is Run(write_cost) before the data becomes
-//    visible, each read() Run(read_cost) after the data is taken (defaults 2 us each: rough
-//    figures for a 100-byte pipe or socket message on a current x86 core; everything else,
-//    e.g. context switches and wake-up IPIs, comes from the cost model).
+//    visible, each read() Run(read_cost) after the data is taken. Defaults: the cost model's
+//    pipe_write/pipe_read or socket_write/socket_read (a non-blocking 100-byte write()/read(),
+//    measured by `scxsim calibrate`); everything else, e.g. context switches and wake-up IPIs,
+//    comes from the cost model too.
 //  * pipes: a pipe of 65536 bytes (16 pages), each message `datasize` bytes.
 //  * sockets: modelled as a pipe whose capacity is the writer socket's send buffer (212992 =
 //    net.core.wmem_default) and where each message is charged its skb's truesize (see
@@ -75,8 +76,11 @@ Result<Workload> build_hackbench(GeneratorOptions& o) {
   SCX_ASSIGN_OR_RETURN(std::string mode, o.get_string("mode", "process", {"process", "thread"}));
   SCX_ASSIGN_OR_RETURN(bool fifo, o.get_bool("fifo", false));
   SCX_ASSIGN_OR_RETURN(std::string output, o.get_string("output", "hackbench", {"hackbench", "perf"}));
-  SCX_ASSIGN_OR_RETURN(Ns write_cost, o.get_duration("write_cost", 2 * kNsPerUs, 0, kNsPerSec));
-  SCX_ASSIGN_OR_RETURN(Ns read_cost, o.get_duration("read_cost", 2 * kNsPerUs, 0, kNsPerSec));
+  const CostModel& cost = o.cost();
+  SCX_ASSIGN_OR_RETURN(Ns write_cost, o.get_duration("write_cost", use_pipe ? cost.pipe_write_ns : cost.socket_write_ns,
+                                                     0, kNsPerSec));
+  SCX_ASSIGN_OR_RETURN(Ns read_cost, o.get_duration("read_cost", use_pipe ? cost.pipe_read_ns : cost.socket_read_ns,
+                                                    0, kNsPerSec));
   const int64_t children = groups * fds * 2;
   // main runs its ready/release loops without consuming time; keep them within the kernel's
   // limit on instantaneous operations in a row.

@@ -119,6 +119,53 @@ TEST(Hackbench, FifoMainAndDeterminism) {
   EXPECT_EQ(text(), text());
 }
 
+// The per-message system call costs come from the cost model by transport; the options win.
+TEST(Hackbench, MessageCostsFromTheCostModel) {
+  auto run_ops = [](const std::string& arg, const CostModel& cost) {
+    auto w = resolve_workload(arg, 2, 1, cost);
+    EXPECT_TRUE(w.ok()) << w.status().message();
+    std::set<int64_t> runs;  // the Run amounts of the sender and the receiver
+    for (const auto& prog : w->programs)
+      for (const Op& op : prog.ops)
+        if (op.kind == OpKind::Run) runs.insert(op.a);
+    return runs;
+  };
+  CostModel c;
+  c.pipe_write_ns = 310;
+  c.pipe_read_ns = 320;
+  c.socket_write_ns = 410;
+  c.socket_read_ns = 420;
+  EXPECT_EQ(run_ops("hackbench:groups=1,fds=2,loops=2", c), (std::set<int64_t>{310, 320}));
+  EXPECT_EQ(run_ops("hackbench:groups=1,fds=2,loops=2,pipe=0", c), (std::set<int64_t>{410, 420}));
+  EXPECT_EQ(run_ops("hackbench:groups=1,fds=2,loops=2,write_cost=1us,read_cost=2us", c),
+            (std::set<int64_t>{1000, 2000}));
+}
+
+// One sender and one receiver on one CPU, 1000 messages of 100 bytes through a 65536-byte pipe,
+// context switches only (1 us). The CPU changes hands only when one of them blocks: the reader
+// blocks on the empty pipe; the writer fills the pipe (655 messages; its write to the empty
+// pipe woke the reader, which does not preempt it) and blocks on the full pipe; the reader
+// empties it (its first read woke the writer) and blocks; the writer writes the last 345 and
+// exits; the reader reads them and exits. So 2 switches per 655 messages in between, and 11 in
+// all with main's start-up and reaping.
+TEST(Hackbench, SwitchesPerMessageOnOneCpu) {
+  auto run = [] {
+    CostModel c = zero_costs();
+    c.context_switch_ns = kNsPerUs;
+    auto r = std::make_unique<WlRun>("1", make("hackbench:groups=1,fds=1,loops=1000", 1), c);
+    EXPECT_TRUE(r->run(10 * kNsPerSec).ok());
+    return r;
+  };
+  auto r = run();
+  EXPECT_EQ(r->counter("messages"), 1000);
+  const auto to_recv = r->sim.rec.filter("hb-send-g0-0->hb-recv-g0-0");
+  const auto to_send = r->sim.rec.filter("hb-recv-g0-0->hb-send-g0-0");
+  EXPECT_EQ(to_recv.size(), 2u);  // the full pipe, the writer's exit
+  EXPECT_EQ(to_send.size(), 3u);  // start-up, the first empty pipe, the emptied first pipeful
+  EXPECT_EQ(r->sim.kernel->stats().context_switches, 11u);
+  EXPECT_EQ(run()->sim.rec.lines, r->sim.rec.lines);  // deterministic
+}
+
 TEST(Hackbench, OptionErrors) {
   EXPECT_EQ(make_error("hackbench:groups=0"),
             "--workload hackbench: groups=0 must be an integer in 1..1000");

@@ -16,11 +16,11 @@
 namespace scx::bpf {
 
 namespace detail {
-struct EmbeddedProfile {
+struct EmbeddedJson {
   const char* name;
   const char* text;
 };
-extern const EmbeddedProfile kBundledProfiles[];
+extern const EmbeddedJson kBundledProfiles[];
 extern const std::size_t kBundledProfilesCount;
 }  // namespace detail
 
@@ -380,7 +380,7 @@ namespace {
 std::vector<BundledProfile> all_bundled() {
   std::vector<BundledProfile> out;
   for (std::size_t i = 0; i < detail::kBundledProfilesCount; ++i) {
-    const detail::EmbeddedProfile& e = detail::kBundledProfiles[i];
+    const detail::EmbeddedJson& e = detail::kBundledProfiles[i];
     Result<Profile> p = parse_profile(e.text, fmt::format("bundled profile {}", e.name));
     if (p.ok()) out.push_back(BundledProfile{e.name, std::move(p).value()});  // a test parses them all
   }
