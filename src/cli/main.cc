@@ -11,6 +11,7 @@
 #include "cli/compare.h"
 #include "cli/progress.h"
 #include "cli/runner.h"
+#include "cli/validate.h"
 #include "report/html.h"
 #include "report/interval_stats.h"
 #include "topo/topology.h"
@@ -177,6 +178,33 @@ int main(int argc, char** argv) {
                       "Write a Perfetto trace of each variant's first seed (FILE.<variant>.ext)");
   compare->add_option("--html", compare_html, "Write a self-contained HTML report to FILE");
 
+  // validate
+  scx::ValidateOptions vopts;
+  std::string validate_seeds = "5";
+  bool validate_json = false;
+  CLI::App* validate = app.add_subcommand(
+      "validate", "Run an rt-app file on this machine's kernel (or take saved runs) and in scxsim; compare per task group");
+  validate->footer(
+      "The host side runs rt-app --runs times as root in a high-weight cpu cgroup under tracefs (runs where other\n"
+      "tasks took over 5% of a CPU are discarded and rerun); the traces are measured by scxsim's own metrics code.\n"
+      "The scxsim side runs the same file on the host's topology for each seed. See docs/validate.md.\n"
+      "Examples:\n"
+      "  scxsim validate workloads/validation/periodic-run.json --runs 5 --seeds 5\n"
+      "  scxsim validate workloads/validation/periodic-run.json --save-reference validation/reference/periodic-run\n"
+      "  scxsim validate workloads/validation/periodic-run.json --reference validation/reference/periodic-run --json");
+  validate->add_option("workload", vopts.workload, "The rt-app JSON file (a path, or a bundled workload's name)")->required();
+  validate->add_option("--runs", vopts.runs, "Real runs to keep")->capture_default_str()->check(CLI::Range(1, 100));
+  validate->add_option("--seeds", validate_seeds, "Seeds of the scxsim side: N (1..N), A-B, or a list")->capture_default_str();
+  validate->add_option("--reference", vopts.reference, "Compare against the runs saved in DIR instead of running the host");
+  validate->add_option("--save-reference", vopts.save_reference, "Save the kept real runs (small per-run metric files) to DIR");
+  validate->add_option("--keep-traces", vopts.keep_traces, "Keep the raw host traces and scxsim's trace logs in DIR");
+  validate->add_flag("--json", validate_json, "Print the comparison as JSON");
+  validate->add_option("--sched", vopts.sim.sched, "Scheduler of the scxsim side")->capture_default_str();
+  validate->add_option("--topology,-t", vopts.topology, "Machine of the scxsim side (default: the host's, or the reference's)");
+  validate->add_option("--cost", vopts.sim.costs, "Cost-model override for the scxsim side, NAME=VALUE (default hz: the host's); repeatable");
+  validate->add_option("--fair", vopts.sim.fair, "Fair-class knob for the scxsim side, NAME=VALUE; repeatable");
+  validate->add_option("--jobs,-j", vopts.jobs, "Parallel simulations (default: the number of CPUs)");
+
   CLI::App* list = app.add_subcommand("list", "List schedulers, topology presets and workloads");
 
   std::string calibrate_out;
@@ -274,6 +302,19 @@ int main(int argc, char** argv) {
       if (auto st = write_file(compare_html, scx::format_html_report(*result, "scxsim compare"), "--html"); !st.ok())
         return fail(st);
     }
+    return 0;
+  }
+  if (validate->parsed()) {
+    auto seeds = scx::parse_seeds(validate_seeds);
+    if (!seeds.ok()) return fail(seeds.status());
+    vopts.seeds = *seeds;
+    if (!vopts.reference.empty() && validate->count("--runs"))
+      return fail(scx::Status::Error("validate", "--runs applies to host runs, not to --reference"));
+    vopts.note = [](const std::string& line) { std::fprintf(stderr, "scxsim: validate: %s\n", line.c_str()); };
+    auto report = scx::run_validate(vopts);
+    if (!report.ok()) return fail(report.status());
+    std::string text = validate_json ? scx::format_validation_json(*report) : scx::format_validation_text(*report);
+    std::fwrite(text.data(), 1, text.size(), stdout);
     return 0;
   }
   return 0;
