@@ -30,6 +30,7 @@ struct RunOptions {
   std::string profile;                   // --profile: "" bundled, "none", or a file
   std::vector<std::string> sched_opts;   // --sched-opt NAME[=VALUE]: the profile's options
   std::string usersched;                 // --usersched: "" the profile's / ops name's, "none", NAME
+  std::string kernel = "6.18";       // --kernel: whose scheduler behaviour (kernel_version.h)
   std::vector<std::string> costs;    // NAME=VALUE
   std::vector<std::string> fair;     // fair tunables/features NAME=VALUE
   std::string trace_path;            // ftrace-style text log ("-" = stdout)
