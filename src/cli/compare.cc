@@ -31,13 +31,15 @@ Result<Variant> parse_variant(const std::string& text, const std::string& defaul
     const size_t eq = w.find('=');
     const std::string key = w.substr(0, eq);
     if (eq == std::string::npos || eq + 1 >= w.size())
-      return Status::Errorf("--variant " + v.name, "expected --sched=X, --fair=NAME=VALUE or --cost=NAME=VALUE, got '{}'", word);
+      return Status::Errorf("--variant " + v.name,
+                            "expected --sched=X, --fair=NAME=VALUE, --cost=NAME=VALUE or --kernel=VERSION, got '{}'", word);
     const std::string value = w.substr(eq + 1);
     if (key == "sched") v.sched = value;
     else if (key == "fair") v.fair.push_back(value);
     else if (key == "cost") v.costs.push_back(value);
     else if (key == "noise") v.noise.push_back(value);
-    else return Status::Errorf("--variant " + v.name, "unknown option '{}' (use sched, fair, cost or noise)", key);
+    else if (key == "kernel") v.kernel = value;
+    else return Status::Errorf("--variant " + v.name, "unknown option '{}' (use sched, fair, cost, noise or kernel)", key);
   }
   return v;
 }
@@ -107,6 +109,19 @@ Result<std::vector<Variant>> resolve_variants(const CompareOptions& opts) {
   return out;
 }
 
+namespace {
+
+// "kernel 6.18", or "kernels 6.12, 6.18" when variants differ (each spec names its own).
+std::string kernels_of(const std::vector<RunOptions>& runs) {
+  std::set<std::string> names;
+  for (const RunOptions& o : runs) names.insert(kernel_version_name(parse_kernel_version(o.kernel).value_or(KernelVersion::V6_12)));
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return (names.size() > 1 ? "kernels " : "kernel ") + out;
+}
+
+}  // namespace
+
 std::string variant_path(const std::string& path, const std::string& variant) {
   const size_t slash = path.find_last_of('/');
   const size_t dot = path.find_last_of('.');
@@ -134,6 +149,7 @@ Result<CompareResult> run_compare(const CompareOptions& opts) {
       o.fair.insert(o.fair.end(), variants[v].fair.begin(), variants[v].fair.end());
       o.costs.insert(o.costs.end(), variants[v].costs.begin(), variants[v].costs.end());
       o.noise.insert(o.noise.end(), variants[v].noise.begin(), variants[v].noise.end());
+      if (!variants[v].kernel.empty()) o.kernel = variants[v].kernel;
       o.trace_path.clear();
       o.fingerprint = false;
       o.perfetto_path = s == 0 && !opts.base.perfetto_path.empty()
@@ -166,8 +182,8 @@ Result<CompareResult> run_compare(const CompareOptions& opts) {
         digests[j] = make_digest(variants[j / ns].name, out->report, summary, out->figures);
         if (j == 0) {
           const RunInfo& i = out->report.info;
-          scenario = fmt::format("workload {} on {} [{}], {} simulated", i.workload, i.topology, i.topology_summary,
-                                 format_duration(i.duration));
+          scenario = fmt::format("workload {} on {} [{}], {} simulated, {}", i.workload, i.topology,
+                                 i.topology_summary, format_duration(i.duration), kernels_of(run_opts));
         }
       }
       meter.slot(j).done.store(true, std::memory_order_relaxed);
@@ -187,7 +203,7 @@ Result<CompareResult> run_compare(const CompareOptions& opts) {
   std::vector<std::string> names, specs;
   for (const Variant& v : variants) {
     names.push_back(v.name);
-    std::string spec = "--sched=" + v.sched;
+    std::string spec = "--sched=" + v.sched + " --kernel=" + (v.kernel.empty() ? opts.base.kernel : v.kernel);
     if (!opts.base.cost_profile.empty()) spec += " --cost-profile=" + opts.base.cost_profile;
     for (const auto& f : opts.base.fair) spec += " --fair=" + f;
     for (const auto& f : v.fair) spec += " --fair=" + f;

@@ -19,6 +19,7 @@ struct Variant {
   std::vector<std::string> fair;   // added after the scenario's common --fair settings
   std::vector<std::string> costs;  // added after the scenario's common --cost settings
   std::vector<std::string> noise;  // added after the common --noise settings
+  std::string kernel;              // --kernel for this variant ("" = the scenario's)
   std::string spec;                // as the user wrote it (for the report)
 };
 
@@ -31,8 +32,8 @@ struct CompareOptions {
   bool progress = false;                // live progress on stderr
 };
 
-// "--variant NAME:OPTIONS": OPTIONS are whitespace-separated --sched=X, --fair=K=V, --cost=K=V
-// (the leading dashes are optional). The scheduler defaults to `default_sched`.
+// "--variant NAME:OPTIONS": OPTIONS are whitespace-separated --sched=X, --fair=K=V, --cost=K=V,
+// --kernel=6.12|6.18 (the leading dashes are optional). The scheduler defaults to `default_sched`.
 Result<Variant> parse_variant(const std::string& text, const std::string& default_sched);
 // "--seeds N" (1..N), "A-B" (a range) or "A,B,C" (a list; items may be ranges).
 Result<std::vector<uint64_t>> parse_seeds(const std::string& text);

@@ -61,6 +61,10 @@ void add_scenario_options(CLI::App* cmd, scx::RunOptions& opts, std::string& dur
   cmd->add_option("--noise", opts.noise, "Run-to-run variation: KEY=VALUE (timer_jitter, kthread_rate, kthread_run, "
                   "work_jitter, tick_phase), 'off' for none; repeatable, applied in order");
   cmd->add_option("--fair", opts.fair, "Fair-class knob, NAME=VALUE (base_slice_ns=3000000, RUN_TO_PARITY=0, ...); repeatable");
+  cmd->add_option("--kernel", opts.kernel,
+                  "Whose scheduler behaviour to simulate: 6.12 or 6.18 (EEVDF and sched_ext differences: "
+                  "docs/kernel-versions.md)")
+      ->capture_default_str();
 }
 
 scx::Status apply_duration(const std::string& text, scx::RunOptions& opts) {
@@ -160,10 +164,12 @@ int main(int argc, char** argv) {
       "Run one scenario under several schedulers or settings and seeds; print a table vs the baseline (the first)");
   compare->footer(
       "Variants: the schedulers of --sched (the first is the baseline), then each --variant\n"
-      "NAME:OPTIONS, where OPTIONS are space-separated --sched=X --fair=NAME=VALUE --cost=NAME=VALUE --noise=KEY=VALUE\n"
-      "applied on top of the common --fair/--cost settings; the scheduler defaults to the first of --sched.\n"
+      "NAME:OPTIONS, where OPTIONS are space-separated --sched=X --fair=NAME=VALUE --cost=NAME=VALUE\n"
+      "--noise=KEY=VALUE --kernel=6.12|6.18 applied on top of the common settings; the scheduler\n"
+      "defaults to the first of --sched.\n"
       "Examples:\n"
       "  scxsim compare --variant rtp0:--fair=RUN_TO_PARITY=0 --seeds 5\n"
+      "  scxsim compare --variant k612:--kernel=6.12 --seeds 5\n"
       "  scxsim compare --sched eevdf --variant 'slice1ms:--fair=base_slice_ns=1ms' --html report.html\n"
       "  scxsim compare --sched eevdf,vtime --seeds 1-10 --json\n"
       "Verdict: Welch's t-test (p < 0.05) over seeds and a change of at least 1%; '~' = inconclusive.");
@@ -266,9 +272,9 @@ int main(int argc, char** argv) {
       std::vector<std::vector<scx::RunDigest>> runs{{scx::make_digest(opts.sched, result->report, summary, result->figures)}};
       const scx::RunInfo& i = result->report.info;
       scx::CompareResult r = scx::build_compare(
-          {opts.sched}, {"--sched=" + opts.sched}, {opts.seed},
-          fmt::format("workload {} on {} [{}], {} simulated", i.workload, i.topology, i.topology_summary,
-                      scx::format_duration(i.duration)),
+          {opts.sched}, {"--sched=" + opts.sched + " --kernel=" + i.kernel}, {opts.seed},
+          fmt::format("workload {} on {} [{}], {} simulated, kernel {}", i.workload, i.topology, i.topology_summary,
+                      scx::format_duration(i.duration), i.kernel),
           std::move(runs));
       if (auto st = write_file(html_path, scx::format_html_report(r, "scxsim run"), "--html"); !st.ok()) return fail(st);
     }

@@ -55,6 +55,7 @@ Status apply_fair_setting(FairConfig& cfg, const std::string& assignment) {
       {"RUN_TO_PARITY", [](FairConfig& c) { return &c.features.run_to_parity; }},
       {"PREEMPT_SHORT", [](FairConfig& c) { return &c.features.preempt_short; }},
       {"NEXT_BUDDY", [](FairConfig& c) { return &c.features.next_buddy; }},
+      {"PICK_BUDDY", [](FairConfig& c) { return &c.features.pick_buddy; }},
       {"CACHE_HOT_BUDDY", [](FairConfig& c) { return &c.features.cache_hot_buddy; }},
       {"DELAY_DEQUEUE", [](FairConfig& c) { return &c.features.delay_dequeue; }},
       {"DELAY_ZERO", [](FairConfig& c) { return &c.features.delay_zero; }},
@@ -107,7 +108,7 @@ static std::string describe_usersched(const bpf::UserSchedHost& u) {
 }
 
 std::vector<SchedulerInfo> available_schedulers() {
-  std::vector<SchedulerInfo> out = {{"eevdf", "Linux 6.12's fair class (EEVDF); the baseline"}};
+  std::vector<SchedulerInfo> out = {{"eevdf", "Linux's fair class (EEVDF) of --kernel 6.12 or 6.18; the baseline"}};
   for (const PolicyInfo& p : native_policies()) out.push_back({p.name, p.description});
   return out;
 }
@@ -145,14 +146,16 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   SCX_ASSIGN_OR_RETURN(Topology topo, resolve_topology(opts.topology));
   out.topology = std::make_unique<Topology>(std::move(topo));
   const Topology& t = *out.topology;
+  const std::optional<KernelVersion> version = parse_kernel_version(opts.kernel);
+  if (!version) return Status::Errorf("--kernel", "unknown kernel version '{}' (available: 6.12, 6.18)", opts.kernel);
   KernelConfig kcfg;
   kcfg.seed = opts.seed;
+  kcfg.version = *version;
   SCX_RETURN_IF_ERROR(apply_costs(opts, kcfg.cost));
   SCX_ASSIGN_OR_RETURN(Workload workload, resolve_workload(opts.workload, t.nr_cpus(), opts.seed, kcfg.cost));
   kcfg.noise = NoiseModel::defaults();
   for (const auto& n : opts.noise) SCX_RETURN_IF_ERROR(kcfg.noise.set(n));
-  FairConfig fcfg;
-  fcfg.tunables = fair::Tunables::for_machine(t.nr_cpus(), static_cast<unsigned>(kcfg.cost.hz));
+  FairConfig fcfg = FairConfig::for_kernel(*version, static_cast<int>(t.nr_cpus()), static_cast<unsigned>(kcfg.cost.hz));
   for (const auto& f : opts.fair) SCX_RETURN_IF_ERROR(apply_fair_setting(fcfg, f));
 
   // --sched FILE.bpf.o (or any existing file): an unmodified sched_ext BPF object.
@@ -286,6 +289,7 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   info.topology = opts.topology;
   info.topology_summary = t.summary();
   info.scheduler = opts.sched;
+  info.kernel = kernel_version_name(*version);
   info.seed = opts.seed;
   info.duration = end;
   info.cost = kcfg.cost;

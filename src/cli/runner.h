@@ -30,6 +30,7 @@ struct RunOptions {
   std::string profile;                   // --profile: "" bundled, "none", or a file
   std::vector<std::string> sched_opts;   // --sched-opt NAME[=VALUE]: the profile's options
   std::string usersched;                 // --usersched: "" the profile's / ops name's, "none", NAME
+  std::string kernel = "6.18";       // --kernel: whose scheduler behaviour (kernel_version.h)
   std::string cost_profile = "default";  // --cost-profile: a file or bundled name; "none": the bare model
   std::vector<std::string> costs;    // NAME=VALUE, applied after the profile's
   std::vector<std::string> noise;    // --noise KEY=VALUE / off, over NoiseModel::defaults()

@@ -14,6 +14,7 @@
 
 #include "base/status.h"
 #include "kernel/cost_model.h"
+#include "kernel/kernel_version.h"
 #include "kernel/noise.h"
 #include "kernel/program.h"
 #include "kernel/rq.h"
@@ -31,6 +32,9 @@ struct KernelConfig {
   CostModel cost;
   NoiseModel noise;  // off unless asked for: tests want exact schedules
   uint64_t seed = 1;
+  // Whose behaviour the core and sched_ext follow (kernel_version.h; the fair class takes its
+  // own from FairConfig). 6.12 unless asked: the CLI sets it from --kernel (default 6.18).
+  KernelVersion version = KernelVersion::V6_12;
 };
 
 // Counts of things that are not errors but are worth reporting (the design's "anomaly table").
@@ -74,6 +78,7 @@ class Kernel {
   Ns now() const { return events_.now(); }
   const Topology& topo() const { return topo_; }
   const CostModel& cost() const { return config_.cost; }
+  KernelVersion kernel_version() const { return config_.version; }
   const KernelStats& stats() const { return stats_; }
   int nr_cpus() const { return topo_.nr_cpus(); }
   Rq& rq(int cpu) { return rqs_[cpu]; }

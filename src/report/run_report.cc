@@ -34,7 +34,8 @@ std::string format_run_text(const RunReport& r) {
   const MetricsCollector& m = *r.metrics;
   std::string out;
   out += fmt::format("scxsim run: workload {} on {} [{}]\n", i.workload, i.topology, i.topology_summary);
-  out += fmt::format("scheduler {}, seed {}, simulated {}\n", i.scheduler, i.seed, format_duration(i.duration));
+  out += fmt::format("scheduler {}, kernel {}, seed {}, simulated {}\n", i.scheduler, i.kernel, i.seed,
+                     format_duration(i.duration));
   std::string costs;
   for (const auto& p : i.cost.describe()) costs += fmt::format("{}{}={}", costs.empty() ? "" : " ", p.name, p.value);
   out += "cost model: " + costs + "\n";
@@ -88,6 +89,7 @@ std::string format_run_json(const RunReport& r) {
   j["workload"] = i.workload;
   j["topology"] = {{"spec", i.topology}, {"summary", i.topology_summary}};
   j["scheduler"] = i.scheduler;
+  j["kernel"] = i.kernel;
   j["seed"] = i.seed;
   j["duration_ns"] = i.duration;
   nlohmann::ordered_json cost;

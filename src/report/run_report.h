@@ -21,6 +21,7 @@ struct RunInfo {
   std::string topology;      // as given
   std::string topology_summary;
   std::string scheduler;
+  std::string kernel;  // "6.12" / "6.18": whose scheduler behaviour (--kernel)
   uint64_t seed = 0;
   Ns duration = 0;
   CostModel cost;

@@ -80,19 +80,26 @@ TEST(ExtSafety, KfuncFromTheWrongContextIsAnError) {
   EXPECT_EQ(s.ext->exit_info()->msg, "kfunc with mask 0x4 called from an operation only allowing 0x8");
 }
 
+// The wording is the kernel's: 6.14 reworded it ("sched_ext: Fix incorrect assumption about
+// migration disabled tasks in task_can_run_on_remote_rq()").
 TEST(ExtSafety, LocalOnToADisallowedCpuAborts) {
-  ExtSim s("2");
-  auto pol = std::make_unique<RecordingPolicy>(enqueue_dispatch_ops());
-  RecordingPolicy* raw = pol.get();
-  pol->on_enqueue = [raw](task_struct* p, u64 f) { raw->kf().dsq_insert(p, SCX_DSQ_LOCAL_ON | 1, SCX_SLICE_DFL, f); };
-  s.attach(std::move(pol));
-  WorkloadBuilder wb("w");
-  wb.task("pinned").cpus(CpuMask::single(0)).program().run(ms(1));
-  s.load(wb.build());
-  ASSERT_TRUE(s.kernel->run_until_idle(kNsPerSec).ok());
-  ASSERT_TRUE(s.ext->exit_info().has_value());
-  EXPECT_EQ(s.ext->exit_info()->msg, "SCX_DSQ_LOCAL[_ON] verdict target cpu 1 not allowed for pinned[1000]");
-  EXPECT_EQ(s.rec.filter("exit:pinned"), (V{"1000:0:exit:pinned"}));  // fell back to the global DSQ
+  for (KernelVersion v : {KernelVersion::V6_12, KernelVersion::V6_18}) {
+    SCOPED_TRACE(kernel_version_name(v));
+    ExtSim s("2", zero_costs(), v);
+    auto pol = std::make_unique<RecordingPolicy>(enqueue_dispatch_ops());
+    RecordingPolicy* raw = pol.get();
+    pol->on_enqueue = [raw](task_struct* p, u64 f) { raw->kf().dsq_insert(p, SCX_DSQ_LOCAL_ON | 1, SCX_SLICE_DFL, f); };
+    s.attach(std::move(pol));
+    WorkloadBuilder wb("w");
+    wb.task("pinned").cpus(CpuMask::single(0)).program().run(ms(1));
+    s.load(wb.build());
+    ASSERT_TRUE(s.kernel->run_until_idle(kNsPerSec).ok());
+    ASSERT_TRUE(s.ext->exit_info().has_value());
+    EXPECT_EQ(s.ext->exit_info()->msg, v == KernelVersion::V6_18
+                                           ? "SCX_DSQ_LOCAL[_ON] target CPU 1 not allowed for pinned[1000]"
+                                           : "SCX_DSQ_LOCAL[_ON] verdict target cpu 1 not allowed for pinned[1000]");
+    EXPECT_EQ(s.rec.filter("exit:pinned"), (V{"1000:0:exit:pinned"}));  // fell back to the global DSQ
+  }
 }
 
 TEST(ExtSafety, DispatchBufferOverflowAborts) {

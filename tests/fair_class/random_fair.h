@@ -44,16 +44,15 @@ inline Workload random_fair_workload(Rng& rng, int ncpus) {
   return wb.build();
 }
 
-inline void check_random_fair_workloads(int iterations, Ns duration) {
+inline void check_random_fair_workloads(int iterations, Ns duration, KernelVersion version = KernelVersion::V6_12) {
   const char* topologies[] = {"1", "2", "laptop", "nodes=2,cores=2,smt=2", "p=2,e=2,psmt=2",
                               "nodes=2,llcs=2,cores=3", "server-2s64"};
   Rng rng(42);
   Ns total_busy = 0;
   for (int iter = 0; iter < iterations; ++iter) {
     const char* topo = topologies[iter % std::size(topologies)];
-    Sim s(topo, iter % 2 ? CostModel{} : zero_costs(), static_cast<uint64_t>(iter + 1));
-    FairConfig cfg;
-    cfg.tunables = fair::Tunables::for_machine(s.topo.nr_cpus(), 250);
+    Sim s(topo, iter % 2 ? CostModel{} : zero_costs(), static_cast<uint64_t>(iter + 1), version);
+    FairConfig cfg = FairConfig::for_kernel(version, static_cast<int>(s.topo.nr_cpus()), 250);
     cfg.balance.shared_runq = iter % 3 == 0;
     if (iter % 4 == 1) cfg.balance.migration_cost_ns = 0;
     s.kernel->set_fair_class(std::make_unique<FairClass>(*s.kernel, cfg));

@@ -75,6 +75,28 @@ TEST(CompareParse, Variants) {
   EXPECT_EQ(variant_path("a.b/trace", "x"), "a.b/trace.x");
 }
 
+// --kernel: the variant key, the report header, the JSON field, and an unknown version.
+TEST(CompareParse, KernelVersion) {
+  Variant v = parse_variant("old:--kernel=6.12 --fair=RUN_TO_PARITY=0", "eevdf").value();
+  EXPECT_EQ(v.kernel, "6.12");
+  EXPECT_EQ(parse_variant("new:--fair=RUN_TO_PARITY=0", "eevdf").value().kernel, "");
+  RunOptions o;
+  o.topology = "1";
+  o.workload = "demo:hogs=2,interactive=0";
+  o.duration = 20 * kNsPerMs;
+  EXPECT_EQ(o.kernel, "6.18");  // the CLI default
+  auto r = run_simulation(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_NE(format_run_text(r->report).find("scheduler eevdf, kernel 6.18, seed 1"), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(format_run_json(r->report))["kernel"], "6.18");
+  o.kernel = "6.12";
+  auto old = run_simulation(o);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->report.info.kernel, "6.12");
+  o.kernel = "6.15";
+  EXPECT_FALSE(run_simulation(o).ok());
+}
+
 TEST(CompareVerdict, WelchAndRule) {
   // t = -1 with 8 degrees of freedom: p = 0.3466 (two-sided).
   EXPECT_NEAR(*welch_p_value({1, 2, 3, 4, 5}, {2, 3, 4, 5, 6}), 0.346594, 1e-5);

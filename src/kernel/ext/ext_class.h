@@ -282,6 +282,8 @@ class ExtClass : public SchedClass {
   bool kf_allowed(u32 mask, const char* kfunc);
   void check_op_nesting(u32 mask);
   bool ops_cpu_valid(s32 cpu, const char* where);
+  // The error of a local-DSQ verdict for a CPU the task may not run on, in the kernel's words.
+  std::string local_on_not_allowed(int cpu, const Task& p) const;
   void check_ops_flags_and_members();
   Task* task_of(task_struct* p) const;
   IterState* iter_of(bpf_iter_scx_dsq* it);

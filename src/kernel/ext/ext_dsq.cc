@@ -22,6 +22,14 @@ bool ExtClass::ops_cpu_valid(s32 cpu, const char* where) {
   return false;
 }
 
+std::string ExtClass::local_on_not_allowed(int cpu, const Task& p) const {
+  // 6.14's "sched_ext: Fix incorrect assumption about migration disabled tasks in
+  // task_can_run_on_remote_rq()" reworded it (6.12.y has the new wording too).
+  if (k_.kernel_version() >= KernelVersion::V6_18)
+    return fmt::format("SCX_DSQ_LOCAL[_ON] target CPU {} not allowed for {}[{}]", cpu, p.comm, p.pid);
+  return fmt::format("SCX_DSQ_LOCAL[_ON] verdict target cpu {} not allowed for {}[{}]", cpu, p.comm, p.pid);
+}
+
 // find_dsq_for_dispatch(): `cpu` is the CPU doing the operation (the dispatching CPU, or the
 // task's rq in the enqueue path).
 Dsq* ExtClass::find_dsq_for_dispatch(int cpu, u64 dsq_id, Task& p) {
@@ -186,8 +194,7 @@ void ExtClass::dispatch_to_local_dsq(Rq& rq, Dsq& dst_dsq, Task& p, u64 enq_flag
     return;
   }
   if (!task_can_run_on(p, dst.cpu)) {
-    scx_error(SCX_EXIT_ERROR, 0, fmt::format("SCX_DSQ_LOCAL[_ON] verdict target cpu {} not allowed for {}[{}]",
-                                             dst.cpu, p.comm, p.pid));
+    scx_error(SCX_EXIT_ERROR, 0, local_on_not_allowed(dst.cpu, p));
     dispatch_enqueue(global_dsq(p.cpu), p, enq_flags | SCX_ENQ_CLEAR_OPSS);
     return;
   }

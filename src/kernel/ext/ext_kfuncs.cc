@@ -188,8 +188,7 @@ bool ExtClass::move_from_iter(bpf_iter_scx_dsq* it, task_struct* kp, u64 dsq_id,
     if (dst->kind == DsqKind::Local) {
       Rq& dst_rq = k_.rq(dst->cpu);
       if (&src_rq != &dst_rq && !p.cpus_allowed.test(dst_rq.cpu)) {
-        scx_error(SCX_EXIT_ERROR, 0, fmt::format("SCX_DSQ_LOCAL[_ON] verdict target cpu {} not allowed for {}[{}]",
-                                                 dst_rq.cpu, p.comm, p.pid));
+        scx_error(SCX_EXIT_ERROR, 0, local_on_not_allowed(dst_rq.cpu, p));
         unlink_task_from_dsq(p);
         dispatch_enqueue(global_dsq(p.cpu), p, enq_flags);
       } else if (&src_rq == &dst_rq) {

@@ -175,12 +175,20 @@ bool CfsRq::update_curr(Ns now) {
   update_min_vruntime();
 
   if (nr_running_ == 1) return false;
-  if (resched || did_preempt_short(*curr)) {
+  if (resched || resched_next_slice(*curr)) {
     resched_ = true;
     clear_buddies(*curr);
     return true;
   }
   return false;
+}
+
+bool CfsRq::resched_next_slice(const SchedEntity& curr) const {
+  // 6.18 ("sched/fair: Always trigger resched at the end of a protected period"): even an
+  // eligible curr makes way once its protection ends, so a shorter-slice entity's lag stays
+  // within its slice. 6.12: only after PREEMPT_SHORT broke it and curr turned ineligible.
+  if (v6_18()) return !protect_slice(curr);
+  return did_preempt_short(curr);
 }
 
 bool CfsRq::did_preempt_short(const SchedEntity& curr) const {
@@ -196,6 +204,45 @@ bool CfsRq::do_preempt_short(const SchedEntity& pse, const SchedEntity& se) cons
   if (entity_before(pse, se)) return true;
   if (!entity_eligible(se)) return true;
   return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slice protection. 6.12: the deadline at pick time stashed in vlag; protected while it is
+// still the deadline (a new request ends it). 6.18 (6.17's "sched/fair: Fix NO_RUN_TO_PARITY
+// case" and "sched/fair: Limit run to parity to the min slice of enqueued entities"): a
+// vruntime bound vprot -- the deadline, or less when another queued entity asks for a shorter
+// slice (RUN_TO_PARITY) or, with NO_RUN_TO_PARITY, after one normalized base slice.
+
+bool CfsRq::protect_slice(const SchedEntity& se) const {
+  if (v6_18()) return static_cast<int64_t>(se.vprot() - se.vruntime) > 0;
+  return slice_protected(se);
+}
+
+void CfsRq::set_protect_slice(SchedEntity& se) const {
+  if (!v6_18()) {
+    se.vlag = static_cast<int64_t>(se.deadline);
+    return;
+  }
+  // cfs_rq_min_slice() here covers the queued entities only: se has left the tree, curr is unset.
+  Ns slice = features_->run_to_parity ? cfs_rq_min_slice() : tunables_->normalized_base_slice_ns;
+  slice = std::min(slice, se.slice);
+  uint64_t vprot = se.deadline;
+  if (slice != se.slice) {
+    const uint64_t limit = se.vruntime + calc_delta_fair(slice, se.weight);
+    if (vgt(vprot, limit)) vprot = limit;
+  }
+  se.set_vprot(vprot);
+}
+
+void CfsRq::update_protect_slice(SchedEntity& se) const {
+  const uint64_t limit = se.vruntime + calc_delta_fair(cfs_rq_min_slice(), se.weight);
+  if (vgt(se.vprot(), limit)) se.set_vprot(limit);
+}
+
+void CfsRq::cancel_protect_slice(SchedEntity& se) const {
+  if (!protect_slice(se)) return;
+  if (v6_18()) se.set_vprot(se.vruntime);
+  else se.vlag = static_cast<int64_t>(se.deadline + 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -220,7 +267,9 @@ void CfsRq::place_entity(SchedEntity& se, unsigned flags) {
 
   se.vruntime = vruntime - static_cast<uint64_t>(lag);
 
-  if (features_->place_rel_deadline && se.rel_deadline) {
+  // 6.18 honours a relative deadline whatever PLACE_REL_DEADLINE says ("sched/fair: Fix EEVDF
+  // entity placement bug causing scheduling lag": reweight_entity() sets one too).
+  if ((features_->place_rel_deadline || v6_18()) && se.rel_deadline) {
     se.deadline += se.vruntime;
     se.rel_deadline = false;
     return;
@@ -320,7 +369,7 @@ void CfsRq::requeue_delayed_entity(SchedEntity& se) {
 // ---------------------------------------------------------------------------------------------
 // Pick
 
-SchedEntity* CfsRq::pick_eevdf() {
+SchedEntity* CfsRq::pick_eevdf(bool protect) {
   SchedEntity* node = root_;
   SchedEntity* se = leftmost_;
   SchedEntity* curr = curr_;
@@ -331,8 +380,9 @@ SchedEntity* CfsRq::pick_eevdf() {
 
   if (curr && (!curr->on_rq || !entity_eligible(*curr))) curr = nullptr;
 
-  // RUN_TO_PARITY: keep running an eligible curr until it gets a new request.
-  if (features_->run_to_parity && curr && slice_protected(*curr)) return curr;
+  // Slice protection: keep running an eligible curr (6.12: RUN_TO_PARITY until it gets a new
+  // request; 6.18: until vprot, with or without RUN_TO_PARITY).
+  if (curr && protect && (v6_18() || features_->run_to_parity) && protect_slice(*curr)) return curr;
 
   if (se && entity_eligible(*se)) {
     best = se;
@@ -376,9 +426,7 @@ void CfsRq::set_next_entity(SchedEntity& se, Ns now) {
   // curr is not kept in the tree.
   if (se.on_rq) {
     dequeue_tree(se);
-    // The kernel's HACK: stash the deadline at pick time in vlag (unused until dequeue);
-    // RUN_TO_PARITY protection lasts while vlag == deadline.
-    se.vlag = static_cast<int64_t>(se.deadline);
+    set_protect_slice(se);
   }
   se.exec_start = now;  // update_stats_curr_start()
   SCX_CHECK_MSG(curr_ == nullptr, "set_next_entity with a curr already set");
@@ -416,6 +464,39 @@ void CfsRq::reweight_eevdf(SchedEntity& se, uint64_t avruntime, uint32_t weight)
 
 void CfsRq::reweight_entity(SchedEntity& se, uint32_t weight, Ns now) {
   SCX_CHECK(weight > 0);
+  if (v6_18()) reweight_entity_618(se, weight, now);
+  else reweight_entity_612(se, weight, now);
+}
+
+// 6.18 ("sched/fair: Fix EEVDF entity placement bug causing scheduling lag", with "sched/fair:
+// Adhere to place_entity() constraints"): a queued entity leaves the runqueue's accounting with
+// its lag and a relative deadline, both are rescaled, and it is placed again like an enqueue.
+void CfsRq::reweight_entity_618(SchedEntity& se, uint32_t weight, Ns now) {
+  const bool is_curr = curr_ == &se;
+  if (se.on_rq) {
+    update_curr(now);
+    se.vlag = entity_lag(avg_vruntime(), se);  // update_entity_lag()
+    se.deadline -= se.vruntime;
+    se.rel_deadline = true;
+    nr_running_--;
+    if (!is_curr) dequeue_tree(se);
+    load_ -= se.weight;
+  }
+  // vlag is V - v while real lag is w * (V - v): keep the real lag (and the relative request).
+  se.vlag = div_trunc(static_cast<i128>(se.vlag) * se.weight, weight);
+  if (se.rel_deadline)
+    se.deadline = static_cast<uint64_t>(div_trunc(static_cast<i128>(static_cast<int64_t>(se.deadline)) * se.weight, weight));
+  se.weight = weight;
+  if (se.on_rq) {
+    place_entity(se, 0);
+    load_ += se.weight;
+    if (!is_curr) enqueue_tree(se);
+    nr_running_++;
+    update_min_vruntime();
+  }
+}
+
+void CfsRq::reweight_entity_612(SchedEntity& se, uint32_t weight, Ns now) {
   bool is_curr = curr_ == &se;
   uint64_t avruntime = 0;
 
@@ -473,6 +554,9 @@ bool CfsRq::check_preempt_wakeup_fair(SchedEntity& pse, Ns now, const WakeupInfo
   // An idle-policy curr yields to a non-idle wakee; the inverse never preempts.
   bool preempt = false;
   if (cse_is_idle && !pse_is_idle) {
+    // 6.18 ("sched: Cancel the slice protection of the idle entity"): the preempted idle curr
+    // keeps no protection, so the next pick cannot hand the CPU straight back to it.
+    if (v6_18()) cancel_protect_slice(*se);
     preempt = true;
   } else if (cse_is_idle != pse_is_idle) {
     return false;
@@ -487,13 +571,31 @@ bool CfsRq::check_preempt_wakeup_fair(SchedEntity& pse, Ns now, const WakeupInfo
 
 bool CfsRq::wakeup_preempt_eevdf(SchedEntity& pse, Ns now) {
   SCX_CHECK(curr_);
-  SchedEntity& se = *curr_;
   update_curr(now);
+  return v6_18() ? wakeup_preempt_618(pse) : wakeup_preempt_612(pse);
+}
+
+bool CfsRq::wakeup_preempt_612(SchedEntity& pse) {
+  SchedEntity& se = *curr_;
   // A shorter-slice eligible wakee cancels curr's slice protection, even if it is not the
   // pick right now; update_curr() will then resched once curr turns ineligible.
-  if (do_preempt_short(pse, se) && slice_protected(se))
-    se.vlag = static_cast<int64_t>(se.deadline + 1);
+  if (do_preempt_short(pse, se)) cancel_protect_slice(se);
   return pick_eevdf() == &pse;
+}
+
+// 6.17's "sched/fair: Remove spurious shorter slice preemption": a shorter-slice wakee only
+// cancels curr's protection when it is the pick once that protection is ignored. Otherwise
+// ("sched/fair: Fix entity's lag with run to parity") curr's protection shrinks to the
+// shortest queued slice, so the wakee runs within one of its own slices.
+bool CfsRq::wakeup_preempt_618(SchedEntity& pse) {
+  SchedEntity& se = *curr_;
+  const bool preempt_short = features_->preempt_short && pse.slice < se.slice;
+  if (pick_eevdf(!preempt_short) == &pse) {
+    if (preempt_short) cancel_protect_slice(se);
+    return true;
+  }
+  if (features_->run_to_parity && preempt_short) update_protect_slice(se);
+  return false;
 }
 
 void CfsRq::set_next_buddy(SchedEntity& se) {

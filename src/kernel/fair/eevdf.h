@@ -1,4 +1,5 @@
-// The per-runqueue EEVDF engine of the fair class (Linux 6.12 kernel/sched/fair.c), as a pure
+// The per-runqueue EEVDF engine of the fair class (Linux kernel/sched/fair.c of v6.12 or v6.18,
+// chosen by Features::kernel; docs/kernel-versions.md lists the differences), as a pure
 // data structure: entities, the deadline-ordered augmented tree, V, lag, placement, pick,
 // accounting, DELAY_DEQUEUE and wakeup preemption. It knows nothing of tasks, CPUs or clocks:
 // every operation that accounts time takes `now` (rq_clock_task) explicitly, and the class
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "kernel/fair/weights.h"
+#include "kernel/kernel_version.h"
 #include "kernel/sched_flags.h"
 #include "sim/time.h"
 
@@ -26,7 +28,13 @@ namespace scx::fair {
 // sysctl_sched_tunable_scaling: how the base slice grows with the number of online CPUs.
 enum class SliceScaling : uint8_t { None = 0, Log = 1, Linear = 2 };
 
-inline constexpr Ns kNormalizedBaseSlice = 750 * kNsPerUs;  // normalized_sysctl_sched_base_slice
+inline constexpr Ns kNormalizedBaseSlice = 750 * kNsPerUs;  // normalized_sysctl_sched_base_slice (6.12)
+// 6.15+ (so 6.18), "sched: Reduce the default slice to avoid tasks getting an extra tick": 0.70 ms,
+// so that a slice plus the tick-granular expiry no longer costs a whole extra tick.
+inline constexpr Ns kNormalizedBaseSlice618 = 700 * kNsPerUs;
+inline Ns normalized_base_slice(KernelVersion v) {
+  return v >= KernelVersion::V6_18 ? kNormalizedBaseSlice618 : kNormalizedBaseSlice;
+}
 inline constexpr Ns kMinCustomSlice = 100 * kNsPerUs;       // sched_setattr(sched_runtime) clamp
 inline constexpr Ns kMaxCustomSlice = 100 * kNsPerMs;
 
@@ -43,15 +51,26 @@ Ns clamp_custom_slice(Ns runtime);
 struct Tunables {
   Ns base_slice_ns = 3 * kNsPerMs;  // sysctl_sched_base_slice (default for >= 8 CPUs)
   Ns tick_nsec = 4 * kNsPerMs;      // TICK_NSEC, HZ=250; floor of the lag clamp
+  // normalized_sysctl_sched_base_slice: unscaled, and not changed by a debugfs base_slice_ns
+  // write. 6.18 uses it as the NO_RUN_TO_PARITY quantum (set_protect_slice()).
+  Ns normalized_base_slice_ns = kNormalizedBaseSlice;
 
   static Tunables for_machine(int ncpus, unsigned hz, SliceScaling mode = SliceScaling::Log) {
-    return Tunables{scaled_base_slice(ncpus, mode), tick_nsec_for_hz(hz)};
+    return for_machine(ncpus, hz, KernelVersion::V6_12, mode);
+  }
+  static Tunables for_machine(int ncpus, unsigned hz, KernelVersion v, SliceScaling mode = SliceScaling::Log) {
+    const Ns normalized = normalized_base_slice(v);
+    return Tunables{scaled_base_slice(ncpus, mode, normalized), tick_nsec_for_hz(hz), normalized};
   }
 };
 
-// sched_feat() switches with the v6.12 defaults (kernel/sched/features.h). Only the features
-// that act inside this engine are consulted here; the rest are carried for the class layer.
+// sched_feat() switches with the v6.12 defaults (kernel/sched/features.h; v6.18 has the same
+// defaults plus PICK_BUDDY). Only the features that act inside this engine are consulted here;
+// the rest are carried for the class layer.
 struct Features {
+  // Whose fair.c to follow. Defaults to 6.12 so that code building a runqueue directly keeps the
+  // behaviour it was written against; the CLI defaults to 6.18 (kernel_version.h).
+  KernelVersion kernel = KernelVersion::V6_12;
   bool place_lag = true;               // PLACE_LAG: keep lag across sleep
   bool place_deadline_initial = true;  // PLACE_DEADLINE_INITIAL: new tasks get half a slice
   bool place_rel_deadline = true;      // PLACE_REL_DEADLINE: relative deadline across migration
@@ -59,8 +78,9 @@ struct Features {
   bool preempt_short = true;           // PREEMPT_SHORT: shorter-slice wakee breaks protection
   bool next_buddy = false;             // NEXT_BUDDY: wakee becomes cfs_rq->next
   // Buddy pick. v6.12.0 has no PICK_BUDDY: pick_next_entity() honours cfs_rq->next only when
-  // NEXT_BUDDY is on (has_pick_buddy = false, the default here). 6.12.y stable backported
-  // PICK_BUDDY (default on), which gates the pick instead: set has_pick_buddy = true.
+  // NEXT_BUDDY is on (has_pick_buddy = false, the default here). "sched/fair: Fix NEXT_BUDDY"
+  // (6.13, so 6.18; also backported to 6.12.y) added PICK_BUDDY (default on), which gates the
+  // pick instead: always so with kernel 6.18; for 6.12.y set has_pick_buddy = true.
   bool has_pick_buddy = false;
   bool pick_buddy = true;         // PICK_BUDDY (only consulted when has_pick_buddy)
   bool cache_hot_buddy = true;    // CACHE_HOT_BUDDY (load balancer; not used here)
@@ -69,7 +89,8 @@ struct Features {
   bool wakeup_preemption = true;  // WAKEUP_PREEMPTION
   bool hrtick = false;            // HRTICK (class layer; not used here)
 
-  bool buddy_pick_enabled() const { return has_pick_buddy ? pick_buddy : next_buddy; }
+  bool v6_18() const { return kernel >= KernelVersion::V6_18; }
+  bool buddy_pick_enabled() const { return has_pick_buddy || v6_18() ? pick_buddy : next_buddy; }
 };
 
 // The fair policies, for se_is_idle() and the BATCH/IDLE wakeup-preemption exclusions.
@@ -83,9 +104,14 @@ struct SchedEntity {
   FairPolicy policy = FairPolicy::Normal;
   uint64_t vruntime = 0;
   uint64_t deadline = 0;
-  // V - v saved at dequeue; while running it holds the deadline at pick time (the
+  // V - v saved at dequeue; while running under 6.12 it holds the deadline at pick time (the
   // RUN_TO_PARITY marker, see set_next_entity()).
   int64_t vlag = 0;
+  // 6.18 (6.17's "sched/fair: Fix NO_RUN_TO_PARITY case"): se->vprot, the vruntime up to which
+  // curr is protected from a re-pick. Like the kernel's union it shares vlag's storage, so a lag
+  // computed while se is curr (a reweight, a delayed requeue) overwrites it, as it does there.
+  uint64_t vprot() const { return static_cast<uint64_t>(vlag); }
+  void set_vprot(uint64_t v) { vlag = static_cast<int64_t>(v); }
   Ns slice = 0;
   bool custom_slice = false;
   bool rel_deadline = false;  // deadline stored relative to vruntime (non-sleep dequeue)
@@ -175,7 +201,7 @@ class CfsRq {
   // --- Accounting ---------------------------------------------------------------------------
   // update_curr(): charge now - curr.exec_start to curr. Returns true when the kernel would
   // resched_curr(): nr_running > 1 and either the request was consumed (update_deadline) or
-  // PREEMPT_SHORT broke the protection and curr is no longer eligible (did_preempt_short).
+  // resched_next_slice() says so.
   bool update_curr(Ns now);
   // update_deadline(): if v >= deadline, refresh slice (unless custom) and start a new request
   // from the current v. Exposed for tests; update_curr() calls it.
@@ -192,7 +218,9 @@ class CfsRq {
   void requeue_delayed_entity(SchedEntity& se);
 
   // --- Picking ------------------------------------------------------------------------------
-  SchedEntity* pick_eevdf();  // pick_eevdf(), exactly as 6.12
+  // pick_eevdf(); `protect` = false is 6.18's __pick_eevdf(cfs_rq, false), which ignores curr's
+  // slice protection (6.12 has no such parameter: keep the default).
+  SchedEntity* pick_eevdf(bool protect = true);
   struct PickResult {
     SchedEntity* se = nullptr;       // the pick, or null when a delayed entity was removed
     SchedEntity* blocked = nullptr;  // delayed entity just dequeued (class must __block_task)
@@ -216,8 +244,9 @@ class CfsRq {
   void put_prev_entity(SchedEntity& prev, Ns now);  // put_prev_entity(): curr back to tree
 
   // --- Other class operations -------------------------------------------------------------
-  // reweight_entity(): nice change. Queued: V preserved, lag and relative deadline rescaled by
-  // old/new (reweight_eevdf). Dequeued: only vlag rescaled.
+  // reweight_entity(): nice change. 6.12: queued -> V preserved, lag and relative deadline
+  // rescaled by old/new (reweight_eevdf); dequeued -> only vlag rescaled. 6.18: lag (and a
+  // relative deadline) rescaled, then a queued entity is re-placed with place_entity().
   void reweight_entity(SchedEntity& se, uint32_t weight, Ns now);
   // yield_task_fair(): no-op when rq_nr_running == 1; else clear buddy, update_curr and push
   // curr's deadline out by one virtual slice.
@@ -231,16 +260,27 @@ class CfsRq {
   // exclusion, then wakeup_preempt_eevdf(). Returns (and flags) whether to resched curr.
   bool check_preempt_wakeup_fair(SchedEntity& pse, Ns now, const WakeupInfo& info = {});
   // The EEVDF core of the above: update_curr, PREEMPT_SHORT protection break, and
-  // "pse is what pick_eevdf() would choose now". Does not set the resched flag.
+  // "pse is what pick_eevdf() would choose now" (6.18: chosen with curr unprotected when pse
+  // has the shorter slice). Does not set the resched flag.
   bool wakeup_preempt_eevdf(SchedEntity& pse, Ns now);
-  // do_preempt_short() / did_preempt_short().
+  // do_preempt_short() / did_preempt_short() (6.12).
   bool do_preempt_short(const SchedEntity& pse, const SchedEntity& se) const;
   bool did_preempt_short(const SchedEntity& curr) const;
+  // update_curr()'s second resched reason: 6.12 did_preempt_short(); 6.18 (6.17's "sched/fair:
+  // Always trigger resched at the end of a protected period") the end of the protection.
+  bool resched_next_slice(const SchedEntity& curr) const;
+
+  // Slice protection of curr (RUN_TO_PARITY; in 6.18 also NO_RUN_TO_PARITY's quantum).
+  bool protect_slice(const SchedEntity& se) const;  // protect_slice()
+  void set_protect_slice(SchedEntity& se) const;     // set_protect_slice(), at pick
+  void cancel_protect_slice(SchedEntity& se) const;  // cancel_protect_slice()
+  // 6.18 update_protect_slice(): shorten curr's protection to the shortest queued slice.
+  void update_protect_slice(SchedEntity& se) const;
 
   void set_next_buddy(SchedEntity& se);       // set_next_buddy() (flat)
   void clear_buddies(const SchedEntity& se);  // clear_buddies()
 
-  // RUN_TO_PARITY marker: curr still runs on the request it was picked with.
+  // 6.12's RUN_TO_PARITY marker: curr still runs on the request it was picked with.
   static bool slice_protected(const SchedEntity& se) {
     return static_cast<uint64_t>(se.vlag) == se.deadline;
   }
@@ -258,6 +298,11 @@ class CfsRq {
   void avg_vruntime_add(const SchedEntity& se);
   void avg_vruntime_sub(const SchedEntity& se);
   void reweight_eevdf(SchedEntity& se, uint64_t avruntime, uint32_t weight);
+  void reweight_entity_612(SchedEntity& se, uint32_t weight, Ns now);
+  void reweight_entity_618(SchedEntity& se, uint32_t weight, Ns now);
+  bool wakeup_preempt_612(SchedEntity& pse);
+  bool wakeup_preempt_618(SchedEntity& pse);
+  bool v6_18() const { return features_->v6_18(); }
 
   // Treap primitives.
   void rotate_up(SchedEntity* x);

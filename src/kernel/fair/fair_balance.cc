@@ -63,7 +63,7 @@ void FairClass::update_sg_lb_stats(LbEnv& env, SdStats& sds, SchedGroup* group, 
     sgs.group_load += cpu_load(i);
     sgs.group_util += cpu_util_cfs(i);
     sgs.group_runnable += cpu_runnable(i);
-    sgs.sum_h_nr_running += cfs_[i]->nr_running();
+    sgs.sum_h_nr_running += lb_nr_runnable(i);
     const unsigned nr_running = static_cast<unsigned>(rq.nr_running);
     sgs.sum_nr_running += nr_running;
     if (nr_running > 1) *overloaded = true;
@@ -285,7 +285,7 @@ int FairClass::find_busiest_queue(LbEnv& env, SchedGroup* group) {
   uint64_t busiest_util = 0, busiest_load = 0, busiest_capacity = 1;
   unsigned busiest_nr = 0;
   for (int i : group->span & env.cpus) {
-    const unsigned nr_running = cfs_[i]->nr_running();
+    const unsigned nr_running = lb_nr_runnable(i);
     if (!nr_running) continue;
     const uint64_t capacity = capacity_of(i);
     // Asymmetric capacity: a lone task on a CPU not smaller than dst stays.
@@ -336,6 +336,16 @@ bool FairClass::task_hot(Task& p, LbEnv& env) const {
 }
 
 bool FairClass::can_migrate_task(Task& p, LbEnv& env) {
+  if (config_.v6_18()) {
+    // "sched/fair: Do not try to migrate delayed dequeue task" (6.14): a delayed task moves only
+    // with the load it still carries.
+    if (p.se.sched_delayed && env.migration_type != migrate_load) return false;
+    // "sched/core: Prioritize migrating eligible tasks in sched_balance_rq()" (6.14): a task that
+    // would arrive ineligible waits until balancing has failed once.
+    if (!env.sd->nr_balance_failed && config_.features.place_lag && cfs_[env.dst_cpu]->nr_running() &&
+        !cfs_[p.cpu]->entity_eligible(p.se))
+      return false;
+  }
   if (!p.cpus_allowed.test(env.dst_cpu)) {
     env.flags |= LBF_SOME_PINNED;
     // Remember another CPU of dst's group p could go to (not for newidle/active balance).
@@ -594,7 +604,8 @@ int64_t FairClass::get_sd_balance_interval(SchedDomain* sd, bool cpu_busy) const
 bool FairClass::update_newidle_cost(SchedDomain* sd, Ns cost) {
   const int64_t j = jiffies();
   if (cost > sd->max_newidle_lb_cost) {
-    sd->max_newidle_lb_cost = cost;
+    // 6.18 caps the maximum, as the failure bump below would otherwise grow it without bound.
+    sd->max_newidle_lb_cost = config_.v6_18() ? std::min(cost, config_.balance.migration_cost_ns + 200) : cost;
     sd->last_decay_max_lb_cost = j;
   } else if (j > sd->last_decay_max_lb_cost + k_.cost().hz) {
     // Decay ~1% per second so an old maximum does not gate newidle forever.
@@ -685,8 +696,11 @@ int FairClass::sched_balance_newidle(Rq& rq) {
       pulled = sched_balance_rq(this_cpu, sd, kNewlyIdle, &continue_balancing);
       const Ns domain_cost = config_.balance.newidle_cost_ns +
                              config_.balance.newidle_cost_per_cpu_ns * static_cast<Ns>(sd->span_weight);
-      update_newidle_cost(sd, domain_cost);
       curr_cost += domain_cost;
+      // 6.18 ("sched/fair: Bump sd->max_newidle_lb_cost when newidle balance fails", 6.17;
+      // reverted in 6.19): a fruitless attempt counts as 1.5x the domain's maximum,
+      // so newidle balancing backs off where it does not pay.
+      update_newidle_cost(sd, config_.v6_18() && !pulled ? 3 * sd->max_newidle_lb_cost / 2 : domain_cost);
     }
     if (pulled || !continue_balancing) break;
   }

@@ -243,7 +243,9 @@ void FairClass::util_est_update(int cpu, Task& p, bool task_sleep) {
   } else {
     const uint32_t diff = ewma - dequeued;
     if (diff >= fair::kUtilEstMargin) {
-      if (dequeued > k_.rq(cpu).capacity) return;  // no idle time: cannot trust the sample
+      // 6.12: no idle time, the sample cannot be trusted. 6.18 lets it decay anyway ("sched/fair:
+      // Allow decaying util_est when util_avg > CPU capa", 6.16).
+      if (!config_.v6_18() && dequeued > k_.rq(cpu).capacity) return;
       if (dequeued + fair::kUtilEstMargin >= p.fair.avg.runnable_avg) {
         // ewma(t) = ewma(t-1) + (util - ewma(t-1)) / 4
         ewma <<= fair::kUtilEstWeightShift;
@@ -570,6 +572,11 @@ bool FairClass::idle_cpu(int cpu) const {
 bool FairClass::sched_idle_cpu(int cpu) const {
   const Rq& rq = k_.rq(cpu);
   return rq.nr_running > 0 && rq.nr_running == cpus_[cpu].idle_h_nr_running;
+}
+
+unsigned FairClass::lb_nr_runnable(int cpu) const {
+  const fair::CfsRq& cfs = *cfs_[cpu];
+  return config_.v6_18() ? cfs.nr_running() - cfs.nr_delayed() : cfs.nr_running();
 }
 
 bool FairClass::is_core_idle(int cpu) const {

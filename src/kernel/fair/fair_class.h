@@ -42,9 +42,18 @@ struct BalanceConfig {
 };
 
 struct FairConfig {
-  fair::Features features;
+  fair::Features features;  // features.kernel selects 6.12 or 6.18 behaviour for the whole class
   fair::Tunables tunables;
   BalanceConfig balance;
+
+  // The kernel's defaults for `v` on a machine of `ncpus` CPUs at `hz`.
+  static FairConfig for_kernel(KernelVersion v, int ncpus, unsigned hz) {
+    FairConfig c;
+    c.features.kernel = v;
+    c.tunables = fair::Tunables::for_machine(ncpus, hz, v);
+    return c;
+  }
+  bool v6_18() const { return features.v6_18(); }
 };
 
 // Counters of balancing activity (tests and reports).
@@ -148,11 +157,15 @@ class FairClass : public SchedClass {
   bool available_idle_cpu(int cpu) const { return idle_cpu(cpu); }
   bool sched_idle_cpu(int cpu) const;       // sched_idle_cpu()
   bool is_core_idle(int cpu) const;
+  // cfs_rq->h_nr_runnable as the load balancer counts it: 6.12 counts delayed tasks
+  // (h_nr_running), 6.18 does not ("sched/fair: Use the new cfs_rq.h_nr_runnable", 6.14).
+  unsigned lb_nr_runnable(int cpu) const;
 
   // --- fair_select.cc: wake-up CPU selection ---
   void record_wakee(Task& curr, const Task& p);
   bool wake_wide(const Task& curr, const Task& p, int this_cpu) const;
   int wake_affine(fair::SchedDomain* sd, Task& p, int this_cpu, int prev_cpu, bool sync);
+  int sync_delayed(int cpu) const;
   int select_idle_sibling(Task& p, int prev, int target);
   int select_idle_cpu(const Task& p, fair::SchedDomain* sd, bool has_idle_core, int target);
   int select_idle_core(int core, CpuMask& cpus, int* idle_cpu) const;

@@ -46,6 +46,12 @@ bool FairClass::wake_wide(const Task& curr, const Task& p, int this_cpu) const {
   return !(slave < factor || master < slave * factor);
 }
 
+// Delayed tasks the sync test of wake_affine_idle() discounts: none in 6.12; 6.18 ("sched/fair:
+// Fixup wake_up_sync() vs DELAYED_DEQUEUE", 6.16) does not count them as the waker's company.
+int FairClass::sync_delayed(int cpu) const {
+  return config_.v6_18() ? static_cast<int>(cfs_[cpu]->nr_delayed()) : 0;
+}
+
 int FairClass::wake_affine(SchedDomain* sd, Task& p, int this_cpu, int prev_cpu, bool sync) {
   constexpr int kNone = -1;
   int target = kNone;
@@ -54,7 +60,7 @@ int FairClass::wake_affine(SchedDomain* sd, Task& p, int this_cpu, int prev_cpu,
     // waker about to sleep, or an idle previous CPU.
     if (available_idle_cpu(this_cpu) && domains_->cpus_share_cache(this_cpu, prev_cpu))
       target = available_idle_cpu(prev_cpu) ? prev_cpu : this_cpu;
-    else if (sync && k_.rq(this_cpu).nr_running == 1)
+    else if (sync && k_.rq(this_cpu).nr_running - sync_delayed(this_cpu) == 1)
       target = this_cpu;
     else if (available_idle_cpu(prev_cpu))
       target = prev_cpu;
@@ -258,7 +264,7 @@ void FairClass::update_sg_wakeup_stats(SchedDomain* sd, SchedGroup* group, SgSta
     sgs.group_runnable += cpu_runnable_without(i, p);
     // task_running_on_cpu(): p still counted on its own CPU.
     const unsigned local = (i == p.cpu && p.fair.avg.last_update_time && p.on_rq) ? 1 : 0;
-    sgs.sum_h_nr_running += cfs_[i]->nr_running() - local;
+    sgs.sum_h_nr_running += lb_nr_runnable(i) - local;
     const unsigned nr_running = static_cast<unsigned>(rq.nr_running) - local;
     sgs.sum_nr_running += nr_running;
     // idle_cpu_without()
