@@ -59,7 +59,7 @@ void add_scenario_options(CLI::App* cmd, scx::RunOptions& opts, std::string& dur
                   "model; --cost settings override it")->capture_default_str();
   cmd->add_option("--cost", opts.costs, "Override a cost-model value, NAME=VALUE (e.g. context_switch=3us, hz=1000); repeatable");
   cmd->add_option("--noise", opts.noise, "Run-to-run variation: KEY=VALUE (timer_jitter, kthread_rate, kthread_run, "
-                  "work_jitter, tick_phase), 'off' for none; repeatable, applied in order");
+                  "work_jitter, tick_phase, timer_phase), 'off' for none; repeatable, applied in order");
   cmd->add_option("--fair", opts.fair, "Fair-class knob, NAME=VALUE (base_slice_ns=3000000, RUN_TO_PARITY=0, ...); repeatable");
   cmd->add_option("--kernel", opts.kernel,
                   "Whose scheduler behaviour to simulate: 6.12 or 6.18 (EEVDF and sched_ext differences: "
@@ -209,6 +209,9 @@ int main(int argc, char** argv) {
   validate->add_option("--topology,-t", vopts.topology, "Machine of the scxsim side (default: the host's, or the reference's)");
   validate->add_option("--cost", vopts.sim.costs, "Cost-model override for the scxsim side, NAME=VALUE (default hz: the host's); repeatable");
   validate->add_option("--fair", vopts.sim.fair, "Fair-class knob for the scxsim side, NAME=VALUE; repeatable");
+  validate->add_option("--cost-profile", vopts.sim.cost_profile, "Cost profile of the scxsim side")->capture_default_str();
+  validate->add_option("--noise", vopts.sim.noise, "Noise source of the scxsim side, KEY=VALUE or off; repeatable");
+  validate->add_option("--kernel", vopts.sim.kernel, "Kernel version of the scxsim side")->capture_default_str();
   validate->add_option("--jobs,-j", vopts.jobs, "Parallel simulations (default: the number of CPUs)");
 
   CLI::App* list = app.add_subcommand("list", "List schedulers, topology presets and workloads");

@@ -259,6 +259,8 @@ Status Kernel::load(const Workload& workload) {
     for (int i = 0; i < s.instances; ++i) {
       Task& p = create_task(s, s.instances > 1 ? i : -1, 0);
       p.spec_index = static_cast<int>(ti);
+      if (config_.noise.timer_phase_ns)
+        p.timeline_start += static_cast<Ns>(p.noise_rng.below(config_.noise.timer_phase_ns + 1));
       trace_task_new(p, 0);
       wake_up_new_task(p, 0);
     }

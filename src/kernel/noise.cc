@@ -25,15 +25,16 @@ Result<double> parse_number(std::string_view text, double lo, double hi, std::st
 NoiseModel NoiseModel::defaults() {
   NoiseModel n;
   n.timer_jitter_ns = 2 * kNsPerUs;
-  n.kthread_rate = 20;
-  n.kthread_run_ns = 15 * kNsPerUs;
+  n.kthread_rate = 25;
+  n.kthread_run_ns = 20 * kNsPerUs;
   n.work_jitter = 0.02;
   n.tick_phase = true;
+  n.timer_phase_ns = 2 * kNsPerMs;
   return n;
 }
 
 bool NoiseModel::any() const {
-  return timer_jitter_ns || kthread_rate > 0 || work_jitter > 0 || tick_phase;
+  return timer_jitter_ns || kthread_rate > 0 || work_jitter > 0 || tick_phase || timer_phase_ns;
 }
 
 std::vector<NoiseModel::Param> NoiseModel::describe() const {
@@ -43,6 +44,7 @@ std::vector<NoiseModel::Param> NoiseModel::describe() const {
       {"kthread_run", format_duration(kthread_run_ns), "mean CPU time of a kernel-thread wake-up"},
       {"work_jitter", fmt::format("{:g}%", work_jitter * 100), "relative spread of a run event's work"},
       {"tick_phase", tick_phase ? "on" : "off", "tick grid at a random offset"},
+      {"timer_phase", format_duration(timer_phase_ns), "late start of each task's timer time line, up to"},
   };
 }
 
@@ -69,6 +71,7 @@ Status NoiseModel::set(std::string_view assignment) {
   };
   if (name == "timer_jitter") return duration(&timer_jitter_ns);
   if (name == "kthread_run") return duration(&kthread_run_ns);
+  if (name == "timer_phase") return duration(&timer_phase_ns);
   if (name == "kthread_rate") {
     std::string_view v = value;
     if (v.size() > 2 && v.substr(v.size() - 2) == "/s") v.remove_suffix(2);
@@ -90,7 +93,7 @@ Status NoiseModel::set(std::string_view assignment) {
     return {};
   }
   return Status::Errorf("--noise", "unknown source '{}' (known: timer_jitter, kthread_rate, "
-                        "kthread_run, work_jitter, tick_phase)", name);
+                        "kthread_run, work_jitter, tick_phase, timer_phase)", name);
 }
 
 }  // namespace scx

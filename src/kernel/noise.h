@@ -21,6 +21,9 @@ struct NoiseModel {
   double work_jitter = 0;   // relative standard deviation of a loop-based run's work (normal)
   bool tick_phase = false;  // the tick grid starts at a random offset from t=0 (the phase at
                             // which periodic tasks start against the tick)
+  Ns timer_phase_ns = 0;    // each initial task's timer time line starts up to this much late
+                            // (uniform): real threads reach their first timer staggered, and a
+                            // first late expiry slips the time line (rt-app relative mode)
 
   // No variation: every run of a workload is the same whatever the seed (tests, --noise off).
   static NoiseModel off() { return {}; }
