@@ -12,6 +12,7 @@
 #include "bpf/loader/kernel_layouts.h"
 #include "kernel/ext/ext_class.h"
 #include "kernel/kernel.h"
+#include "kernel/root_cgroup.h"
 
 namespace scx::bpf {
 
@@ -209,18 +210,17 @@ void add_scx_kfuncs(KfuncRegistry& r) {
     return p ? ext(cx).task_set_dsq_vtime(p, a[1]) : 0;
   });
   // One cgroup: the root (id 1, level 0).
-  static kernfs_node root_kn{{1}, {1}, nullptr, "", 1};
-  static cgroup root_cgroup{&root_kn, 0, 0, 1};
-  r.add("scx_bpf_task_cgroup", [](K& cx, const A& a) -> uint64_t {
+  cgroup* root = &root_cgroup().cgrp;
+  r.add("scx_bpf_task_cgroup", [root](K& cx, const A& a) -> uint64_t {
     if (!host(cx).task_arg(cx, a[0], "p")) return 0;
-    return host(cx).expose_cgroup(&root_cgroup);
+    return host(cx).expose_cgroup(root);
   });
-  r.add("bpf_cgroup_from_id", [](K& cx, const A& a) -> uint64_t {
-    return a[0] == 1 ? host(cx).expose_cgroup(&root_cgroup) : 0;
+  r.add("bpf_cgroup_from_id", [root](K& cx, const A& a) -> uint64_t {
+    return a[0] == 1 ? host(cx).expose_cgroup(root) : 0;
   });
-  r.add("bpf_cgroup_ancestor", [](K& cx, const A& a) -> uint64_t {
+  r.add("bpf_cgroup_ancestor", [root](K& cx, const A& a) -> uint64_t {
     if (!cx.check(a[0], sizeof(cgroup), kPermRead, "cgrp")) return 0;
-    return static_cast<int32_t>(a[1]) == 0 ? host(cx).expose_cgroup(&root_cgroup) : 0;
+    return static_cast<int32_t>(a[1]) == 0 ? host(cx).expose_cgroup(root) : 0;
   });
   r.add("bpf_cgroup_release", put);
   r.add("scx_bpf_now", [ext](K& cx, const A&) -> uint64_t { return ext(cx).now(); });
@@ -570,6 +570,9 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
     return q ? raw->expose_ro(q, sizeof(struct rq), "rq") : 0;
   });
   self->vm_->set_user_data(raw);
+  // What every task's task->cgroups leads to: init_css_set and the root cgroup.
+  self->expose_ro(&root_cgroup().cset, sizeof(css_set), "css_set");
+  self->expose_cgroup(&root_cgroup().cgrp);
   // A bpf_cpumask in a freed map value is released (bpf_cpumask_release_dtor). Tasks need no
   // destructor: bpf_task_acquire takes no reference here (task_structs outlive their use).
   if (o.graph()) o.graph()->set_kptr_dtor("bpf_cpumask", [raw](uint64_t a) { raw->cpumask_release(a); });
@@ -619,7 +622,10 @@ uint64_t BpfScxOps::expose_ro(const void* p, size_t size, const char* name) {
 
 uint64_t BpfScxOps::expose_cgroup(const cgroup* g) {
   if (!g) return 0;
-  if (g->kn) expose_ro(g->kn, sizeof(kernfs_node), "kernfs_node");
+  if (g->kn) {
+    expose_ro(g->kn, sizeof(kernfs_node), "kernfs_node");
+    if (g->kn->name) expose_ro(g->kn->name, std::strlen(g->kn->name) + 1, "kernfs_node name");
+  }
   return expose_ro(g, sizeof(cgroup), "cgroup");
 }
 

@@ -322,9 +322,6 @@ class ExtClass : public SchedClass {
   bool in_dump_ = false;
   uint64_t op_calls_[kScxOpCount] = {};
   std::unique_ptr<ScxOps> pending_load_;
-  // The root cgroup (id 1, level 0), the only one until cgroups are simulated.
-  kernfs_node root_kn_{{1}, {1}, nullptr, "", 1};
-  cgroup root_cgroup_{&root_kn_, 0, 0, 1};
   bool root_cgroup_inited_ = false;  // ops.cgroup_init(root) succeeded; cgroup_exit owed
   std::vector<std::string> logged_once_;
   scx_event_stats events_{};  // the SCX_EV_* counters (6.15+), never reset within a run

@@ -8,6 +8,7 @@
 #include "kernel/ext/ext_class.h"
 #include "kernel/ext/ext_internal.h"
 #include "kernel/kernel.h"
+#include "kernel/root_cgroup.h"
 
 namespace scx {
 
@@ -156,7 +157,7 @@ bool ExtClass::init_root_cgroup() {
   s32 ret;
   {
     OpScope op(*this, ScxOp::CgroupInit, SCX_KF_UNLOCKED);
-    ret = ops_->cgroup_init(&root_cgroup_, &args);
+    ret = ops_->cgroup_init(&root_cgroup().cgrp, &args);
   }
   if (ret) {
     scx_error(SCX_EXIT_ERROR, 0, fmt::format("ops.cgroup_init() failed ({}) for cgroup 1", ret));
@@ -172,7 +173,7 @@ void ExtClass::exit_root_cgroup() {
   root_cgroup_inited_ = false;
   if (!info_.has(ScxOp::CgroupExit)) return;
   OpScope op(*this, ScxOp::CgroupExit, SCX_KF_UNLOCKED);
-  ops_->cgroup_exit(&root_cgroup_);
+  ops_->cgroup_exit(&root_cgroup().cgrp);
 }
 
 void ExtClass::bypass(bool on) {
