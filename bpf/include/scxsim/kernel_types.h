@@ -156,8 +156,9 @@ enum scx_ops_flags {
   SCX_OPS_ENQ_LAST = 1LLU << 1,
   SCX_OPS_ENQ_EXITING = 1LLU << 2,
   SCX_OPS_SWITCH_PARTIAL = 1LLU << 3,
+  SCX_OPS_BUILTIN_IDLE_PER_NODE = 1LLU << 6, /* 6.15: per-node idle masks */
   SCX_OPS_HAS_CGROUP_WEIGHT = 1LLU << 16,
-  SCX_OPS_ALL_FLAGS = (1LLU << 0) | (1LLU << 1) | (1LLU << 2) | (1LLU << 3) | (1LLU << 16),
+  SCX_OPS_ALL_FLAGS = (1LLU << 0) | (1LLU << 1) | (1LLU << 2) | (1LLU << 3) | (1LLU << 6) | (1LLU << 16),
 };
 
 enum scx_cpu_preempt_reason {

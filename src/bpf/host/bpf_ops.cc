@@ -445,9 +445,25 @@ void add_newer_scx_kfuncs(KfuncRegistry& r) {
     ext(cx).dsq_insert_vtime(p, args->dsq_id, args->slice, args->vtime, args->enq_flags);
     return 1;  // bool: the insert was accepted (an invalid one ejects the scheduler)
   });
-  // Not provided: 6.15's scx_bpf_*_node idle kfuncs. They need SCX_OPS_BUILTIN_IDLE_PER_NODE,
-  // which the simulated (6.12) kernel rejects; without the flag every call would be a scheduler
-  // error, whereas on 6.12 the compat wrappers fall back to the global idle masks.
+  // 6.15's per-node idle kfuncs: errors unless the ops set SCX_OPS_BUILTIN_IDLE_PER_NODE.
+  auto ro_mask = [](K& cx, const cpumask* m) -> uint64_t { return host(cx).expose_ro(m, sizeof(cpumask), "cpumask"); };
+  r.add("scx_bpf_get_idle_cpumask_node", [ext, ro_mask](K& cx, const A& a) {
+    return ro_mask(cx, ext(cx).get_idle_cpumask_node(static_cast<s32>(a[0])));
+  });
+  r.add("scx_bpf_get_idle_smtmask_node", [ext, ro_mask](K& cx, const A& a) {
+    return ro_mask(cx, ext(cx).get_idle_smtmask_node(static_cast<s32>(a[0])));
+  });
+  auto pick_node = [ext](bool any) {
+    return [ext, any](K& cx, const A& a) -> uint64_t {
+      const cpumask* m = host(cx).mask_arg(cx, a[0], "cpus_allowed");
+      if (!m) return 0;
+      const s32 node = static_cast<s32>(a[1]);
+      const s32 cpu = any ? ext(cx).pick_any_cpu_node(m, node, a[2]) : ext(cx).pick_idle_cpu_node(m, node, a[2]);
+      return static_cast<uint64_t>(static_cast<int64_t>(cpu));
+    };
+  };
+  r.add("scx_bpf_pick_idle_cpu_node", pick_node(false));
+  r.add("scx_bpf_pick_any_cpu_node", pick_node(true));
   // Flavors whose prototype is newer than the simulated kernel's (6.19's bool dsq_insert, the
   // callable-anywhere reenqueue_local, 7.1's move_to_local with enq_flags): libbpf's prototype
   // check leaves them unresolved on such a kernel, and the compat wrappers use the old flavor.

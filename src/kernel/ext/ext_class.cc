@@ -49,6 +49,7 @@ ExtClass::ExtClass(Kernel& k) : SchedClass(ClassRank::Ext), k_(k), rqs_(k.nr_cpu
   }
   copy_mask(k_.topo().all_cpus(), &possible_view_);
   copy_mask(k_.topo().all_cpus(), &online_view_);
+  node_idle_views_.resize(2 * static_cast<size_t>(k_.topo().nr_nodes()));
 }
 
 ExtClass::~ExtClass() = default;

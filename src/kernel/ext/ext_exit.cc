@@ -95,6 +95,8 @@ void ExtClass::enable_work() {
   else if (info_.timeout_ms > SCX_WATCHDOG_MAX_TIMEOUT) bad = fmt::format("timeout_ms {} exceeds the maximum of {} (-E2BIG)", info_.timeout_ms, static_cast<int>(SCX_WATCHDOG_MAX_TIMEOUT));
   else if ((info_.flags & SCX_OPS_ENQ_LAST) && !info_.has(ScxOp::Enqueue)) bad = "SCX_OPS_ENQ_LAST requires ops.enqueue() to be implemented";
   builtin_idle_ = !(info_.has(ScxOp::UpdateIdle) && !(info_.flags & SCX_OPS_KEEP_BUILTIN_IDLE));
+  idle_per_node_ = info_.flags & SCX_OPS_BUILTIN_IDLE_PER_NODE;
+  if (bad.empty() && idle_per_node_ && !builtin_idle_) bad = "SCX_OPS_BUILTIN_IDLE_PER_NODE requires CPU idle selection enabled";
   idle_cpu_ = idle_smt_ = k_.topo().all_cpus();
   watchdog_timeout_ = (info_.timeout_ms ? info_.timeout_ms : static_cast<u32>(SCX_WATCHDOG_MAX_TIMEOUT)) * kNsPerMs;
   // bpf_scx_reg() is entered here and returns when this function does, enabled or not.
