@@ -557,6 +557,9 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
     if (!p || p->section != "syscall")
       return Status::Errorf(self->profile_origin_, "syscall program '{}' is not in {}", r.program, path);
   }
+  self->arena_lib_task_ctx_size_ = profile.arena_lib_task_ctx_size;
+  if (profile.arena_lib_task_ctx_size && !o.program("arena_init"))
+    return Status::Errorf(self->profile_origin_, "arena_lib: {} has no arena_init program", path);
   // A profile lists what its loader runs; without one, the convention (prologue.h).
   if (self->profile_origin_.empty()) self->syscalls_ = conventional_syscalls(o, profile.syscalls);
   self->syscalls_.insert(self->syscalls_.end(), profile.syscalls.begin(), profile.syscalls.end());
@@ -873,6 +876,7 @@ std::optional<int64_t> BpfScxOps::run_syscall_program(std::string_view name, std
 }
 
 bool BpfScxOps::run_syscall_programs(bool after_attach) {
+  if (!after_attach && !run_arena_lib()) return false;
   for (SyscallRun& r : syscalls_) {
     if (r.after_attach != after_attach) continue;
     uint64_t r0 = 0;
