@@ -24,6 +24,8 @@ KEEP(struct scx_dsq_list_node, scx_dsq_list_node);
 KEEP(struct scx_dispatch_q, scx_dispatch_q);
 KEEP(struct cgroup, cgroup);
 KEEP(struct kernfs_node, kernfs_node);
+KEEP(struct css_set, css_set);
+KEEP(class_rcu_t, class_rcu_t);
 KEEP(struct sched_ext_entity, sched_ext_entity);
 KEEP(struct sched_entity, sched_entity);
 KEEP(struct mm_struct, mm_struct);

@@ -2,8 +2,7 @@
 /* A vtime scheduler through the kfuncs newer than 6.12 that the public scx schedulers reach:
  * 6.19's __scx_bpf_select_cpu_and / __scx_bpf_dsq_insert_vtime, bpf_rdonly_cast,
  * bpf_preempt_disable/enable, task_struct.migration_disabled, and the compat flavors the
- * simulated kernel leaves unresolved (and the per-node idle kfuncs, which need a flag it does
- * not accept). Any surprise is an scx_bpf_error(). Every task's mm and numa_preferred_nid are checked too (exit_after_threads
+ * simulated kernel leaves unresolved. Any surprise is an scx_bpf_error(). Every task's mm and numa_preferred_nid are checked too (exit_after_threads
  * ends the run once threads of a process were seen). */
 #include <scx/common.bpf.h>
 
@@ -63,8 +62,6 @@ void BPF_STRUCT_OPS(nk_enqueue, struct task_struct *p, u64 enq_flags) {
   if (bpf_ksym_exists(scx_bpf_dsq_insert___v2___compat) || bpf_ksym_exists(scx_bpf_reenqueue_local___v2___compat) ||
       bpf_ksym_exists(scx_bpf_dsq_move_to_local___v2))
     scx_bpf_error("a newer flavor resolved");
-  if (bpf_ksym_exists(scx_bpf_get_idle_cpumask_node) || bpf_ksym_exists(scx_bpf_pick_idle_cpu_node))
-    scx_bpf_error("per-node idle kfuncs without SCX_OPS_BUILTIN_IDLE_PER_NODE");
   bpf_preempt_disable();
   if (!__scx_bpf_dsq_insert_vtime(p, &args)) scx_bpf_error("insert_vtime refused");
   bpf_preempt_enable();

@@ -160,6 +160,15 @@ Result<Topology> Topology::build(TopologyDesc desc) {
   return t;
 }
 
+std::vector<int> Topology::nodes_by_distance(int from) const {
+  std::vector<int> order{from};
+  for (int n = 0; n < nr_nodes(); ++n)
+    if (n != from) order.push_back(n);
+  std::stable_sort(order.begin() + 1, order.end(),
+                   [&](int a, int b) { return distance_[from][a] < distance_[from][b]; });
+  return order;
+}
+
 std::string Topology::summary() const {
   int smt = 1;
   for (const CpuMask& core : core_cpus_) smt = std::max(smt, core.weight());

@@ -60,6 +60,9 @@ class Topology {
   bool has_smt() const { return has_smt_; }
   bool is_asymmetric() const { return asymmetric_; }  // capacities differ
   int node_distance(int a, int b) const { return distance_[a][b]; }
+  // Every node in order of increasing distance from `from` (itself first), ties by lower id:
+  // the kernel's for_each_node_numadist() walk.
+  std::vector<int> nodes_by_distance(int from) const;
 
   bool share_core(int a, int b) const { return cpus_[a].core == cpus_[b].core; }
   bool share_llc(int a, int b) const { return cpus_[a].llc == cpus_[b].llc; }

@@ -68,11 +68,11 @@ TEST(BpfPrepass, Rejections) {
   EXPECT_EQ(reject({make(op::kJmp | op::kCall, 0, 3, 0, 1), exit_insn()}),
             "bad: insn 0 (call 0x1): call with unknown kind src=3");
   EXPECT_EQ(reject({alu64_reg(op::kMov, 0, 1, 1), exit_insn()}),
-            "bad: insn 0 (r0 = addr_space_cast(r1, 0, 0)): addr_space_cast from address space 0 "
-            "to 0 (only 1 -> 0 and 0 -> 1)");
+            "bad: insn 0 (r0 = addr_space_cast(r1, 0, 0)): addr_space_cast insn can only convert "
+            "between address space 1 and 0 (this one: 0 to 0)");
   EXPECT_EQ(reject({make(op::kAlu64 | op::kX | op::kMov, 0, 1, 1, (2 << 16) | 1), exit_insn()}),
-            "bad: insn 0 (r0 = addr_space_cast(r1, 2, 1)): addr_space_cast from address space 1 "
-            "to 2 (only 1 -> 0 and 0 -> 1)");
+            "bad: insn 0 (r0 = addr_space_cast(r1, 2, 1)): addr_space_cast insn can only convert "
+            "between address space 1 and 0 (this one: 1 to 2)");
 }
 
 TEST(BpfPrepass, AcceptsEndingWithJump) {

@@ -37,12 +37,15 @@ const char* kPairProfile = R"({
 })";
 
 struct Loaded {
-  testing::ExtSim sim{"cores=2,smt=2", testing::zero_costs()};
+  explicit Loaded(const char* topo = "cores=2,smt=2", std::string object = kSubject)
+      : sim(topo, testing::zero_costs()), subject(std::move(object)) {}
+  testing::ExtSim sim;
+  std::string subject;
   bpf::BpfScxOps* ops = nullptr;
   Result<std::unique_ptr<bpf::BpfScxOps>> load(bpf::BpfHostOptions o) {
     o.nr_cpus = sim.topo.nr_cpus();
     o.topology = &sim.topo;
-    return bpf::BpfScxOps::load(kSubject, o);
+    return bpf::BpfScxOps::load(subject, o);
   }
   // Attaches the loaded scheduler at 0 and runs `workload` until `until`.
   void run(std::unique_ptr<bpf::BpfScxOps> loaded, const char* workload, Ns until) {
@@ -223,6 +226,50 @@ TEST(Prologue, AFailingSyscallProgramEjectsWithItsName) {
   l.run(std::move(*ops), "hogs:count=2", 10 * kNsPerMs);
   EXPECT_EQ(l.sim.ext->state().state, "disabled");
   EXPECT_NE(exit_msg(l).find("SEC(\"syscall\") program record_pair"), std::string::npos) << exit_msg(l);
+}
+
+// "arena_lib": scx_arena's ArenaLib::setup() before the syscall list: arena_init with the
+// task size, arena_topology_init with the children per level, then a bitmap per topology
+// node (machine, nodes, LLCs, cores, CPUs) holding the mask user space wrote into it.
+TEST(Prologue, ArenaLibSetsUpTheArenaTopology) {
+  Loaded l("nodes=2,llcs=2,cores=2,smt=2", std::string(SCXSIM_BPF_HOST_SUBJECTS) + "/arena_lib_sched.bpf.o");
+  bpf::BpfHostOptions o;
+  o.profile = write_temp("arena_lib.json", R"({"ops_name": "arena_lib_test", "arena_lib": {"task_ctx_size": "160"}})");
+  auto ops = l.load(o);
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  l.run(std::move(*ops), "hogs:count=2", 10 * kNsPerMs);
+  EXPECT_EQ(l.sim.ext->state().state, "enabled") << exit_msg(l);
+  EXPECT_EQ(l.at<uint64_t>("static_pages"), 8u);
+  EXPECT_EQ(l.at<uint64_t>("task_ctx_size"), 160u);
+  // 2 nodes, 2 LLCs per node, 2 cores per LLC, 2 CPUs per core.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(l.at<uint32_t>("max_children", i), i < 4 ? 2u : 0u) << i;
+  EXPECT_LT(l.at<uint64_t>("init_seq"), l.at<uint64_t>("topo_init_seq"));
+  EXPECT_LT(l.at<uint64_t>("topo_init_seq"), l.at<uint64_t>("first_node_seq"));
+  // 1 machine + 2 nodes + 4 LLCs + 8 cores + 16 CPUs, each as (id, CPUs in its mask).
+  ASSERT_EQ(l.at<uint32_t>("nr_nodes_seen"), 31u);
+  EXPECT_EQ(l.at<uint32_t>("nr_masks"), 31u);
+  std::vector<uint64_t> log;
+  for (size_t i = 0; i < 31; ++i) log.push_back(l.at<uint64_t>("node_log", i));
+  auto entry = [](uint64_t id, uint64_t n) { return id << 32 | n; };
+  EXPECT_EQ(log[0], entry(0, 16));
+  EXPECT_EQ(log[1], entry(0, 8));
+  EXPECT_EQ(log[2], entry(1, 8));
+  EXPECT_EQ(log[3], entry(0, 4));
+  EXPECT_EQ(log[6], entry(3, 4));
+  EXPECT_EQ(log[7], entry(0, 2));
+  EXPECT_EQ(log[14], entry(7, 2));
+  EXPECT_EQ(log[15], entry(0, 1));
+  EXPECT_EQ(log[30], entry(15, 1));
+}
+
+TEST(Prologue, WithoutArenaLibTheArenaSchedulerCannotInit) {
+  Loaded l("4", std::string(SCXSIM_BPF_HOST_SUBJECTS) + "/arena_lib_sched.bpf.o");
+  bpf::BpfHostOptions o;
+  o.profile = "none";
+  auto ops = l.load(o);
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  l.run(std::move(*ops), "hogs:count=2", 10 * kNsPerMs);
+  EXPECT_EQ(exit_msg(l), "ops.init() failed (-22)");
 }
 
 TEST(ProfileExpr, PrecedenceVariablesFunctionsAndEnums) {

@@ -156,8 +156,9 @@ enum scx_ops_flags {
   SCX_OPS_ENQ_LAST = 1LLU << 1,
   SCX_OPS_ENQ_EXITING = 1LLU << 2,
   SCX_OPS_SWITCH_PARTIAL = 1LLU << 3,
+  SCX_OPS_BUILTIN_IDLE_PER_NODE = 1LLU << 6, /* 6.15: per-node idle masks */
   SCX_OPS_HAS_CGROUP_WEIGHT = 1LLU << 16,
-  SCX_OPS_ALL_FLAGS = (1LLU << 0) | (1LLU << 1) | (1LLU << 2) | (1LLU << 3) | (1LLU << 16),
+  SCX_OPS_ALL_FLAGS = (1LLU << 0) | (1LLU << 1) | (1LLU << 2) | (1LLU << 3) | (1LLU << 6) | (1LLU << 16),
 };
 
 enum scx_cpu_preempt_reason {
@@ -280,7 +281,21 @@ struct cgroup {
   int level;
   int max_depth;
   u64 kn_id; /* the same id, for the simulator's own use */
+  /* ancestors[i]: the ancestor at level i, ancestors[level] the cgroup itself (a flexible
+   * array in the kernel; only the root exists here) */
+  struct cgroup *ancestors[1];
 };
+
+/* A task's cgroups (include/linux/cgroup-defs.h): dfl_cgrp is its cgroup in the default
+ * hierarchy, read as task->cgroups->dfl_cgrp. */
+struct css_set {
+  struct cgroup *dfl_cgrp;
+};
+
+/* The kernel's guard(rcu) type (DEFINE_LOCK_GUARD_0), which scx's cleanup.bpf.h reuses. */
+typedef struct {
+  void *lock;
+} class_rcu_t;
 
 struct sched_ext_entity {
   struct scx_dispatch_q *dsq;
@@ -342,6 +357,7 @@ struct task_struct {
   u64 stime;                 /* ns, tick-sampled: kernel threads */
   int numa_preferred_nid;    /* -1 (NUMA_NO_NODE): no NUMA balancing is simulated */
   struct mempolicy *mempolicy; /* NULL: the default policy (no set_mempolicy in the simulation) */
+  struct css_set *cgroups;   /* init_css_set: every task is in the root cgroup */
   const cpumask_t *cpus_ptr;
   cpumask_t cpus_mask;
   u64 nvcsw;
@@ -369,6 +385,8 @@ struct rq {
   struct task_struct *idle;
   u64 clock;
   u64 clock_task;
+  u64 clock_pelt;               /* PELT clock: capacity-scaled while busy, = clock_task at idle */
+  unsigned long lost_idle_time; /* clock_pelt - rq_clock_pelt(): idle time a busy CPU lost */
   struct scx_rq scx;
 };
 

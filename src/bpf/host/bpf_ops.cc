@@ -12,6 +12,7 @@
 #include "bpf/loader/kernel_layouts.h"
 #include "kernel/ext/ext_class.h"
 #include "kernel/kernel.h"
+#include "kernel/root_cgroup.h"
 
 namespace scx::bpf {
 
@@ -209,18 +210,17 @@ void add_scx_kfuncs(KfuncRegistry& r) {
     return p ? ext(cx).task_set_dsq_vtime(p, a[1]) : 0;
   });
   // One cgroup: the root (id 1, level 0).
-  static kernfs_node root_kn{{1}, {1}, nullptr, "", 1};
-  static cgroup root_cgroup{&root_kn, 0, 0, 1};
-  r.add("scx_bpf_task_cgroup", [](K& cx, const A& a) -> uint64_t {
+  cgroup* root = &root_cgroup().cgrp;
+  r.add("scx_bpf_task_cgroup", [root](K& cx, const A& a) -> uint64_t {
     if (!host(cx).task_arg(cx, a[0], "p")) return 0;
-    return host(cx).expose_cgroup(&root_cgroup);
+    return host(cx).expose_cgroup(root);
   });
-  r.add("bpf_cgroup_from_id", [](K& cx, const A& a) -> uint64_t {
-    return a[0] == 1 ? host(cx).expose_cgroup(&root_cgroup) : 0;
+  r.add("bpf_cgroup_from_id", [root](K& cx, const A& a) -> uint64_t {
+    return a[0] == 1 ? host(cx).expose_cgroup(root) : 0;
   });
-  r.add("bpf_cgroup_ancestor", [](K& cx, const A& a) -> uint64_t {
+  r.add("bpf_cgroup_ancestor", [root](K& cx, const A& a) -> uint64_t {
     if (!cx.check(a[0], sizeof(cgroup), kPermRead, "cgrp")) return 0;
-    return static_cast<int32_t>(a[1]) == 0 ? host(cx).expose_cgroup(&root_cgroup) : 0;
+    return static_cast<int32_t>(a[1]) == 0 ? host(cx).expose_cgroup(root) : 0;
   });
   r.add("bpf_cgroup_release", put);
   r.add("scx_bpf_now", [ext](K& cx, const A&) -> uint64_t { return ext(cx).now(); });
@@ -445,9 +445,25 @@ void add_newer_scx_kfuncs(KfuncRegistry& r) {
     ext(cx).dsq_insert_vtime(p, args->dsq_id, args->slice, args->vtime, args->enq_flags);
     return 1;  // bool: the insert was accepted (an invalid one ejects the scheduler)
   });
-  // Not provided: 6.15's scx_bpf_*_node idle kfuncs. They need SCX_OPS_BUILTIN_IDLE_PER_NODE,
-  // which the simulated (6.12) kernel rejects; without the flag every call would be a scheduler
-  // error, whereas on 6.12 the compat wrappers fall back to the global idle masks.
+  // 6.15's per-node idle kfuncs: errors unless the ops set SCX_OPS_BUILTIN_IDLE_PER_NODE.
+  auto ro_mask = [](K& cx, const cpumask* m) -> uint64_t { return host(cx).expose_ro(m, sizeof(cpumask), "cpumask"); };
+  r.add("scx_bpf_get_idle_cpumask_node", [ext, ro_mask](K& cx, const A& a) {
+    return ro_mask(cx, ext(cx).get_idle_cpumask_node(static_cast<s32>(a[0])));
+  });
+  r.add("scx_bpf_get_idle_smtmask_node", [ext, ro_mask](K& cx, const A& a) {
+    return ro_mask(cx, ext(cx).get_idle_smtmask_node(static_cast<s32>(a[0])));
+  });
+  auto pick_node = [ext](bool any) {
+    return [ext, any](K& cx, const A& a) -> uint64_t {
+      const cpumask* m = host(cx).mask_arg(cx, a[0], "cpus_allowed");
+      if (!m) return 0;
+      const s32 node = static_cast<s32>(a[1]);
+      const s32 cpu = any ? ext(cx).pick_any_cpu_node(m, node, a[2]) : ext(cx).pick_idle_cpu_node(m, node, a[2]);
+      return static_cast<uint64_t>(static_cast<int64_t>(cpu));
+    };
+  };
+  r.add("scx_bpf_pick_idle_cpu_node", pick_node(false));
+  r.add("scx_bpf_pick_any_cpu_node", pick_node(true));
   // Flavors whose prototype is newer than the simulated kernel's (6.19's bool dsq_insert, the
   // callable-anywhere reenqueue_local, 7.1's move_to_local with enq_flags): libbpf's prototype
   // check leaves them unresolved on such a kernel, and the compat wrappers use the old flavor.
@@ -541,6 +557,9 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
     if (!p || p->section != "syscall")
       return Status::Errorf(self->profile_origin_, "syscall program '{}' is not in {}", r.program, path);
   }
+  self->arena_lib_task_ctx_size_ = profile.arena_lib_task_ctx_size;
+  if (profile.arena_lib_task_ctx_size && !o.program("arena_init"))
+    return Status::Errorf(self->profile_origin_, "arena_lib: {} has no arena_init program", path);
   // A profile lists what its loader runs; without one, the convention (prologue.h).
   if (self->profile_origin_.empty()) self->syscalls_ = conventional_syscalls(o, profile.syscalls);
   self->syscalls_.insert(self->syscalls_.end(), profile.syscalls.begin(), profile.syscalls.end());
@@ -570,6 +589,9 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
     return q ? raw->expose_ro(q, sizeof(struct rq), "rq") : 0;
   });
   self->vm_->set_user_data(raw);
+  // What every task's task->cgroups leads to: init_css_set and the root cgroup.
+  self->expose_ro(&root_cgroup().cset, sizeof(css_set), "css_set");
+  self->expose_cgroup(&root_cgroup().cgrp);
   // A bpf_cpumask in a freed map value is released (bpf_cpumask_release_dtor). Tasks need no
   // destructor: bpf_task_acquire takes no reference here (task_structs outlive their use).
   if (o.graph()) o.graph()->set_kptr_dtor("bpf_cpumask", [raw](uint64_t a) { raw->cpumask_release(a); });
@@ -619,7 +641,10 @@ uint64_t BpfScxOps::expose_ro(const void* p, size_t size, const char* name) {
 
 uint64_t BpfScxOps::expose_cgroup(const cgroup* g) {
   if (!g) return 0;
-  if (g->kn) expose_ro(g->kn, sizeof(kernfs_node), "kernfs_node");
+  if (g->kn) {
+    expose_ro(g->kn, sizeof(kernfs_node), "kernfs_node");
+    if (g->kn->name) expose_ro(g->kn->name, std::strlen(g->kn->name) + 1, "kernfs_node name");
+  }
   return expose_ro(g, sizeof(cgroup), "cgroup");
 }
 
@@ -851,6 +876,7 @@ std::optional<int64_t> BpfScxOps::run_syscall_program(std::string_view name, std
 }
 
 bool BpfScxOps::run_syscall_programs(bool after_attach) {
+  if (!after_attach && !run_arena_lib()) return false;
   for (SyscallRun& r : syscalls_) {
     if (r.after_attach != after_attach) continue;
     uint64_t r0 = 0;

@@ -162,6 +162,8 @@ class BpfScxOps : public ScxOps {
   void printk(std::string_view line);
   // Runs syscalls_ (before ops.init); false after ejecting the scheduler.
   bool run_syscall_programs(bool after_attach = false);
+  // The profile's ArenaLib::setup() (arena_lib.h), before syscalls_; false after ejecting.
+  bool run_arena_lib();
   // bpf_get_current_task(_btf): `current` (current_ while a tracing program runs), exposed.
   uint64_t current_task();
   // One BPF_PROG_RUN of a SEC("syscall") program: "" and *r0, or why it failed.
@@ -181,6 +183,7 @@ class BpfScxOps : public ScxOps {
   bool failed_ = false;
   std::string profile_origin_;
   std::vector<SyscallRun> syscalls_;
+  std::optional<uint64_t> arena_lib_task_ctx_size_;  // the profile's ArenaLib::setup()
   bool timer_pending_ = false;
   uint64_t timer_at_ = 0;
   std::unique_ptr<TracingPrograms> tracing_;

@@ -330,7 +330,7 @@ Result<Profile> parse_profile(std::string_view text, const std::string& origin) 
   if (!j.is_object()) return Status::Error(origin, "a profile is a JSON object");
   static const std::set<std::string> known = {"ops_name", "scheduler", "source", "notes", "resize", "map_size",
                                               "globals", "arrays", "maps", "ops", "syscall", "options",
-                                              "loader_cpu", "usersched", "usersched_args"};
+                                              "loader_cpu", "usersched", "usersched_args", "arena_lib"};
   for (auto& [k, v] : j.items())
     if (!known.count(k)) return Status::Errorf(origin, "unknown key '{}'", k);
   Profile p;
@@ -346,6 +346,12 @@ Result<Profile> parse_profile(std::string_view text, const std::string& origin) 
   SCX_ASSIGN_OR_RETURN(p.settings, parse_settings(j, origin, ""));
   if (j.contains("loader_cpu")) {
     SCX_ASSIGN_OR_RETURN(p.loader_cpu, expr_text(j["loader_cpu"], origin, "loader_cpu"));
+  }
+  if (j.contains("arena_lib")) {
+    const json& a = j["arena_lib"];
+    SCX_RETURN_IF_ERROR(want(a.is_object() && a.size() == 1 && a.contains("task_ctx_size"), origin, "arena_lib",
+                             "expected {\"task_ctx_size\": ...}"));
+    SCX_ASSIGN_OR_RETURN(p.arena_lib_task_ctx_size, expr_text(a["task_ctx_size"], origin, "arena_lib.task_ctx_size"));
   }
   if (j.contains("syscall")) {
     SCX_RETURN_IF_ERROR(want(j["syscall"].is_array(), origin, "syscall", "expected a list"));
@@ -506,6 +512,14 @@ class Resolver {
     return Status();
   }
 
+  Status arena_lib() {
+    if (p_.arena_lib_task_ctx_size.empty()) return Status();
+    SCX_ASSIGN_OR_RETURN(int64_t size, eval(p_.arena_lib_task_ctx_size, "arena_lib.task_ctx_size"));
+    if (size <= 0) return err("arena_lib.task_ctx_size", fmt::format("{} is not a size", size));
+    out_.arena_lib_task_ctx_size = static_cast<uint64_t>(size);
+    return Status();
+  }
+
   Status loader_cpu() {
     if (p_.loader_cpu.empty()) return Status();
     SCX_ASSIGN_OR_RETURN(int64_t cpu, eval(p_.loader_cpu, "loader_cpu"));
@@ -625,6 +639,7 @@ Result<ResolvedProfile> resolve_profile(const Profile& p, const std::vector<std:
   SCX_RETURN_IF_ERROR(r.apply(p.settings, ""));
   for (const std::string& o : options) SCX_RETURN_IF_ERROR(r.apply_option(o));
   SCX_RETURN_IF_ERROR(r.syscalls());
+  SCX_RETURN_IF_ERROR(r.arena_lib());
   SCX_RETURN_IF_ERROR(r.loader_cpu());
   return r.take();
 }

@@ -54,6 +54,9 @@ struct Profile {
   std::string ops_name, scheduler, source, notes;
   std::string loader_cpu;  // expression: the CPU user space attaches from ("" = any)
   std::string usersched;  // the user-space scheduler its process runs ("" = none named)
+  // "arena_lib": {"task_ctx_size": EXPR}: user space runs scx_arena's ArenaLib::setup()
+  // (arena_lib.h) after load, before the syscall list ("" = it does not).
+  std::string arena_lib_task_ctx_size;
   ProfileSettings settings;
   std::vector<ProfileSyscall> syscalls;
   std::map<std::string, ProfileOption> options;
@@ -90,6 +93,7 @@ struct ResolvedProfile {
   std::map<std::string, uint64_t> ops;                       // sched_ext_ops data fields
   std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> map_entries;  // map → (key, value)
   std::vector<SyscallRun> syscalls;
+  std::optional<uint64_t> arena_lib_task_ctx_size;  // ArenaLib::setup() with this task size
   std::optional<int64_t> loader_cpu;
   std::string usersched;                           // Profile::usersched
   std::map<std::string, int64_t> usersched_args;  // its parameters

@@ -60,6 +60,7 @@ void drop_names_not_in(const std::set<std::string>& names, ResolvedProfile* r) {
   std::erase_if(r->map_size, [&](const auto& kv) { return !names.count(kv.first); });
   std::erase_if(r->globals, [&](const auto& kv) { return !names.count(kv.first.substr(0, kv.first.find_first_of(".["))); });
   std::erase_if(r->syscalls, [&](const SyscallRun& run) { return !names.count(run.program); });
+  if (!names.count("arena_init")) r->arena_lib_task_ctx_size.reset();
   for (auto it = r->map_entries.begin(); it != r->map_entries.end();)
     it = names.count(it->first) ? std::next(it) : r->map_entries.erase(it);
 }

@@ -85,12 +85,16 @@ struct Decoder {
   bool second_slot(int64_t pc) const { return second[pc]; }
 
   bool decode(size_t pc, DecodedInsn& d);
-  // imm = dst_as << 16 | src_as; the verifier accepts only as(1) -> as(0) and as(0) -> as(1).
+  // imm = dst_as << 16 | src_as; the verifier (check_alu_op) accepts only as(1) -> as(0) and
+  // as(0) -> as(1), with its message; it checks the instructions it reaches, so a cast it
+  // rejects loads there only in dead code (clang-19 emits as(0) -> as(0) for a plain pointer
+  // passed as an __arena one, e.g. arena_spin_lock() on a map value's lock: such objects do
+  // not load on the kernel either).
   bool decode_addr_space_cast(const Insn& in, DecodedInsn& d) {
     if (in.imm == 1) d.op = Op::CAST_KERN;
     else if (in.imm == 1 << 16) d.op = Op::CAST_USER;
-    else return fail(fmt::format("addr_space_cast from address space {} to {} (only 1 -> 0 and 0 -> 1)",
-                                 in.imm & 0xffff, static_cast<uint32_t>(in.imm) >> 16));
+    else return fail(fmt::format("addr_space_cast insn can only convert between address space 1 and 0 "
+                                 "(this one: {} to {})", in.imm & 0xffff, static_cast<uint32_t>(in.imm) >> 16));
     return true;
   }
 };

@@ -7,8 +7,10 @@
 
 #include "base/check.h"
 #include "kernel/ext/ext_internal.h"
+#include "kernel/fair/fair_class.h"
 #include "kernel/fair/weights.h"
 #include "kernel/kernel.h"
+#include "kernel/root_cgroup.h"
 
 namespace scx {
 
@@ -47,6 +49,7 @@ ExtClass::ExtClass(Kernel& k) : SchedClass(ClassRank::Ext), k_(k), rqs_(k.nr_cpu
   }
   copy_mask(k_.topo().all_cpus(), &possible_view_);
   copy_mask(k_.topo().all_cpus(), &online_view_);
+  node_idle_views_.resize(2 * static_cast<size_t>(k_.topo().nr_nodes()));
 }
 
 ExtClass::~ExtClass() = default;
@@ -77,6 +80,13 @@ void ExtClass::sync_rq_view(int cpu) {
   v.curr = &rq.curr->kt;
   v.idle = &rq.idle->kt;
   v.clock = v.clock_task = k_.now();
+  if (const auto* fair = dynamic_cast<const FairClass*>(k_.fair_class())) {
+    const FairClass::PeltClock pelt = fair->pelt_clock(cpu);
+    v.clock_pelt = pelt.clock_pelt;
+    v.lost_idle_time = pelt.lost_idle_time;
+  } else {
+    v.clock_pelt = v.clock_task;
+  }
   v.scx.nr_running = static_cast<u32>(rqs_[cpu].nr_running);
   v.scx.ops_qseq = rqs_[cpu].ops_qseq;
   v.scx.cpuperf_target = rqs_[cpu].cpuperf_target;
@@ -497,7 +507,7 @@ int ExtClass::init_task_op(Task& p, bool fork) {
   if (info_.has(ScxOp::InitTask)) {
     scx_init_task_args args{};
     args.fork = fork;
-    args.cgroup = &root_cgroup_;
+    args.cgroup = &root_cgroup().cgrp;
     OpScope op(*this, ScxOp::InitTask, SCX_KF_SLEEPABLE);
     ret = ops_->init_task(&p.kt, &args);
   }

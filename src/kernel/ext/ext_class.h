@@ -155,6 +155,11 @@ class ExtClass : public SchedClass {
   bool test_and_clear_cpu_idle(s32 cpu);
   s32 pick_idle_cpu(const cpumask* allowed, u64 flags);
   s32 pick_any_cpu(const cpumask* allowed, u64 flags);
+  // 6.15's per-node idle kfuncs (SCX_OPS_BUILTIN_IDLE_PER_NODE; ext_idle_node.cc).
+  const cpumask* get_idle_cpumask_node(s32 node);
+  const cpumask* get_idle_smtmask_node(s32 node);
+  s32 pick_idle_cpu_node(const cpumask* allowed, s32 node, u64 flags);
+  s32 pick_any_cpu_node(const cpumask* allowed, s32 node, u64 flags);
   void exit_bstr(s64 exit_code, const std::string& msg);   // scx_bpf_exit()
   void error_bstr(const std::string& msg);                 // scx_bpf_error()
   void dump_bstr(const std::string& text);                 // scx_bpf_dump()
@@ -256,7 +261,14 @@ class ExtClass : public SchedClass {
   void update_idle_masks(int cpu, bool idle);
   s32 scx_select_cpu_dfl(Task& p, s32 prev_cpu, u64 wake_flags, bool* found, const CpuMask* and_mask = nullptr,
                          u64 pick_flags = 0);
-  s32 pick_idle_cpu_mask(const CpuMask& allowed, u64 flags);
+  // scx_pick_idle_cpu(): node -1 searches the one global mask; a node (per-node masks) is
+  // searched first, then the others by distance unless flags has SCX_PICK_IDLE_IN_NODE.
+  s32 pick_idle_cpu_mask(const CpuMask& allowed, int node, u64 flags);
+  s32 pick_idle_cpu_in_node(const CpuMask& allowed, int node, u64 flags);
+  int idle_node_of(int cpu) const;  // cpu's node with per-node idle masks, else -1
+  bool idle_cpus_empty(int node) const;
+  s32 validate_node(s32 node);      // node, or a negative errno (after an error exit if bad)
+  static const cpumask* no_cpus();  // cpu_none_mask
   // Tasks and classes.
   void set_task_runnable(Rq& rq, Task& p);
   void clr_task_runnable(Task& p, bool reset_runnable_at);
@@ -309,8 +321,11 @@ class ExtClass : public SchedClass {
   std::map<u64, std::unique_ptr<Dsq>> user_dsqs_;
   std::vector<std::unique_ptr<Dsq>> destroyed_dsqs_;  // kept until unload (RCU-freed in the kernel)
   bool builtin_idle_ = true;
+  bool idle_per_node_ = false;  // SCX_OPS_BUILTIN_IDLE_PER_NODE: the masks are per node
+  // The idle CPUs and wholly idle cores; with per-node masks, node N's are these & its CPUs.
   CpuMask idle_cpu_, idle_smt_;
   cpumask idle_cpu_view_{}, idle_smt_view_{}, possible_view_{}, online_view_{};
+  std::vector<cpumask> node_idle_views_;  // per node: its idle CPUs, its wholly idle cores
   int pick_idle_prev_ = -1;
   KfContext kf_;
   Task* ddsp_task_ = nullptr;          // the task whose select_cpu/enqueue may direct-dispatch
@@ -324,9 +339,6 @@ class ExtClass : public SchedClass {
   bool in_dump_ = false;
   uint64_t op_calls_[kScxOpCount] = {};
   std::unique_ptr<ScxOps> pending_load_;
-  // The root cgroup (id 1, level 0), the only one until cgroups are simulated.
-  kernfs_node root_kn_{{1}, {1}, nullptr, "", 1};
-  cgroup root_cgroup_{&root_kn_, 0, 0, 1};
   bool root_cgroup_inited_ = false;  // ops.cgroup_init(root) succeeded; cgroup_exit owed
   std::vector<std::string> logged_once_;
   scx_event_stats events_{};  // the SCX_EV_* counters (6.15+), never reset within a run

@@ -8,6 +8,7 @@
 #include "kernel/ext/ext_class.h"
 #include "kernel/ext/ext_internal.h"
 #include "kernel/kernel.h"
+#include "kernel/root_cgroup.h"
 
 namespace scx {
 
@@ -94,6 +95,8 @@ void ExtClass::enable_work() {
   else if (info_.timeout_ms > SCX_WATCHDOG_MAX_TIMEOUT) bad = fmt::format("timeout_ms {} exceeds the maximum of {} (-E2BIG)", info_.timeout_ms, static_cast<int>(SCX_WATCHDOG_MAX_TIMEOUT));
   else if ((info_.flags & SCX_OPS_ENQ_LAST) && !info_.has(ScxOp::Enqueue)) bad = "SCX_OPS_ENQ_LAST requires ops.enqueue() to be implemented";
   builtin_idle_ = !(info_.has(ScxOp::UpdateIdle) && !(info_.flags & SCX_OPS_KEEP_BUILTIN_IDLE));
+  idle_per_node_ = info_.flags & SCX_OPS_BUILTIN_IDLE_PER_NODE;
+  if (bad.empty() && idle_per_node_ && !builtin_idle_) bad = "SCX_OPS_BUILTIN_IDLE_PER_NODE requires CPU idle selection enabled";
   idle_cpu_ = idle_smt_ = k_.topo().all_cpus();
   watchdog_timeout_ = (info_.timeout_ms ? info_.timeout_ms : static_cast<u32>(SCX_WATCHDOG_MAX_TIMEOUT)) * kNsPerMs;
   // bpf_scx_reg() is entered here and returns when this function does, enabled or not.
@@ -156,7 +159,7 @@ bool ExtClass::init_root_cgroup() {
   s32 ret;
   {
     OpScope op(*this, ScxOp::CgroupInit, SCX_KF_UNLOCKED);
-    ret = ops_->cgroup_init(&root_cgroup_, &args);
+    ret = ops_->cgroup_init(&root_cgroup().cgrp, &args);
   }
   if (ret) {
     scx_error(SCX_EXIT_ERROR, 0, fmt::format("ops.cgroup_init() failed ({}) for cgroup 1", ret));
@@ -172,7 +175,7 @@ void ExtClass::exit_root_cgroup() {
   root_cgroup_inited_ = false;
   if (!info_.has(ScxOp::CgroupExit)) return;
   OpScope op(*this, ScxOp::CgroupExit, SCX_KF_UNLOCKED);
-  ops_->cgroup_exit(&root_cgroup_);
+  ops_->cgroup_exit(&root_cgroup().cgrp);
 }
 
 void ExtClass::bypass(bool on) {

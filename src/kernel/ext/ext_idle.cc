@@ -50,17 +50,36 @@ bool ExtClass::test_and_clear_cpu_idle(s32 cpu) {
   return was;
 }
 
-s32 ExtClass::pick_idle_cpu_mask(const CpuMask& allowed, u64 flags) {
+int ExtClass::idle_node_of(int cpu) const { return idle_per_node_ ? k_.topo().cpu(cpu).node : -1; }
+
+bool ExtClass::idle_cpus_empty(int node) const {
+  return node < 0 ? idle_cpu_.empty() : !idle_cpu_.intersects(k_.topo().node_cpus(node));
+}
+
+// pick_idle_cpu_in_node(): the node's masks are the global ones restricted to its CPUs.
+s32 ExtClass::pick_idle_cpu_in_node(const CpuMask& allowed, int node, u64 flags) {
+  const CpuMask in = node < 0 ? allowed : allowed & k_.topo().node_cpus(node);
   for (;;) {
     int cpu = -1;
     if (k_.topo().has_smt()) {
-      cpu = k_.any_and_distribute(idle_smt_, allowed);
+      cpu = k_.any_and_distribute(idle_smt_, in);
       if (cpu < 0 && (flags & SCX_PICK_IDLE_CORE)) return -kEBUSY;
     }
-    if (cpu < 0) cpu = k_.any_and_distribute(idle_cpu_, allowed);
+    if (cpu < 0) cpu = k_.any_and_distribute(idle_cpu_, in);
     if (cpu < 0) return -kEBUSY;
     if (test_and_clear_cpu_idle(cpu)) return cpu;
   }
+}
+
+s32 ExtClass::pick_idle_cpu_mask(const CpuMask& allowed, int node, u64 flags) {
+  s32 cpu = pick_idle_cpu_in_node(allowed, node, flags);
+  if (cpu >= 0 || node < 0 || (flags & SCX_PICK_IDLE_IN_NODE)) return cpu;
+  for (int other : k_.topo().nodes_by_distance(node)) {
+    if (other == node) continue;
+    cpu = pick_idle_cpu_in_node(allowed, other, flags);
+    if (cpu >= 0) return cpu;
+  }
+  return -kEBUSY;
 }
 
 s32 ExtClass::scx_select_cpu_dfl(Task& p, s32 prev_cpu, u64 wake_flags, bool* found, const CpuMask* and_mask,
@@ -76,11 +95,15 @@ s32 ExtClass::scx_select_cpu_dfl(Task& p, s32 prev_cpu, u64 wake_flags, bool* fo
   const CpuMask& allowed = and_mask ? narrowed : p.cpus_allowed;
   const bool prev_ok = !and_mask || allowed.test(prev_cpu);
   const bool core_only = pick_flags & SCX_PICK_IDLE_CORE;
+  // With per-node idle masks every search starts in prev's node (6.15).
+  const int node = idle_node_of(prev_cpu);
   // 1. Sync wakeup: the waker's CPU, if its local DSQ is empty (not claimed).
   if ((wake_flags & SCX_WAKE_SYNC) && !core_only) {
     const int cpu = k_.this_cpu();
-    if (!idle_cpu_.empty() && !(k_.rq(cpu).curr->kt.flags & PF_EXITING) && rqs_[cpu].local.nr == 0 &&
-        allowed.test(cpu)) {
+    const int waker_node = idle_node_of(cpu);
+    const bool node_ok = !(pick_flags & SCX_PICK_IDLE_IN_NODE) || waker_node == node;
+    if (!idle_cpus_empty(waker_node) && node_ok && !(k_.rq(cpu).curr->kt.flags & PF_EXITING) &&
+        rqs_[cpu].local.nr == 0 && allowed.test(cpu)) {
       *found = true;
       return cpu;
     }
@@ -91,7 +114,7 @@ s32 ExtClass::scx_select_cpu_dfl(Task& p, s32 prev_cpu, u64 wake_flags, bool* fo
       *found = true;
       return prev_cpu;
     }
-    s32 cpu = pick_idle_cpu_mask(allowed, SCX_PICK_IDLE_CORE);
+    s32 cpu = pick_idle_cpu_mask(allowed, node, pick_flags | SCX_PICK_IDLE_CORE);
     if (cpu >= 0) {
       *found = true;
       return cpu;
@@ -103,7 +126,7 @@ s32 ExtClass::scx_select_cpu_dfl(Task& p, s32 prev_cpu, u64 wake_flags, bool* fo
     *found = true;
     return prev_cpu;
   }
-  s32 cpu = pick_idle_cpu_mask(allowed, 0);
+  s32 cpu = pick_idle_cpu_mask(allowed, node, pick_flags);
   if (cpu >= 0) {
     *found = true;
     return cpu;
@@ -139,38 +162,57 @@ s32 ExtClass::select_cpu_and(task_struct* kp, s32 prev_cpu, u64 wake_flags, cons
   return found ? cpu : -kEBUSY;
 }
 
+const cpumask* ExtClass::no_cpus() {
+  static const cpumask none{};
+  return &none;
+}
+
 const cpumask* ExtClass::get_idle_cpumask() {
+  if (idle_per_node_) {
+    scx_error(SCX_EXIT_ERROR, 0, "SCX_OPS_BUILTIN_IDLE_PER_NODE enabled");
+    return no_cpus();
+  }
   if (!builtin_idle_) {
     scx_error(SCX_EXIT_ERROR, 0, "built-in idle tracking is disabled");
-    static cpumask empty{};
-    return &empty;
+    return no_cpus();
   }
   copy_mask(idle_cpu_, &idle_cpu_view_);
   return &idle_cpu_view_;
 }
 
 const cpumask* ExtClass::get_idle_smtmask() {
+  if (idle_per_node_) {
+    scx_error(SCX_EXIT_ERROR, 0, "SCX_OPS_BUILTIN_IDLE_PER_NODE enabled");
+    return no_cpus();
+  }
   if (!builtin_idle_) {
     scx_error(SCX_EXIT_ERROR, 0, "built-in idle tracking is disabled");
-    static cpumask empty{};
-    return &empty;
+    return no_cpus();
   }
   copy_mask(k_.topo().has_smt() ? idle_smt_ : idle_cpu_, &idle_smt_view_);
   return &idle_smt_view_;
 }
 
 s32 ExtClass::pick_idle_cpu(const cpumask* allowed, u64 flags) {
+  if (idle_per_node_) {
+    scx_error(SCX_EXIT_ERROR, 0, "per-node idle tracking is enabled");
+    return -kEBUSY;
+  }
   if (!builtin_idle_) {
     scx_error(SCX_EXIT_ERROR, 0, "built-in idle tracking is disabled");
     return -kEBUSY;
   }
-  return pick_idle_cpu_mask(mask_from(allowed), flags);
+  return pick_idle_cpu_mask(mask_from(allowed), -1, flags);
 }
 
 s32 ExtClass::pick_any_cpu(const cpumask* allowed, u64 flags) {
+  if (idle_per_node_) {
+    scx_error(SCX_EXIT_ERROR, 0, "per-node idle tracking is enabled");
+    return -kEBUSY;
+  }
   const CpuMask m = mask_from(allowed) & k_.topo().all_cpus();
   if (builtin_idle_) {
-    s32 cpu = pick_idle_cpu_mask(m, flags);
+    s32 cpu = pick_idle_cpu_mask(m, -1, flags);
     if (cpu >= 0) return cpu;
   }
   int cpu = k_.any_and_distribute(m, k_.topo().all_cpus());

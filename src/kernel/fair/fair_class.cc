@@ -100,6 +100,19 @@ Ns FairClass::rq_clock_pelt(int cpu) {
   return cs.clock_pelt - cs.lost_idle_time;
 }
 
+FairClass::PeltClock FairClass::pelt_clock(int cpu) const {
+  const CpuState& cs = cpus_[cpu];
+  const Rq& rq = k_.rq(cpu);
+  const Ns now = k_.now() + kPeltClockOrigin;
+  Ns clock = cs.clock_pelt;
+  if (now > cs.clock_task_seen) {
+    const Ns delta = now - cs.clock_task_seen;
+    if (rq.curr->is_idle_task()) clock = now;
+    else clock += rq.capacity == kCapacityScale ? delta : delta * rq.capacity / kCapacityScale;
+  }
+  return PeltClock{clock - kPeltClockOrigin, cs.lost_idle_time};
+}
+
 void FairClass::update_idle_rq_clock_pelt(int cpu) {
   // A CPU that was fully busy had no idle time at max capacity to give back: count the gap
   // between clock_task and clock_pelt as lost instead.

@@ -103,6 +103,13 @@ class FairClass : public SchedClass {
   const fair::SchedDomains& domains() const { return *domains_; }
   const fair::SchedAvg& cfs_avg(int cpu) const;  // cfs_rq->avg
   bool nohz_idle(int cpu) const;                 // in nohz.idle_cpus_mask
+  // rq->clock_pelt as update_rq_clock() would leave it now (without updating it), and
+  // rq->lost_idle_time; clock_pelt counts from clock_task's origin (equal to it while idle).
+  struct PeltClock {
+    Ns clock_pelt = 0;
+    Ns lost_idle_time = 0;
+  };
+  PeltClock pelt_clock(int cpu) const;
   // Weight of a fair task from its policy and nice (set_load_weight()).
   static uint32_t task_weight(const Task& p);
 
