@@ -88,6 +88,8 @@ std::vector<std::pair<std::string, std::string>> derive_costs(const std::map<std
   const double context_switch = at("pingpong_half") - pipe_1b;
   std::vector<std::pair<std::string, std::string>> out = {{"context_switch", cost_text(context_switch)}};
   if (m.count("timer_waking_to_switch.p50")) out.emplace_back("wakeup_local", cost_text(at("timer_waking_to_switch.p50")));
+  if (m.count("local_pipe_waking_to_switch.p50"))
+    out.emplace_back("resched_syscall", cost_text(at("local_pipe_waking_to_switch.p50")));
   if (m.count("remote_wakeup_busy.p50")) {
     out.emplace_back("wakeup_ipi", cost_text(at("remote_wakeup_busy.p50") - context_switch - pipe_1b));
     out.emplace_back("idle_exit", cost_text(at("remote_wakeup_idle.p50") - at("remote_wakeup_busy.p50")));
@@ -103,7 +105,8 @@ std::vector<std::pair<std::string, std::string>> derive_costs(const std::map<std
 constexpr const char* kNote =
     "medians over the repetitions (min..max beside them); ns. context_switch = pingpong_half (two "
     "processes; pingpong_half_threads: two threads of one process) - "
-    "pipe_write_1B - pipe_read_1B; wakeup_local = timer_waking_to_switch.p50 (tracefs; absent without it); "
+    "pipe_write_1B - pipe_read_1B; wakeup_local = timer_waking_to_switch.p50, resched_syscall = local_pipe_waking_to_switch.p50 (tracefs; "
+    "absent without it); "
     "wakeup_ipi = remote_wakeup_busy.p50 - context_switch - pipe_write_1B - pipe_read_1B; "
     "idle_exit = remote_wakeup_idle.p50 - remote_wakeup_busy.p50; ipi_send = remote_waking_write.p50 "
     "(a write() that wakes a reader preempting a busy remote CPU) - pipe_write_1B; pipe_/socket_write/read = the "

@@ -100,6 +100,10 @@ Ns FairClass::rq_clock_pelt(int cpu) {
   return cs.clock_pelt - cs.lost_idle_time;
 }
 
+void FairClass::switching(Rq& rq, Task& prev, Task& next) {
+  if (prev.is_idle_task() || next.is_idle_task()) rq_clock_pelt(rq.cpu);
+}
+
 FairClass::PeltClock FairClass::pelt_clock(int cpu) const {
   const CpuState& cs = cpus_[cpu];
   const Rq& rq = k_.rq(cpu);
@@ -120,6 +124,9 @@ void FairClass::update_idle_rq_clock_pelt(int cpu) {
   rq_clock_pelt(cpu);
   const uint32_t divider = ((fair::kLoadAvgMax - 1024) << fair::kSchedCapacityShift) - fair::kLoadAvgMax;
   if (cs.avg.util_sum >= divider) cs.lost_idle_time += cs.clock_task_seen - cs.clock_pelt;
+  // _update_idle_rq_clock_pelt(): the idle CPU's clock_pelt catches up with clock_task at once,
+  // so that clock_pelt - lost_idle_time never goes back.
+  cs.clock_pelt = cs.clock_task_seen;
 }
 
 bool FairClass::update_cfs_rq_load_avg(Ns now, int cpu) {

@@ -79,6 +79,9 @@ class FairClass : public SchedClass {
   void enqueue_task(Rq& rq, Task& p, int flags) override;
   bool dequeue_task(Rq& rq, Task& p, int flags) override;
   void yield_task(Rq& rq) override;
+  // The PELT clock follows every CPU's busy/idle changes, whichever class runs there
+  // (update_rq_clock_pelt() runs at every rq clock update).
+  void switching(Rq& rq, Task& prev, Task& next) override;
   void wakeup_preempt(Rq& rq, Task& p, int wake_flags) override;
   bool balance(Rq& rq, Task* prev) override;
   Task* pick_task(Rq& rq) override;
