@@ -822,8 +822,9 @@ void Kernel::arm_tick(Rq& rq) {
   // Ticks of all CPUs fall on the same jiffy grid (no skew_tick).
   const Ns tick = config_.cost.tick_ns();
   rq.tick_armed = true;
-  const Ns since_grid = now() >= tick_offset_ ? now() - tick_offset_ : 0;
-  events_.push(tick_offset_ + (since_grid / tick + 1) * tick, kTick, rq.cpu, 0);
+  // The first point of the grid (tick_offset_ + k * tick) after now.
+  const Ns past_grid = (now() + tick - tick_offset_) % tick;
+  events_.push(now() - past_grid + tick, kTick, rq.cpu, 0);
 }
 
 void Kernel::scheduler_tick(Rq& rq) {

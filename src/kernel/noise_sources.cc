@@ -18,7 +18,7 @@ constexpr uint64_t kKworkerStream = 0x6b776f726b00000ULL;  // "kwork" + cpu
 void Kernel::start_noise() {
   const NoiseModel& n = config_.noise;
   if (n.tick_phase) tick_offset_ = Rng(config_.seed).fork(kTickStream).below(config_.cost.tick_ns());
-  if (n.kthread_rate > 0 && n.kthread_run_ns > 0)
+  if (n.kthread_rate > 0 && n.kthread_run_ns > 0 && class_for_policy(Policy::Normal))
     for (int cpu = 0; cpu < nr_cpus(); ++cpu) spawn_noise_kworker(cpu);
 }
 

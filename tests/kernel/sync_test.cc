@@ -113,3 +113,31 @@ TEST(Sync, TimerOverrunInRelativeModeSlipsTheTimeline) {
 
 }  // namespace
 }  // namespace scx::testing
+
+namespace scx::testing {
+namespace {
+
+// rt-app's slack: what was left of the period when the thread reached its timer, negative when
+// it was late; a phase_end carries the last one and a phase without a timer carries 0.
+TEST(Sync, PhaseEndCarriesTheTimersSlack) {
+  Sim s("1");
+  struct Phases : TraceSink {
+    std::vector<int64_t> slack;
+    void on_event(const TraceEvent& e) override {
+      if (e.type == TraceType::PhaseEnd) slack.push_back(e.value);
+    }
+  } phases;
+  s.kernel->trace().subscribe(&phases);
+  WorkloadBuilder wb("slack");
+  wb.task("p").fifo(10).program()
+      .run(ms(1)).timer("t", ms(5)).op(OpKind::PhaseEnd, 0)   // reached at 1 ms: 4 ms left
+      .run(ms(7)).timer("t", ms(5)).op(OpKind::PhaseEnd, 0)   // at 12 ms, expiry 10: 2 ms late
+      .run(ms(1)).op(OpKind::PhaseEnd, 1);                    // no timer
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until_idle(ms(100)).ok());
+  EXPECT_EQ(phases.slack, (std::vector<int64_t>{ms(4), -static_cast<int64_t>(ms(2)), 0}));
+  EXPECT_EQ(s.task("p").phase_misses, 1u);
+}
+
+}  // namespace
+}  // namespace scx::testing

@@ -1,0 +1,114 @@
+// The noise sources (noise.h): off by default, each one changes what it should and nothing
+// else, and a seed gives the same run every time while another seed gives another.
+#include "harness.h"
+
+namespace scx::testing {
+namespace {
+
+Workload periodic_and_hog() {
+  WorkloadBuilder wb("noise");
+  wb.task("hog").fifo(1).program().run(ms(40));
+  wb.task("tick").fifo(10).program().begin_loop(8).run(us(500)).timer("t", ms(5)).end_loop();
+  return wb.build();
+}
+
+std::vector<std::string> run_lines(uint64_t seed, NoiseModel noise) {
+  Sim s("1", zero_costs(), seed, KernelVersion::V6_12, noise);
+  s.load(periodic_and_hog());
+  EXPECT_TRUE(s.kernel->run_until_idle(ms(200)).ok());
+  return s.rec.lines;
+}
+
+TEST(Noise, OffGivesTheSameRunForEverySeed) {
+  EXPECT_EQ(run_lines(1, NoiseModel::off()), run_lines(2, NoiseModel::off()));
+  EXPECT_FALSE(NoiseModel::off().any());
+  EXPECT_TRUE(NoiseModel::defaults().any());
+}
+
+TEST(Noise, OneSeedOneRunAnotherSeedAnotherRun) {
+  NoiseModel n = NoiseModel::off();
+  n.timer_jitter_ns = us(5);
+  n.work_jitter = 0.05;
+  n.timer_phase_ns = ms(1);
+  EXPECT_EQ(run_lines(7, n), run_lines(7, n));
+  EXPECT_NE(run_lines(7, n), run_lines(8, n));
+}
+
+TEST(Noise, TimerJitterOnlyDelaysTimerExpiries) {
+  NoiseModel n = NoiseModel::off();
+  n.timer_jitter_ns = us(10);
+  Sim s("1", zero_costs(), 3, KernelVersion::V6_12, n);
+  WorkloadBuilder wb("jitter");
+  wb.task("sleeper").fifo(10).program().begin_loop(50).sleep(ms(1)).end_loop();
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until_idle(ms(200)).ok());
+  const std::vector<std::string> in = s.rec.filter("idle0->sleeper");
+  ASSERT_EQ(in.size(), 51u);  // the start, then one per sleep
+  // Each wake-up comes at least 1 ms after the previous block; the 50 sleeps take 50 ms plus
+  // about 50 x 10 us of exponential jitter (mean), never less.
+  const std::vector<std::string> out = s.rec.filter("sleeper->idle0");
+  const Ns end = s.kernel->now();
+  EXPECT_GT(end, ms(50) + us(250));
+  EXPECT_LT(end, ms(50) + us(1000));
+  EXPECT_EQ(s.task("sleeper").cpu_time, 0u);  // no work: jitter is not CPU time
+}
+
+TEST(Noise, WorkJitterVariesLoopBasedRunsAroundTheirLength) {
+  NoiseModel n = NoiseModel::off();
+  n.work_jitter = 0.10;
+  Sim s("1", zero_costs(), 5, KernelVersion::V6_12, n);
+  WorkloadBuilder wb("work");
+  wb.task("worker").fifo(10).program().begin_loop(100).run(ms(1)).end_loop();
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until_idle(ms(1000)).ok());
+  const Ns total = s.task("worker").cpu_time;
+  EXPECT_NE(total, ms(100));                       // varied...
+  EXPECT_GT(total, ms(95));                        // ...around the nominal 100 ms (sd of the
+  EXPECT_LT(total, ms(105));                       // sum: 1 ms)
+}
+
+TEST(Noise, TickPhaseShiftsTheTickGrid) {
+  NoiseModel n = NoiseModel::off();
+  n.tick_phase = true;
+  std::vector<Ns> first_ticks;
+  for (uint64_t seed : {1, 2}) {
+    Sim s("1", zero_costs(), seed, KernelVersion::V6_12, n);
+    struct Ticks : TraceSink {
+      std::vector<Ns> at;
+      void on_event(const TraceEvent& e) override {
+        if (e.type == TraceType::Tick) at.push_back(e.time);
+      }
+    } ticks;
+    s.kernel->trace().subscribe(&ticks);
+    WorkloadBuilder wb("hog");
+    wb.task("hog").fifo(1).program().run(ms(20));
+    s.load(wb.build());
+    ASSERT_TRUE(s.kernel->run_until_idle(ms(100)).ok());
+    ASSERT_GE(ticks.at.size(), 4u);
+    for (size_t i = 1; i < ticks.at.size(); ++i) EXPECT_EQ(ticks.at[i] - ticks.at[i - 1], ms(4));
+    EXPECT_LT(ticks.at[0], ms(4));
+    first_ticks.push_back(ticks.at[0]);
+  }
+  EXPECT_NE(first_ticks[0], first_ticks[1]);
+}
+
+TEST(Noise, SettingsParseAndRejectBadValues) {
+  NoiseModel n = NoiseModel::defaults();
+  ASSERT_TRUE(n.set("off").ok());
+  EXPECT_FALSE(n.any());
+  ASSERT_TRUE(n.set("kthread_rate=50/s").ok());
+  ASSERT_TRUE(n.set("kthread_run=30us").ok());
+  ASSERT_TRUE(n.set("work_jitter=3%").ok());
+  ASSERT_TRUE(n.set("tick_phase=on").ok());
+  EXPECT_EQ(n.kthread_rate, 50);
+  EXPECT_EQ(n.kthread_run_ns, us(30));
+  EXPECT_DOUBLE_EQ(n.work_jitter, 0.03);
+  EXPECT_EQ(n.set("colour=red").message(),
+            "--noise: unknown source 'colour' (known: timer_jitter, kthread_rate, kthread_run, work_jitter, "
+            "tick_phase, timer_phase)");
+  EXPECT_EQ(n.set("work_jitter=80%").message(), "--noise work_jitter: a fraction (0.02 or 2%) must be in 0..0.5, got '80%'");
+  EXPECT_EQ(n.set("timer_jitter").message(), "--noise: expected KEY=VALUE, 'on' or 'off', got 'timer_jitter'");
+}
+
+}  // namespace
+}  // namespace scx::testing

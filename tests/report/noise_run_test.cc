@@ -1,0 +1,54 @@
+// Noise through a whole run (the CLI's defaults): per-CPU kernel threads that a report counts
+// as kernel threads, seeds that give a spread, and --noise off for the exact run.
+#include <gtest/gtest.h>
+
+#include "cli/runner.h"
+#include "report/run_report.h"
+
+namespace scx {
+namespace {
+
+RunOptions two_cpu_run(uint64_t seed) {
+  RunOptions o;
+  o.topology = "2";
+  o.workload = "demo:hogs=2,interactive=2";
+  o.duration = 200 * kNsPerMs;
+  o.seed = seed;
+  o.fingerprint = true;
+  return o;
+}
+
+TEST(NoiseRun, KernelThreadsRunOnEveryCpuAndStayOutOfUserFigures) {
+  RunOptions o = two_cpu_run(1);
+  o.noise = {"off", "kthread_rate=500", "kthread_run=50us"};
+  auto r = run_simulation(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  int kworkers = 0;
+  for (const auto& t : r->metrics->tasks()) {
+    if (t.comm.rfind("kworker/", 0) != 0) continue;
+    ++kworkers;
+    EXPECT_TRUE(t.kthread);
+    // About 500/s x 50 us = 2.5 % of 200 ms = 5 ms each (exponential draws: a wide band).
+    EXPECT_GT(t.cpu_time, 2 * kNsPerMs) << t.comm;
+    EXPECT_LT(t.cpu_time, 10 * kNsPerMs) << t.comm;
+  }
+  EXPECT_EQ(kworkers, 2);
+  const std::string text = format_run_text(r->report);
+  EXPECT_NE(text.find("noise: timer_jitter=0ns kthread_rate=500/s kthread_run=50us"), std::string::npos) << text;
+}
+
+TEST(NoiseRun, SeedsDifferWithNoiseAndNotWithout) {
+  auto fp = [](uint64_t seed, bool noise) {
+    RunOptions o = two_cpu_run(seed);
+    if (!noise) o.noise = {"off"};
+    auto r = run_simulation(o);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? r->report.info.fingerprint.value_or("") : std::string();
+  };
+  EXPECT_EQ(fp(1, true), fp(1, true));
+  EXPECT_NE(fp(1, true), fp(2, true));
+  EXPECT_EQ(fp(1, false), fp(2, false));
+}
+
+}  // namespace
+}  // namespace scx
