@@ -86,6 +86,36 @@ TEST(FairClass, ShortSliceWakeePreempts) {
   }
 }
 
+// A wake-up whose update_curr() ends curr's request reschedules even when the wakee is not the
+// pick: check_preempt_wakeup_fair() -> update_curr() -> resched_curr_lazy(). It shows when the
+// wakee is a delayed task, whose requeue (requeue_delayed_entity()) accounts nothing itself.
+// One CPU, HZ 250, kernel 6.18: slice 0.70 ms, a forked task's first request 0.35 ms; virtual
+// times below are relative to V0 (all weights equal, so 1 ms run = 1 ms of vruntime).
+//   0    w, a, b forked: all at V0; a and b get deadlines V0 + 0.35. w runs.
+//   1 ms w sleeps: v_w = 1, V = (1 + 0 + 0)/3 = 0.33: ineligible -> delayed (stays queued,
+//        its request renewed at the dequeue's update_curr(): d_w = 1.70). a runs.
+//   2 ms w's timer: requeued as is (lag -0.67 with a's stale v). update_curr() charges a 1 ms:
+//        v_a = 1 passed d_a = 0.35 -> new request d_a = 1.70 and a resched. The pick is b
+//        (v = 0 <= V = 0.67, d = 0.35), not w: a -> b here. (Before: the resched was dropped
+//        and a ran on to the tick at 4 ms.)
+//   4 ms tick: b's request ended; w (v 1, d 1.70, in the tree before a) is eligible: b -> w.
+TEST(FairClass, WakeupReschedulesCurrWhoseRequestEnded) {
+  Sim s("1", zero_costs(), 1, KernelVersion::V6_18);
+  install_fair(s, [&](FairConfig& c) {
+    c.features.kernel = KernelVersion::V6_18;
+    c.tunables = fair::Tunables::for_machine(1, 250, KernelVersion::V6_18);
+  });
+  WorkloadBuilder wb("endreq");
+  wb.task("w").program().run(ms(1)).sleep(ms(1)).run(us(100));
+  wb.task("a").program().run(ms(20));
+  wb.task("b").program().run(ms(20));
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until(ms(5)).ok());
+  EXPECT_EQ(s.rec.lines, (std::vector<std::string>{"0:0:idle0->w", "1000:0:w->a", "2000:0:a->b", "4000:0:b->w",
+                                                   "4100:0:exit:w", "4100:0:w->a"}));
+  EXPECT_EQ(s.task("a").nivcsw, 1u);
+}
+
 // A task that blocks while ineligible stays queued (DELAY_DEQUEUE); its wakeup requeues it on the
 // same CPU without selecting a CPU, although CPU 1 is idle. Without DELAY_DEQUEUE the wakeup
 // goes through select_task_rq_fair() and lands on the idle CPU.

@@ -410,8 +410,11 @@ void FairClass::wakeup_preempt(Rq& rq, Task& p, int wake_flags) {
   fair::WakeupInfo info;
   info.wake_fork = (wake_flags & WF_FORK) != 0;
   info.curr_need_resched = rq.need_resched;
-  if (cfs.check_preempt_wakeup_fair(p.se, k_.now(), info)) k_.resched_curr(rq);
-  cfs.take_resched();
+  // check_preempt_wakeup_fair() flags the resched itself when it preempts, and so does its
+  // update_curr() when curr's request (6.18: or its protection) has just ended, even if the
+  // wakee is not the pick: the kernel's update_curr() calls resched_curr_lazy() directly.
+  cfs.check_preempt_wakeup_fair(p.se, k_.now(), info);
+  apply_resched(rq);
 }
 
 bool FairClass::balance(Rq& rq, Task*) {
