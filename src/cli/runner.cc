@@ -259,20 +259,23 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
                               format_duration(duration));
           break;
         }
-        st = kernel.run_until(end);
+        st = kernel.advance_while_alive(end);
         if (st.ok()) st = kernel.check_invariants().within(fmt::format("invariant at t={}", format_seconds(end)));
       }
-      end -= kNsPerMs;
+      if (st.ok()) st = kernel.run_until_idle(duration);  // closes the books once, as a straight run
+      end = kernel.now();
     } else {
       st = kernel.run_until_idle(duration);
       end = kernel.now();
     }
   } else if (st.ok()) {
     if (opts.check) {
-      for (Ns at = kNsPerMs; st.ok() && at <= duration; at += kNsPerMs) {
-        st = kernel.run_until(std::min(at, duration));
+      for (Ns at = kNsPerMs; st.ok() && at < duration; at += kNsPerMs) {
+        st = kernel.advance_to(at);
         if (st.ok()) st = kernel.check_invariants().within(fmt::format("invariant at t={}", format_seconds(at)));
       }
+      if (st.ok()) st = kernel.run_until(duration);
+      if (st.ok()) st = kernel.check_invariants().within(fmt::format("invariant at t={}", format_seconds(duration)));
     } else {
       st = kernel.run_until(duration);
     }

@@ -68,6 +68,13 @@ class Kernel {
 
   // Runs events up to and including time `end`, then closes accounting at `end`.
   Status run_until(Ns end);
+  // Runs events up to and including `end` and nothing else: the scheduler's state is exactly
+  // what a straight run has at that time, so a run taken in steps (--check) is the same run.
+  // Finish with run_until(), which also closes the accounting.
+  Status advance_to(Ns end);
+  // The same while any user task lives: a run-until-done workload taken in steps stops where
+  // run_until_idle() would.
+  Status advance_while_alive(Ns end);
   // Runs until every user task has exited (or `limit` is reached: error).
   Status run_until_idle(Ns limit);
 

@@ -28,6 +28,7 @@ volatile u32 ctx_index = 4; /* sched_switch has 4 arguments: ctx[4] is out of bo
 u64 nr_switch, nr_raw_switch, nr_waking, nr_wakeup, nr_wakeup_new, nr_migrate;
 u64 nr_newtask, nr_fork, nr_exit, nr_group_dead, nr_free, nr_rename, nr_resmask, nr_optional;
 u64 switch_cpu[MAX_CPUS], wakeup_cpu[MAX_CPUS];
+u32 switch_node[MAX_CPUS]; /* bpf_get_numa_node_id() + 1 on each CPU that switched */
 u64 bad_switch, bad_current, bad_migrate, bad_fork;
 u64 nr_reg_entry, nr_reg_exit, init_saw_entry = 99, init_saw_exit = 99;
 s64 reg_ret = 99;
@@ -74,6 +75,7 @@ int BPF_PROG(tr_switch, bool preempt, struct task_struct *prev, struct task_stru
   if (++nr_switch == fault_after) return ctx[ctx_index] != 0;
   if (nr_switch == 1) bpf_printk("first switch %s -> %s", prev->comm, next->comm);
   count_cpu(switch_cpu);
+  if (bpf_get_smp_processor_id() < MAX_CPUS) switch_node[bpf_get_smp_processor_id()] = bpf_get_numa_node_id() + 1;
   if (prev == next || preempt != (prev_state == 0)) bad_switch++;
   if ((void *)bpf_get_current_task_btf() != (void *)prev) bad_current++;
   return 0;

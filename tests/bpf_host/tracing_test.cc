@@ -39,7 +39,7 @@ class CountingSink : public TraceSink {
 };
 
 struct TracingRun {
-  testing::ExtSim sim{"4", testing::zero_costs()};
+  testing::ExtSim sim{"nodes=2,llcs=1,cores=2,smt=1", testing::zero_costs()};  // 4 CPUs, 2 nodes
   CountingSink events;
   bpf::BpfScxOps* ops = nullptr;
   template <typename T = uint64_t>
@@ -107,6 +107,8 @@ TEST_P(BpfTracingCounts, ProgramsFireAtTheSimulatorsEvents) {
   for (int cpu = 0; cpu < 4; ++cpu) {
     EXPECT_EQ(run.global("switch_cpu", cpu), ev.switch_cpu[cpu]) << "cpu " << cpu;
     EXPECT_EQ(run.global("wakeup_cpu", cpu), ev.wakeup_cpu[cpu]) << "cpu " << cpu;
+    // bpf_get_numa_node_id() is the node of the CPU it runs on (CPUs 0-1: node 0, 2-3: node 1).
+    if (ev.switch_cpu[cpu]) EXPECT_EQ(run.global<uint32_t>("switch_node", cpu), cpu / 2 + 1u) << "cpu " << cpu;
   }
   EXPECT_EQ(run.global("bad_switch"), 0u);
   EXPECT_EQ(run.global("bad_current"), 0u);

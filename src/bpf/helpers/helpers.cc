@@ -255,7 +255,9 @@ void HelperEnv::bind(Vm& vm) {
   set(kHelperGetSmpProcessorId, [this](CallContext&, const HostArgs&) -> uint64_t {
     return hooks_.cpu ? hooks_.cpu() : 0;
   });
-  set(kHelperGetNumaNodeId, [](CallContext&, const HostArgs&) -> uint64_t { return 0; });
+  set(kHelperGetNumaNodeId, [this](CallContext&, const HostArgs&) -> uint64_t {
+    return hooks_.numa_node ? hooks_.numa_node() : 0;
+  });
   set(kHelperGetPrandomU32, [this](CallContext&, const HostArgs&) -> uint64_t {
     if (hooks_.prandom) return hooks_.prandom();
     uint64_t x = rng_state_;  // xorshift64*

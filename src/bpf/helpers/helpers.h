@@ -103,6 +103,7 @@ Result<std::string> bpf_bprintf(const AddressSpace& memory, std::string_view fmt
 struct HelperHooks {
   std::function<uint64_t()> ktime_ns;        // monotonic ns (default: 0)
   std::function<uint32_t()> cpu;             // current CPU (default: 0)
+  std::function<uint32_t()> numa_node;       // the current CPU's NUMA node (default: 0)
   std::function<uint32_t()> prandom;         // deterministic RNG (default: xorshift, seed 1)
   std::function<uint64_t()> current_task;    // task_struct address (default: 0)
   std::function<void(std::string_view)> log; // printk output (default: dropped)

@@ -579,6 +579,7 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
   HelperHooks hooks;
   hooks.ktime_ns = [raw] { return raw->kf().now(); };
   hooks.cpu = [raw] { return static_cast<uint32_t>(raw->kf().this_cpu()); };
+  hooks.numa_node = [raw] { return static_cast<uint32_t>(raw->kf().kernel().topo().cpu(raw->kf().this_cpu()).node); };
   hooks.prandom = [raw] { return static_cast<uint32_t>(raw->kf().kernel().rng().next_u64()); };
   hooks.log = [raw](std::string_view line) { raw->printk(line); };
   hooks.current_task = [raw] { return raw->current_task(); };
