@@ -5,7 +5,8 @@
  * - a RESIZABLE_ARRAY of one counter per CPU and the exit-dump buffer (UEI_DEFINE);
  * - a map whose max_entries only user space sets (0 in the object);
  * - rodata integer arrays (--set a=1,2,3) and a syscall program without arguments;
- * - a syscall program with a context, run per (cpu, sibling) pair by a profile. */
+ * - a syscall program with a context, run per (cpu, sibling) pair by a profile;
+ * - maps with struct values and keys user space fills (topology records with CPU masks). */
 #include <scx/common.bpf.h>
 #include <scx/user_exit_info.h>
 
@@ -37,6 +38,37 @@ struct {
   __type(key, u32);
   __type(value, u64);
 } sized_by_user SEC(".maps");
+
+struct prologue_mask {
+  u64 bits[4];
+};
+
+struct prologue_llc { /* a topology record, as scx_forge's user space writes them */
+  u32 id;
+  u32 nr_cpus;
+  u8 smt;
+  s32 first_cpu;
+  struct prologue_mask span;
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 16);
+  __type(key, u32);
+  __type(value, struct prologue_llc);
+} llc_recs SEC(".maps");
+
+struct prologue_dist_key {
+  u32 node;
+  u32 idx;
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 16);
+  __type(key, struct prologue_dist_key);
+  __type(value, u32);
+} dist_recs SEC(".maps");
 
 struct pair_arg {
   s32 cpu;

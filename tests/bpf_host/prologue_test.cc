@@ -2,6 +2,7 @@
 // enum globals from the simulated kernel's BTF, RESIZABLE_ARRAY and exit-dump sizes, map
 // sizes, --set arrays, syscall programs, and profiles with their expressions.
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <string>
 
@@ -215,6 +216,67 @@ TEST(Prologue, SetFillsArraysAndElementsAndTheCommandLineWins) {
   EXPECT_NE(bad_resize.status().message().find("--resize weights"), std::string::npos) << bad_resize.status().message();
 }
 
+// "maps" entries with struct keys and values: member paths laid out from the map's BTF types,
+// array members element by element (j), the other bytes 0; sizeof(struct NAME) from the object.
+TEST(Prologue, MapEntriesWithStructKeysAndValues) {
+  Loaded l("nodes=2,llcs=2,cores=2,smt=2");
+  bpf::BpfHostOptions o;
+  o.profile = write_temp("struct_maps.json", R"J({"ops_name": "prologue_test", "map_size": {"sized_by_user": "1"},
+      "globals": {"nr_cpus": "sizeof(struct prologue_llc)"},
+      "maps": {
+        "llc_recs": {"count": "nr_llcs", "key": "i",
+                     "value": {"id": "i", "nr_cpus": "nr_cpus_of_llc(i)", "smt": "nr_cpu_ids > nr_cores",
+                               "first_cpu": "first_cpu_of_llc(i)",
+                               "span.bits": {"length": "(nr_cpu_ids + 63) / 64", "value": "llc_cpumask_word(i, j)"}}},
+        "dist_recs": {"count": "nr_nodes * nr_nodes", "key": {"node": "i / nr_nodes", "idx": "i % nr_nodes"},
+                      "value": "node_distance(i / nr_nodes, i % nr_nodes)"}}})J");
+  auto ops = l.load(o);
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  l.ops = ops->get();
+  EXPECT_EQ(l.at<uint32_t>("nr_cpus"), 48u);  // 4 + 4 + 1 (+3) + 4, then 4 words of 8
+  bpf::Map* llcs = (*ops)->object().map("llc_recs");
+  ASSERT_NE(llcs, nullptr);
+  EXPECT_EQ(llcs->size(), 4u);
+  for (uint32_t llc = 0; llc < 4; ++llc) {
+    const auto* v = static_cast<const uint8_t*>(llcs->lookup(&llc));
+    ASSERT_NE(v, nullptr) << llc;
+    uint32_t id, n;
+    int32_t first;
+    uint64_t bits[4];
+    std::memcpy(&id, v, 4);
+    std::memcpy(&n, v + 4, 4);
+    std::memcpy(&first, v + 12, 4);
+    std::memcpy(bits, v + 16, 32);
+    EXPECT_EQ(id, llc);
+    EXPECT_EQ(n, 4u);
+    EXPECT_EQ(v[8], 1u);                       // smt
+    EXPECT_EQ(v[9] | v[10] | v[11], 0);        // padding stays 0
+    EXPECT_EQ(first, l.sim.topo.llc_cpus(static_cast<int>(llc)).first());
+    EXPECT_EQ(bits[0], l.sim.topo.llc_cpus(static_cast<int>(llc)).words()[0]);
+    EXPECT_EQ(bits[1] | bits[2] | bits[3], 0u);
+  }
+  bpf::Map* dist = (*ops)->object().map("dist_recs");
+  ASSERT_NE(dist, nullptr);
+  EXPECT_EQ(dist->size(), 4u);
+  const uint32_t key[2] = {1, 0};
+  const auto* d = static_cast<const uint32_t*>(dist->lookup(key));
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(*d, static_cast<uint32_t>(l.sim.topo.node_distance(1, 0)));
+
+  auto bad = [&](const char* maps) {
+    o.profile = write_temp("bad_maps.json", std::string(R"J({"ops_name": "prologue_test", "map_size": {"sized_by_user": "1"}, "maps": )J") + maps + "}");
+    auto r = l.load(o);
+    return r.ok() ? std::string() : r.status().message();
+  };
+  EXPECT_NE(bad(R"J({"llc_recs": {"count": "1", "key": "0", "value": {"nope": "1"}}})J").find("no member 'nope'"), std::string::npos);
+  EXPECT_NE(bad(R"J({"llc_recs": {"count": "1", "key": "0", "value": "1"}})J").find("give its members"), std::string::npos);
+  EXPECT_NE(bad(R"J({"llc_recs": {"count": "1", "key": "0", "value": {"span": "1"}}})J").find("not an integer"), std::string::npos);
+  EXPECT_NE(bad(R"J({"llc_recs": {"count": "1", "key": "0", "value": {"span.bits": {"length": "5", "value": "j"}}}})J")
+                .find("holds 4 element(s), 5 given"), std::string::npos);
+  EXPECT_NE(bad(R"J({"llc_recs": {"count": "1", "key": "0", "value": {"id": "sizeof(struct nope)"}}})J")
+                .find("sizeof(struct nope): not in the object's BTF"), std::string::npos);
+}
+
 TEST(Prologue, AFailingSyscallProgramEjectsWithItsName) {
   Loaded l;
   bpf::BpfHostOptions o;
@@ -295,6 +357,18 @@ TEST(ProfileExpr, PrecedenceVariablesFunctionsAndEnums) {
   EXPECT_EQ(*eval("llc_cpumask_word(1, 0)"), static_cast<int64_t>(t->llc_cpus(1).words()[0]));
   EXPECT_EQ(*eval("node_cpumask_word(0, 3)"), 0);
   EXPECT_EQ(*eval("cpu_by_capacity(5)"), 5);  // equal capacities: by id
+  EXPECT_EQ(*eval("core_cpumask_word(1, 0)"), static_cast<int64_t>(t->core_cpus(1).words()[0]));
+  EXPECT_EQ(*eval("all_cpumask_word(0)"), 0xffffffff);  // 32 CPUs
+  EXPECT_EQ(*eval("all_cpumask_word(1)"), 0);
+  EXPECT_EQ(*eval("nr_cpus_of_node(1) * 100 + nr_cores_of_node(1) * 10 + nr_llcs_of_node(1)"), 1682);
+  EXPECT_EQ(*eval("nr_cores_of_llc(3) * 10 + nr_cpus_of_core(0)"), 42);
+  EXPECT_EQ(*eval("first_cpu_of_llc(3)"), t->llc_cpus(3).first());
+  EXPECT_EQ(*eval("first_cpu_of_node(1)"), t->node_cpus(1).first());
+  EXPECT_EQ(*eval("first_cpu_of_core(7)"), t->core_cpus(7).first());
+  EXPECT_EQ(*eval("node_distance(0, 1)"), t->node_distance(0, 1));
+  EXPECT_FALSE(eval("core_cpumask_word(16, 0)").ok());  // 16 cores: 0-15
+  EXPECT_FALSE(eval("nr_llcs_of_node(2)").ok());
+  EXPECT_FALSE(eval("sizeof(struct task_ctx)").ok());  // no object here
   EXPECT_FALSE(eval("llc_cpumask_word(1)").ok());
   EXPECT_EQ(*eval("SCX_OPS_NOT_A_FLAG"), 0);  // a kernel without it: 0, as user space reads it
   EXPECT_FALSE(eval("1 / (i - 3)").ok());

@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <linux/btf.h>
+
 #include "bpf/loader/btf.h"
 
 namespace scx::bpf {
@@ -157,6 +159,7 @@ class ExprParser {
     while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_')) ++pos_;
     std::string id(s_.substr(start, pos_ - start));
     if (id.empty()) return error(pos_ < s_.size() ? fmt::format("unexpected '{}'", s_[pos_]) : "unexpected end");
+    if (id == "sizeof" && eat("(")) return size_of_type();
     if (eat("(")) {
       std::vector<int64_t> args;
       do {
@@ -177,24 +180,73 @@ class ExprParser {
     const Topology* t = env_.topo;
     if (!t) return error("no machine to evaluate " + fn);
     static const std::map<std::string, size_t> arity = {
-        {"core_of", 1},      {"llc_of", 1}, {"node_of", 1}, {"capacity_of", 1}, {"smt_sibling_of", 1},
-        {"cpu_by_capacity", 1}, {"llc_cpumask_word", 2}, {"node_cpumask_word", 2}};
+        {"core_of", 1},           {"llc_of", 1},           {"package_of", 1},           {"node_of", 1},           {"capacity_of", 1},
+        {"smt_sibling_of", 1},    {"cpu_by_capacity", 1},  {"llc_cpumask_word", 2},  {"node_cpumask_word", 2},
+        {"core_cpumask_word", 2}, {"all_cpumask_word", 1}, {"first_cpu_of_core", 1}, {"first_cpu_of_llc", 1},
+        {"first_cpu_of_node", 1}, {"nr_cpus_of_core", 1},  {"nr_cpus_of_llc", 1},    {"nr_cpus_of_node", 1},
+        {"nr_cores_of_llc", 1},   {"nr_cores_of_node", 1}, {"nr_llcs_of_node", 1},   {"node_distance", 2}};
     auto a = arity.find(fn);
     if (a == arity.end()) return error(fmt::format("unknown function '{}'", fn));
     if (args.size() != a->second) return error(fmt::format("{} takes {} argument(s)", fn, a->second));
-    if (a->second == 2) return mask_word(fn, args[0], args[1]);
+    if (fn.ends_with("_cpumask_word")) return mask_word(fn, args[0], a->second == 2 ? args[1] : args[0]);
+    if (fn.find("_of_") != std::string::npos) return domain_fact(fn, args[0]);
+    if (fn == "node_distance") {
+      for (int64_t n : args)
+        if (n < 0 || n >= t->nr_nodes()) return error(fmt::format("node_distance: no node {}", n));
+      return t->node_distance(static_cast<int>(args[0]), static_cast<int>(args[1]));
+    }
     const int64_t x = args[0];
     if (x < 0 || x >= t->nr_cpus()) return error(fmt::format("{}({}): no such CPU", fn, x));
     const CpuInfo& c = t->cpu(static_cast<int>(x));
     if (fn == "core_of") return c.core;
     if (fn == "llc_of") return c.llc;
     if (fn == "node_of") return c.node;
+    if (fn == "package_of") return c.package;
     if (fn == "capacity_of") return c.capacity;
     if (fn == "cpu_by_capacity") return by_capacity(x);
     // The first other CPU of x's core, -1 without SMT.
     for (int s = t->smt_siblings(c.id).first(); s >= 0; s = t->smt_siblings(c.id).next(s + 1))
       if (s != c.id) return s;
     return -1;
+  }
+  // The CPU mask of a core, LLC or node (`id`), or of the whole machine.
+  Result<const CpuMask*> domain_mask(const std::string& fn, const std::string& kind, int64_t id) const {
+    const Topology* t = env_.topo;
+    if (kind == "all") return &t->all_cpus();
+    const int n = kind == "core" ? t->nr_cores() : kind == "llc" ? t->nr_llcs() : t->nr_nodes();
+    if (id < 0 || id >= n) return error(fmt::format("{}({}, ...): no such {}", fn, id, kind == "llc" ? "LLC" : kind));
+    const int k = static_cast<int>(id);
+    return kind == "core" ? &t->core_cpus(k) : kind == "llc" ? &t->llc_cpus(k) : &t->node_cpus(k);
+  }
+  // first_cpu_of_X, nr_cpus_of_X, nr_cores_of_X, nr_llcs_of_X for a core, LLC or node X.
+  Result<int64_t> domain_fact(const std::string& fn, int64_t id) const {
+    const std::string kind = fn.substr(fn.rfind('_') + 1), what = fn.substr(0, fn.find("_of_"));
+    SCX_ASSIGN_OR_RETURN(const CpuMask* m, domain_mask(fn, kind, id));
+    if (what == "first_cpu") return m->first();
+    if (what == "nr_cpus") return m->weight();
+    std::set<int> seen;
+    for (int c = m->first(); c >= 0; c = m->next(c + 1))
+      seen.insert(what == "nr_cores" ? env_.topo->cpu(c).core : env_.topo->cpu(c).llc);
+    return static_cast<int64_t>(seen.size());
+  }
+  // sizeof(struct NAME) (or union NAME) in the object's BTF, as user space's generated types
+  // (libbpf-cargo's skeleton types, bindgen of the scheduler's header) have it.
+  Result<int64_t> size_of_type() {
+    auto word = [&]() {
+      skip_ws();
+      const size_t start = pos_;
+      while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_')) ++pos_;
+      return std::string(s_.substr(start, pos_ - start));
+    };
+    std::string kw = word(), type = kw;
+    if (kw == "struct" || kw == "union") type = word();
+    if (type.empty() || !eat(")")) return error("expected sizeof(struct NAME)");
+    if (!env_.object) return error(fmt::format("sizeof(struct {}) needs the BPF object", type));
+    const int kind = kw == "union" ? BTF_KIND_UNION : BTF_KIND_STRUCT;
+    const uint32_t id = env_.object->find(type, kind);
+    const int64_t size = id ? env_.object->size_of(id) : -1;
+    if (size < 0) return error(fmt::format("sizeof({} {}): not in the object's BTF", kind == BTF_KIND_UNION ? "union" : "struct", type));
+    return size;
   }
   // The CPUs ordered by capacity, highest first, ties by id: the i-th.
   int64_t by_capacity(int64_t i) const {
@@ -204,14 +256,12 @@ class ExprParser {
                      [&](int a, int b) { return env_.topo->cpu(a).capacity > env_.topo->cpu(b).capacity; });
     return order[static_cast<size_t>(i)];
   }
-  // 64-bit word `w` of an LLC's or node's CPU mask.
+  // 64-bit word `w` of a core's, LLC's or node's CPU mask, or of all CPUs' (all_cpumask_word(w)).
   Result<int64_t> mask_word(const std::string& fn, int64_t id, int64_t w) const {
-    const Topology* t = env_.topo;
-    const bool llc = fn == "llc_cpumask_word";
-    if (id < 0 || id >= (llc ? t->nr_llcs() : t->nr_nodes())) return error(fmt::format("{}({}, ...): no such {}", fn, id, llc ? "LLC" : "node"));
+    const std::string kind = fn.substr(0, fn.find('_'));
+    SCX_ASSIGN_OR_RETURN(const CpuMask* m, domain_mask(fn, kind, id));
     if (w < 0 || w >= CpuMask::kWords) return 0;
-    const CpuMask& m = llc ? t->llc_cpus(static_cast<int>(id)) : t->node_cpus(static_cast<int>(id));
-    return static_cast<int64_t>(m.words()[static_cast<size_t>(w)]);
+    return static_cast<int64_t>(m->words()[static_cast<size_t>(w)]);
   }
 
   std::string_view s_;
@@ -249,6 +299,37 @@ Result<std::map<std::string, std::string>> expr_map(const json& v, const std::st
   return out;
 }
 
+// {"length": EXPR, "value": EXPR}
+Result<ProfileArray> array_def(const json& def, const std::string& origin, const std::string& key) {
+  SCX_RETURN_IF_ERROR(want(def.is_object() && def.size() == 2 && def.contains("length") && def.contains("value"),
+                           origin, key, "expected {\"length\": ..., \"value\": ...}"));
+  ProfileArray arr;
+  SCX_ASSIGN_OR_RETURN(arr.length, expr_text(def["length"], origin, key + ".length"));
+  SCX_ASSIGN_OR_RETURN(arr.value, expr_text(def["value"], origin, key + ".value"));
+  return arr;
+}
+
+// A map key or value: an expression, or an object of member paths → expression or array.
+Result<ProfileBytes> map_bytes(const json& v, const std::string& origin, const std::string& key) {
+  ProfileBytes b;
+  if (!v.is_object()) {
+    SCX_ASSIGN_OR_RETURN(b.scalar, expr_text(v, origin, key));
+    return b;
+  }
+  SCX_RETURN_IF_ERROR(want(!v.empty(), origin, key, "expected member paths"));
+  b.is_struct = true;
+  for (auto& [path, e] : v.items()) {
+    ProfileArray m;
+    if (e.is_object()) {
+      SCX_ASSIGN_OR_RETURN(m, array_def(e, origin, key + "." + path));
+    } else {
+      SCX_ASSIGN_OR_RETURN(m.value, expr_text(e, origin, key + "." + path));
+    }
+    b.members.emplace_back(path, std::move(m));
+  }
+  return b;
+}
+
 Result<ProfileSettings> parse_settings(const json& j, const std::string& origin, const std::string& prefix) {
   ProfileSettings s;
   for (const char* k : {"resize", "map_size", "globals", "ops", "usersched_args"}) {
@@ -271,8 +352,8 @@ Result<ProfileSettings> parse_settings(const json& j, const std::string& origin,
                                origin, key, "expected {\"count\": ..., \"key\": ..., \"value\": ...}"));
       ProfileMapFill f;
       SCX_ASSIGN_OR_RETURN(f.count, expr_text(def["count"], origin, key + ".count"));
-      SCX_ASSIGN_OR_RETURN(f.key, expr_text(def["key"], origin, key + ".key"));
-      SCX_ASSIGN_OR_RETURN(f.value, expr_text(def["value"], origin, key + ".value"));
+      SCX_ASSIGN_OR_RETURN(f.key, map_bytes(def["key"], origin, key + ".key"));
+      SCX_ASSIGN_OR_RETURN(f.value, map_bytes(def["value"], origin, key + ".value"));
       s.maps[name] = std::move(f);
     }
   }
@@ -281,12 +362,7 @@ Result<ProfileSettings> parse_settings(const json& j, const std::string& origin,
     SCX_RETURN_IF_ERROR(want(a.is_object(), origin, prefix + "arrays", "expected an object"));
     for (auto& [name, def] : a.items()) {
       const std::string key = prefix + "arrays." + name;
-      SCX_RETURN_IF_ERROR(want(def.is_object() && def.contains("length") && def.contains("value"), origin, key,
-                               "expected {\"length\": ..., \"value\": ...}"));
-      ProfileArray arr;
-      SCX_ASSIGN_OR_RETURN(arr.length, expr_text(def["length"], origin, key + ".length"));
-      SCX_ASSIGN_OR_RETURN(arr.value, expr_text(def["value"], origin, key + ".value"));
-      s.arrays[name] = std::move(arr);
+      SCX_ASSIGN_OR_RETURN(s.arrays[name], array_def(def, origin, key));
     }
   }
   return s;
@@ -434,9 +510,10 @@ namespace {
 
 class Resolver {
  public:
-  Resolver(const Profile& p, const Topology& topo, const Btf& kernel) : p_(p), topo_(topo) {
+  Resolver(const Profile& p, const Topology& topo, const Btf& kernel, const Btf* object) : p_(p), topo_(topo) {
     env_.topo = &topo;
     env_.kernel = &kernel;
+    env_.object = object;
     env_.vars = {{"nr_cpu_ids", topo.nr_cpus()},
                  {"nr_cores", topo.nr_cores()},
                  {"nr_llcs", topo.nr_llcs()},
@@ -573,19 +650,43 @@ class Resolver {
   Status apply_map(const std::string& name, const ProfileMapFill& f, const std::string& key) {
     SCX_ASSIGN_OR_RETURN(uint64_t n, nonneg(f.count, key + ".count"));
     if (n > (1u << 20)) return err(key + ".count", fmt::format("{} entries is too many", n));
-    std::vector<std::pair<int64_t, int64_t>>& out = out_.map_entries[name];
+    std::vector<ResolvedMapEntry>& out = out_.map_entries[name];
     out.clear();
-    for (uint64_t i = 0; i < n; ++i) {
+    Status st;
+    for (uint64_t i = 0; i < n && st.ok(); ++i) {
       env_.vars["i"] = static_cast<int64_t>(i);
-      Result<int64_t> k = eval(f.key, key + ".key");
-      Result<int64_t> v = k.ok() ? eval(f.value, key + ".value") : Result<int64_t>(k.status());
-      if (!v.ok()) {
-        env_.vars.erase("i");
-        return v.status();
-      }
-      out.emplace_back(*k, *v);
+      ResolvedMapEntry e;
+      st = resolve_bytes(f.key, key + ".key", &e.key);
+      if (st.ok()) st = resolve_bytes(f.value, key + ".value", &e.value);
+      out.push_back(std::move(e));
     }
     env_.vars.erase("i");
+    env_.vars.erase("j");
+    return st;
+  }
+  Status resolve_bytes(const ProfileBytes& b, const std::string& key, ResolvedBytes* out) {
+    out->is_struct = b.is_struct;
+    if (!b.is_struct) {
+      SCX_ASSIGN_OR_RETURN(out->scalar, eval(b.scalar, key));
+      return Status();
+    }
+    for (const auto& [path, m] : b.members) {
+      std::vector<int64_t> values;
+      if (m.length.empty()) {
+        SCX_ASSIGN_OR_RETURN(int64_t v, eval(m.value, key + "." + path));
+        values.push_back(v);
+      } else {
+        SCX_ASSIGN_OR_RETURN(uint64_t len, nonneg(m.length, key + "." + path + ".length"));
+        if (len > (1u << 16)) return err(key + "." + path + ".length", fmt::format("{} elements is too many", len));
+        for (uint64_t j = 0; j < len; ++j) {
+          env_.vars["j"] = static_cast<int64_t>(j);
+          SCX_ASSIGN_OR_RETURN(int64_t v, eval(m.value, key + "." + path + ".value"));
+          values.push_back(v);
+        }
+        env_.vars.erase("j");
+      }
+      out->members.emplace_back(path, std::move(values));
+    }
     return Status();
   }
   // (cpu, sibling) pairs of a for_each kind; sibling -1 where there is none.
@@ -633,8 +734,8 @@ class Resolver {
 }  // namespace
 
 Result<ResolvedProfile> resolve_profile(const Profile& p, const std::vector<std::string>& options,
-                                        const Topology& topo, const Btf& kernel) {
-  Resolver r(p, topo, kernel);
+                                        const Topology& topo, const Btf& kernel, const Btf* object) {
+  Resolver r(p, topo, kernel, object);
   r.set_usersched(p.usersched);
   SCX_RETURN_IF_ERROR(r.apply(p.settings, ""));
   for (const std::string& o : options) SCX_RETURN_IF_ERROR(r.apply_option(o));

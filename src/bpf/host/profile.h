@@ -24,10 +24,19 @@ struct ProfileArray {
   std::string length, value;  // value is an expression in `i`
 };
 
-// Entries user space writes into a map after load: `count` of them, key and value
-// expressions in `i` (the map's key and value sizes, little-endian).
+// A map key or value user space writes: an expression (the map's key or value size, little-
+// endian, up to 8 bytes), or struct members by path (laid out from the map's BTF key or value
+// type, every other byte 0), each an expression or, for an array member, {length, value in j}.
+struct ProfileBytes {
+  std::string scalar;
+  bool is_struct = false;
+  std::vector<std::pair<std::string, ProfileArray>> members;  // path → (length "" = one value)
+};
+
+// Entries user space writes into a map after load: `count` of them, key and value in `i`.
 struct ProfileMapFill {
-  std::string count, key, value;
+  std::string count;
+  ProfileBytes key, value;
 };
 
 struct ProfileSettings {  // what a profile and each of its options may set
@@ -86,12 +95,23 @@ struct SyscallRun {
   bool after_attach = false;
 };
 
+// A resolved map key or value: a number, or struct members (path → its value, or an array
+// member's elements from 0).
+struct ResolvedBytes {
+  int64_t scalar = 0;
+  bool is_struct = false;
+  std::vector<std::pair<std::string, std::vector<int64_t>>> members;
+};
+struct ResolvedMapEntry {
+  ResolvedBytes key, value;
+};
+
 struct ResolvedProfile {
   std::map<std::string, uint64_t> resize;
   std::map<std::string, uint32_t> map_size;
   std::vector<std::pair<std::string, std::string>> globals;  // as --set NAME=VALUE
   std::map<std::string, uint64_t> ops;                       // sched_ext_ops data fields
-  std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> map_entries;  // map → (key, value)
+  std::map<std::string, std::vector<ResolvedMapEntry>> map_entries;
   std::vector<SyscallRun> syscalls;
   std::optional<uint64_t> arena_lib_task_ctx_size;  // ArenaLib::setup() with this task size
   std::optional<int64_t> loader_cpu;
@@ -101,15 +121,17 @@ struct ResolvedProfile {
 
 // Evaluates every expression of `p` (plus the chosen options, NAME or NAME=VALUE) for `topo`;
 // enum names come from `kernel` (absent → 0).
+// `object` (the BPF object's BTF, may be null) answers sizeof(struct NAME).
 Result<ResolvedProfile> resolve_profile(const Profile& p, const std::vector<std::string>& options,
-                                        const Topology& topo, const Btf& kernel);
+                                        const Topology& topo, const Btf& kernel, const Btf* object = nullptr);
 
 // The expression evaluator (exposed for tests): C-like integer expressions with comparisons,
 // && || ! and ?:, variables,
-// core_of/llc_of/node_of/capacity_of(x), and upper-case enum names.
+// the topology functions of docs/profiles.md, sizeof(struct NAME), and upper-case enum names.
 struct ExprEnv {
   const Topology* topo = nullptr;
   const Btf* kernel = nullptr;
+  const Btf* object = nullptr;  // the BPF object's BTF, for sizeof(struct NAME)
   std::map<std::string, int64_t> vars;
 };
 Result<int64_t> eval_profile_expr(std::string_view expr, const ExprEnv& env);

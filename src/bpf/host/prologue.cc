@@ -108,7 +108,13 @@ Result<ResolvedProfile> choose_profile(const std::string& path, const std::strin
     return ResolvedProfile{};
   }
   *origin = p->origin;
-  SCX_ASSIGN_OR_RETURN(ResolvedProfile r, resolve_profile(*p, options, topo, kernel_btf()));
+  // The object's BTF answers the profile's sizeof(struct NAME).
+  std::optional<Btf> object_btf;
+  if (auto elf = ElfFile::parse(bytes); elf.ok())
+    if (const ElfSection* sec = elf->find(".BTF"))
+      if (auto b = Btf::parse(sec->data, path + ": section .BTF"); b.ok()) object_btf = std::move(b).value();
+  SCX_ASSIGN_OR_RETURN(ResolvedProfile r,
+                       resolve_profile(*p, options, topo, kernel_btf(), object_btf ? &*object_btf : nullptr));
   if (choice.empty() || !std::filesystem::is_regular_file(choice)) drop_names_not_in(names, &r);
   return r;
 }
@@ -143,19 +149,60 @@ Result<int> fill_enum_globals(BpfObject& obj, const Btf& kernel) {
   return written;
 }
 
-Status fill_map_entries(BpfObject& obj, const std::map<std::string, std::vector<std::pair<int64_t, int64_t>>>& entries) {
+namespace {
+
+// A map key or value of `size` bytes: a number (little-endian, up to 8 bytes), or struct
+// members laid out from the BTF type `type_id` (every other byte 0).
+Result<std::vector<uint8_t>> lay_out(const Btf& btf, uint32_t type_id, uint32_t size, const ResolvedBytes& b,
+                                     const std::string& where) {
+  std::vector<uint8_t> out(size, 0);
+  if (!b.is_struct) {
+    if (size > 8) return Status::Errorf(where, "{} bytes: give its members ({{\"member\": ...}})", size);
+    std::memcpy(out.data(), &b.scalar, size);
+    return out;
+  }
+  const struct btf_type* t = type_id ? btf.type(btf.skip_mods(type_id)) : nullptr;
+  if (!t || !btf_is_composite(t)) return Status::Error(where, "members given, but its BTF type is not a struct");
+  for (const auto& [path, values] : b.members) {
+    std::optional<Btf::Field> f = btf.field(type_id, path);
+    if (!f) return Status::Errorf(where, "{} has no member '{}'", btf.type_name(type_id), path);
+    // An integer, or an array (of arrays) of integers filled element by element from 0.
+    uint32_t elem = btf.skip_mods(f->type_id);
+    while (const struct btf_type* at = btf.type(elem)) {
+      if (!btf_is_array(at)) break;
+      elem = btf.skip_mods(btf_array(at)->type);
+    }
+    const struct btf_type* et = btf.type(elem);
+    const int64_t es = btf.size_of(elem);
+    if (!et || !(btf_is_int(et) || btf_is_any_enum(et) || btf_is_ptr(et)) || es <= 0 || es > 8)
+      return Status::Errorf(where, "member '{}' is not an integer or an array of integers", path);
+    const size_t n = f->size / static_cast<size_t>(es);
+    if (values.size() > n)
+      return Status::Errorf(where, "member '{}' holds {} element(s), {} given", path, n, values.size());
+    for (size_t k = 0; k < values.size(); ++k)
+      std::memcpy(out.data() + f->offset + k * static_cast<size_t>(es), &values[k], static_cast<size_t>(es));
+  }
+  return out;
+}
+
+}  // namespace
+
+Status fill_map_entries(BpfObject& obj, const std::map<std::string, std::vector<ResolvedMapEntry>>& entries) {
   for (const auto& [name, list] : entries) {
+    const BpfMapInfo* info = nullptr;
+    for (const BpfMapInfo& m : obj.maps())
+      if (m.name == name) info = &m;
     Map* m = obj.map(name);
-    if (!m) return Status::Errorf(obj.path(), "map '{}': no such map", name);
+    if (!m || !info) return Status::Errorf(obj.path(), "map '{}': no such map", name);
     const MapSpec& spec = m->spec();
-    if (spec.key_size > 8 || spec.value_size > 8)
-      return Status::Errorf(obj.path(), "map '{}': keys and values of up to 8 bytes can be filled", name);
-    for (const auto& [k, v] : list) {
-      uint8_t key[8] = {}, value[8] = {};
-      std::memcpy(key, &k, spec.key_size);
-      std::memcpy(value, &v, spec.value_size);
-      if (long rc = m->update(key, value, kBpfAny); rc < 0)
-        return Status::Errorf(obj.path(), "map '{}': writing key {} failed ({})", name, k, rc);
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string where = fmt::format("{}: map '{}', entry {}", obj.path(), name, i);
+      SCX_ASSIGN_OR_RETURN(std::vector<uint8_t> key,
+                           lay_out(obj.btf(), info->key_type_id, spec.key_size, list[i].key, where + ", key"));
+      SCX_ASSIGN_OR_RETURN(std::vector<uint8_t> value,
+                           lay_out(obj.btf(), info->value_type_id, spec.value_size, list[i].value, where + ", value"));
+      if (long rc = m->update(key.data(), value.data(), kBpfAny); rc < 0)
+        return Status::Errorf(where, "writing it failed ({})", rc);
     }
   }
   return Status();

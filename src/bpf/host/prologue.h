@@ -51,9 +51,10 @@ std::vector<SyscallRun> conventional_syscalls(const BpfObject& obj, const std::v
 // BTF). Returns how many were written.
 Result<int> fill_enum_globals(BpfObject& obj, const Btf& kernel);
 
-// Map entries user space writes after load (a profile's "maps"): each (key, value) pair as the
-// map's key and value sizes, little-endian, BPF_ANY.
-Status fill_map_entries(BpfObject& obj, const std::map<std::string, std::vector<std::pair<int64_t, int64_t>>>& entries);
+// Map entries user space writes after load (a profile's "maps"), BPF_ANY: a number key or value
+// at the map's key or value size, little-endian; struct members laid out from the map's BTF key
+// or value type, the other bytes 0.
+Status fill_map_entries(BpfObject& obj, const std::map<std::string, std::vector<ResolvedMapEntry>>& entries);
 
 // UEI_SET_SIZE's other half: a `NAME_dump_len` global gets the size of its `NAME_dump` buffer.
 Status fill_dump_len_globals(BpfObject& obj);

@@ -546,6 +546,8 @@ Result<MapSpec> ObjectLoader::parse_map_def(uint32_t type_id, const std::string&
   if (info) {
     info->key_type = key_tid ? b.type_name(key_tid) : "";
     info->value_type = value_tid ? b.type_name(value_tid) : "";
+    info->key_type_id = key_tid;
+    info->value_type_id = value_tid;
   }
   return spec;
 }

@@ -111,6 +111,7 @@ struct BpfMapInfo {
   std::string name;
   std::string section;         // ".maps", ".data", ".rodata.str1.1", ".kconfig", ...
   std::string key_type, value_type;  // BTF type names when known
+  uint32_t key_type_id = 0, value_type_id = 0;  // in the object's BTF, 0 when unknown
   std::shared_ptr<Map> map;
   bool global_data = false;
 };
