@@ -30,7 +30,7 @@ TEST(Stepping, CheckedRunsEqualStraightRuns) {
                                         "schbench:message_threads=1,worker_threads=4"};
   for (const auto& b : bundled_workloads()) workloads.push_back(b.name);
   int scenarios = 0;
-  for (const std::string& topo : {"8", "laptop"})
+  for (const char* topo : {"8", "laptop"})
     for (const auto& sched : available_schedulers())
       for (const std::string& w : workloads)
         for (uint64_t seed : {1, 2}) {
