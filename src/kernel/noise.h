@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "kernel/cost_model.h"
 #include "sim/time.h"
 
 namespace scx {
@@ -31,11 +32,7 @@ struct NoiseModel {
   static NoiseModel defaults();
 
   bool any() const;
-  struct Param {
-    std::string name;
-    std::string value;  // formatted with its unit
-    std::string help;
-  };
+  using Param = CostModel::Param;  // name, value with its unit, help
   std::vector<Param> describe() const;
   // --noise KEY=VALUE or --noise off.
   Status set(std::string_view assignment);

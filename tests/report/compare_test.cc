@@ -9,26 +9,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/compare.h"
+#include "golden.h"
 
 namespace scx {
 namespace {
 
-std::string golden_path(const std::string& name) {
-  return std::string(SCXSIM_SOURCE_DIR) + "/tests/report/golden/" + name;
-}
-
 void check_golden(const std::string& name, const std::string& actual) {
-  const std::string path = golden_path(name);
-  if (const char* u = std::getenv("SCXSIM_UPDATE_GOLDEN"); u && std::string(u) == "1") {
-    std::ofstream(path, std::ios::binary) << actual;
-    GTEST_SKIP() << "updated " << path;
-  }
-  std::ifstream in(path, std::ios::binary);
-  ASSERT_TRUE(in.good()) << "missing golden file " << path << " (run with SCXSIM_UPDATE_GOLDEN=1)";
-  std::stringstream ss;
-  ss << in.rdbuf();
-  EXPECT_EQ(ss.str(), actual) << "golden mismatch for " << path
-                              << "; if the change is intended, rerun with SCXSIM_UPDATE_GOLDEN=1";
+  testing::check_golden("report/golden/" + name, actual);
 }
 
 CompareOptions small_scenario(unsigned jobs) {

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/validate.h"
+#include "golden.h"
 
 namespace scx {
 namespace {
@@ -21,16 +22,7 @@ namespace fs = std::filesystem;
 const std::string kSrc = SCXSIM_SOURCE_DIR;
 
 void check_golden(const std::string& name, const std::string& actual) {
-  const std::string path = kSrc + "/tests/validate/golden/" + name;
-  if (const char* u = std::getenv("SCXSIM_UPDATE_GOLDEN"); u && std::string(u) == "1") {
-    std::ofstream(path, std::ios::binary) << actual;
-    GTEST_SKIP() << "updated " << path;
-  }
-  std::ifstream in(path, std::ios::binary);
-  ASSERT_TRUE(in.good()) << "missing golden file " << path << " (run with SCXSIM_UPDATE_GOLDEN=1)";
-  std::stringstream ss;
-  ss << in.rdbuf();
-  EXPECT_EQ(ss.str(), actual) << "golden mismatch for " << path << "; if intended, rerun with SCXSIM_UPDATE_GOLDEN=1";
+  testing::check_golden("validate/golden/" + name, actual);
 }
 
 // Paths under the source tree print as <src>/... so the golden file does not depend on it.
