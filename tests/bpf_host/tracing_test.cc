@@ -108,7 +108,9 @@ TEST_P(BpfTracingCounts, ProgramsFireAtTheSimulatorsEvents) {
     EXPECT_EQ(run.global("switch_cpu", cpu), ev.switch_cpu[cpu]) << "cpu " << cpu;
     EXPECT_EQ(run.global("wakeup_cpu", cpu), ev.wakeup_cpu[cpu]) << "cpu " << cpu;
     // bpf_get_numa_node_id() is the node of the CPU it runs on (CPUs 0-1: node 0, 2-3: node 1).
-    if (ev.switch_cpu[cpu]) EXPECT_EQ(run.global<uint32_t>("switch_node", cpu), cpu / 2 + 1u) << "cpu " << cpu;
+    if (ev.switch_cpu[cpu]) {
+      EXPECT_EQ(run.global<uint32_t>("switch_node", cpu), cpu / 2 + 1u) << "cpu " << cpu;
+    }
   }
   EXPECT_EQ(run.global("bad_switch"), 0u);
   EXPECT_EQ(run.global("bad_current"), 0u);
