@@ -66,14 +66,14 @@ TEST(Policies, VtimeSharesFollowWeights) {
   for (const char* name : {"light0", "light1"}) wb.task(name).nice(10).program().run(10 * kNsPerSec);
   s.load(wb.build());
   ASSERT_TRUE(s.kernel->run_until(4 * kNsPerSec).ok());
-  // dispatch() runs before prev is re-enqueued, so the running task never competes with the
-  // queue at its own expiry; with four tasks the vtime order still decides who goes next.
-  // Weights 100 vs 11: a light task is charged ~9x more vtime per slice, so it waits for the
-  // heavies to catch up and gets about a 1/(2 + 2/9)... share — at least 3x less than a heavy.
-  const Ns h = s.task("heavy0").cpu_time + s.task("heavy1").cpu_time;
-  const Ns l = s.task("light0").cpu_time + s.task("light1").cpu_time;
-  EXPECT_GT(h, 3 * l) << "heavy " << h << " light " << l;
-  EXPECT_GT(l, 0u);
+  // Weights 100 vs 11: a light task's 20 ms slice costs ~9.1x the vtime of a heavy one's, and
+  // the slices are whole, so each light runs one slice per 9 of each heavy: over 4 s (200
+  // slices of 20 ms) 90 per heavy and 10 per light. Asserted exactly, so that any change to
+  // the weight arithmetic, the vtime charge or the slice accounting shows.
+  EXPECT_EQ(s.task("heavy0").cpu_time, 1800 * kNsPerMs);
+  EXPECT_EQ(s.task("heavy1").cpu_time, 1800 * kNsPerMs);
+  EXPECT_EQ(s.task("light0").cpu_time, 200 * kNsPerMs);
+  EXPECT_EQ(s.task("light1").cpu_time, 200 * kNsPerMs);
 }
 
 TEST(Policies, FifoDoesNotCareAboutWeights) {
