@@ -242,6 +242,8 @@ TEST(EevdfRandom, MatchesBruteForceOtherFeatures) {
     SCOPED_TRACE(seed);
     RandomDriver d(seed, f);
     d.run(3000);
+    EXPECT_EQ(d.picks_checked, 3000);  // every step's pick was compared with the brute force
+    EXPECT_EQ(d.delayed_seen, 0);      // DELAY_DEQUEUE is off
     if (HasFailure()) break;
   }
   Features g;
@@ -253,6 +255,8 @@ TEST(EevdfRandom, MatchesBruteForceOtherFeatures) {
     SCOPED_TRACE(seed);
     RandomDriver d(seed, g);
     d.run(3000);
+    EXPECT_EQ(d.picks_checked, 3000);
+    EXPECT_GT(d.delayed_seen, 0);      // DELAY_DEQUEUE on, DELAY_ZERO off
     if (HasFailure()) break;
   }
 }
