@@ -1100,9 +1100,6 @@ Status Kernel::mutex_unlock(Task& p, uint32_t m) {
 
 Status Kernel::check_invariants() const {
   std::vector<int> queued(rqs_.size(), 0);
-  // Queued tasks an idle CPU must not ignore: a sched_ext task counts on its rq but may sit in
-  // a BPF scheduler's own queue for another CPU to dispatch (scx_central), as in the kernel.
-  std::vector<int> must_run(rqs_.size(), 0);
   for (const auto& tp : tasks_) {
     const Task& p = *tp;
     auto where = fmt::format("task {} ({})", p.comm, p.pid);
@@ -1116,7 +1113,6 @@ Status Kernel::check_invariants() const {
     if ((p.state == TaskState::Runnable || p.state == TaskState::Running) && !p.on_rq)
       return Status::Error(where, "runnable but not enqueued");
     if (p.on_rq) ++queued[p.cpu];
-    if (p.on_rq && p.sched_class != classes_[3].get()) ++must_run[p.cpu];
   }
   for (const Rq& rq : rqs_) {
     auto where = fmt::format("cpu {}", rq.cpu);
@@ -1124,13 +1120,12 @@ Status Kernel::check_invariants() const {
     if (queued[rq.cpu] + stop_queued != rq.nr_running)
       return Status::Errorf(where, "nr_running {} but {} tasks are queued there", rq.nr_running,
                             queued[rq.cpu] + stop_queued);
-    int by_class = 0;
+    int by_class = 0, must = 0;  // must: queued tasks an idle CPU may not ignore
     for (const auto& cls : classes_)
-      if (cls) by_class += cls->nr_queued(rq);
+      if (cls) by_class += cls->nr_queued(rq), must += cls->nr_runnable_here(rq);
     if (by_class != rq.nr_running)
       return Status::Errorf(where, "classes hold {} tasks, nr_running is {}", by_class, rq.nr_running);
     if (!rq.curr->on_cpu) return Status::Error(where, "curr is not marked on_cpu");
-    const int must = must_run[rq.cpu] + stop_queued;
     if (rq.curr->is_idle_task() && must > 0 && !rq.need_resched) {
       // Allowed only while a wakeup IPI to this idle CPU is in flight (need_resched set).
       return Status::Errorf(where, "idle with {} runnable task(s) and no reschedule pending", must);

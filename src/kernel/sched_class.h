@@ -84,6 +84,9 @@ class SchedClass {
   virtual void rq_idle_enter(Rq& rq) { (void)rq; }
   // Number of tasks this class has queued on rq (including a running one).
   virtual int nr_queued(const Rq& rq) const = 0;
+  // Of those, the tasks this CPU itself must run (an idle CPU may not ignore them); sched_ext
+  // overrides it: its tasks may wait in a BPF scheduler's queues for another CPU to dispatch.
+  virtual int nr_runnable_here(const Rq& rq) const { return nr_queued(rq); }
 
  private:
   ClassRank rank_;

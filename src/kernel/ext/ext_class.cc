@@ -71,6 +71,7 @@ bool ExtClass::scx_task_enabled(const Task& p) const {
 }
 
 int ExtClass::nr_queued(const Rq& rq) const { return rqs_[rq.cpu].nr_running; }
+int ExtClass::nr_runnable_here(const Rq& rq) const { return static_cast<int>(rqs_[rq.cpu].local.nr); }
 
 void ExtClass::sync_rq_view(int cpu) {
   ::rq& v = rqs_[cpu].kview;

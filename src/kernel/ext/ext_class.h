@@ -96,6 +96,7 @@ class ExtClass : public SchedClass {
   void idle_transition(Rq& rq, bool idle, bool real) override;
   void tick_balance(Rq& rq) override;
   int nr_queued(const Rq& rq) const override;
+  int nr_runnable_here(const Rq& rq) const override;  // the CPU's local DSQ
 
   // Core notifications that concern every task, whatever its class.
   void task_new(Task& p) override;    // scx_fork(): ops.init_task(fork=true), READY, enable
