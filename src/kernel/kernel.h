@@ -242,6 +242,7 @@ class Kernel {
   // The run's noise sources (noise_sources.cc).
   void start_noise();
   void spawn_noise_kworker(int cpu);
+  void schedule_kworker_arrival(Task& kworker, uint32_t sem);
   void kworker_arrival(Task& kworker, uint32_t sem);
   Ns noisy_timer(Task& p, Ns when);
   Ns noisy_work(Task& p, Ns work);

@@ -48,9 +48,14 @@ void Kernel::spawn_noise_kworker(int cpu) {
   Task& k = spawn_daemon(spec, std::move(prog), nullptr, /*kthread=*/true);
   this_cpu_ = saved_cpu;
   k.noise_rng = Rng(config_.seed).fork(kKworkerStream + static_cast<uint64_t>(cpu));
-  const Ns first = static_cast<Ns>(k.noise_rng.exponential(kNsPerSec / config_.noise.kthread_rate));
+  schedule_kworker_arrival(k, sem);
+}
+
+// The next interrupt that queues work for kworker k, a Poisson gap after now.
+void Kernel::schedule_kworker_arrival(Task& k, uint32_t sem) {
+  const Ns gap = static_cast<Ns>(k.noise_rng.exponential(kNsPerSec / config_.noise.kthread_rate));
   Task* kp = &k;
-  schedule_callback(now() + first, cpu, [this, kp, sem] { kworker_arrival(*kp, sem); });
+  schedule_callback(now() + std::max<Ns>(gap, 1), k.cpu, [this, kp, sem] { kworker_arrival(*kp, sem); });
 }
 
 void Kernel::kworker_arrival(Task& k, uint32_t sem) {
@@ -61,9 +66,7 @@ void Kernel::kworker_arrival(Task& k, uint32_t sem) {
   } else {
     s.count = 1;  // work queued while it runs is done in the same pass
   }
-  const Ns gap = static_cast<Ns>(k.noise_rng.exponential(kNsPerSec / config_.noise.kthread_rate));
-  Task* kp = &k;
-  schedule_callback(now() + std::max<Ns>(gap, 1), k.cpu, [this, kp, sem] { kworker_arrival(*kp, sem); });
+  schedule_kworker_arrival(k, sem);
 }
 
 Ns Kernel::noisy_timer(Task& p, Ns when) {
