@@ -258,6 +258,7 @@ Kernel::Step Kernel::step_fork(Rq& rq, Task& p, const Op& op) {
     if (op.b == kForkThread) {  // CLONE_THREAD: the parent's thread group and mm
       child.tgid = p.tgid;
       child.group_mm = p.kt.mm;
+      child.kt.group_leader = p.kt.group_leader;
     }
     // sched_fork(): the child inherits the parent's policy and affinity; rt-app threads then
     // apply their own description when they start (SetSched/SetAffinity ops).

@@ -285,6 +285,11 @@ Task& Kernel::create_task(const TaskSpec& spec, int instance, int parent_pid, co
   p.start_at = p.timeline_start = now() + spec.start_delay;
   p.cpu = p.cpus_allowed.test(this_cpu_) ? this_cpu_ : p.cpus_allowed.first();
   if (config_.noise.any()) p.noise_rng = Rng(config_.seed).fork(0x6e6f697365ULL + static_cast<uint64_t>(p.pid));
+  // Linux never leaves these NULL: a new process leads its own thread group (a new thread
+  // takes its group's leader below); its parent is the forking task (itself without one).
+  Task* parent = parent_pid > 0 ? find_task(parent_pid) : nullptr;
+  p.kt.real_parent = parent ? &parent->kt : &p.kt;
+  p.kt.group_leader = &p.kt;
   p.sync_kernel_view();
   tasks_.push_back(std::move(t));
   pid_table_.push_back(&p);
@@ -306,6 +311,7 @@ Task& Kernel::spawn_daemon(const TaskSpec& spec, Program program, const Task* th
   if (thread_of) {
     p.tgid = thread_of->tgid;
     p.group_mm = thread_of->kt.mm;
+    p.kt.group_leader = thread_of->kt.group_leader;
     p.sync_kernel_view();
   }
   --live_user_tasks_;  // not part of the workload

@@ -293,7 +293,9 @@ void HelperEnv::bind(Vm& vm) {
     }
     if (a[1] && !cx.check(a[0], a[1], kPermWrite, "dst")) return 0;
     if (a[1] == 0) return 0;
-    if (!cx.memory().allowed(a[2], a[1], kPermRead)) {
+    // The source may be any readable memory, the program's own stack included (a caller's
+    // char buffer passed down to a subprogram).
+    if (!cx.can_access(a[2], a[1], kPermRead)) {
       std::memset(ptr(a[0]), 0, a[1]);
       return neg(-EFAULT);
     }
@@ -315,7 +317,7 @@ void HelperEnv::bind(Vm& vm) {
         d[i] = 0;
         return i + 1;
       }
-      if (!cx.memory().allowed(a[2] + i, 1, kPermRead)) {
+      if (!cx.can_access(a[2] + i, 1, kPermRead)) {
         std::memset(d, 0, a[1]);
         return neg(-EFAULT);
       }

@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "bpf/helpers/graph.h"
+#include "bpf/host/layered/runtime.h"
+#include "bpf/host/layered/writer.h"
 #include "bpf/host/kernel_ksyms.h"
 #include "bpf/loader/inspect.h"
 #include "bpf/loader/kernel_layouts.h"
@@ -492,6 +494,26 @@ Result<std::string> inspect_scheduler_file(const std::string& path, bool json) {
   return inspect_file(path, json, &scx_kfunc_registry(), &ksyms.table());
 }
 
+namespace {
+
+// scx_layered's set-up before attach (layered/setup.h) for the profile's layer specs: the
+// globals and map values are written now; the syscall runs and the periodic CPU allocation are
+// its process's (layered/runtime.h). -s comes from the profile's slice_ns (default 20 ms).
+Result<std::shared_ptr<const layered::LayeredPlan>> plan_layered(BpfObject& o, const ResolvedProfile& profile,
+                                                                const Topology& topo) {
+  uint64_t slice_us = 20000;
+  for (const auto& [name, value] : profile.globals)
+    if (name == "slice_ns") slice_us = std::stoull(value) / 1000;
+  const uint64_t slice_dfl = kernel_btf().enum_value("", "SCX_SLICE_DFL").value_or(20'000'000);
+  SCX_ASSIGN_OR_RETURN(std::shared_ptr<const layered::LayeredPlan> plan,
+                       layered::make_plan(profile.layered_spec, topo, slice_us, slice_dfl));
+  SCX_RETURN_IF_ERROR(layered::write_globals(o, plan->setup.globals).within("layer specs " + plan->origin));
+  SCX_RETURN_IF_ERROR(layered::write_maps(o, plan->setup.maps).within("layer specs " + plan->origin));
+  return plan;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, const BpfHostOptions& opts) {
   std::unique_ptr<BpfScxOps> self(new BpfScxOps);
   VmOptions vo;
@@ -534,6 +556,10 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
     if (!st.ok()) return st.within(fmt::format("profile {}: global {}", self->profile_origin_, name));
   }
   SCX_RETURN_IF_ERROR(fill_map_entries(o, profile.map_entries).within("profile " + self->profile_origin_));
+  std::shared_ptr<const layered::LayeredPlan> layered_plan;
+  if (!profile.layered_spec.empty() && opts.topology) {
+    SCX_ASSIGN_OR_RETURN(layered_plan, plan_layered(o, profile, *opts.topology));
+  }
   for (const auto& [name, value] : opts.globals) {
     Status st = o.set_global(name, value);
     if (!st.ok()) return st.within(fmt::format("--set {}={}", name, value));
@@ -598,6 +624,10 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
   if (o.graph()) o.graph()->set_kptr_dtor("bpf_cpumask", [raw](uint64_t a) { raw->cpumask_release(a); });
   o.attach(*self->vm_);
   SCX_ASSIGN_OR_RETURN(self->usersched_, UserSchedHost::choose(*self, opts.usersched, profile));
+  // scx_layered's process (layered/runtime.h), unless another user-space scheduler was chosen.
+  if (layered_plan && !self->usersched_ && opts.usersched != "none") {
+    SCX_ASSIGN_OR_RETURN(self->usersched_, UserSchedHost::create(*self, layered::layered_user_scheduler(layered_plan), {}));
+  }
   return self;
 }
 
@@ -630,6 +660,10 @@ uint64_t BpfScxOps::expose_task(const task_struct* p) {
     st = mem.add(p, sizeof(task_struct), kPermReadWrite, "task_struct", layout);
   }
   if (st.ok()) exposed_.insert(a);
+  // What programs reach through the task: its thread group leader and parent (tasks are
+  // never freed while the simulation runs).
+  for (const task_struct* q : {p->group_leader, p->real_parent})
+    if (q && q != p) expose_task(q);
   return a;
 }
 

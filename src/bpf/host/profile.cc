@@ -338,6 +338,10 @@ Result<ProfileSettings> parse_settings(const json& j, const std::string& origin,
                 : std::string(k) == "globals" ? s.globals : std::string(k) == "ops" ? s.ops : s.usersched_args;
     SCX_ASSIGN_OR_RETURN(dst, expr_map(j[k], origin, prefix + k));
   }
+  if (j.contains("layered_spec")) {
+    SCX_RETURN_IF_ERROR(want(j["layered_spec"].is_string(), origin, prefix + "layered_spec", "expected a string"));
+    s.layered_spec = j["layered_spec"].get<std::string>();
+  }
   static const std::set<std::string> ops_fields = {"flags", "timeout_ms", "dispatch_max_batch", "exit_dump_len"};
   for (const auto& [k, e] : s.ops)
     if (!ops_fields.count(k))
@@ -406,7 +410,8 @@ Result<Profile> parse_profile(std::string_view text, const std::string& origin) 
   if (!j.is_object()) return Status::Error(origin, "a profile is a JSON object");
   static const std::set<std::string> known = {"ops_name", "scheduler", "source", "notes", "resize", "map_size",
                                               "globals", "arrays", "maps", "ops", "syscall", "options",
-                                              "loader_cpu", "usersched", "usersched_args", "arena_lib"};
+                                              "loader_cpu", "usersched", "usersched_args", "arena_lib",
+                                              "layered_spec"};
   for (auto& [k, v] : j.items())
     if (!known.count(k)) return Status::Errorf(origin, "unknown key '{}'", k);
   Profile p;
@@ -543,6 +548,7 @@ class Resolver {
     for (const auto& [name, e] : s.usersched_args) {
       SCX_ASSIGN_OR_RETURN(out_.usersched_args[name], eval(e, where + "usersched_args." + name));
     }
+    if (!s.layered_spec.empty()) out_.layered_spec = s.layered_spec == "value" ? option_text_ : s.layered_spec;
     return Status();
   }
 
@@ -557,6 +563,11 @@ class Resolver {
                             p_.scheduler.empty() ? p_.ops_name : p_.scheduler, known.empty() ? "none" : known);
     }
     int64_t value = 1;
+    option_text_ = eq == std::string::npos ? std::string() : spec.substr(eq + 1);
+    if (it->second.settings.layered_spec == "value") {  // a file name, not an expression
+      if (option_text_.empty()) return err("options." + name, "needs a value (--sched-opt " + name + "=FILE)");
+      return apply(it->second.settings, "options." + name + ".");
+    }
     if (eq != std::string::npos) {
       ExprEnv plain;
       SCX_ASSIGN_OR_RETURN(value, eval_profile_expr(spec.substr(eq + 1), plain));
@@ -729,6 +740,7 @@ class Resolver {
   const Topology& topo_;
   ExprEnv env_;
   ResolvedProfile out_;
+  std::string option_text_;  // the VALUE of the option being applied
 };
 
 }  // namespace

@@ -44,6 +44,9 @@ struct ProfileSettings {  // what a profile and each of its options may set
   std::map<std::string, std::string> usersched_args;  // the user-space scheduler's parameters
   std::map<std::string, ProfileArray> arrays;
   std::map<std::string, ProfileMapFill> maps;
+  // scx_layered's layer specs (layered/runtime.h): "example" (--run-example's) or a spec file;
+  // in an option, "value" stands for the option's text (--sched-opt spec=FILE).
+  std::string layered_spec;
 };
 
 struct ProfileSyscall {
@@ -117,6 +120,7 @@ struct ResolvedProfile {
   std::optional<int64_t> loader_cpu;
   std::string usersched;                           // Profile::usersched
   std::map<std::string, int64_t> usersched_args;  // its parameters
+  std::string layered_spec;  // ProfileSettings::layered_spec resolved ("" = none)
 };
 
 // Evaluates every expression of `p` (plus the chosen options, NAME or NAME=VALUE) for `topo`;

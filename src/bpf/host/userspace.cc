@@ -156,6 +156,26 @@ int64_t UserSchedContext::run_program(std::string_view program, std::span<uint8_
   return r.value_or(-EINVAL);
 }
 
+bool UserSchedContext::has_program(std::string_view program) const {
+  const BpfProgram* p = host_.ops().object().program(program);
+  return p && p->section == "syscall";
+}
+
+std::span<uint8_t> UserSchedContext::global_bytes(std::string_view name, uint32_t* type_id) {
+  if (failed_) return {};
+  BpfObject& o = host_.ops().object();
+  const GlobalVar* g = o.global(name);
+  uint8_t* p = g ? o.global_data(name) : nullptr;
+  if (!p || !g->settable || g->read_only) {
+    fail_process(fmt::format("the object has no global '{}' in .bss or .data", name));
+    return {};
+  }
+  *type_id = g->btf_type_id;
+  return {p, g->size};
+}
+
+const Btf& UserSchedContext::btf() const { return host_.ops().object().btf(); }
+
 Ns UserSchedContext::now() const { return host_.ops().kf().kernel().now(); }
 int UserSchedContext::pid() const { return self_.pid; }
 int UserSchedContext::cpu() const { return self_.cpu; }
@@ -253,10 +273,12 @@ UserSchedHost::UserSchedHost(BpfScxOps& ops, UserSchedInfo info, std::unique_ptr
 
 UserSchedHost::~UserSchedHost() = default;
 
-// while (!exited) { pass; sched_yield(); } — the pass's CPU time is the Host op's work.
+// while (!exited) { pass; sched_yield(); } — the pass's CPU time is the Host op's work; with a
+// period, the process sleeps that long instead of yielding.
 scx::Program UserSchedHost::program(uint32_t host_fn) const {
   scx::Program p;
-  p.ops = {Op{OpKind::LoopBegin, kNoObject, -1, 3}, Op{OpKind::Host, host_fn, 0, 0}, Op{OpKind::Yield},
+  const Op wait = info_.period > 0 ? Op{OpKind::Sleep, kNoObject, static_cast<int64_t>(info_.period), 0} : Op{OpKind::Yield};
+  p.ops = {Op{OpKind::LoopBegin, kNoObject, -1, 3}, Op{OpKind::Host, host_fn, 0, 0}, wait,
            Op{OpKind::LoopEnd, kNoObject, 0, 0}};
   return p;
 }

@@ -56,6 +56,7 @@ namespace scx::bpf {
 
 class BpfObject;
 class BpfScxOps;
+class Btf;
 class Map;
 class UserSchedHost;
 
@@ -90,6 +91,16 @@ class UserSchedContext {
   // BPF_PROG_RUN of a SEC("syscall") program with `ctx` as its (read-write) context; its return
   // value. It runs on the process's CPU, in no sched_ext operation (an unlocked context).
   int64_t run_program(std::string_view program, std::span<uint8_t> ctx);
+
+  // Whether the object has this SEC("syscall") program (the skeleton's progs member).
+  bool has_program(std::string_view program) const;
+
+  // ---- Raw access to the skeleton (the mmapped globals and generated types) ----
+  // A global of .bss/.data of any type, and its BTF type id (*type_id); an empty span (the
+  // process failing) when the object has no such host-writable global.
+  std::span<uint8_t> global_bytes(std::string_view name, uint32_t* type_id);
+  // The object's BTF: the types its skeleton was generated from.
+  const Btf& btf() const;
 
   // Typed forms of the above for plain structs.
   template <class T> long pop(std::string_view map, T* out) { return pop(map, bytes_of(out)); }
@@ -172,6 +183,9 @@ struct UserSchedInfo {
   std::vector<std::string> needs;
   std::vector<UserSchedParam> params;  // a profile's "usersched_args" set them
   std::vector<UserSchedThread> threads;
+  // Non-zero: the main loop sleeps this long after each pass instead of yielding (a process
+  // that works on a timer, like scx_layered's refresh every --interval).
+  Ns period = 0;
   // Gets every param (defaults filled in).
   std::function<std::unique_ptr<UserScheduler>(const UserSchedArgs& args)> make;
 };
