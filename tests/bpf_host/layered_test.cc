@@ -22,8 +22,10 @@ using namespace bpf::layered;
 
 const std::string kSubject = std::string(SCXSIM_BPF_HOST_SUBJECTS) + "/layered_sched.bpf.o";
 
+// Named after the running test: ctest runs the tests of this file in parallel processes.
 std::string write_temp(const std::string& name, const std::string& text) {
-  std::string path = ::testing::TempDir() + name;
+  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string path = ::testing::TempDir() + (test ? std::string(test->name()) + "-" : std::string()) + name;
   std::ofstream(path) << text;
   return path;
 }
