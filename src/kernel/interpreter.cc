@@ -241,7 +241,11 @@ Kernel::Step Kernel::step_pipe(Rq& rq, Task& p, const Op& op) {
     }
     pipe.bytes -= op.a;
     ++p.pc;
-    if (!pipe.writers.empty()) {
+    if (pipe.wake_all_writers_at >= 0) {
+      // unix_write_space(): every waiting writer, once the buffer is writable again.
+      if (pipe.bytes <= pipe.wake_all_writers_at)
+        while (!pipe.writers.empty()) wake_one(pipe.writers, WF_SYNC);
+    } else if (!pipe.writers.empty()) {
       Task* w = pipe.writers.q.front();
       if (pipe.bytes + w->program->ops[w->pc].a <= pipe.capacity) wake_one(pipe.writers, WF_SYNC);
     }

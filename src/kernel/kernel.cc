@@ -245,7 +245,10 @@ Status Kernel::load(const Workload& workload) {
   for (size_t i = 0; i < w.barriers.size(); ++i) barriers_[i].participants = w.barriers[i].participants;
   sems_.assign(w.semaphores.size(), {});
   pipes_.assign(w.pipes.size(), {});
-  for (size_t i = 0; i < w.pipes.size(); ++i) pipes_[i].capacity = w.pipes[i].capacity_bytes;
+  for (size_t i = 0; i < w.pipes.size(); ++i) {
+    pipes_[i].capacity = w.pipes[i].capacity_bytes;
+    pipes_[i].wake_all_writers_at = w.pipes[i].wake_all_writers_at;
+  }
   timers_.assign(w.timers.size(), {});
 
   for (int cpu = 0; cpu < nr_cpus(); ++cpu) {

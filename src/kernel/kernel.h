@@ -272,6 +272,7 @@ class Kernel {
   struct PipeState {
     int64_t bytes = 0;
     int64_t capacity = 0;
+    int64_t wake_all_writers_at = -1;  // PipeSpec::wake_all_writers_at
     WaitQueue readers, writers;
   };
   struct TimerState {

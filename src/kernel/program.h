@@ -112,6 +112,11 @@ struct BarrierSpec {
 struct PipeSpec {
   std::string name;
   int64_t capacity_bytes = 65536;  // Linux default pipe size
+  // When a reader frees space, blocked writers are woken: by default the first one, once its
+  // message fits (pipe_read(): exclusive waits). A unix stream socket instead wakes every
+  // blocked writer, and only once the buffered bytes are down to this level (unix_write_space():
+  // the socket counts as writable when its send buffer is at most a quarter full). -1: as pipes.
+  int64_t wake_all_writers_at = -1;
 };
 struct TimerSpec {
   std::string name;  // shared by every task that uses it (rt-app "ref"); unique timers are

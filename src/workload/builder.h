@@ -83,6 +83,8 @@ class WorkloadBuilder {
     return *this;
   }
   WorkloadBuilder& pipe_capacity(const std::string& pipe, int64_t bytes);
+  // Blocked writers are all woken once the buffered bytes drop to `bytes` (PipeSpec).
+  WorkloadBuilder& pipe_wake_all_writers_at(const std::string& pipe, int64_t bytes);
   // Finalises barrier participant counts (sum of instances of tasks that use each barrier).
   Workload build();
 
@@ -150,6 +152,10 @@ inline uint32_t WorkloadBuilder::task_index(const std::string& name) {
   return task_ix_.at(name);
 }
 
+inline WorkloadBuilder& WorkloadBuilder::pipe_wake_all_writers_at(const std::string& p, int64_t bytes) {
+  w_.pipes[pipe(p)].wake_all_writers_at = bytes;
+  return *this;
+}
 inline WorkloadBuilder& WorkloadBuilder::pipe_capacity(const std::string& p, int64_t bytes) {
   w_.pipes[pipe(p)].capacity_bytes = bytes;
   return *this;

@@ -32,9 +32,10 @@
 //  * sockets: modelled as a pipe whose capacity is the writer socket's send buffer (212992 =
 //    net.core.wmem_default) and where each message is charged its skb's truesize (see
 //    hackbench_socket_charge). Unix stream sockets wake the reader on data (sock_def_readable)
-//    and the writer on freed space (unix_write_space) with sync wake-ups, like pipes, which is
-//    what PipeSend/PipeRecv do. Not modelled: a writer is woken as soon as its message fits
-//    (unix_write_space waits until the buffer is 3/4 free), and pipe page merging.
+//    and writers on freed space (unix_write_space) with sync wake-ups, like pipes, except that
+//    unix_write_space() wakes every waiting writer and only once the send buffer is at most a
+//    quarter full (unix_writable()), where pipe_read() wakes one writer as soon as there is
+//    room (PipeSpec::wake_all_writers_at). Not modelled: pipe page merging.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -103,6 +104,7 @@ Result<Workload> build_hackbench(GeneratorOptions& o) {
       const std::string name = fmt::format("hb-recv-g{}-{}", g, r);
       const std::string chan = fmt::format("g{}-r{}", g, r);
       wb.pipe_capacity(chan, capacity);
+      if (!use_pipe) wb.pipe_wake_all_writers_at(chan, capacity / 4);
       wb.task(name).instances(0);
       ProgramBuilder p = wb.task(name).program();
       worker_prologue(p);

@@ -73,6 +73,33 @@ TEST(Sync, PipePingPongCountsMessages) {
   EXPECT_EQ(s.task("pong").cpu_time, ms(1));  // 100 x 10 us of work
 }
 
+// Two writers blocked on a full channel of 400 bytes; the reader takes 100 bytes per
+// millisecond. A pipe wakes one writer as soon as its message fits; a unix stream socket wakes
+// every writer, and only once its send buffer is down to a quarter (100 bytes).
+WorkloadBuilder blocked_writers(bool socket_rule) {
+  WorkloadBuilder wb("blocked-writers");
+  wb.pipe_capacity("c", 400);
+  if (socket_rule) wb.pipe_wake_all_writers_at("c", 100);
+  wb.task("w1").fifo(30).program().send("c", 400).send("c", 100);
+  wb.task("w2").fifo(20).program().send("c", 100);
+  wb.task("reader").fifo(10).program().begin_loop(6).recv("c", 100).run(ms(1)).end_loop();
+  return wb;
+}
+
+TEST(Sync, PipeWakesOneWriterOnceItsMessageFits) {
+  Sim s("1");
+  s.load(blocked_writers(false).build());
+  ASSERT_TRUE(s.kernel->run_until_idle(ms(100)).ok());
+  EXPECT_EQ(s.rec.filter("exit:w"), (std::vector<std::string>{"0:0:exit:w1", "1000:0:exit:w2"}));
+}
+
+TEST(Sync, SocketWakesEveryWriterAtAQuarterFull) {
+  Sim s("1");
+  s.load(blocked_writers(true).build());
+  ASSERT_TRUE(s.kernel->run_until_idle(ms(100)).ok());
+  EXPECT_EQ(s.rec.filter("exit:w"), (std::vector<std::string>{"2000:0:exit:w1", "2000:0:exit:w2"}));
+}
+
 TEST(Sync, SemaphoreRemembersPosts) {
   Sim s("1");
   WorkloadBuilder wb("sem");
