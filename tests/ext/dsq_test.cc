@@ -210,6 +210,14 @@ TEST(ExtDsq, EventCountersFollowTheKernelsSites) {
   s.ext->events(&part, 2 * sizeof(s64));
   EXPECT_EQ(part.SCX_EV_SELECT_CPU_FALLBACK, 1);
   EXPECT_EQ(part.SCX_EV_DISPATCH_KEEP_LAST, -1);
+  // Reports print the counters the simulation can move, in the kernel's order; the offline
+  // and migration-disabled ones (no hotplug, no migrate_disable()) are left out.
+  std::vector<std::string> names;
+  for (const auto& [name, n] : s.ext->event_counters()) names.push_back(name);
+  EXPECT_EQ(names, (std::vector<std::string>{"SCX_EV_SELECT_CPU_FALLBACK", "SCX_EV_DISPATCH_KEEP_LAST",
+                                             "SCX_EV_ENQ_SKIP_EXITING", "SCX_EV_REFILL_SLICE_DFL",
+                                             "SCX_EV_BYPASS_DURATION", "SCX_EV_BYPASS_DISPATCH",
+                                             "SCX_EV_BYPASS_ACTIVATE"}));
 }
 
 TEST(ExtDsq, PeekCurrAndSettersOfNewerKernels) {
