@@ -1,5 +1,6 @@
 // DSQ rules (spec §7, §8.2, §9.2): ordering, mixing, built-in restrictions, counting,
 // iteration snapshots, consumption with affinity, the slice written by inserts.
+#include <fmt/format.h>
 #include "ext_harness.h"
 
 namespace scx::testing {
@@ -151,18 +152,36 @@ TEST(ExtDsq, InsertWithZeroSliceOnAZeroSliceGivesOneNanosecond) {
 
 TEST(ExtDsq, DefaultSelectCpuPrefersAnIdleCoreAndClaimsIt) {
   ExtSim s("cores=2,smt=2");  // CPUs 0,2 and 1,3 are siblings
-  auto p = std::make_unique<RecordingPolicy>(std::vector<ScxOp>{ScxOp::Enqueue, ScxOp::Dispatch, ScxOp::Init});
-  s.attach(std::move(p));
+  auto pol = std::make_unique<RecordingPolicy>(
+      std::vector<ScxOp>{ScxOp::SelectCpu, ScxOp::Enqueue, ScxOp::Dispatch, ScxOp::Init});
+  // ops.select_cpu calls the default selection and looks at the idle mask right after it: the
+  // CPU it found idle must already be claimed (cleared), so no other waker can take it too.
+  std::vector<std::string> picks;
+  pol->on_select_cpu = [p = pol.get(), &picks](task_struct* t, s32 prev, u64 wf) {
+    bool is_idle = false;
+    const s32 cpu = p->kf().select_cpu_dfl(t, prev, wf, &is_idle);
+    const cpumask* idle = p->kf().get_idle_cpumask();
+    const bool still_idle = (idle->bits[0] >> cpu) & 1;
+    if (!(wf & SCX_WAKE_FORK))
+      picks.push_back(fmt::format("{} prev {} -> {} idle {} still-idle {}", t->comm, prev, cpu, is_idle, still_idle));
+    return cpu;
+  };
+  s.attach(std::move(pol));
   WorkloadBuilder wb("w");
   wb.task("h").cpus(CpuMask::single(0)).program().run(ms(20));
   wb.task("a").delay(ms(1)).program().run(ms(5));
+  wb.task("b").delay(ms(1)).program().run(ms(5));
   s.load(wb.build());
   ASSERT_TRUE(s.kernel->run_until(ms(10)).ok());
-  // h keeps core 0 (CPUs 0 and 2) half busy; a wakes on a fully idle core (CPU 1 or 3), not on
-  // CPU 2, the busy core's idle sibling.
-  auto lines = s.rec.filter("->a");
-  ASSERT_FALSE(lines.empty());
-  EXPECT_TRUE(lines.back() == "1000:1:idle1->a" || lines.back() == "1000:3:idle3->a") << lines.back();
+  // a and b last ran on CPU 1 and wake at 1 ms, a first. h keeps core 0 (CPUs 0 and 2) busy.
+  // a's prev CPU 1 is on a wholly idle core: a takes it and claims it. b, waking at the same
+  // instant with the same prev, then finds neither a wholly idle core nor its prev CPU idle,
+  // and takes the first idle CPU after the last one returned, 2. Without the claim b would
+  // have stacked on CPU 1 (the idle bit is otherwise cleared only when the CPU switches).
+  EXPECT_EQ(picks, (std::vector<std::string>{"a prev 1 -> 1 idle true still-idle false",
+                                             "b prev 1 -> 2 idle true still-idle false"}));
+  EXPECT_EQ(s.rec.filter("->a").back(), "1000:1:idle1->a");
+  EXPECT_EQ(s.rec.filter("->b").back(), "1000:2:idle2->b");
 }
 
 TEST(ExtDsq, SelectCpuAndSearchesOnlyTheGivenCpus) {

@@ -284,7 +284,13 @@ TEST(FairClass, PinnedTasksNeverMove) {
 }
 
 // SHARED_RUNQ: off by default; on, CPUs going idle take runnable tasks from their LLC's shards.
+// SHARED_RUNQ: a CPU about to go idle takes waiting tasks from its LLC's shard before newidle
+// balancing, so the shard does (much more than) newidle balancing's work, which then finds
+// almost nothing left to pull. The counts of 96 tasks over 100 ms depend on every decision, so
+// the test asserts that relation (off: 578 newidle pulls; on: 6042 shard pulls and 3 newidle
+// pulls when written), not the snapshot.
 TEST(FairClass, SharedRunqOnAndOff) {
+  FairStats stats[2];
   for (bool on : {false, true}) {
     Sim s("server-2s64");
     FairClass& fair = install_fair(s, [&](FairConfig& c) { c.balance.shared_runq = on; });
@@ -295,12 +301,12 @@ TEST(FairClass, SharedRunqOnAndOff) {
       ASSERT_TRUE((t < ms(100) ? s.kernel->advance_to(t) : s.kernel->run_until(t)).ok());
       ASSERT_TRUE(s.kernel->check_invariants().ok()) << s.kernel->check_invariants().message();
     }
-    if (on) {
-      EXPECT_GT(fair.stats().shared_runq_pulls, 0u);
-    } else {
-      EXPECT_EQ(fair.stats().shared_runq_pulls, 0u);
-    }
+    stats[on] = fair.stats();
   }
+  EXPECT_EQ(stats[0].shared_runq_pulls, 0u);
+  EXPECT_GT(stats[0].newidle_pulled, 100u);
+  EXPECT_GT(stats[1].shared_runq_pulls, stats[0].newidle_pulled);
+  EXPECT_LT(stats[1].newidle_pulled * 10, stats[0].newidle_pulled);
 }
 
 // PELT follows the tasks: a hog's util approaches 1024, its CPU's load its weight; an idle
@@ -319,9 +325,11 @@ TEST(FairClass, PeltTracksRunningTasks) {
 }
 
 // Equal seeds give equal schedules with balancing in play.
-TEST(FairClass, Deterministic) {
-  auto run = [] {
-    Sim s("server-2s64", CostModel{});
+TEST(FairClass, DeterministicPerSeedAndSeedsDiffer) {
+  // With the host noise on (timer jitter, kernel threads, run-length jitter), the seed is the
+  // only source of variation: one seed gives one schedule, another seed another.
+  auto run = [](uint64_t seed) {
+    Sim s("server-2s64", CostModel{}, seed, KernelVersion::V6_18, NoiseModel::defaults());
     install_fair(s);
     FingerprintSink fp;
     s.kernel->trace().subscribe(&fp);
@@ -331,7 +339,9 @@ TEST(FairClass, Deterministic) {
     EXPECT_TRUE(s.kernel->run_until(ms(50)).ok());
     return fp.fingerprint().hex();
   };
-  EXPECT_EQ(run(), run());
+  const std::string first = run(1);
+  EXPECT_EQ(first, run(1));
+  EXPECT_NE(first, run(2));
 }
 
 }  // namespace
