@@ -3,7 +3,11 @@
 // every figure must be those of the straight run (issue: stepping independence).
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
+#include "cli/progress.h"
 #include "cli/runner.h"
+#include "report/interval_stats.h"
 #include "report/run_report.h"
 #include "workload/generators.h"
 
@@ -46,6 +50,32 @@ TEST(Stepping, CheckedRunsEqualStraightRuns) {
           ++scenarios;
         }
   EXPECT_GE(scenarios, 200);
+}
+
+// --stats and the progress line only listen to the events: a run with them is the same run.
+TEST(Stepping, StatsAndProgressListenersDoNotChangeARun) {
+  int scenarios = 0;
+  for (const auto& sched : available_schedulers())
+    for (const char* w : {"demo", "pingpong:pairs=8", "hackbench:groups=2,loops=20"}) {
+      RunOptions o;
+      o.topology = "8";
+      o.workload = w;
+      o.sched = sched.name;
+      o.duration = 60 * kNsPerMs;
+      const Outcome bare = run(o, false);
+      FILE* sink = std::tmpfile();
+      ASSERT_NE(sink, nullptr);
+      IntervalStatsSink stats(8, 10 * kNsPerMs, sink);
+      ProgressMeter meter(1, o.duration.value_or(kNsPerSec), false);
+      ProgressSink progress(&meter.slot(0));
+      o.sinks = {&stats, &progress};
+      const Outcome listened = run(o, true);
+      std::fclose(sink);
+      ASSERT_EQ(bare.fingerprint, listened.fingerprint) << sched.name << " " << w;
+      ASSERT_EQ(bare.text, listened.text) << sched.name << " " << w;
+      ++scenarios;
+    }
+  EXPECT_GE(scenarios, 9);
 }
 
 }  // namespace
