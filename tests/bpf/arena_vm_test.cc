@@ -71,6 +71,17 @@ TEST(BpfArenaVm, CastWithoutAnArenaFaults) {
   EXPECT_EQ(r.fault->reason, "addr_space_cast in a program without a BPF arena");
 }
 
+// A 0 -> 0 cast loads (the 6.12/6.18 verifiers reject only the casts they reach) and faults
+// with the verifier's message when it runs; a branch around it keeps the program working.
+TEST(BpfArenaVm, UnsupportedCastFaultsOnlyWhenReached) {
+  auto a = make_arena();
+  EXPECT_EQ(run_arena({ja(1), cast(0, 1, 0, 0), mov64_imm(0, 7)}, a, {1}), 7u);
+  std::string fault;
+  run_arena({cast(0, 1, 0, 0)}, a, {1}, &fault);
+  EXPECT_EQ(fault, "addr_space_cast insn can only convert between address space 1 and 0 (this one: 0 to 0); "
+                   "the kernel's verifier rejects the program when this instruction is reachable");
+}
+
 TEST(BpfArenaVm, LoadsAndStoresReachAllocatedPages) {
   auto a = make_arena();
   ASSERT_EQ(a->alloc_pages(kBase + 2 * kPage, 1), kBase + 2 * kPage);

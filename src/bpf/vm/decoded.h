@@ -28,7 +28,7 @@ namespace scx::bpf::detail {
   X(CALL_HELPER) X(CALL_KFUNC) X(CALL_LOCAL) X(EXIT) X(MAY_GOTO)                            \
   X(LDX_B) X(LDX_H) X(LDX_W) X(LDX_DW) X(LDXSX_B) X(LDXSX_H) X(LDXSX_W)                     \
   X(ST_B) X(ST_H) X(ST_W) X(ST_DW) X(STX_B) X(STX_H) X(STX_W) X(STX_DW)                     \
-  X(ATOMIC_W) X(ATOMIC_DW) X(LD_IMM64) X(CAST_KERN) X(CAST_USER)
+  X(ATOMIC_W) X(ATOMIC_DW) X(LD_IMM64) X(CAST_KERN) X(CAST_USER) X(CAST_INVALID)
 
 enum class Op : uint8_t {
 #define SCX_BPF_ENUM(name) name,

@@ -492,6 +492,13 @@ bool Vm::exec(const Program& prog, size_t entry, const HostArgs& args, int depth
                                            : arena->cast_user(reg[ip->src]);
     NEXT();
 
+  // A cast the verifier would have rejected had it reached it (program.cc).
+  L_CAST_INVALID:
+    reason = fmt::format("addr_space_cast insn can only convert between address space 1 and 0 (this one: {} to {}); "
+                         "the kernel's verifier rejects the program when this instruction is reachable",
+                         ip->imm & 0xffff, (ip->imm >> 16) & 0xffff);
+    goto fault_regs;
+
   L_INVALID:
     reason = "jump into the middle of an instruction";
     goto fault_regs;

@@ -86,15 +86,20 @@ struct Decoder {
 
   bool decode(size_t pc, DecodedInsn& d);
   // imm = dst_as << 16 | src_as; the verifier (check_alu_op) accepts only as(1) -> as(0) and
-  // as(0) -> as(1), with its message; it checks the instructions it reaches, so a cast it
-  // rejects loads there only in dead code (clang-19 emits as(0) -> as(0) for a plain pointer
-  // passed as an __arena one, e.g. arena_spin_lock() on a map value's lock: such objects do
-  // not load on the kernel either).
+  // as(0) -> as(1), with its message. The 6.12 and 6.18 verifiers check only the instructions
+  // they reach, after dead-branch elimination with the object's .rodata: clang-19 emits
+  // as(0) -> as(0) for a plain pointer passed as an __arena one (scx_p2dq's cpu_priority path
+  // at 0f379644a), which loads as long as user space leaves that path off. So another cast
+  // decodes to CAST_INVALID, a fault with the verifier's message when it runs (newer kernels,
+  // 7.x, reject it at load in a pass over all instructions; not simulated). Unknown address
+  // spaces (above 1) are rejected at load.
   bool decode_addr_space_cast(const Insn& in, DecodedInsn& d) {
+    const uint32_t src_as = static_cast<uint32_t>(in.imm) & 0xffff, dst_as = static_cast<uint32_t>(in.imm) >> 16;
     if (in.imm == 1) d.op = Op::CAST_KERN;
     else if (in.imm == 1 << 16) d.op = Op::CAST_USER;
+    else if (src_as <= 1 && dst_as <= 1) d.op = Op::CAST_INVALID;
     else return fail(fmt::format("addr_space_cast insn can only convert between address space 1 and 0 "
-                                 "(this one: {} to {})", in.imm & 0xffff, static_cast<uint32_t>(in.imm) >> 16));
+                                 "(this one: {} to {})", src_as, dst_as));
     return true;
   }
 };
