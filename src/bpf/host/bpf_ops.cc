@@ -76,6 +76,17 @@ bpf_cpumask* owned_arg(CallContext& cx, uint64_t a, const char* what) {
   return reinterpret_cast<bpf_cpumask*>(a);
 }
 
+// The struct bpf_cpumask * a kfunc changes: a bpf_cpumask_create() object, or program memory
+// holding a struct bpf_cpumask (a global or a map value). The verifier takes a pointer to a
+// struct made only of scalars as memory of that size (KF_ARG_PTR_TO_MEM, readable and
+// writable), so scx_lavd's global cpdom_cpumask[] array passes; only acquire and release need
+// a referenced object.
+bpf_cpumask* mutable_arg(CallContext& cx, uint64_t a, const char* what) {
+  if (host(cx).cpumask_owned(a)) return reinterpret_cast<bpf_cpumask*>(a);
+  if (!cx.check(a, sizeof(bpf_cpumask), kPermReadWrite, what)) return nullptr;
+  return reinterpret_cast<bpf_cpumask*>(a);
+}
+
 using K = CallContext;
 using A = HostArgs;
 
@@ -313,7 +324,7 @@ void add_cpumask_kfuncs(KfuncRegistry& r) {
     return kMaskBits;
   });
   auto bitop = [](K& cx, const A& a, int op) -> uint64_t {  // 0 set 1 clear 2 tas 3 tac
-    bpf_cpumask* m = owned_arg(cx, a[1], "cpumask");
+    bpf_cpumask* m = mutable_arg(cx, a[1], "cpumask");
     if (!m || a[0] >= kMaskBits) return 0;
     uint64_t bit = 1ULL << (a[0] % 64);
     unsigned long& w = m->cpumask.bits[a[0] / 64];
@@ -331,15 +342,15 @@ void add_cpumask_kfuncs(KfuncRegistry& r) {
     return m && mask_test(m, a[0]);
   });
   r.add("bpf_cpumask_setall", [](K& cx, const A& a) -> uint64_t {
-    if (bpf_cpumask* m = owned_arg(cx, a[0], "cpumask")) std::memset(&m->cpumask, 0xff, sizeof(cpumask));
+    if (bpf_cpumask* m = mutable_arg(cx, a[0], "cpumask")) std::memset(&m->cpumask, 0xff, sizeof(cpumask));
     return 0;
   });
   r.add("bpf_cpumask_clear", [](K& cx, const A& a) -> uint64_t {
-    if (bpf_cpumask* m = owned_arg(cx, a[0], "cpumask")) std::memset(&m->cpumask, 0, sizeof(cpumask));
+    if (bpf_cpumask* m = mutable_arg(cx, a[0], "cpumask")) std::memset(&m->cpumask, 0, sizeof(cpumask));
     return 0;
   });
   auto binop = [ro](K& cx, const A& a, int op) -> uint64_t {
-    bpf_cpumask* d = owned_arg(cx, a[0], "dst");
+    bpf_cpumask* d = mutable_arg(cx, a[0], "dst");
     const cpumask* s1 = d ? ro(cx, a[1], "src1") : nullptr;
     const cpumask* s2 = s1 ? ro(cx, a[2], "src2") : nullptr;
     if (!s2) return 0;
@@ -390,7 +401,7 @@ void add_cpumask_kfuncs(KfuncRegistry& r) {
   // 6.15: fill a bpf_cpumask from a bitmap in program memory; the source must cover
   // nr_cpu_ids bits in whole longs (-EACCES otherwise).
   r.add("bpf_cpumask_populate", [](K& cx, const A& a) -> uint64_t {
-    bpf_cpumask* d = owned_arg(cx, a[0], "cpumask");
+    bpf_cpumask* d = mutable_arg(cx, a[0], "cpumask");
     if (!d) return 0;
     const uint64_t longs = (host(cx).kf().nr_cpu_ids() + 63) / 64;
     if (a[2] < longs * 8) return static_cast<uint64_t>(-13);
@@ -399,7 +410,7 @@ void add_cpumask_kfuncs(KfuncRegistry& r) {
     return 0;
   });
   r.add("bpf_cpumask_copy", [ro](K& cx, const A& a) -> uint64_t {
-    bpf_cpumask* d = owned_arg(cx, a[0], "dst");
+    bpf_cpumask* d = mutable_arg(cx, a[0], "dst");
     const cpumask* s = d ? ro(cx, a[1], "src") : nullptr;
     if (s) std::memcpy(&d->cpumask, s, sizeof(cpumask));
     return 0;
