@@ -8,6 +8,7 @@
 
 #include "bpf/helpers/graph.h"
 #include "bpf/host/kernel_ksyms.h"
+#include "bpf/host/native_setup.h"
 #include "bpf/loader/inspect.h"
 #include "bpf/loader/kernel_layouts.h"
 #include "kernel/ext/ext_class.h"
@@ -544,6 +545,8 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
     Status st = o.set_global(name, value);
     if (!st.ok()) return st.within(fmt::format("profile {}: global {}", self->profile_origin_, name));
   }
+  if (opts.topology)
+    SCX_RETURN_IF_ERROR(run_native_setup(profile.native_setup, o, *opts.topology).within("profile " + self->profile_origin_));
   SCX_RETURN_IF_ERROR(fill_map_entries(o, profile.map_entries).within("profile " + self->profile_origin_));
   for (const auto& [name, value] : opts.globals) {
     Status st = o.set_global(name, value);
