@@ -97,7 +97,8 @@ std::vector<LavdCpu> place_cpus(const Topology& topo, const ScxIds& ids) {
     c.cpu_rdx = rank_in(siblings, cpu);
     c.smt_level = static_cast<int>(siblings.size());
     // sibling_cpus(): the first two CPUs of a core name each other; any other has none.
-    if (siblings.size() >= 2 && c.cpu_rdx < 2) c.sibling = static_cast<uint32_t>(*std::next(siblings.begin(), 1 - c.cpu_rdx));
+    if (siblings.size() >= 2 && c.cpu_rdx < 2)
+      c.sibling = static_cast<uint32_t>(*std::next(siblings.begin(), 1 - c.cpu_rdx));
   }
   return cpus;
 }
@@ -246,7 +247,9 @@ LavdCpuOrder lavd_cpu_order(const Topology& topo) {
   set_capacities(topo, capacity_facts(topo), &o.cpus);
   o.nr_llcs = ids.nr_llcs;
   o.smt_enabled = topo.has_smt();
-  o.has_biglittle = std::any_of(o.cpus.begin(), o.cpus.end(), [](const LavdCpu& c) { return !c.big; });
+  // has_little_cores(): a core takes the type of its first CPU.
+  o.has_biglittle =
+      std::any_of(o.cpus.begin(), o.cpus.end(), [](const LavdCpu& c) { return c.cpu_rdx == 0 && !c.big; });
   o.perf_order = topo_order(o.cpus, false, o.has_biglittle);
   o.powersave_order = topo_order(o.cpus, true, o.has_biglittle);
   o.cpdoms = group_cpdoms(o.cpus, o.perf_order);

@@ -53,7 +53,8 @@ class GlobalWriter {
 };
 
 Status too_complex(const char* what, size_t have, uint64_t room) {
-  return Status::Errorf("lavd_cpu_order", "{} {} do not fit the object's {} (lavd's user space panics)", have, what, room);
+  return Status::Errorf("lavd_cpu_order", "{} {} do not fit the object's {} (lavd's user space panics)", have,
+                        what, room);
 }
 
 // init_cpus(): per-CPU capacity, type and sibling.

@@ -238,8 +238,8 @@ Result<BpfObject::GlobalSlot> BpfObject::locate_global(std::string_view path) co
     const uint32_t elem = btf_.skip_mods(btf_array(t)->type);
     const int64_t es = btf_.size_of(elem);
     if (es <= 0) return Status::Errorf(where, "cannot size the elements of '{}'", done);
-    if (index >= s.size / static_cast<uint64_t>(es))
-      return Status::Errorf(where, "index {} is past the array's {} elements", index, s.size / static_cast<uint64_t>(es));
+    const uint64_t n = s.size / static_cast<uint64_t>(es);
+    if (index >= n) return Status::Errorf(where, "index {} is past the array's {} elements", index, n);
     s.offset += index * static_cast<uint64_t>(es);
     s.size = static_cast<uint64_t>(es);
     s.type_id = elem;
