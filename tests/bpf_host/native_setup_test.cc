@@ -125,11 +125,16 @@ TEST(LavdCpuOrderWriter, WithTheTablesTheDomainsRunWithoutThemTheSchedulerIsEjec
   EXPECT_NE(bare.exit_msg().find("DSQ"), std::string::npos) << bare.exit_msg();
 }
 
-TEST(LavdCpuOrderWriter, MoreDomainsThanTheObjectHoldsIsALoadError) {
-  LayoutRun r("llcs=17");  // 17 domains, the object holds 16
-  auto ops = r.load(true);
+TEST(LavdCpuOrderWriter, MoreThanTheObjectHoldsIsALoadError) {
+  LayoutRun doms("llcs=17");  // 17 domains, the object holds 16
+  auto ops = doms.load(true);
   ASSERT_FALSE(ops.ok());
   EXPECT_NE(ops.status().message().find("17 compute domains do not fit"), std::string::npos) << ops.status().message();
+  LayoutRun cpus("300");  // its CPU arrays hold 256
+  ops = cpus.load(true);
+  ASSERT_FALSE(ops.ok());
+  EXPECT_NE(ops.status().message().find("300 CPUs do not fit the object's 256"), std::string::npos)
+      << ops.status().message();
 }
 
 TEST(GlobalPath, StepsIntoArraysOfStructs) {

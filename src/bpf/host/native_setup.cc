@@ -57,8 +57,11 @@ Status too_complex(const char* what, size_t have, uint64_t room) {
                         what, room);
 }
 
-// init_cpus(): per-CPU capacity, type and sibling.
+// init_cpus(): per-CPU capacity, type and sibling (past LAVD_CPU_ID_MAX CPUs, lavd's
+// Scheduler::init panics).
 Status write_cpus(GlobalWriter& w, const LavdCpuOrder& o) {
+  const uint64_t room = w.length("cpu_capacity");
+  if (room && o.cpus.size() > room) return too_complex("CPUs", o.cpus.size(), room);
   std::vector<uint32_t> cap, big, turbo, sibling;
   for (const LavdCpu& c : o.cpus) {
     cap.push_back(c.capacity);
