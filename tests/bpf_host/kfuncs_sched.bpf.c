@@ -12,6 +12,9 @@ const volatile u32 fail_after;
 const volatile u32 exit_after;
 u32 nr_enqueued;
 struct bpf_res_spin_lock res_lock;
+/* A struct bpf_cpumask in a global, as scx_lavd's cpdom_cpumask[]: the verifier takes a pointer
+ * to a struct of scalars as plain memory, so the kfuncs that change a mask accept it. */
+struct bpf_cpumask global_mask;
 
 void BPF_STRUCT_OPS(kf_enqueue, struct task_struct *p, u64 enq_flags) {
   struct bpf_cpumask *m = bpf_cpumask_create();
@@ -34,6 +37,14 @@ void BPF_STRUCT_OPS(kf_enqueue, struct task_struct *p, u64 enq_flags) {
   if (!bpf_cpumask_test_cpu(1, (const struct cpumask *)m) || bpf_cpumask_first((const struct cpumask *)m) != 1)
     scx_bpf_error("set_cpu/test_cpu/first broken");
   bpf_cpumask_release(m);
+  bpf_cpumask_setall(&global_mask);
+  bpf_cpumask_clear(&global_mask);
+  bpf_cpumask_set_cpu(2, &global_mask);
+  bpf_cpumask_set_cpu(3, &global_mask);
+  bpf_cpumask_clear_cpu(3, &global_mask);
+  if (!bpf_cpumask_test_cpu(2, (const struct cpumask *)&global_mask) ||
+      bpf_cpumask_weight((const struct cpumask *)&global_mask) != 1)
+    scx_bpf_error("a global bpf_cpumask is not changed in place");
   {
     /* The load went through bypass once; an idle CPU found for p is one p may use. */
     struct scx_event_stats ev = {};

@@ -10,6 +10,7 @@
 #include "bpf/host/layered/runtime.h"
 #include "bpf/host/layered/writer.h"
 #include "bpf/host/kernel_ksyms.h"
+#include "bpf/host/native_setup.h"
 #include "bpf/loader/inspect.h"
 #include "bpf/loader/kernel_layouts.h"
 #include "kernel/ext/ext_class.h"
@@ -75,6 +76,17 @@ bpf_cpumask* owned_arg(CallContext& cx, uint64_t a, const char* what) {
     cx.fault(fmt::format("{}: 0x{:x} is not a bpf_cpumask", what, a));
     return nullptr;
   }
+  return reinterpret_cast<bpf_cpumask*>(a);
+}
+
+// The struct bpf_cpumask * a kfunc changes: a bpf_cpumask_create() object, or program memory
+// holding a struct bpf_cpumask (a global or a map value). The verifier takes a pointer to a
+// struct made only of scalars as memory of that size (KF_ARG_PTR_TO_MEM, readable and
+// writable), so scx_lavd's global cpdom_cpumask[] array passes; only acquire and release need
+// a referenced object.
+bpf_cpumask* mutable_arg(CallContext& cx, uint64_t a, const char* what) {
+  if (host(cx).cpumask_owned(a)) return reinterpret_cast<bpf_cpumask*>(a);
+  if (!cx.check(a, sizeof(bpf_cpumask), kPermReadWrite, what)) return nullptr;
   return reinterpret_cast<bpf_cpumask*>(a);
 }
 
@@ -315,7 +327,7 @@ void add_cpumask_kfuncs(KfuncRegistry& r) {
     return kMaskBits;
   });
   auto bitop = [](K& cx, const A& a, int op) -> uint64_t {  // 0 set 1 clear 2 tas 3 tac
-    bpf_cpumask* m = owned_arg(cx, a[1], "cpumask");
+    bpf_cpumask* m = mutable_arg(cx, a[1], "cpumask");
     if (!m || a[0] >= kMaskBits) return 0;
     uint64_t bit = 1ULL << (a[0] % 64);
     unsigned long& w = m->cpumask.bits[a[0] / 64];
@@ -333,15 +345,15 @@ void add_cpumask_kfuncs(KfuncRegistry& r) {
     return m && mask_test(m, a[0]);
   });
   r.add("bpf_cpumask_setall", [](K& cx, const A& a) -> uint64_t {
-    if (bpf_cpumask* m = owned_arg(cx, a[0], "cpumask")) std::memset(&m->cpumask, 0xff, sizeof(cpumask));
+    if (bpf_cpumask* m = mutable_arg(cx, a[0], "cpumask")) std::memset(&m->cpumask, 0xff, sizeof(cpumask));
     return 0;
   });
   r.add("bpf_cpumask_clear", [](K& cx, const A& a) -> uint64_t {
-    if (bpf_cpumask* m = owned_arg(cx, a[0], "cpumask")) std::memset(&m->cpumask, 0, sizeof(cpumask));
+    if (bpf_cpumask* m = mutable_arg(cx, a[0], "cpumask")) std::memset(&m->cpumask, 0, sizeof(cpumask));
     return 0;
   });
   auto binop = [ro](K& cx, const A& a, int op) -> uint64_t {
-    bpf_cpumask* d = owned_arg(cx, a[0], "dst");
+    bpf_cpumask* d = mutable_arg(cx, a[0], "dst");
     const cpumask* s1 = d ? ro(cx, a[1], "src1") : nullptr;
     const cpumask* s2 = s1 ? ro(cx, a[2], "src2") : nullptr;
     if (!s2) return 0;
@@ -392,7 +404,7 @@ void add_cpumask_kfuncs(KfuncRegistry& r) {
   // 6.15: fill a bpf_cpumask from a bitmap in program memory; the source must cover
   // nr_cpu_ids bits in whole longs (-EACCES otherwise).
   r.add("bpf_cpumask_populate", [](K& cx, const A& a) -> uint64_t {
-    bpf_cpumask* d = owned_arg(cx, a[0], "cpumask");
+    bpf_cpumask* d = mutable_arg(cx, a[0], "cpumask");
     if (!d) return 0;
     const uint64_t longs = (host(cx).kf().nr_cpu_ids() + 63) / 64;
     if (a[2] < longs * 8) return static_cast<uint64_t>(-13);
@@ -401,7 +413,7 @@ void add_cpumask_kfuncs(KfuncRegistry& r) {
     return 0;
   });
   r.add("bpf_cpumask_copy", [ro](K& cx, const A& a) -> uint64_t {
-    bpf_cpumask* d = owned_arg(cx, a[0], "dst");
+    bpf_cpumask* d = mutable_arg(cx, a[0], "dst");
     const cpumask* s = d ? ro(cx, a[1], "src") : nullptr;
     if (s) std::memcpy(&d->cpumask, s, sizeof(cpumask));
     return 0;
@@ -555,6 +567,8 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
     Status st = o.set_global(name, value);
     if (!st.ok()) return st.within(fmt::format("profile {}: global {}", self->profile_origin_, name));
   }
+  if (opts.topology)
+    SCX_RETURN_IF_ERROR(run_native_setup(profile.native_setup, o, *opts.topology).within("profile " + self->profile_origin_));
   SCX_RETURN_IF_ERROR(fill_map_entries(o, profile.map_entries).within("profile " + self->profile_origin_));
   std::shared_ptr<const layered::LayeredPlan> layered_plan;
   if (!profile.layered_spec.empty() && opts.topology) {

@@ -13,6 +13,7 @@
 
 #include <linux/btf.h>
 
+#include "bpf/host/native_setup.h"
 #include "bpf/loader/btf.h"
 
 namespace scx::bpf {
@@ -402,6 +403,22 @@ Result<ProfileSyscall> parse_syscall(const json& j, const std::string& origin, c
   return sc;
 }
 
+// "native_setup": a list of the names native_setup.h knows.
+Result<std::vector<std::string>> parse_native_setup(const json& j, const std::string& origin) {
+  std::string known;
+  for (const std::string& n : native_setup_names()) known += (known.empty() ? "" : ", ") + n;
+  const std::string list = "expected a list of names (" + known + ")";
+  SCX_RETURN_IF_ERROR(want(j.is_array(), origin, "native_setup", list.c_str()));
+  std::vector<std::string> names;
+  for (const json& n : j) {
+    const std::string unknown = "unknown step " + n.dump() + " (known: " + known + ")";
+    SCX_RETURN_IF_ERROR(want(n.is_string() && is_native_setup(n.get<std::string>()), origin, "native_setup",
+                             unknown.c_str()));
+    names.push_back(n.get<std::string>());
+  }
+  return names;
+}
+
 }  // namespace
 
 Result<Profile> parse_profile(std::string_view text, const std::string& origin) {
@@ -411,7 +428,7 @@ Result<Profile> parse_profile(std::string_view text, const std::string& origin) 
   static const std::set<std::string> known = {"ops_name", "scheduler", "source", "notes", "resize", "map_size",
                                               "globals", "arrays", "maps", "ops", "syscall", "options",
                                               "loader_cpu", "usersched", "usersched_args", "arena_lib",
-                                              "layered_spec"};
+                                              "layered_spec", "native_setup"};
   for (auto& [k, v] : j.items())
     if (!known.count(k)) return Status::Errorf(origin, "unknown key '{}'", k);
   Profile p;
@@ -433,6 +450,9 @@ Result<Profile> parse_profile(std::string_view text, const std::string& origin) 
     SCX_RETURN_IF_ERROR(want(a.is_object() && a.size() == 1 && a.contains("task_ctx_size"), origin, "arena_lib",
                              "expected {\"task_ctx_size\": ...}"));
     SCX_ASSIGN_OR_RETURN(p.arena_lib_task_ctx_size, expr_text(a["task_ctx_size"], origin, "arena_lib.task_ctx_size"));
+  }
+  if (j.contains("native_setup")) {
+    SCX_ASSIGN_OR_RETURN(p.native_setup, parse_native_setup(j["native_setup"], origin));
   }
   if (j.contains("syscall")) {
     SCX_RETURN_IF_ERROR(want(j["syscall"].is_array(), origin, "syscall", "expected a list"));
@@ -754,7 +774,9 @@ Result<ResolvedProfile> resolve_profile(const Profile& p, const std::vector<std:
   SCX_RETURN_IF_ERROR(r.syscalls());
   SCX_RETURN_IF_ERROR(r.arena_lib());
   SCX_RETURN_IF_ERROR(r.loader_cpu());
-  return r.take();
+  ResolvedProfile out = r.take();
+  out.native_setup = p.native_setup;
+  return out;
 }
 
 }  // namespace scx::bpf

@@ -69,6 +69,9 @@ struct Profile {
   // "arena_lib": {"task_ctx_size": EXPR}: user space runs scx_arena's ArenaLib::setup()
   // (arena_lib.h) after load, before the syscall list ("" = it does not).
   std::string arena_lib_task_ctx_size;
+  // "native_setup": [NAME, ...]: user-space setup done natively (native_setup.h), e.g.
+  // "lavd_cpu_order".
+  std::vector<std::string> native_setup;
   ProfileSettings settings;
   std::vector<ProfileSyscall> syscalls;
   std::map<std::string, ProfileOption> options;
@@ -117,6 +120,7 @@ struct ResolvedProfile {
   std::map<std::string, std::vector<ResolvedMapEntry>> map_entries;
   std::vector<SyscallRun> syscalls;
   std::optional<uint64_t> arena_lib_task_ctx_size;  // ArenaLib::setup() with this task size
+  std::vector<std::string> native_setup;            // Profile::native_setup
   std::optional<int64_t> loader_cpu;
   std::string usersched;                           // Profile::usersched
   std::map<std::string, int64_t> usersched_args;  // its parameters

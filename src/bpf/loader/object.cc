@@ -208,37 +208,73 @@ Result<uint64_t> parse_int_value(std::string_view value, uint64_t size, const st
 
 }  // namespace
 
-Status BpfObject::set_global(std::string_view spec, std::string_view value) {
-  // NAME, NAME.member.member (a struct global's field), then optionally [INDEX] (one element).
-  std::string_view path = spec;
-  std::optional<uint64_t> index;
-  if (size_t lb = spec.find('['); lb != std::string_view::npos) {
-    path = spec.substr(0, lb);
-    if (!spec.ends_with("]")) return Status::Errorf(path_, "--set {}: expected NAME[INDEX]", spec);
-    SCX_ASSIGN_OR_RETURN(index, parse_int_value(spec.substr(lb + 1, spec.size() - lb - 2), 8,
-                                                fmt::format("{}: --set {}", path_, spec)));
-  }
-  const size_t dot = path.find('.');
-  const std::string_view name = path.substr(0, dot);
+Result<BpfObject::GlobalSlot> BpfObject::locate_global(std::string_view path) const {
+  const size_t end = path.find_first_of(".[");
+  const std::string_view name = path.substr(0, end);
   const GlobalVar* g = global(name);
   if (!g) return Status::Errorf(path_, "no global variable '{}'", name);
-  const std::string where = fmt::format("{}: --set {}", path_, spec);
-  if (!g->settable) return Status::Errorf(path_, "global '{}' cannot be set", name);
-  uint64_t off = 0, size = g->size;
-  uint32_t tid = g->btf_type_id ? btf_.skip_mods(g->btf_type_id) : 0;
-  if (dot != std::string_view::npos) {
-    std::optional<Btf::Field> f = tid ? btf_.field(tid, path.substr(dot + 1)) : std::nullopt;
-    if (!f) return Status::Errorf(where, "'{}' has no member '{}'", name, path.substr(dot + 1));
-    off = f->offset;
-    size = f->size;
-    tid = btf_.skip_mods(f->type_id);
+  GlobalSlot s{g, 0, g->size, g->btf_type_id ? btf_.skip_mods(g->btf_type_id) : 0};
+  std::string_view rest = end == std::string_view::npos ? std::string_view() : path.substr(end);
+  const std::string where = fmt::format("{}: {}", path_, path);
+  while (!rest.empty()) {
+    const std::string_view done = path.substr(0, path.size() - rest.size());
+    if (rest[0] == '.') {
+      const size_t next = rest.find_first_of(".[", 1);
+      const std::string_view member = rest.substr(1, next == std::string_view::npos ? next : next - 1);
+      std::optional<Btf::Field> f = s.type_id ? btf_.field(s.type_id, member) : std::nullopt;
+      if (!f) return Status::Errorf(where, "'{}' has no member '{}'", done, member);
+      s.offset += f->offset;
+      s.size = f->size;
+      s.type_id = btf_.skip_mods(f->type_id);
+      rest = next == std::string_view::npos ? std::string_view() : rest.substr(next);
+      continue;
+    }
+    const size_t close = rest.find(']');
+    if (rest[0] != '[' || close == std::string_view::npos)
+      return Status::Errorf(where, "expected .MEMBER or [INDEX] after '{}'", done);
+    SCX_ASSIGN_OR_RETURN(uint64_t index, parse_int_value(rest.substr(1, close - 1), 8, where));
+    const struct btf_type* t = s.type_id ? btf_.type(s.type_id) : nullptr;
+    if (!t || !btf_is_array(t)) return Status::Errorf(where, "'{}' is not an array", done);
+    const uint32_t elem = btf_.skip_mods(btf_array(t)->type);
+    const int64_t es = btf_.size_of(elem);
+    if (es <= 0) return Status::Errorf(where, "cannot size the elements of '{}'", done);
+    const uint64_t n = s.size / static_cast<uint64_t>(es);
+    if (index >= n) return Status::Errorf(where, "index {} is past the array's {} elements", index, n);
+    s.offset += index * static_cast<uint64_t>(es);
+    s.size = static_cast<uint64_t>(es);
+    s.type_id = elem;
+    rest = rest.substr(close + 1);
   }
-  uint8_t* data = global_data(name);
-  if (!data) return Status::Errorf(where, "'{}' has no backing memory", name);
-  uint8_t* base = data + off;
+  return s;
+}
+
+Status BpfObject::set_global(std::string_view spec, std::string_view value) {
+  // A final [INDEX] of an array is where a list starts; any other step leads to the target.
+  std::string_view path = spec;
+  std::optional<uint64_t> index;
+  if (spec.ends_with("]")) {
+    const size_t lb = spec.rfind('[');
+    if (lb != std::string_view::npos && lb > 0) {
+      auto prefix = locate_global(spec.substr(0, lb));
+      const struct btf_type* pt = prefix.ok() && prefix->type_id ? btf_.type(prefix->type_id) : nullptr;
+      if (prefix.ok() && (!pt || !btf_is_array(pt)))
+        return Status::Errorf(fmt::format("{}: --set {}", path_, spec), "'{}' is not an array", spec.substr(0, lb));
+      path = spec.substr(0, lb);
+      SCX_ASSIGN_OR_RETURN(index, parse_int_value(spec.substr(lb + 1, spec.size() - lb - 2), 8,
+                                                  fmt::format("{}: --set {}", path_, spec)));
+    }
+  }
+  SCX_ASSIGN_OR_RETURN(GlobalSlot slot, locate_global(path));
+  const GlobalVar* g = slot.var;
+  const std::string where = fmt::format("{}: --set {}", path_, spec);
+  if (!g->settable) return Status::Errorf(path_, "global '{}' cannot be set", g->name);
+  const uint64_t size = slot.size;
+  const uint32_t tid = slot.type_id;
+  uint8_t* data = global_data(g->name);
+  if (!data) return Status::Errorf(where, "'{}' has no backing memory", g->name);
+  uint8_t* base = data + slot.offset;
   const struct btf_type* t = tid ? btf_.type(tid) : nullptr;
   if (!t || !btf_is_array(t)) {
-    if (index) return Status::Errorf(where, "'{}' is not an array", path);
     SCX_ASSIGN_OR_RETURN(uint64_t v, parse_int_value(value, size, where));
     std::memcpy(base, &v, static_cast<size_t>(size));
     return Status();

@@ -184,9 +184,19 @@ class BpfObject {
 
   // Host access to a global's bytes (nullptr if unknown).
   uint8_t* global_data(std::string_view name);
+  // Where a global's path leads: NAME, then `.member` and `[INDEX]` steps in any order
+  // (`cfg.grid[1]`, `cpdom_ctxs[3].nr_neighbors`), laid out from the object's BTF.
+  struct GlobalSlot {
+    const GlobalVar* var = nullptr;
+    uint64_t offset = 0, size = 0;  // within the variable
+    uint32_t type_id = 0;           // modifiers skipped, 0 when unknown
+  };
+  Result<GlobalSlot> locate_global(std::string_view path) const;
   // Writes a global from text: integers (decimal, 0x hex, negative), true/false, or a string
-  // for char arrays. The value must fit the variable's size.
-  Status set_global(std::string_view name, std::string_view value);
+  // for char arrays. The value must fit the variable's size. `spec` is a path (locate_global);
+  // an array is written whole from a comma-separated list (zero-filled past it), or, with a
+  // final `[INDEX]`, from element INDEX on (arrays of arrays count innermost elements).
+  Status set_global(std::string_view spec, std::string_view value);
   Status set_global_bytes(std::string_view name, std::span<const uint8_t> bytes);
 
   // Registers the maps' values in vm.memory() (global data eagerly, other values as programs
