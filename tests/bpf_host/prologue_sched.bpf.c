@@ -75,6 +75,8 @@ struct pair_arg {
   s32 sibling;
 };
 
+u32 complaints;
+
 SEC("syscall")
 int setup(void) {
   setup_runs++;
@@ -85,6 +87,15 @@ SEC("syscall")
 int after_attach_probe(void) {
   attached_cpu = bpf_get_smp_processor_id();
   attached_seq = ++seq;
+  return 0;
+}
+
+// Reports an error and carries on: before attach the kernel drops it (no scheduler is
+// registered); after attach it ejects the scheduler.
+SEC("syscall")
+int complain(void) {
+  complaints++;
+  scx_bpf_error("complaint %u", complaints);
   return 0;
 }
 

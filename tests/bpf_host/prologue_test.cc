@@ -143,9 +143,10 @@ TEST(Prologue, WithoutAProfileArgumentlessSyscallProgramsRunOnce) {
   o.map_max_entries = {{"sized_by_user", 1}};
   auto ops = l.load(o);
   ASSERT_TRUE(ops.ok()) << ops.status().message();
-  ASSERT_EQ((*ops)->syscall_runs().size(), 2u);  // setup and after_attach_probe, in object order
+  ASSERT_EQ((*ops)->syscall_runs().size(), 3u);  // setup, after_attach_probe, complain: object order
   EXPECT_EQ((*ops)->syscall_runs()[0].program, "setup");
   EXPECT_EQ((*ops)->syscall_runs()[1].program, "after_attach_probe");
+  EXPECT_EQ((*ops)->syscall_runs()[2].program, "complain");
   o.profile = write_temp("only_pairs.json", R"({"ops_name": "prologue_test", "map_size": {"sized_by_user": "1"},
       "syscall": [{"program": "record_pair", "ctx": [["s32", "1"], ["s32", "2"]]}]})");
   auto listed = l.load(o);
@@ -171,6 +172,30 @@ TEST(Prologue, LoaderCpuAndAfterAttachPrograms) {
   EXPECT_EQ(l.at<int32_t>("attached_cpu"), 3);
   EXPECT_EQ(l.at<uint32_t>("init_seq"), 1u);
   EXPECT_EQ(l.at<uint32_t>("attached_seq"), 2u);
+}
+
+// scx_bpf_error() in a SEC("syscall") program run before attach stops nothing (the kernel has
+// no scheduler registered yet: seen on 6.18.15 and 7.3.4); after attach it ejects the scheduler.
+TEST(Prologue, SyscallErrorsBeforeAttachAreDropped) {
+  for (const char* when : {"before_init", "after_attach"}) {
+    Loaded l;
+    bpf::BpfHostOptions o;
+    o.profile = write_temp(std::string("complain_") + when + ".json",
+                           fmt::format(R"({{"ops_name": "prologue_test", "map_size": {{"sized_by_user": "1"}},
+        "globals": {{"nr_cpus": "nr_cpu_ids"}},
+        "syscall": [{{"program": "setup"}}, {{"program": "complain", "when": "{}"}}]}})", when));
+    auto ops = l.load(o);
+    ASSERT_TRUE(ops.ok()) << ops.status().message();
+    l.ops = ops->get();
+    l.run(std::move(*ops), "hogs:count=2", 10 * kNsPerMs);
+    EXPECT_EQ(l.at<uint32_t>("complaints"), 1u) << when;
+    if (std::string(when) == "before_init") {
+      EXPECT_EQ(l.sim.ext->state().state, "enabled") << exit_msg(l);
+    } else {
+      EXPECT_NE(l.sim.ext->state().state, "enabled");
+      EXPECT_EQ(exit_msg(l), "complaint 1");
+    }
+  }
 }
 
 TEST(Prologue, SetFillsArraysAndElementsAndTheCommandLineWins) {

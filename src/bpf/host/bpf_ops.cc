@@ -925,6 +925,14 @@ std::optional<int64_t> BpfScxOps::run_syscall_program(std::string_view name, std
 }
 
 bool BpfScxOps::run_syscall_programs(bool after_attach) {
+  // Before attach (ExtClass::set_running_before_attach): the programs' own scx_bpf_error()
+  // calls are dropped as the kernel drops them; a fault or a non-zero return still stops the
+  // load, as it stops the scheduler's user space.
+  struct BeforeAttach {
+    ExtClass& ext;
+    BeforeAttach(ExtClass& e, bool on) : ext(e) { ext.set_running_before_attach(on); }
+    ~BeforeAttach() { ext.set_running_before_attach(false); }
+  } guard(kf(), !after_attach);
   if (!after_attach && !run_arena_lib()) return false;
   for (SyscallRun& r : syscalls_) {
     if (r.after_attach != after_attach) continue;

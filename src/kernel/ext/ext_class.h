@@ -71,6 +71,11 @@ class ExtClass : public SchedClass {
   uint64_t callback_count(ScxOp op) const { return op_calls_[static_cast<int>(op)]; }
   // Hook for the BPF host to stop a policy whose program faulted: an abort (SCX_EXIT_ERROR).
   void error(const std::string& msg) { scx_error(SCX_EXIT_ERROR, 0, msg); }
+  // While on, the BPF programs running are SEC("syscall") programs user space runs before it
+  // attaches the scheduler: the kernel has no scheduler registered yet (scx_root is NULL), so
+  // their scx_bpf_error() and scx_bpf_exit() stop nothing and are dropped (seen on 6.18.15 and
+  // 7.3.4 under qemu).
+  void set_running_before_attach(bool on) { before_attach_ = on; }
 
   // --- SchedClass ---------------------------------------------------------------------------
   bool takes_policy(Policy policy) const override;
@@ -338,6 +343,7 @@ class ExtClass : public SchedClass {
   bool watchdog_armed_ = false;
   std::string dump_buf_;
   bool in_dump_ = false;
+  bool before_attach_ = false;  // set_running_before_attach()
   uint64_t op_calls_[kScxOpCount] = {};
   std::unique_ptr<ScxOps> pending_load_;
   bool root_cgroup_inited_ = false;  // ops.cgroup_init(root) succeeded; cgroup_exit owed

@@ -472,8 +472,12 @@ void ExtClass::policy_timer(Ns after, int cpu, std::function<void()> fn) {
 
 // --- Exit and dump --------------------------------------------------------------------------
 
-void ExtClass::exit_bstr(s64 exit_code, const std::string& msg) { scx_error(SCX_EXIT_UNREG_BPF, exit_code, msg); }
-void ExtClass::error_bstr(const std::string& msg) { scx_error(SCX_EXIT_ERROR_BPF, 0, msg); }
+void ExtClass::exit_bstr(s64 exit_code, const std::string& msg) {
+  if (!before_attach_) scx_error(SCX_EXIT_UNREG_BPF, exit_code, msg);
+}
+void ExtClass::error_bstr(const std::string& msg) {
+  if (!before_attach_) scx_error(SCX_EXIT_ERROR_BPF, 0, msg);
+}
 void ExtClass::dump_bstr(const std::string& text) {
   if (!in_dump_) {
     scx_error(SCX_EXIT_ERROR, 0, "scx_bpf_dump() must only be called from ops.dump() and friends");
