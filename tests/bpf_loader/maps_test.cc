@@ -112,6 +112,59 @@ TEST(Maps, BadSpecsAreRejected) {
   EXPECT_FALSE(Map::create(s, nullptr).ok());
 }
 
+// User space's inner maps (MapOfMaps::create_inner): the kernel's bpf_map_meta_equal against
+// the template (type, sizes, flags; an array's length unless BPF_F_INNER_MAP), queues that
+// hold nothing until pushed, and inner values that leave the address space with the outer map.
+TEST(Maps, InnerMapsAreCheckedAgainstTheTemplate) {
+  MapSpec outer = hash_spec(kMapArrayOfMaps, 4096);
+  outer.value_size = 4;
+  MapSpec q;
+  q.type = kMapQueue;
+  q.value_size = 4;
+  q.max_entries = 4096;
+  outer.inner = std::make_shared<MapSpec>(q);
+  auto env = std::make_shared<MapEnv>();
+  auto m = make(outer, env);
+  auto* mom = static_cast<MapOfMaps*>(m.get());
+  q.max_entries = 16;  // a queue's length may differ
+  for (uint32_t i = 0; i < 4096; ++i) ASSERT_TRUE(mom->create_inner(&i, q).ok()) << i;
+  EXPECT_EQ(mom->size(), 4096u);
+  uint32_t k = 4095, v = 42;
+  auto* inner = static_cast<Map*>(mom->lookup(&k));
+  ASSERT_NE(inner, nullptr);
+  EXPECT_EQ(inner->push(&v, 0), 0);
+  EXPECT_EQ(inner->size(), 1u);
+  q.value_size = 8;
+  EXPECT_NE(mom->incompatibility(q).find("does not match the inner map template"), std::string::npos);
+  EXPECT_FALSE(mom->create_inner(&k, q).ok());
+  q.value_size = 4;
+  q.map_flags = 1;
+  EXPECT_FALSE(mom->incompatibility(q).empty());
+
+  MapSpec arr = hash_spec(kMapArray, 8);
+  outer.inner = std::make_shared<MapSpec>(arr);
+  auto m2 = make(outer, env);
+  auto* arrays = static_cast<MapOfMaps*>(m2.get());
+  arr.max_entries = 16;
+  EXPECT_FALSE(arrays->incompatibility(arr).empty());  // an array's length must match
+  arr.map_flags = kBpfFInnerMap;
+  outer.inner = std::make_shared<MapSpec>(arr);
+  auto m3 = make(outer, env);
+  arr.max_entries = 2;
+  EXPECT_EQ(static_cast<MapOfMaps*>(m3.get())->incompatibility(arr), "");
+
+  AddressSpace mem;
+  m3->attach(&mem);
+  k = 0;
+  ASSERT_TRUE(static_cast<MapOfMaps*>(m3.get())->create_inner(&k, arr).ok());
+  auto* a = static_cast<Map*>(m3->lookup(&k));
+  ASSERT_NE(a->lookup(&k), nullptr);
+  EXPECT_GT(mem.num_regions(), 0u);
+  m3->detach();
+  EXPECT_EQ(mem.num_regions(), 0u);
+  env->memory = nullptr;  // mem goes first
+}
+
 TEST(Maps, SubjectExercisesEveryType) {
   auto env = std::make_shared<MapEnv>();
   env->nr_cpus = 2;

@@ -382,6 +382,12 @@ bool map_type_supported(uint32_t type) {
   }
 }
 
+uint32_t map_type_by_name(std::string_view name) {
+  for (uint32_t t = 1; t < 64; ++t)
+    if (map_type_supported(t) && map_type_name(t) == name) return t;
+  return 0;
+}
+
 Map::Map(MapSpec spec, std::shared_ptr<MapEnv> env) : spec_(std::move(spec)), env_(std::move(env)) {
   region_name_ = "map " + spec_.name;
   std::lock_guard<std::mutex> g(g_maps_mu);
@@ -826,15 +832,27 @@ void MapOfMaps::for_each(const std::function<bool(const void*, void*)>& fn) {
     if (!fn(k.data(), m.get())) return;
 }
 
+std::string MapOfMaps::incompatibility(const MapSpec& s) const {
+  const MapSpec& t = *spec_.inner;
+  // Type, sizes and flags must be equal; an array's length too, unless the template allows any
+  // (BPF_F_INNER_MAP). Other types' max_entries may differ.
+  bool same = s.type == t.type && s.key_size == t.key_size && s.value_size == t.value_size &&
+              s.map_flags == t.map_flags;
+  const bool array = t.type == kMapArray || t.type == kMapPercpuArray;
+  if (same && array && !(t.map_flags & kBpfFInnerMap)) same = s.max_entries == t.max_entries;
+  if (same) return "";
+  auto describe = [](const MapSpec& m) {
+    return fmt::format("{}, key_size {}, value_size {}, max_entries {}, map_flags {:#x}", map_type_name(m.type),
+                       m.key_size, m.value_size, m.max_entries, m.map_flags);
+  };
+  return fmt::format("{} does not match the inner map template ({})", describe(s), describe(t));
+}
+
 Status MapOfMaps::set(const void* key, std::shared_ptr<Map> inner) {
   const std::string where = "map '" + spec_.name + "'";
   if (inner) {
-    const MapSpec& t = *spec_.inner;
-    const MapSpec& s = inner->spec();
-    if (s.type != t.type || s.key_size != t.key_size || s.value_size != t.value_size)
-      return Status::Errorf(where, "inner map '{}' does not match the template ({} {}/{} vs {} {}/{})",
-                            s.name, map_type_name(s.type), s.key_size, s.value_size,
-                            map_type_name(t.type), t.key_size, t.value_size);
+    const std::string why = incompatibility(inner->spec());
+    if (!why.empty()) return Status::Errorf(where, "inner map '{}': {}", inner->name(), why);
   }
   if (is_array()) {
     uint32_t idx;
@@ -854,6 +872,20 @@ Status MapOfMaps::set(const void* key, std::shared_ptr<Map> inner) {
   if (hash_.size() >= spec_.max_entries) return Status::Error(where, "full");
   hash_.emplace_back(std::move(k), std::move(inner));
   return Status();
+}
+
+Status MapOfMaps::create_inner(const void* key, const MapSpec& spec) {
+  const std::string why = incompatibility(spec);
+  if (!why.empty()) return Status::Errorf("map '" + spec_.name + "'", "inner map '{}': {}", spec.name, why);
+  SCX_ASSIGN_OR_RETURN(std::shared_ptr<Map> inner, Map::create(spec, env_));
+  return set(key, std::move(inner));
+}
+
+void MapOfMaps::detach() {
+  for (auto& m : array_)
+    if (m) m->detach();
+  for (auto& [k, m] : hash_) m->detach();
+  Map::detach();
 }
 
 }  // namespace scx::bpf

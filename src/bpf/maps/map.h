@@ -41,6 +41,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -75,6 +76,8 @@ long array_next_key(const void* key, void* next, uint32_t max_entries);
 // Name as in the kernel ("hash", "percpu_array", ...), or "type N".
 std::string map_type_name(uint32_t type);
 bool map_type_supported(uint32_t type);
+// The supported type of that name ("queue", "hash", ...), or 0.
+uint32_t map_type_by_name(std::string_view name);
 
 // Releases what a value's owned fields hold and clears them (the graph heap implements it).
 class ValueFields {
@@ -96,6 +99,7 @@ class TimerOwner {
 
 inline constexpr uint64_t kBpfAny = 0, kBpfNoExist = 1, kBpfExist = 2, kBpfFLock = 4;
 inline constexpr uint64_t kLocalStorageGetFCreate = 1;
+inline constexpr uint32_t kBpfFInnerMap = 1u << 12;  // BPF_F_INNER_MAP: inner arrays of any size
 
 struct MapSpec {
   std::string name;
@@ -352,8 +356,17 @@ class MapOfMaps : public Map {
   void* lookup_cpu(const void* key, uint32_t) override { return lookup(key); }
   size_t size() const override;
   void for_each(const std::function<bool(const void*, void*)>& fn) override;
-  // Host side: installs an inner map (checked against spec().inner's type and sizes).
+  // Host side: installs an inner map (checked as compatible() does).
   Status set(const void* key, std::shared_ptr<Map> inner);
+  // Host side, what user space does with bpf_map_create() and bpf_map_update_elem() of the new
+  // map's fd: a new map of `spec` (the map env of this one) stored under `key`.
+  Status create_inner(const void* key, const MapSpec& spec);
+  // The kernel's map-in-map check (bpf_map_meta_equal, array_map_meta_equal) of a map to store
+  // against spec().inner, the template from the object's __array(values, ...): "" when it may
+  // be stored, else what differs.
+  std::string incompatibility(const MapSpec& s) const;
+  // The inner maps' values leave the address space with this map's.
+  void detach() override;
 
  private:
   bool is_array() const { return spec_.type == kMapArrayOfMaps; }
