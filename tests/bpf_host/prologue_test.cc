@@ -300,6 +300,76 @@ TEST(Prologue, MapEntriesWithStructKeysAndValues) {
                 .find("holds 4 element(s), 5 given"), std::string::npos);
   EXPECT_NE(bad(R"J({"llc_recs": {"count": "1", "key": "0", "value": {"id": "sizeof(struct nope)"}}})J")
                 .find("sizeof(struct nope): not in the object's BTF"), std::string::npos);
+  EXPECT_NE(bad(R"J({"llc_recs": {"count": "1", "key": "0", "inner_map": {}}})J").find("a hash map is not a map of maps"),
+            std::string::npos);
+}
+
+const std::string kQueues = std::string(SCXSIM_BPF_HOST_SUBJECTS) + "/map_of_queues.bpf.o";
+
+std::string queues_profile(const std::string& inner) {
+  return write_temp("queues.json", R"({"ops_name": "map_of_queues", "maps": {"queues": {"count": "4", "key": "i", )"
+                                   R"("inner_map": )" + inner + "}}}");
+}
+
+uint64_t queued(const bpf::BpfObject& obj) {
+  uint64_t n = 0;
+  for (uint32_t i = 0; i < 4; ++i) n += static_cast<bpf::Map*>(obj.map("queues")->lookup(&i))->size();
+  return n;
+}
+
+// "inner_map": user space creates a queue for each entry of the array of maps after load, and
+// the BPF side pushes and pops its tasks through them. {} is the object's template (64
+// entries); fields given override it.
+TEST(Prologue, InnerMapsCreatedByAProfileCarryTheBpfQueues) {
+  for (std::string inner : {"{}", R"({"type": "queue", "key_size": 0, "value_size": "4", "max_entries": "i + 16"})"}) {
+    SCOPED_TRACE(inner);
+    Loaded l("4", kQueues);
+    bpf::BpfHostOptions o;
+    o.profile = queues_profile(inner);
+    auto ops = l.load(o);
+    ASSERT_TRUE(ops.ok()) << ops.status().message();
+    const bpf::BpfObject& obj = (*ops)->object();
+    ASSERT_EQ(obj.map("queues")->size(), 4u);
+    for (uint32_t i = 0; i < 4; ++i) {
+      auto* q = static_cast<bpf::Map*>(obj.map("queues")->lookup(&i));
+      ASSERT_NE(q, nullptr);
+      EXPECT_EQ(q->type(), bpf::kMapQueue);
+      EXPECT_EQ(q->spec().max_entries, inner == "{}" ? 64u : 16u + i);
+    }
+    l.run(std::move(*ops), "hogs:count=8", 100 * kNsPerMs);
+    EXPECT_EQ(l.sim.ext->state().state, "enabled") << exit_msg(l);
+    EXPECT_GE(l.at<uint64_t>("nr_pushed"), 16u);  // 8 hogs, each back every 20 ms slice
+    EXPECT_EQ(l.at<uint64_t>("nr_full"), 0u);
+    EXPECT_EQ(l.at<uint64_t>("nr_pushed") - l.at<uint64_t>("nr_popped"), queued(obj));
+  }
+  Loaded l("4", kQueues);
+  bpf::BpfHostOptions o;
+  o.profile = "none";  // nobody creates the queues
+  auto ops = l.load(o);
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  l.run(std::move(*ops), "hogs:count=2", 10 * kNsPerMs);
+  EXPECT_EQ(l.sim.ext->state().state, "disabled");
+  EXPECT_NE(exit_msg(l).find("no queue"), std::string::npos) << exit_msg(l);
+}
+
+// An inner map the kernel would refuse to store (bpf_map_update_elem's -EINVAL) stops the load
+// with both specs.
+TEST(Prologue, IncompatibleInnerMapsAreLoadErrors) {
+  Loaded l("4", kQueues);
+  auto bad = [&](const std::string& inner) {
+    bpf::BpfHostOptions o;
+    o.profile = queues_profile(inner);
+    auto r = l.load(o);
+    return r.ok() ? std::string() : r.status().message();
+  };
+  const std::string stack = bad(R"({"type": "stack"})");
+  EXPECT_NE(stack.find("map 'queues', entry 0"), std::string::npos) << stack;
+  EXPECT_NE(stack.find("stack, key_size 0, value_size 4, max_entries 64, map_flags 0x0 does not match the inner map "
+                       "template (queue, key_size 0, value_size 4"), std::string::npos) << stack;
+  EXPECT_NE(bad(R"({"value_size": "8"})").find("does not match the inner map template"), std::string::npos);
+  EXPECT_NE(bad(R"({"map_flags": "1"})").find("does not match the inner map template"), std::string::npos);
+  EXPECT_NE(bad(R"({"key_size": "4"})").find("does not match"), std::string::npos);
+  EXPECT_NE(bad(R"({"max_entries": "0 - 1"})").find("is negative"), std::string::npos);
 }
 
 TEST(Prologue, AFailingSyscallProgramEjectsWithItsName) {
@@ -430,6 +500,38 @@ TEST(ProfileParse, BadProfilesAreOneLineErrorsNamingTheKey) {
   EXPECT_EQ(bad(R"({"ops_name": "x", "ops": {"name": "1"}})").substr(0, 22), "p.json: key 'ops.name'");
   EXPECT_NE(bad(R"({"ops_name": "x", "syscall": [{"program": "p", "for_each": "llc"}]})").find("for_each"),
             std::string::npos);
+}
+
+// "maps" entries of a map of maps: "inner_map" in place of "value", every field optional.
+TEST(ProfileParse, InnerMapEntries) {
+  auto p = bpf::parse_profile(R"({"ops_name": "x", "maps": {
+      "q": {"count": "8", "key": "i", "inner_map": {"type": "queue", "value_size": 4, "max_entries": "1 << 12"}},
+      "t": {"count": "1", "key": "0", "inner_map": {}}}})", "p.json");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  const bpf::ProfileMapFill& q = p->settings.maps.at("q");
+  ASSERT_TRUE(q.inner_map.has_value());
+  EXPECT_EQ(q.inner_map->type, "queue");
+  EXPECT_EQ(q.inner_map->value_size, "4");
+  EXPECT_EQ(q.inner_map->max_entries, "1 << 12");
+  EXPECT_EQ(q.inner_map->key_size, "");  // the template's
+  EXPECT_TRUE(p->settings.maps.at("t").inner_map.has_value());
+
+  auto bad = [](const std::string& entry) {
+    auto r = bpf::parse_profile(R"({"ops_name": "x", "maps": {"q": )" + entry + "}}", "p.json");
+    EXPECT_FALSE(r.ok()) << entry;
+    return r.ok() ? std::string() : r.status().message();
+  };
+  EXPECT_NE(bad(R"({"count": 1, "key": 0, "inner_map": 3})").find("key 'maps.q.inner_map': expected an object"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"count": 1, "key": 0, "inner_map": {"size": 4}})").find("'maps.q.inner_map.size': not an inner map field"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"count": 1, "key": 0, "inner_map": {"type": "tree"}})").find("expected a supported map type's name"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"count": 1, "key": 0, "inner_map": {"type": 22}})").find("map type's name"), std::string::npos);
+  EXPECT_NE(bad(R"({"count": 1, "key": 0, "inner_map": {"max_entries": [1]}})").find("expected an expression"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"count": 1, "key": 0, "value": 0, "inner_map": {}})").find("for a map of maps"), std::string::npos);
+  EXPECT_NE(bad(R"({"count": 1, "key": 0})").find("expected {"), std::string::npos);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <iterator>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 
 #include "bpf/host/native_setup.h"
 #include "bpf/loader/btf.h"
+#include "bpf/maps/map.h"
 
 namespace scx::bpf {
 
@@ -331,6 +333,48 @@ Result<ProfileBytes> map_bytes(const json& v, const std::string& origin, const s
   return b;
 }
 
+// {"type": NAME, "key_size": EXPR, "value_size": EXPR, "max_entries": EXPR, "map_flags": EXPR},
+// every field optional (the template's).
+Result<ProfileInnerMap> inner_map_def(const json& v, const std::string& origin, const std::string& key) {
+  SCX_RETURN_IF_ERROR(want(v.is_object(), origin, key, "expected an object (type, key_size, value_size, "
+                                                       "max_entries, map_flags; {} = the template)"));
+  ProfileInnerMap m;
+  for (auto& [k, e] : v.items()) {
+    const std::string where = key + "." + k;
+    if (k == "type") {
+      const bool known = e.is_string() && map_type_by_name(e.get<std::string>()) != 0;
+      SCX_RETURN_IF_ERROR(want(known, origin, where, "expected a supported map type's name (queue, stack, hash, array, ...)"));
+      m.type = e.get<std::string>();
+      continue;
+    }
+    std::string* dst = k == "key_size" ? &m.key_size : k == "value_size" ? &m.value_size
+                       : k == "max_entries" ? &m.max_entries : k == "map_flags" ? &m.map_flags : nullptr;
+    if (!dst)
+      return Status::Errorf(origin, "key '{}': not an inner map field (type, key_size, value_size, max_entries, "
+                                    "map_flags)", where);
+    SCX_ASSIGN_OR_RETURN(*dst, expr_text(e, origin, where));
+  }
+  return m;
+}
+
+// {"count": N, "key": K, "value": V}, or "inner_map" in place of "value" for a map of maps.
+Result<ProfileMapFill> map_fill(const json& def, const std::string& origin, const std::string& key) {
+  const bool inner = def.is_object() && def.contains("inner_map");
+  const bool ok = def.is_object() && def.size() == 3 && def.contains("count") && def.contains("key") &&
+                  (inner || def.contains("value"));
+  SCX_RETURN_IF_ERROR(want(ok, origin, key, "expected {\"count\": ..., \"key\": ..., \"value\": ...} or, for a map "
+                                            "of maps, {\"count\": ..., \"key\": ..., \"inner_map\": {...}}"));
+  ProfileMapFill f;
+  SCX_ASSIGN_OR_RETURN(f.count, expr_text(def["count"], origin, key + ".count"));
+  SCX_ASSIGN_OR_RETURN(f.key, map_bytes(def["key"], origin, key + ".key"));
+  if (inner) {
+    SCX_ASSIGN_OR_RETURN(f.inner_map, inner_map_def(def["inner_map"], origin, key + ".inner_map"));
+  } else {
+    SCX_ASSIGN_OR_RETURN(f.value, map_bytes(def["value"], origin, key + ".value"));
+  }
+  return f;
+}
+
 Result<ProfileSettings> parse_settings(const json& j, const std::string& origin, const std::string& prefix) {
   ProfileSettings s;
   for (const char* k : {"resize", "map_size", "globals", "ops", "usersched_args"}) {
@@ -352,14 +396,7 @@ Result<ProfileSettings> parse_settings(const json& j, const std::string& origin,
     const json& m = j["maps"];
     SCX_RETURN_IF_ERROR(want(m.is_object(), origin, prefix + "maps", "expected an object"));
     for (auto& [name, def] : m.items()) {
-      const std::string key = prefix + "maps." + name;
-      SCX_RETURN_IF_ERROR(want(def.is_object() && def.contains("count") && def.contains("key") && def.contains("value"),
-                               origin, key, "expected {\"count\": ..., \"key\": ..., \"value\": ...}"));
-      ProfileMapFill f;
-      SCX_ASSIGN_OR_RETURN(f.count, expr_text(def["count"], origin, key + ".count"));
-      SCX_ASSIGN_OR_RETURN(f.key, map_bytes(def["key"], origin, key + ".key"));
-      SCX_ASSIGN_OR_RETURN(f.value, map_bytes(def["value"], origin, key + ".value"));
-      s.maps[name] = std::move(f);
+      SCX_ASSIGN_OR_RETURN(s.maps[name], map_fill(def, origin, prefix + "maps." + name));
     }
   }
   if (j.contains("arrays")) {
@@ -688,12 +725,26 @@ class Resolver {
       env_.vars["i"] = static_cast<int64_t>(i);
       ResolvedMapEntry e;
       st = resolve_bytes(f.key, key + ".key", &e.key);
-      if (st.ok()) st = resolve_bytes(f.value, key + ".value", &e.value);
+      if (st.ok() && f.inner_map) st = resolve_inner_map(*f.inner_map, key + ".inner_map", &e.inner_map.emplace());
+      else if (st.ok()) st = resolve_bytes(f.value, key + ".value", &e.value);
       out.push_back(std::move(e));
     }
     env_.vars.erase("i");
     env_.vars.erase("j");
     return st;
+  }
+  Status resolve_inner_map(const ProfileInnerMap& m, const std::string& key, ResolvedInnerMap* out) {
+    if (!m.type.empty()) out->type = map_type_by_name(m.type);
+    for (auto [text, dst, name] : {std::tuple{&m.key_size, &out->key_size, "key_size"},
+                                   {&m.value_size, &out->value_size, "value_size"},
+                                   {&m.max_entries, &out->max_entries, "max_entries"},
+                                   {&m.map_flags, &out->map_flags, "map_flags"}}) {
+      if (text->empty()) continue;
+      SCX_ASSIGN_OR_RETURN(uint64_t v, nonneg(*text, key + "." + name));
+      if (v > UINT32_MAX) return err(key + "." + name, fmt::format("{} is too large", v));
+      *dst = static_cast<uint32_t>(v);
+    }
+    return Status();
   }
   Status resolve_bytes(const ProfileBytes& b, const std::string& key, ResolvedBytes* out) {
     out->is_struct = b.is_struct;

@@ -33,10 +33,19 @@ struct ProfileBytes {
   std::vector<std::pair<std::string, ProfileArray>> members;  // path → (length "" = one value)
 };
 
-// Entries user space writes into a map after load: `count` of them, key and value in `i`.
+// A map user space creates for each entry of a map of maps (bpf_map_create, then its fd stored
+// under the entry's key): fields as expressions in `i`, "" = the object's inner map template
+// (its __array(values, ...) definition); the type by name ("queue", "hash", ...).
+struct ProfileInnerMap {
+  std::string type, key_size, value_size, max_entries, map_flags;
+};
+
+// Entries user space writes into a map after load: `count` of them, key and value in `i`; a
+// map of maps gets a new inner map per entry instead of a value.
 struct ProfileMapFill {
   std::string count;
   ProfileBytes key, value;
+  std::optional<ProfileInnerMap> inner_map;
 };
 
 struct ProfileSettings {  // what a profile and each of its options may set
@@ -108,8 +117,13 @@ struct ResolvedBytes {
   bool is_struct = false;
   std::vector<std::pair<std::string, std::vector<int64_t>>> members;
 };
+// An inner map to create: the fields given (nullopt = the template's).
+struct ResolvedInnerMap {
+  std::optional<uint32_t> type, key_size, value_size, max_entries, map_flags;
+};
 struct ResolvedMapEntry {
   ResolvedBytes key, value;
+  std::optional<ResolvedInnerMap> inner_map;  // set: a new map is the value
 };
 
 struct ResolvedProfile {

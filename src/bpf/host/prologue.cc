@@ -185,25 +185,47 @@ Result<std::vector<uint8_t>> lay_out(const Btf& btf, uint32_t type_id, uint32_t 
   return out;
 }
 
+// User space's bpf_map_create() of an inner map: the object's template with the fields given.
+MapSpec inner_spec(const MapSpec& tmpl, const ResolvedInnerMap& given, std::string name) {
+  MapSpec s = tmpl;
+  s.name = std::move(name);
+  s.type = given.type.value_or(s.type);
+  s.key_size = given.key_size.value_or(s.key_size);
+  s.value_size = given.value_size.value_or(s.value_size);
+  s.max_entries = given.max_entries.value_or(s.max_entries);
+  s.map_flags = given.map_flags.value_or(s.map_flags);
+  return s;
+}
+
+// One entry: its value written (BPF_ANY), or a new inner map stored under its key.
+Status fill_entry(BpfObject& obj, const BpfMapInfo& info, size_t i, const ResolvedMapEntry& e) {
+  Map& m = *info.map;
+  const MapSpec& spec = m.spec();
+  const std::string where = fmt::format("{}: map '{}', entry {}", obj.path(), info.name, i);
+  SCX_ASSIGN_OR_RETURN(std::vector<uint8_t> key, lay_out(obj.btf(), info.key_type_id, spec.key_size, e.key, where + ", key"));
+  if (e.inner_map) {
+    auto* outer = dynamic_cast<MapOfMaps*>(&m);
+    if (!outer || !spec.inner)
+      return Status::Errorf(where, "inner_map: a {} map is not a map of maps", map_type_name(spec.type));
+    const MapSpec s = inner_spec(*spec.inner, *e.inner_map, fmt::format("{}[{}]", info.name, i));
+    return outer->create_inner(key.data(), s).within(where);
+  }
+  SCX_ASSIGN_OR_RETURN(std::vector<uint8_t> value,
+                       lay_out(obj.btf(), info.value_type_id, spec.value_size, e.value, where + ", value"));
+  if (long rc = m.update(key.data(), value.data(), kBpfAny); rc < 0)
+    return Status::Errorf(where, "writing it failed ({})", rc);
+  return Status();
+}
+
 }  // namespace
 
 Status fill_map_entries(BpfObject& obj, const std::map<std::string, std::vector<ResolvedMapEntry>>& entries) {
   for (const auto& [name, list] : entries) {
     const BpfMapInfo* info = nullptr;
     for (const BpfMapInfo& m : obj.maps())
-      if (m.name == name) info = &m;
-    Map* m = obj.map(name);
-    if (!m || !info) return Status::Errorf(obj.path(), "map '{}': no such map", name);
-    const MapSpec& spec = m->spec();
-    for (size_t i = 0; i < list.size(); ++i) {
-      const std::string where = fmt::format("{}: map '{}', entry {}", obj.path(), name, i);
-      SCX_ASSIGN_OR_RETURN(std::vector<uint8_t> key,
-                           lay_out(obj.btf(), info->key_type_id, spec.key_size, list[i].key, where + ", key"));
-      SCX_ASSIGN_OR_RETURN(std::vector<uint8_t> value,
-                           lay_out(obj.btf(), info->value_type_id, spec.value_size, list[i].value, where + ", value"));
-      if (long rc = m->update(key.data(), value.data(), kBpfAny); rc < 0)
-        return Status::Errorf(where, "writing it failed ({})", rc);
-    }
+      if (m.name == name && m.map) info = &m;
+    if (!info) return Status::Errorf(obj.path(), "map '{}': no such map", name);
+    for (size_t i = 0; i < list.size(); ++i) SCX_RETURN_IF_ERROR(fill_entry(obj, *info, i, list[i]));
   }
   return Status();
 }

@@ -53,7 +53,8 @@ Result<int> fill_enum_globals(BpfObject& obj, const Btf& kernel);
 
 // Map entries user space writes after load (a profile's "maps"), BPF_ANY: a number key or value
 // at the map's key or value size, little-endian; struct members laid out from the map's BTF key
-// or value type, the other bytes 0.
+// or value type, the other bytes 0. An entry with an inner map creates that map (the object's
+// template, overridden by the fields given) and stores it under the key of a map of maps.
 Status fill_map_entries(BpfObject& obj, const std::map<std::string, std::vector<ResolvedMapEntry>>& entries);
 
 // UEI_SET_SIZE's other half: a `NAME_dump_len` global gets the size of its `NAME_dump` buffer.
