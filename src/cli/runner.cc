@@ -151,6 +151,7 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   KernelConfig kcfg;
   kcfg.seed = opts.seed;
   kcfg.version = *version;
+  kcfg.uptime = kCliUptime;
   SCX_RETURN_IF_ERROR(apply_costs(opts, kcfg.cost));
   SCX_ASSIGN_OR_RETURN(Workload workload, resolve_workload(opts.workload, t.nr_cpus(), opts.seed, kcfg.cost));
   kcfg.noise = NoiseModel::defaults();

@@ -35,7 +35,15 @@ struct KernelConfig {
   // Whose behaviour the core and sched_ext follow (kernel_version.h; the fair class takes its
   // own from FairConfig). 6.12 unless asked: the CLI sets it from --kernel (default 6.18).
   KernelVersion version = KernelVersion::V6_12;
+  // How long the machine had been up when the simulation starts: the clock a sched_ext
+  // scheduler reads (ExtClass::now) starts there. 0 unless asked, so that tests see plain
+  // times; the CLI uses kCliUptime.
+  Ns uptime = 0;
 };
+
+// A scheduler is attached long after boot; schedulers that compare the clock with a time they
+// have not set yet (scx_pair's first pair_ctx expiry) rely on it being far from 0.
+inline constexpr Ns kCliUptime = 100 * kNsPerSec;
 
 // Counts of things that are not errors but are worth reporting (the design's "anomaly table").
 struct KernelStats {
@@ -85,6 +93,7 @@ class Kernel {
   Ns now() const { return events_.now(); }
   const Topology& topo() const { return topo_; }
   const CostModel& cost() const { return config_.cost; }
+  Ns uptime() const { return config_.uptime; }  // KernelConfig::uptime
   KernelVersion kernel_version() const { return config_.version; }
   const KernelStats& stats() const { return stats_; }
   int nr_cpus() const { return topo_.nr_cpus(); }

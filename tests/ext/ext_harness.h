@@ -117,8 +117,8 @@ inline std::vector<ScxOp> all_task_ops() {
 
 struct ExtSim : Sim {
   explicit ExtSim(const std::string& topo_spec, CostModel cost = zero_costs(),
-                  KernelVersion version = KernelVersion::V6_12)
-      : Sim(topo_spec, cost, 1, version) {
+                  KernelVersion version = KernelVersion::V6_12, Ns uptime = 0)
+      : Sim(topo_spec, cost, 1, version, NoiseModel::off(), uptime) {
     FairConfig fcfg = FairConfig::for_kernel(version, static_cast<int>(topo.nr_cpus()), static_cast<unsigned>(cost.hz));
     kernel->set_fair_class(std::make_unique<FairClass>(*kernel, fcfg));
     auto e = std::make_unique<ExtClass>(*kernel);

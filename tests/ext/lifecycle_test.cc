@@ -30,6 +30,30 @@ TEST(ExtLifecycle, ForkRunSleepWakeExit) {
   EXPECT_FALSE(s.ext->exit_info().has_value());
 }
 
+// KernelConfig::uptime: every clock the scheduler reads (scx_bpf_now, rq->clock, exec_start,
+// runnable_at in jiffies) starts at the machine's uptime, not at the simulation's 0.
+TEST(ExtLifecycle, TheSchedulersClockStartsAtTheMachinesUptime) {
+  const Ns up = 100 * kNsPerSec;
+  ExtSim s("1", zero_costs(), KernelVersion::V6_12, up);
+  auto pol = std::make_unique<RecordingPolicy>(all_task_ops());
+  std::vector<u64> seen;  // now, rq->clock, prev's exec_start and runnable_at, at each dispatch
+  RecordingPolicy* p = pol.get();
+  pol->on_dispatch = [&seen, p](s32 cpu, task_struct* prev) {
+    if (prev && std::string(prev->comm) == "a")
+      seen = {p->kf().now(), p->kf().cpu_rq(cpu)->clock, prev->se.exec_start, prev->scx.runnable_at};
+    p->kf().dsq_move_to_local(RecordingPolicy::kDsq);
+  };
+  auto& rec = s.attach(std::move(pol));
+  WorkloadBuilder wb("w");
+  wb.task("a").program().run(ms(1)).sleep(ms(1)).run(ms(1));
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until(ms(10)).ok());
+  EXPECT_EQ(rec.log[0], "100000000:init");
+  // The last dispatch with a as prev: its exit at 3 ms; it became runnable at its wake-up (2 ms).
+  const u64 at = static_cast<u64>(up + ms(3));
+  EXPECT_EQ(seen, (std::vector<u64>{at, at, at, static_cast<u64>(up + ms(2)) / 4'000'000}));
+}
+
 TEST(ExtLifecycle, DispatchSeesPrevBeforeItsStoppingAndEnqueue) {
   ExtSim s("1");
   auto& pol = s.attach(std::make_unique<RecordingPolicy>(all_task_ops()));

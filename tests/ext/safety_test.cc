@@ -42,6 +42,23 @@ TEST(ExtSafety, WatchdogEjectsAPolicyThatNeverDispatches) {
                              "[0.150000] sched_ext: recorder: a[1000] failed to run for 0.148s"}));
 }
 
+// The watchdog measures the same stall when the scheduler's clock starts at the uptime.
+TEST(ExtSafety, WatchdogIsTheSameWithAnUptime) {
+  ExtSim s("1", zero_costs(), KernelVersion::V6_12, 100 * kNsPerSec);
+  auto pol = std::make_unique<RecordingPolicy>(enqueue_dispatch_ops());
+  pol->mutable_info().timeout_ms = 100;
+  pol->on_enqueue = [](task_struct*, u64) {};
+  pol->on_dispatch = [](s32, task_struct*) {};
+  s.attach(std::move(pol));
+  WorkloadBuilder wb("w");
+  wb.task("a").program().run(ms(10));
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until_idle(kNsPerSec).ok());
+  ASSERT_TRUE(s.ext->exit_info().has_value());
+  EXPECT_EQ(s.ext->exit_info()->msg, "a[1000] failed to run for 0.148s");
+  EXPECT_EQ(s.rec.filter("exit:a"), (V{"160000:0:exit:a"}));
+}
+
 TEST(ExtSafety, ScxBpfErrorEjectsWithTheMessage) {
   ExtSim s("2");
   auto pol = std::make_unique<RecordingPolicy>(enqueue_dispatch_ops());

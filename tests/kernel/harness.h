@@ -75,13 +75,14 @@ class Recorder : public TraceSink {
 
 struct Sim {
   explicit Sim(const std::string& topo_spec, CostModel cost = zero_costs(), uint64_t seed = 1,
-               KernelVersion version = KernelVersion::V6_12, NoiseModel noise = NoiseModel::off())
+               KernelVersion version = KernelVersion::V6_12, NoiseModel noise = NoiseModel::off(), Ns uptime = 0)
       : topo(resolve_topology(topo_spec).value()) {
     KernelConfig cfg;
     cfg.cost = cost;
     cfg.seed = seed;
     cfg.version = version;
     cfg.noise = noise;
+    cfg.uptime = uptime;
     kernel = std::make_unique<Kernel>(topo, cfg);
     metrics = std::make_unique<MetricsCollector>(topo);
     kernel->trace().subscribe(&rec);

@@ -176,7 +176,7 @@ std::span<uint8_t> UserSchedContext::global_bytes(std::string_view name, uint32_
 
 const Btf& UserSchedContext::btf() const { return host_.ops().object().btf(); }
 
-Ns UserSchedContext::now() const { return host_.ops().kf().kernel().now(); }
+Ns UserSchedContext::now() const { return static_cast<Ns>(host_.ops().kf().now()); }
 int UserSchedContext::pid() const { return self_.pid; }
 int UserSchedContext::cpu() const { return self_.cpu; }
 const Topology& UserSchedContext::topology() const { return host_.ops().kf().kernel().topo(); }

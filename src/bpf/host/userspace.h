@@ -111,7 +111,7 @@ class UserSchedContext {
   }
 
   // ---- The process ----
-  Ns now() const;   // clock_gettime(CLOCK_MONOTONIC): the simulated time
+  Ns now() const;   // clock_gettime(CLOCK_MONOTONIC): the clock the BPF side sees (ExtClass::now)
   int pid() const;  // getpid()
   int cpu() const;  // sched_getcpu()
   const Topology& topology() const;

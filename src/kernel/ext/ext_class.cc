@@ -56,7 +56,9 @@ ExtClass::~ExtClass() = default;
 
 Task* ExtClass::task_of(task_struct* p) const { return Task::from_kernel(p); }
 
-u64 ExtClass::jiffies() const { return k_.now() / k_.cost().tick_ns(); }
+u64 ExtClass::jiffies() const { return now() / k_.cost().tick_ns(); }
+
+u64 ExtClass::now() const { return static_cast<u64>(k_.now() + k_.uptime()); }
 
 s32 ExtClass::this_cpu() const { return k_.this_cpu(); }
 
@@ -80,10 +82,10 @@ void ExtClass::sync_rq_view(int cpu) {
   v.nr_running = static_cast<unsigned>(rq.nr_running);
   v.curr = &rq.curr->kt;
   v.idle = &rq.idle->kt;
-  v.clock = v.clock_task = k_.now();
+  v.clock = v.clock_task = now();
   if (const auto* fair = dynamic_cast<const FairClass*>(k_.fair_class())) {
     const FairClass::PeltClock pelt = fair->pelt_clock(cpu);
-    v.clock_pelt = pelt.clock_pelt;
+    v.clock_pelt = pelt.clock_pelt + static_cast<u64>(k_.uptime());
     v.lost_idle_time = pelt.lost_idle_time;
   } else {
     v.clock_pelt = v.clock_task;
@@ -120,7 +122,7 @@ void ExtClass::clr_task_runnable(Task& p, bool reset_runnable_at) {
 void ExtClass::update_curr_scx(Rq& rq) {
   Task& curr = *rq.curr;
   if (curr.sched_class != this) return;
-  const Ns now = k_.now();
+  const Ns now = this->now();
   if (now > curr.kt.se.exec_start) {
     const Ns delta = now - curr.kt.se.exec_start;
     curr.kt.se.exec_start = now;
@@ -375,7 +377,7 @@ void ExtClass::set_next_task(Rq& rq, Task& p, bool) {
     ops_dequeue(p, SCX_DEQ_CORE_SCHED_EXEC);  // calls ops.dequeue only for a BPF-owned task
     dispatch_dequeue(p);
   }
-  p.kt.se.exec_start = k_.now();
+  p.kt.se.exec_start = now();
   if (info_.has(ScxOp::Running) && (p.kt.scx.flags & SCX_TASK_QUEUED)) {
     OpScope op(*this, ScxOp::Running, SCX_KF_REST, &p.kt);
     ops_->running(&p.kt);
@@ -476,7 +478,7 @@ void ExtClass::tick_balance(Rq& rq) {
   if (!enabled() || !watchdog_armed_) return;
   const Ns since = k_.now() - watchdog_last_check_;
   const Ns timeout_j = watchdog_timeout_ / k_.cost().tick_ns();
-  if (jiffies() > watchdog_last_check_ / k_.cost().tick_ns() + timeout_j) {
+  if (k_.now() / k_.cost().tick_ns() > watchdog_last_check_ / k_.cost().tick_ns() + timeout_j) {
     const uint64_t ms = since / kNsPerMs;
     scx_error(SCX_EXIT_ERROR_STALL, 0,
               fmt::format("watchdog failed to check in for {}.{:03}s", ms / 1000, ms % 1000));

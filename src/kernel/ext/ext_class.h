@@ -146,7 +146,10 @@ class ExtClass : public SchedClass {
   // 6.19+: the setters that replace direct writes of p->scx.slice / dsq_vtime.
   bool task_set_slice(task_struct* p, u64 slice);
   bool task_set_dsq_vtime(task_struct* p, u64 vtime);
-  u64 now();
+  // The clock the scheduler sees (scx_bpf_now, bpf_ktime_get_ns, rq->clock*, exec_start,
+  // jiffies, the dump's at_ns): the simulated time plus the machine's uptime at its start
+  // (KernelConfig::uptime).
+  u64 now() const;
   s32 select_cpu_dfl(task_struct* p, s32 prev_cpu, u64 wake_flags, bool* is_idle);
   // The default selection narrowed to cpus_allowed (flags: SCX_PICK_IDLE_CORE): the idle CPU
   // claimed, or -EBUSY.
@@ -306,7 +309,7 @@ class ExtClass : public SchedClass {
   Task* task_of(task_struct* p) const;
   IterState* iter_of(bpf_iter_scx_dsq* it);
   void sync_rq_view(int cpu);
-  u64 jiffies() const;
+  u64 jiffies() const;  // of now()
 
   Kernel& k_;
   std::unique_ptr<ScxOps> ops_;

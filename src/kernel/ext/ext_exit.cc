@@ -307,7 +307,7 @@ std::string ExtClass::dump_state() {
   dctx.kind = static_cast<scx_exit_kind>(pending_exit_.kind);
   dctx.exit_code = pending_exit_.exit_code;
   dctx.reason = pending_exit_.reason.c_str();
-  dctx.at_ns = k_.now();
+  dctx.at_ns = now();
   dctx.at_jiffies = jiffies();
   in_dump_ = true;
   if (info_.has(ScxOp::Dump)) {

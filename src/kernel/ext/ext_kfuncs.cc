@@ -414,7 +414,6 @@ struct rq* ExtClass::cpu_rq(s32 cpu) {
   sync_rq_view(cpu);
   return &rqs_[cpu].kview;
 }
-u64 ExtClass::now() { return k_.now(); }
 
 task_struct* ExtClass::cpu_curr(s32 cpu) {
   if (!ops_cpu_valid(cpu, nullptr)) return nullptr;
