@@ -250,9 +250,9 @@ class Kernel {
 
   // The run's noise sources (noise_sources.cc).
   void start_noise();
-  void spawn_noise_kworker(int cpu);
-  void schedule_kworker_arrival(Task& kworker, uint32_t sem);
-  void kworker_arrival(Task& kworker, uint32_t sem);
+  void spawn_noise_kworker(int cpu);  // kUnboundCpu: the unbound one
+  void schedule_kworker_arrival(Task& kworker, uint32_t sem, double rate);
+  void kworker_arrival(Task& kworker, uint32_t sem, double rate);
   Ns noisy_timer(Task& p, Ns when);
   Ns noisy_work(Task& p, Ns work);
   void run_stopper(Rq& rq, Task& p);

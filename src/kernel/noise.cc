@@ -27,6 +27,7 @@ NoiseModel NoiseModel::defaults() {
   n.timer_jitter_ns = 2 * kNsPerUs;
   n.kthread_rate = 25;
   n.kthread_run_ns = 20 * kNsPerUs;
+  n.unbound_rate = 10;
   n.work_jitter = 0.02;
   n.tick_phase = true;
   n.timer_phase_ns = 2 * kNsPerMs;
@@ -34,7 +35,7 @@ NoiseModel NoiseModel::defaults() {
 }
 
 bool NoiseModel::any() const {
-  return timer_jitter_ns || kthread_rate > 0 || work_jitter > 0 || tick_phase || timer_phase_ns;
+  return timer_jitter_ns || kthread_rate > 0 || unbound_rate > 0 || work_jitter > 0 || tick_phase || timer_phase_ns;
 }
 
 std::vector<NoiseModel::Param> NoiseModel::describe() const {
@@ -42,6 +43,7 @@ std::vector<NoiseModel::Param> NoiseModel::describe() const {
       {"timer_jitter", format_duration(timer_jitter_ns), "mean extra delay of a timer expiry"},
       {"kthread_rate", fmt::format("{:g}/s", kthread_rate), "kernel-thread wake-ups per CPU"},
       {"kthread_run", format_duration(kthread_run_ns), "mean CPU time of a kernel-thread wake-up"},
+      {"unbound_rate", fmt::format("{:g}/s", unbound_rate), "wake-ups of unbound kernel threads (any CPU)"},
       {"work_jitter", fmt::format("{:g}%", work_jitter * 100), "relative spread of a run event's work"},
       {"tick_phase", tick_phase ? "on" : "off", "tick grid at a random offset"},
       {"timer_phase", format_duration(timer_phase_ns), "late start of each task's timer time line, up to"},
@@ -72,12 +74,12 @@ Status NoiseModel::set(std::string_view assignment) {
   if (name == "timer_jitter") return duration(&timer_jitter_ns);
   if (name == "kthread_run") return duration(&kthread_run_ns);
   if (name == "timer_phase") return duration(&timer_phase_ns);
-  if (name == "kthread_rate") {
+  if (name == "kthread_rate" || name == "unbound_rate") {
     std::string_view v = value;
     if (v.size() > 2 && v.substr(v.size() - 2) == "/s") v.remove_suffix(2);
     auto r = parse_number(v, 0, 100000, "a rate in wake-ups per second");
     if (!r.ok()) return r.status().within(where);
-    kthread_rate = *r;
+    (name == "kthread_rate" ? kthread_rate : unbound_rate) = *r;
     return {};
   }
   if (name == "work_jitter") {
@@ -93,7 +95,7 @@ Status NoiseModel::set(std::string_view assignment) {
     return {};
   }
   return Status::Errorf("--noise", "unknown source '{}' (known: timer_jitter, kthread_rate, "
-                        "kthread_run, work_jitter, tick_phase, timer_phase)", name);
+                        "kthread_run, unbound_rate, work_jitter, tick_phase, timer_phase)", name);
 }
 
 }  // namespace scx

@@ -19,6 +19,9 @@ struct NoiseModel {
   Ns timer_jitter_ns = 0;   // mean extra delay of an hrtimer expiry (exponential)
   double kthread_rate = 0;  // background kernel-thread wake-ups per second per CPU (Poisson)
   Ns kthread_run_ns = 0;    // mean CPU time of one such wake-up (exponential)
+  double unbound_rate = 0;  // wake-ups per second of the machine's unbound kernel threads
+                            // (rcu_preempt, kworker/u*: allowed on every CPU; Poisson), each
+                            // running kthread_run on average
   double work_jitter = 0;   // relative standard deviation of a loop-based run's work (normal)
   bool tick_phase = false;  // the tick grid starts at a random offset from t=0 (the phase at
                             // which periodic tasks start against the tick)

@@ -12,19 +12,24 @@ namespace {
 
 constexpr uint64_t kTickStream = 0x7469636bULL;            // "tick"
 constexpr uint64_t kKworkerStream = 0x6b776f726b00000ULL;  // "kwork" + cpu
+constexpr uint64_t kUnboundStream = 0x6b776f726b75ULL;     // "kworku"
 
 }  // namespace
 
 void Kernel::start_noise() {
   const NoiseModel& n = config_.noise;
   if (n.tick_phase) tick_offset_ = Rng(config_.seed).fork(kTickStream).below(config_.cost.tick_ns());
-  if (n.kthread_rate > 0 && n.kthread_run_ns > 0 && class_for_policy(Policy::Normal))
+  if (n.kthread_run_ns <= 0 || !class_for_policy(Policy::Normal)) return;
+  if (n.kthread_rate > 0)
     for (int cpu = 0; cpu < nr_cpus(); ++cpu) spawn_noise_kworker(cpu);
+  if (n.unbound_rate > 0) spawn_noise_kworker(kUnboundCpu);
 }
 
-// A per-CPU kernel thread (kworker, ksoftirqd, rcu...) of the fair policy: it sleeps on a
-// semaphore that interrupts post at Poisson times, and runs for an exponential time each.
-// Like the real ones, a BPF scheduler sees it as a pinned PF_KTHREAD task.
+// A kernel thread of the fair policy: it sleeps on a semaphore that interrupts post at Poisson
+// times, and runs for an exponential time each. Per CPU (kworker, ksoftirqd, ...), a BPF
+// scheduler sees a pinned PF_KTHREAD task; cpu kUnboundCpu is the machine's unbound ones
+// (rcu_preempt, kworker/u*), one task allowed on every CPU, which schedulers that keep pinned
+// kernel threads to themselves (scx_userland) hand to their policy like any task.
 void Kernel::spawn_noise_kworker(int cpu) {
   const uint32_t sem = static_cast<uint32_t>(sems_.size());
   sems_.emplace_back();
@@ -39,26 +44,27 @@ void Kernel::spawn_noise_kworker(int cpu) {
       Op{.kind = OpKind::Host, .obj = work_fn},
       Op{.kind = OpKind::LoopEnd, .b = 0},
   };
+  const bool unbound = cpu == kUnboundCpu;
   TaskSpec spec;
-  spec.name = fmt::format("kworker/{}", cpu);
+  spec.name = unbound ? std::string("kworker/u") : fmt::format("kworker/{}", cpu);
   spec.policy = Policy::Normal;
-  spec.affinity = CpuMask::single(cpu);
+  if (!unbound) spec.affinity = CpuMask::single(cpu);
   const int saved_cpu = this_cpu_;
-  this_cpu_ = cpu;
+  this_cpu_ = unbound ? 0 : cpu;  // created at boot on CPU 0
   Task& k = spawn_daemon(spec, std::move(prog), nullptr, /*kthread=*/true);
   this_cpu_ = saved_cpu;
-  k.noise_rng = Rng(config_.seed).fork(kKworkerStream + static_cast<uint64_t>(cpu));
-  schedule_kworker_arrival(k, sem);
+  k.noise_rng = Rng(config_.seed).fork(unbound ? kUnboundStream : kKworkerStream + static_cast<uint64_t>(cpu));
+  schedule_kworker_arrival(k, sem, unbound ? config_.noise.unbound_rate : config_.noise.kthread_rate);
 }
 
-// The next interrupt that queues work for kworker k, a Poisson gap after now.
-void Kernel::schedule_kworker_arrival(Task& k, uint32_t sem) {
-  const Ns gap = static_cast<Ns>(k.noise_rng.exponential(kNsPerSec / config_.noise.kthread_rate));
+// The next interrupt that queues work for kworker k, a Poisson gap after now (rate per second).
+void Kernel::schedule_kworker_arrival(Task& k, uint32_t sem, double rate) {
+  const Ns gap = static_cast<Ns>(k.noise_rng.exponential(kNsPerSec / rate));
   Task* kp = &k;
-  schedule_callback(now() + std::max<Ns>(gap, 1), k.cpu, [this, kp, sem] { kworker_arrival(*kp, sem); });
+  schedule_callback(now() + std::max<Ns>(gap, 1), k.cpu, [this, kp, sem, rate] { kworker_arrival(*kp, sem, rate); });
 }
 
-void Kernel::kworker_arrival(Task& k, uint32_t sem) {
+void Kernel::kworker_arrival(Task& k, uint32_t sem, double rate) {
   SemState& s = sems_[sem];
   if (Task* w = s.waiters.pop()) {
     w->sem_granted = true;
@@ -66,7 +72,7 @@ void Kernel::kworker_arrival(Task& k, uint32_t sem) {
   } else {
     s.count = 1;  // work queued while it runs is done in the same pass
   }
-  schedule_kworker_arrival(k, sem);
+  schedule_kworker_arrival(k, sem, rate);
 }
 
 Ns Kernel::noisy_timer(Task& p, Ns when) {

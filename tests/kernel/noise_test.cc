@@ -100,12 +100,14 @@ TEST(Noise, SettingsParseAndRejectBadValues) {
   ASSERT_TRUE(n.set("kthread_run=30us").ok());
   ASSERT_TRUE(n.set("work_jitter=3%").ok());
   ASSERT_TRUE(n.set("tick_phase=on").ok());
+  ASSERT_TRUE(n.set("unbound_rate=12/s").ok());
+  EXPECT_EQ(n.unbound_rate, 12);
   EXPECT_EQ(n.kthread_rate, 50);
   EXPECT_EQ(n.kthread_run_ns, us(30));
   EXPECT_DOUBLE_EQ(n.work_jitter, 0.03);
   EXPECT_EQ(n.set("colour=red").message(),
-            "--noise: unknown source 'colour' (known: timer_jitter, kthread_rate, kthread_run, work_jitter, "
-            "tick_phase, timer_phase)");
+            "--noise: unknown source 'colour' (known: timer_jitter, kthread_rate, kthread_run, unbound_rate, "
+            "work_jitter, tick_phase, timer_phase)");
   EXPECT_EQ(n.set("work_jitter=80%").message(), "--noise work_jitter: a fraction (0.02 or 2%) must be in 0..0.5, got '80%'");
   EXPECT_EQ(n.set("timer_jitter").message(), "--noise: expected KEY=VALUE, 'on' or 'off', got 'timer_jitter'");
 }

@@ -37,6 +37,29 @@ TEST(NoiseRun, KernelThreadsRunOnEveryCpuAndStayOutOfUserFigures) {
   EXPECT_NE(text.find("noise: timer_jitter=0ns kthread_rate=500/s kthread_run=50us"), std::string::npos) << text;
 }
 
+// unbound_rate: one kernel thread for the machine's unbound ones (rcu_preempt, kworker/u*),
+// allowed on every CPU, woken at that rate.
+TEST(NoiseRun, TheUnboundKernelThreadMayRunAnywhere) {
+  RunOptions o = two_cpu_run(1);
+  o.noise = {"off", "unbound_rate=500", "kthread_run=50us"};
+  auto r = run_simulation(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  int kworkers = 0;
+  for (const auto& t : r->metrics->tasks()) {
+    if (t.comm.rfind("kworker/", 0) != 0) continue;
+    ++kworkers;
+    EXPECT_EQ(t.comm, "kworker/u");
+    EXPECT_TRUE(t.kthread);
+    EXPECT_EQ(t.allowed.weight(), 2);
+    EXPECT_GT(t.cpu_time, 2 * kNsPerMs);  // about 500/s x 50 us x 200 ms = 5 ms
+    EXPECT_LT(t.cpu_time, 10 * kNsPerMs);
+    EXPECT_GT(t.wakeups, 50u);  // about 100
+    EXPECT_LT(t.wakeups, 150u);
+  }
+  EXPECT_EQ(kworkers, 1);
+  EXPECT_NE(format_run_text(r->report).find("unbound_rate=500/s"), std::string::npos);
+}
+
 TEST(NoiseRun, SeedsDifferWithNoiseAndNotWithout) {
   auto fp = [](uint64_t seed, bool noise) {
     RunOptions o = two_cpu_run(seed);
