@@ -20,6 +20,7 @@ namespace {
 const std::string kSubjects = SCXSIM_BPF_HOST_SUBJECTS;
 const std::string kQueue = kSubjects + "/usersched_queue.bpf.o";
 const std::string kRing = kSubjects + "/usersched_ring.bpf.o";
+const std::string kFlag = kSubjects + "/usersched_flag.bpf.o";
 
 // Four tasks of 10 ms of work each, started together: fewer CPUs than tasks, so some wait.
 Workload four_jobs() {
@@ -160,6 +161,34 @@ TEST(UserSched, Deterministic) {
   auto fifo = run_cli(kRing, "rlfifo", "interactive:hogs=2");
   ASSERT_TRUE(rust.ok() && fifo.ok());
   EXPECT_NE(*rust->report.info.fingerprint, *fifo->report.info.fingerprint);
+}
+
+// scx_userland's wake-up protocol (usersched_flag) with its user space, hackbench's children
+// forked while the user-space task runs a pass: another CPU's ops.dispatch consumes
+// usersched_needed and inserts the running task, which the kernel drops; its pass had drained
+// `enqueued` before the forks, so nr_queued and nr_scheduled are 0 and no idle CPU re-arms the
+// flag. Only the enqueue of a task allowed on every CPU ends the wait: without noise, the
+// stats thread's at 1 s; with the machine's unbound kernel threads (10/s), within milliseconds.
+TEST(UserSched, ALostWakeUpWaitsForTheNextUnboundTask) {
+  auto end_of = [](std::vector<std::string> noise) {
+    RunOptions o;
+    o.topology = "4";
+    o.workload = "hackbench:groups=1,fds=4";
+    o.duration = 2 * kNsPerSec;
+    o.sched = kFlag;
+    o.usersched = "userland";
+    o.noise = std::move(noise);
+    o.series_buckets = 0;
+    auto r = run_simulation(o);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    if (!r.ok()) return Ns{0};
+    EXPECT_EQ(state(*r, "EXIT"), "");
+    return r->report.info.duration;
+  };
+  const Ns quiet = end_of({"off"});
+  EXPECT_GE(quiet, kNsPerSec);  // the stats thread's first wake-up
+  EXPECT_LT(quiet, kNsPerSec + 10 * kNsPerMs);
+  EXPECT_LT(end_of({"off", "unbound_rate=10", "kthread_run=20us"}), 200 * kNsPerMs);
 }
 
 // Without its user-space half the object refuses to start, as with usersched_pid left 0.
