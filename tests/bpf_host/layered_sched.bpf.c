@@ -100,10 +100,16 @@ int refresh_layer_cpumasks(void *ctx)
   return 0;
 }
 
+u32 layered_root_tgid;
+
+/* As scx_layered: the tgid of the process that runs this (BPF_PROG_RUN's current). */
 SEC("syscall")
 int initialize_pid_namespace(void *ctx)
 {
+  struct task_struct *p = bpf_get_current_task_btf();
+
   pid_ns_runs++;
+  layered_root_tgid = p ? p->tgid : 0;
   return 0;
 }
 

@@ -271,6 +271,8 @@ TEST(LayeredProcess, RunsTheSetUpProgramsAndRefreshesLayersOverTime) {
   EXPECT_TRUE(l.sim.ext->enabled());
   EXPECT_EQ(l.read("node_ctx_inits"), 1u);
   EXPECT_EQ(l.read("pid_ns_runs"), 1u);
+  // BPF_PROG_RUN runs in the calling process: the layered process's own tgid is recorded.
+  EXPECT_EQ(l.read("layered_root_tgid"), static_cast<uint64_t>(l.ops->usersched()->pid()));
   EXPECT_GE(l.ops->usersched()->passes(), 5u);
   // Four hogs charged to "normal" (util 4 > 0.6 × CPUs): it takes every CPU.
   EXPECT_GE(l.read("refreshes"), 1u);

@@ -911,11 +911,15 @@ std::string BpfScxOps::prog_run(const BpfProgram& p, std::span<uint8_t> ctx, uin
   return locks.ok() ? std::string() : locks.message();
 }
 
-std::optional<int64_t> BpfScxOps::run_syscall_program(std::string_view name, std::span<uint8_t> ctx) {
+std::optional<int64_t> BpfScxOps::run_syscall_program(std::string_view name, std::span<uint8_t> ctx,
+                                                      const Task* caller) {
   if (failed_) return std::nullopt;
   const BpfProgram* p = obj_->program(name);
   uint64_t r0 = 0;
+  const Task* outer = current_;
+  if (caller) current_ = caller;  // BPF_PROG_RUN runs in the calling process
   const std::string why = !p || p->section != "syscall" ? "no such SEC(\"syscall\") program" : prog_run(*p, ctx, &r0);
+  current_ = outer;
   if (!why.empty()) {
     eject(fmt::format("SEC(\"syscall\") program {} run from user space: {}", name, why));
     return std::nullopt;

@@ -153,7 +153,10 @@ class BpfScxOps : public ScxOps {
   // BPF_PROG_RUN of the SEC("syscall") program `name` from user space, outside any op, with
   // `ctx` as its context: its return value, or nullopt after ejecting the scheduler (a fault, or
   // no such program).
-  std::optional<int64_t> run_syscall_program(std::string_view name, std::span<uint8_t> ctx);
+  // `caller`: the process whose BPF_PROG_RUN this is, `current` for the program (nullptr: the
+  // CPU's running task).
+  std::optional<int64_t> run_syscall_program(std::string_view name, std::span<uint8_t> ctx,
+                                             const Task* caller = nullptr);
 
  private:
   BpfScxOps() = default;

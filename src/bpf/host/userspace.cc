@@ -151,7 +151,7 @@ void UserSchedContext::set_global(std::string_view name, uint64_t value) {
 int64_t UserSchedContext::run_program(std::string_view program, std::span<uint8_t> ctx) {
   if (failed_) return -EINVAL;
   charge(host_.ops().kf().kernel().cost().usersched_syscall_ns);
-  std::optional<int64_t> r = host_.ops().run_syscall_program(program, ctx);
+  std::optional<int64_t> r = host_.ops().run_syscall_program(program, ctx, &self_);
   if (!r) failed_ = true;  // the host has reported it (a fault ejects the scheduler)
   return r.value_or(-EINVAL);
 }
