@@ -14,6 +14,7 @@
 #include "bpf/host/layered/spec.h"
 #include "bpf/host/layered/writer.h"
 #include "workload/generators.h"
+#include "../support/temp_file.h"
 
 namespace scx {
 namespace {
@@ -22,13 +23,6 @@ using namespace bpf::layered;
 
 const std::string kSubject = std::string(SCXSIM_BPF_HOST_SUBJECTS) + "/layered_sched.bpf.o";
 
-// Named after the running test: ctest runs the tests of this file in parallel processes.
-std::string write_temp(const std::string& name, const std::string& text) {
-  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string path = ::testing::TempDir() + (test ? std::string(test->name()) + "-" : std::string()) + name;
-  std::ofstream(path) << text;
-  return path;
-}
 
 std::string parse_error(const std::string& text) {
   Result<std::vector<LayerSpec>> r = parse_layer_specs(text, "f.json");
@@ -222,7 +216,7 @@ const char* kProfile = R"({"ops_name": "layered_test", "layered_spec": "example"
 
 TEST(LayeredWriter, WritesTheObjectsOwnLayoutAndSkipsMissingMembers) {
   Loaded l;
-  auto loaded = l.load(write_temp("layered_profile.json", kProfile));
+  auto loaded = l.load(testing::write_test_file("layered_profile.json", kProfile));
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   l.ops = loaded->get();
   EXPECT_EQ(l.read("nr_layers"), 4u);
@@ -249,8 +243,8 @@ TEST(LayeredWriter, WritesTheObjectsOwnLayoutAndSkipsMissingMembers) {
 
 TEST(LayeredWriter, AMalformedUserSpecFailsTheLoadNamingTheFile) {
   Loaded l;
-  const std::string bad = write_temp("bad_spec.json", R"([{"name": "x", "matches": [[]], "kind": {"Grouped": {}}}])");
-  auto loaded = l.load(write_temp("layered_profile.json", kProfile), {"spec=" + bad});
+  const std::string bad = testing::write_test_file("bad_spec.json", R"([{"name": "x", "matches": [[]], "kind": {"Grouped": {}}}])");
+  auto loaded = l.load(testing::write_test_file("layered_profile.json", kProfile), {"spec=" + bad});
   ASSERT_FALSE(loaded.ok());
   EXPECT_NE(loaded.status().message().find(bad + ": [0].kind.Grouped: missing util_range"), std::string::npos)
       << loaded.status().message();
@@ -258,7 +252,7 @@ TEST(LayeredWriter, AMalformedUserSpecFailsTheLoadNamingTheFile) {
 
 TEST(LayeredProcess, RunsTheSetUpProgramsAndRefreshesLayersOverTime) {
   Loaded l;
-  auto loaded = l.load(write_temp("layered_profile.json", kProfile));
+  auto loaded = l.load(testing::write_test_file("layered_profile.json", kProfile));
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   l.ops = loaded->get();
   ASSERT_NE(l.ops->usersched(), nullptr);

@@ -15,6 +15,7 @@
 #include "bpf/host/native_setup.h"
 #include "bpf/host/profile.h"
 #include "workload/generators.h"
+#include "../support/temp_file.h"
 
 namespace scx {
 namespace {
@@ -33,11 +34,6 @@ struct LayoutCpdom {
 };
 static_assert(sizeof(LayoutCpdom) == 104);
 
-std::string write_profile(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + name;
-  std::ofstream(path) << text;
-  return path;
-}
 
 struct LayoutRun {
   explicit LayoutRun(const char* topo) : sim(topo, testing::zero_costs()) {}
@@ -46,7 +42,7 @@ struct LayoutRun {
     bpf::BpfHostOptions o;
     o.nr_cpus = sim.topo.nr_cpus();
     o.topology = &sim.topo;
-    o.profile = write_profile(native ? "lavd_layout.json" : "lavd_layout_bare.json",
+    o.profile = testing::write_test_file(native ? "lavd_layout.json" : "lavd_layout_bare.json",
                               native ? R"({"ops_name": "lavd_layout_test", "native_setup": ["lavd_cpu_order"]})"
                                      : R"({"ops_name": "lavd_layout_test"})");
     return bpf::BpfScxOps::load(kLayoutSubject, o);

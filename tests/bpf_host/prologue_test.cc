@@ -13,17 +13,13 @@
 #include "bpf/host/profile.h"
 #include "bpf/loader/object.h"
 #include "workload/generators.h"
+#include "../support/temp_file.h"
 
 namespace scx {
 namespace {
 
 const std::string kSubject = std::string(SCXSIM_BPF_HOST_SUBJECTS) + "/prologue_sched.bpf.o";
 
-std::string write_temp(const std::string& name, const std::string& text) {
-  std::string path = ::testing::TempDir() + name;
-  std::ofstream(path) << text;
-  return path;
-}
 
 // A profile sizing the map and running record_pair for every pair of CPUs sharing a core.
 const char* kPairProfile = R"({
@@ -65,7 +61,7 @@ struct Loaded {
 
 bpf::BpfHostOptions pair_profile_options() {
   bpf::BpfHostOptions o;
-  o.profile = write_temp("pair.json", kPairProfile);
+  o.profile = testing::write_test_file("pair.json", kPairProfile);
   return o;
 }
 
@@ -147,7 +143,7 @@ TEST(Prologue, WithoutAProfileArgumentlessSyscallProgramsRunOnce) {
   EXPECT_EQ((*ops)->syscall_runs()[0].program, "setup");
   EXPECT_EQ((*ops)->syscall_runs()[1].program, "after_attach_probe");
   EXPECT_EQ((*ops)->syscall_runs()[2].program, "complain");
-  o.profile = write_temp("only_pairs.json", R"({"ops_name": "prologue_test", "map_size": {"sized_by_user": "1"},
+  o.profile = testing::write_test_file("only_pairs.json", R"({"ops_name": "prologue_test", "map_size": {"sized_by_user": "1"},
       "syscall": [{"program": "record_pair", "ctx": [["s32", "1"], ["s32", "2"]]}]})");
   auto listed = l.load(o);
   ASSERT_TRUE(listed.ok()) << listed.status().message();
@@ -160,7 +156,7 @@ TEST(Prologue, WithoutAProfileArgumentlessSyscallProgramsRunOnce) {
 TEST(Prologue, LoaderCpuAndAfterAttachPrograms) {
   Loaded l;
   bpf::BpfHostOptions o;
-  o.profile = write_temp("loader.json", R"({"ops_name": "prologue_test", "loader_cpu": "nr_cpu_ids - 1",
+  o.profile = testing::write_test_file("loader.json", R"({"ops_name": "prologue_test", "loader_cpu": "nr_cpu_ids - 1",
       "map_size": {"sized_by_user": "1"},
       "syscall": [{"program": "setup"}, {"program": "after_attach_probe", "when": "after_attach"}]})");
   auto ops = l.load(o);
@@ -180,7 +176,7 @@ TEST(Prologue, SyscallErrorsBeforeAttachAreDropped) {
   for (const char* when : {"before_init", "after_attach"}) {
     Loaded l;
     bpf::BpfHostOptions o;
-    o.profile = write_temp(std::string("complain_") + when + ".json",
+    o.profile = testing::write_test_file(std::string("complain_") + when + ".json",
                            fmt::format(R"({{"ops_name": "prologue_test", "map_size": {{"sized_by_user": "1"}},
         "globals": {{"nr_cpus": "nr_cpu_ids"}},
         "syscall": [{{"program": "setup"}}, {{"program": "complain", "when": "{}"}}]}})", when));
@@ -246,7 +242,7 @@ TEST(Prologue, SetFillsArraysAndElementsAndTheCommandLineWins) {
 TEST(Prologue, MapEntriesWithStructKeysAndValues) {
   Loaded l("nodes=2,llcs=2,cores=2,smt=2");
   bpf::BpfHostOptions o;
-  o.profile = write_temp("struct_maps.json", R"J({"ops_name": "prologue_test", "map_size": {"sized_by_user": "1"},
+  o.profile = testing::write_test_file("struct_maps.json", R"J({"ops_name": "prologue_test", "map_size": {"sized_by_user": "1"},
       "globals": {"nr_cpus": "sizeof(struct prologue_llc)"},
       "maps": {
         "llc_recs": {"count": "nr_llcs", "key": "i",
@@ -289,7 +285,7 @@ TEST(Prologue, MapEntriesWithStructKeysAndValues) {
   EXPECT_EQ(*d, static_cast<uint32_t>(l.sim.topo.node_distance(1, 0)));
 
   auto bad = [&](const char* maps) {
-    o.profile = write_temp("bad_maps.json", std::string(R"J({"ops_name": "prologue_test", "map_size": {"sized_by_user": "1"}, "maps": )J") + maps + "}");
+    o.profile = testing::write_test_file("bad_maps.json", std::string(R"J({"ops_name": "prologue_test", "map_size": {"sized_by_user": "1"}, "maps": )J") + maps + "}");
     auto r = l.load(o);
     return r.ok() ? std::string() : r.status().message();
   };
@@ -307,7 +303,7 @@ TEST(Prologue, MapEntriesWithStructKeysAndValues) {
 const std::string kQueues = std::string(SCXSIM_BPF_HOST_SUBJECTS) + "/map_of_queues.bpf.o";
 
 std::string queues_profile(const std::string& inner) {
-  return write_temp("queues.json", R"({"ops_name": "map_of_queues", "maps": {"queues": {"count": "4", "key": "i", )"
+  return testing::write_test_file("queues.json", R"({"ops_name": "map_of_queues", "maps": {"queues": {"count": "4", "key": "i", )"
                                    R"("inner_map": )" + inner + "}}}");
 }
 
@@ -375,7 +371,7 @@ TEST(Prologue, IncompatibleInnerMapsAreLoadErrors) {
 TEST(Prologue, AFailingSyscallProgramEjectsWithItsName) {
   Loaded l;
   bpf::BpfHostOptions o;
-  o.profile = write_temp("bad.json", R"({"ops_name": "prologue_test",
+  o.profile = testing::write_test_file("bad.json", R"({"ops_name": "prologue_test",
       "map_size": {"sized_by_user": "1"},
       "syscall": [{"program": "record_pair"}]})");  // no context: the program reads NULL
   auto ops = l.load(o);
@@ -391,7 +387,7 @@ TEST(Prologue, AFailingSyscallProgramEjectsWithItsName) {
 TEST(Prologue, ArenaLibSetsUpTheArenaTopology) {
   Loaded l("nodes=2,llcs=2,cores=2,smt=2", std::string(SCXSIM_BPF_HOST_SUBJECTS) + "/arena_lib_sched.bpf.o");
   bpf::BpfHostOptions o;
-  o.profile = write_temp("arena_lib.json", R"({"ops_name": "arena_lib_test", "arena_lib": {"task_ctx_size": "160"}})");
+  o.profile = testing::write_test_file("arena_lib.json", R"({"ops_name": "arena_lib_test", "arena_lib": {"task_ctx_size": "160"}})");
   auto ops = l.load(o);
   ASSERT_TRUE(ops.ok()) << ops.status().message();
   l.run(std::move(*ops), "hogs:count=2", 10 * kNsPerMs);
