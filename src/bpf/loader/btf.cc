@@ -5,6 +5,7 @@
 #include <linux/btf.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <map>
 
@@ -180,6 +181,65 @@ std::optional<uint64_t> Btf::enum_value(std::string_view enum_type, std::string_
     }
   }
   return std::nullopt;
+}
+
+namespace {
+
+// An [INDEX]'s text: decimal or 0x hex.
+std::optional<uint64_t> parse_index(std::string_view text) {
+  int base = 10;
+  if (text.size() > 2 && (text.substr(0, 2) == "0x" || text.substr(0, 2) == "0X")) {
+    base = 16;
+    text.remove_prefix(2);
+  }
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v, base);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+Result<std::optional<Btf::Field>> Btf::locate_path(uint32_t type_id, uint64_t size, std::string_view path,
+                                                   const std::string& where, bool missing_is_error,
+                                                   std::string_view object) const {
+  Field s{0, static_cast<uint32_t>(size), skip_mods(type_id)};
+  // A path may start with a member name without its dot: walk ".path", show it without.
+  std::string first;
+  if (!path.empty() && path[0] != '[' && path[0] != '.') first = "." + std::string(path);
+  const std::string_view full = first.empty() ? path : std::string_view(first);
+  std::string_view rest = full;
+  while (!rest.empty()) {
+    const std::string_view done = full.substr(0, full.size() - rest.size());
+    const std::string shown = fmt::format("{}{}", object, !first.empty() && !done.empty() ? done.substr(1) : done);
+    if (rest[0] == '.') {
+      const size_t next = rest.find_first_of(".[", 1);
+      const std::string_view member = rest.substr(1, next == std::string_view::npos ? next : next - 1);
+      std::optional<Field> f = s.type_id ? field(s.type_id, member) : std::nullopt;
+      if (!f) {
+        if (!missing_is_error) return std::optional<Field>();
+        return Status::Errorf(where, "'{}' has no member '{}'", shown, member);
+      }
+      s = Field{s.offset + f->offset, f->size, skip_mods(f->type_id)};
+      rest = next == std::string_view::npos ? std::string_view() : rest.substr(next);
+      continue;
+    }
+    const size_t close = rest.find(']');
+    if (rest[0] != '[' || close == std::string_view::npos)
+      return Status::Errorf(where, "expected .MEMBER or [INDEX] after '{}'", shown);
+    const std::optional<uint64_t> index = parse_index(rest.substr(1, close - 1));
+    if (!index) return Status::Errorf(where, "'{}' is not an index", rest.substr(1, close - 1));
+    const struct btf_type* t = s.type_id ? type(s.type_id) : nullptr;
+    if (!t || !btf_is_array(t)) return Status::Errorf(where, "'{}' is not an array", shown);
+    const uint32_t elem = skip_mods(btf_array(t)->type);
+    const int64_t es = size_of(elem);
+    if (es <= 0) return Status::Errorf(where, "cannot size the elements of '{}'", shown);
+    const uint64_t n = s.size / static_cast<uint64_t>(es);
+    if (*index >= n) return Status::Errorf(where, "index {} is past the array's {} elements", *index, n);
+    s = Field{static_cast<uint32_t>(s.offset + *index * static_cast<uint64_t>(es)), static_cast<uint32_t>(es), elem};
+    rest = rest.substr(close + 1);
+  }
+  return std::optional<Field>(s);
 }
 
 std::optional<Btf::Field> Btf::field(uint32_t struct_id, std::string_view path) const {

@@ -44,6 +44,14 @@ class Btf {
     uint32_t offset = 0, size = 0, type_id = 0;
   };
   std::optional<Field> field(uint32_t struct_id, std::string_view path) const;
+  // A path of .MEMBER and [INDEX] steps below an object of type `type_id` and `size` bytes
+  // ("a.b[3][1].c", "[2].name"; the first member needs no dot): where the member it names
+  // lies. A member the type lacks is nullopt, or with `missing_is_error` the error "'a.b' has
+  // no member 'c'"; an index past an array, a step into a non-array or a malformed path is an
+  // error (`where` prefixes the messages, `object` names in them what the path starts from).
+  Result<std::optional<Field>> locate_path(uint32_t type_id, uint64_t size, std::string_view path,
+                                           const std::string& where, bool missing_is_error,
+                                           std::string_view object = "") const;
 
  private:
   struct Deleter {

@@ -213,39 +213,11 @@ Result<BpfObject::GlobalSlot> BpfObject::locate_global(std::string_view path) co
   const std::string_view name = path.substr(0, end);
   const GlobalVar* g = global(name);
   if (!g) return Status::Errorf(path_, "no global variable '{}'", name);
-  GlobalSlot s{g, 0, g->size, g->btf_type_id ? btf_.skip_mods(g->btf_type_id) : 0};
-  std::string_view rest = end == std::string_view::npos ? std::string_view() : path.substr(end);
-  const std::string where = fmt::format("{}: {}", path_, path);
-  while (!rest.empty()) {
-    const std::string_view done = path.substr(0, path.size() - rest.size());
-    if (rest[0] == '.') {
-      const size_t next = rest.find_first_of(".[", 1);
-      const std::string_view member = rest.substr(1, next == std::string_view::npos ? next : next - 1);
-      std::optional<Btf::Field> f = s.type_id ? btf_.field(s.type_id, member) : std::nullopt;
-      if (!f) return Status::Errorf(where, "'{}' has no member '{}'", done, member);
-      s.offset += f->offset;
-      s.size = f->size;
-      s.type_id = btf_.skip_mods(f->type_id);
-      rest = next == std::string_view::npos ? std::string_view() : rest.substr(next);
-      continue;
-    }
-    const size_t close = rest.find(']');
-    if (rest[0] != '[' || close == std::string_view::npos)
-      return Status::Errorf(where, "expected .MEMBER or [INDEX] after '{}'", done);
-    SCX_ASSIGN_OR_RETURN(uint64_t index, parse_int_value(rest.substr(1, close - 1), 8, where));
-    const struct btf_type* t = s.type_id ? btf_.type(s.type_id) : nullptr;
-    if (!t || !btf_is_array(t)) return Status::Errorf(where, "'{}' is not an array", done);
-    const uint32_t elem = btf_.skip_mods(btf_array(t)->type);
-    const int64_t es = btf_.size_of(elem);
-    if (es <= 0) return Status::Errorf(where, "cannot size the elements of '{}'", done);
-    const uint64_t n = s.size / static_cast<uint64_t>(es);
-    if (index >= n) return Status::Errorf(where, "index {} is past the array's {} elements", index, n);
-    s.offset += index * static_cast<uint64_t>(es);
-    s.size = static_cast<uint64_t>(es);
-    s.type_id = elem;
-    rest = rest.substr(close + 1);
-  }
-  return s;
+  const std::string_view rest = end == std::string_view::npos ? std::string_view() : path.substr(end);
+  if (rest.empty()) return GlobalSlot{g, 0, g->size, g->btf_type_id ? btf_.skip_mods(g->btf_type_id) : 0};
+  SCX_ASSIGN_OR_RETURN(std::optional<Btf::Field> f,
+                       btf_.locate_path(g->btf_type_id, g->size, rest, fmt::format("{}: {}", path_, path), true, name));
+  return GlobalSlot{g, f->offset, f->size, f->type_id};
 }
 
 Status BpfObject::set_global(std::string_view spec, std::string_view value) {

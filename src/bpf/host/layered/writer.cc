@@ -12,45 +12,6 @@ namespace scx::bpf::layered {
 
 namespace {
 
-// "name[1][2]" → name and indexes; false when malformed.
-bool split_component(std::string_view c, std::string* name, std::vector<uint64_t>* idx) {
-  const size_t b = c.find('[');
-  *name = std::string(c.substr(0, b));
-  idx->clear();
-  while (b != std::string_view::npos && !c.empty()) {
-    c = c.substr(c.find('['));
-    const size_t e = c.find(']');
-    if (e == std::string_view::npos || e < 2) return false;
-    uint64_t v = 0;
-    for (char ch : c.substr(1, e - 1)) {
-      if (ch < '0' || ch > '9') return false;
-      v = v * 10 + static_cast<uint64_t>(ch - '0');
-    }
-    idx->push_back(v);
-    c = c.substr(e + 1);
-    if (c.empty()) break;
-    if (c[0] != '[') return false;
-  }
-  return !name->empty() || !idx->empty();
-}
-
-// Steps into array elements of `f` for `idx`.
-Status index_into(const Btf& btf, const std::vector<uint64_t>& idx, std::string_view path, Btf::Field* f) {
-  for (uint64_t i : idx) {
-    const uint32_t t = btf.skip_mods(f->type_id);
-    const struct btf_type* at = btf.type(t);
-    if (!at || !btf_is_array(at)) return Status::Errorf(std::string(path), "indexes a non-array");
-    const struct btf_array* a = btf_array(at);
-    if (i >= a->nelems) return Status::Errorf(std::string(path), "index {} past the {} element(s)", i, a->nelems);
-    const int64_t es = btf.size_of(a->type);
-    if (es <= 0) return Status::Errorf(std::string(path), "element of unknown size");
-    f->offset += static_cast<uint32_t>(i * static_cast<uint64_t>(es));
-    f->size = static_cast<uint32_t>(es);
-    f->type_id = a->type;
-  }
-  return Status();
-}
-
 // The innermost element type of a (multi-dimensional) array, or the type itself.
 uint32_t element_type(const Btf& btf, uint32_t t) {
   t = btf.skip_mods(t);
@@ -119,23 +80,8 @@ uint8_t* map_value(Map& m, const MapWrite& w) {
 }  // namespace
 
 Result<std::optional<Btf::Field>> locate(const Btf& btf, uint32_t type_id, std::string_view path) {
-  Btf::Field f{0, static_cast<uint32_t>(std::max<int64_t>(0, btf.size_of(type_id))), type_id};
-  std::string_view rest = path;
-  while (!rest.empty()) {
-    const size_t dot = rest.find('.');
-    const std::string_view comp = rest.substr(0, dot);
-    rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
-    std::string name;
-    std::vector<uint64_t> idx;
-    if (!split_component(comp, &name, &idx)) return Status::Errorf(std::string(path), "malformed member path");
-    if (!name.empty()) {
-      std::optional<Btf::Field> m = btf.field(btf.skip_mods(f.type_id), name);
-      if (!m) return std::optional<Btf::Field>();
-      f = Btf::Field{f.offset + m->offset, m->size, m->type_id};
-    }
-    SCX_RETURN_IF_ERROR(index_into(btf, idx, path, &f));
-  }
-  return std::optional<Btf::Field>(f);
+  return btf.locate_path(type_id, static_cast<uint64_t>(std::max<int64_t>(0, btf.size_of(type_id))), path,
+                         std::string(path), false);
 }
 
 Result<bool> write_field(const Btf& btf, uint32_t type_id, std::span<uint8_t> bytes, const FieldWrite& w) {
