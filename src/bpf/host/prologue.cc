@@ -167,11 +167,7 @@ Result<std::vector<uint8_t>> lay_out(const Btf& btf, uint32_t type_id, uint32_t 
     std::optional<Btf::Field> f = btf.field(type_id, path);
     if (!f) return Status::Errorf(where, "{} has no member '{}'", btf.type_name(type_id), path);
     // An integer, or an array (of arrays) of integers filled element by element from 0.
-    uint32_t elem = btf.skip_mods(f->type_id);
-    while (const struct btf_type* at = btf.type(elem)) {
-      if (!btf_is_array(at)) break;
-      elem = btf.skip_mods(btf_array(at)->type);
-    }
+    const uint32_t elem = btf.array_element(f->type_id);
     const struct btf_type* et = btf.type(elem);
     const int64_t es = btf.size_of(elem);
     if (!et || !(btf_is_int(et) || btf_is_any_enum(et) || btf_is_ptr(et)) || es <= 0 || es > 8)
@@ -249,13 +245,8 @@ Status fill_topology_globals(BpfObject& obj, const Topology& topo) {
     if (!g) return Status();
     const std::string where = fmt::format("{}: topology global '{}'", obj.path(), name);
     if (!g->settable) return Status::Error(where, "is not in a host-writable section");
-    uint32_t elem = g->btf_type_id ? btf.skip_mods(g->btf_type_id) : 0;
-    bool is_array = false;
-    while (const struct btf_type* t = elem ? btf.type(elem) : nullptr) {
-      if (!btf_is_array(t)) break;
-      is_array = true;
-      elem = btf.skip_mods(btf_array(t)->type);
-    }
+    const uint32_t elem = g->btf_type_id ? btf.array_element(g->btf_type_id) : 0;
+    const bool is_array = elem != (g->btf_type_id ? btf.skip_mods(g->btf_type_id) : 0);
     const int64_t elem_size = elem ? btf.size_of(elem) : 0;
     if (!array && !is_array && (elem_size == 4 || elem_size == 8))
       return obj.set_global(name, std::to_string(values[0]));

@@ -200,6 +200,15 @@ std::optional<uint64_t> parse_index(std::string_view text) {
 
 }  // namespace
 
+uint32_t Btf::array_element(uint32_t type_id) const {
+  uint32_t t = skip_mods(type_id);
+  while (const struct btf_type* at = type(t)) {
+    if (!btf_is_array(at)) break;
+    t = skip_mods(btf_array(at)->type);
+  }
+  return t;
+}
+
 Result<std::optional<Btf::Field>> Btf::locate_path(uint32_t type_id, uint64_t size, std::string_view path,
                                                    const std::string& where, bool missing_is_error,
                                                    std::string_view object) const {

@@ -44,6 +44,9 @@ class Btf {
     uint32_t offset = 0, size = 0, type_id = 0;
   };
   std::optional<Field> field(uint32_t struct_id, std::string_view path) const;
+  // The innermost element type of a (multi-dimensional) array, modifiers skipped; the type
+  // itself (modifiers skipped) when it is not an array.
+  uint32_t array_element(uint32_t type_id) const;
   // A path of .MEMBER and [INDEX] steps below an object of type `type_id` and `size` bytes
   // ("a.b[3][1].c", "[2].name"; the first member needs no dot): where the member it names
   // lies. A member the type lacks is nullopt, or with `missing_is_error` the error "'a.b' has

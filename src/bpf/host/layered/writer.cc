@@ -12,16 +12,6 @@ namespace scx::bpf::layered {
 
 namespace {
 
-// The innermost element type of a (multi-dimensional) array, or the type itself.
-uint32_t element_type(const Btf& btf, uint32_t t) {
-  t = btf.skip_mods(t);
-  while (const struct btf_type* at = btf.type(t)) {
-    if (!btf_is_array(at)) break;
-    t = btf.skip_mods(btf_array(at)->type);
-  }
-  return t;
-}
-
 bool is_scalar(const Btf& btf, uint32_t t) {
   const struct btf_type* bt = btf.type(t);
   return bt && (btf_is_int(bt) || btf_is_any_enum(bt) || btf_is_ptr(bt));
@@ -41,7 +31,7 @@ Status put_scalar(const Btf& btf, const Btf::Field& f, std::span<uint8_t> bytes,
 
 Status put_string(const Btf& btf, const Btf::Field& f, std::span<uint8_t> bytes, const std::string& s,
                   const std::string& path) {
-  const uint32_t t = element_type(btf, f.type_id);
+  const uint32_t t = btf.array_element(f.type_id);
   if (btf.size_of(t) != 1 || t == btf.skip_mods(f.type_id)) return Status::Errorf(path, "is not a char array");
   const size_t n = std::min<size_t>(s.size(), f.size - 1);
   std::memset(bytes.data() + f.offset, 0, f.size);
@@ -51,7 +41,7 @@ Status put_string(const Btf& btf, const Btf::Field& f, std::span<uint8_t> bytes,
 
 Status put_array(const Btf& btf, const Btf::Field& f, std::span<uint8_t> bytes, const std::vector<int64_t>& v,
                  const std::string& path) {
-  const uint32_t t = element_type(btf, f.type_id);
+  const uint32_t t = btf.array_element(f.type_id);
   const int64_t es = btf.size_of(t);
   if (!is_scalar(btf, t) || es <= 0 || es > 8) return Status::Errorf(path, "is not an array of integers");
   if (v.size() * static_cast<size_t>(es) > f.size)
