@@ -18,21 +18,27 @@ RunOptions two_cpu_run(uint64_t seed) {
   return o;
 }
 
+// The noise's kernel threads of a run (comm kworker/...).
+std::vector<TaskMetrics> kworkers_of(const RunOutput& r) {
+  std::vector<TaskMetrics> out;
+  for (const auto& t : r.metrics->tasks())
+    if (t.comm.rfind("kworker/", 0) == 0) out.push_back(t);
+  return out;
+}
+
 TEST(NoiseRun, KernelThreadsRunOnEveryCpuAndStayOutOfUserFigures) {
   RunOptions o = two_cpu_run(1);
   o.noise = {"off", "kthread_rate=500", "kthread_run=50us"};
   auto r = run_simulation(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  int kworkers = 0;
-  for (const auto& t : r->metrics->tasks()) {
-    if (t.comm.rfind("kworker/", 0) != 0) continue;
-    ++kworkers;
+  const std::vector<TaskMetrics> kworkers = kworkers_of(*r);
+  for (const auto& t : kworkers) {
     EXPECT_TRUE(t.kthread);
     // About 500/s x 50 us = 2.5 % of 200 ms = 5 ms each (exponential draws: a wide band).
     EXPECT_GT(t.cpu_time, 2 * kNsPerMs) << t.comm;
     EXPECT_LT(t.cpu_time, 10 * kNsPerMs) << t.comm;
   }
-  EXPECT_EQ(kworkers, 2);
+  EXPECT_EQ(kworkers.size(), 2u);
   const std::string text = format_run_text(r->report);
   EXPECT_NE(text.find("noise: timer_jitter=0ns kthread_rate=500/s kthread_run=50us"), std::string::npos) << text;
 }
@@ -44,10 +50,8 @@ TEST(NoiseRun, TheUnboundKernelThreadMayRunAnywhere) {
   o.noise = {"off", "unbound_rate=500", "kthread_run=50us"};
   auto r = run_simulation(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  int kworkers = 0;
-  for (const auto& t : r->metrics->tasks()) {
-    if (t.comm.rfind("kworker/", 0) != 0) continue;
-    ++kworkers;
+  const std::vector<TaskMetrics> kworkers = kworkers_of(*r);
+  for (const auto& t : kworkers) {
     EXPECT_EQ(t.comm, "kworker/u");
     EXPECT_TRUE(t.kthread);
     EXPECT_EQ(t.allowed.weight(), 2);
@@ -56,7 +60,7 @@ TEST(NoiseRun, TheUnboundKernelThreadMayRunAnywhere) {
     EXPECT_GT(t.wakeups, 50u);  // about 100
     EXPECT_LT(t.wakeups, 150u);
   }
-  EXPECT_EQ(kworkers, 1);
+  EXPECT_EQ(kworkers.size(), 1u);
   EXPECT_NE(format_run_text(r->report).find("unbound_rate=500/s"), std::string::npos);
 }
 
