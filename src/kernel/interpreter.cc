@@ -62,6 +62,7 @@ void Kernel::continue_task(Rq& rq, Task& p) {
       case OpKind::Yield:
       case OpKind::SetAffinity:
       case OpKind::SetSched:
+      case OpKind::SetCgroup:
       case OpKind::Exit:
       case OpKind::LoopBegin:
       case OpKind::LoopEnd:
@@ -303,8 +304,14 @@ Kernel::Step Kernel::step_control(Rq& rq, Task& p, const Op& op) {
     case OpKind::SetAffinity: {
       ++p.pc;
       const CpuMask& m = workload_.masks[op.obj];
-      set_cpus_allowed(p, m.empty() ? p.task_affinity : m);
+      set_cpus_allowed(p, cpuset_confined(p, m.empty() ? p.task_affinity : m));
       return preempt_point(rq) ? Step::kStop : Step::kNext;  // e.g. the stopper takes over
+    }
+    case OpKind::SetCgroup: {
+      ++p.pc;
+      Cgroup* to = workload_cgroups_[op.obj];
+      if (!to || !move_to_cgroup(p, *to).ok()) return Step::kStop;
+      return preempt_point(rq) ? Step::kStop : Step::kNext;
     }
     case OpKind::SetSched:
       ++p.pc;

@@ -19,6 +19,7 @@ std::string kernel_context(const void* arg) {
 Kernel::Kernel(const Topology& topo, KernelConfig config)
     : topo_(topo), config_(std::move(config)), rng_(config_.seed) {
   const int n = topo_.nr_cpus();
+  cgroups_ = std::make_unique<CgroupTree>(topo_.all_cpus());
   classes_[0] = std::make_unique<StopClass>();
   classes_[1] = std::make_unique<RtClass>(*this);
   classes_[4] = std::make_unique<IdleClass>();
@@ -58,6 +59,7 @@ Task* Kernel::create_kthread(const std::string& comm, int pid, int cpu, int prio
   t->cpu = cpu;
   t->cpus_allowed = t->task_affinity = CpuMask::single(cpu);
   t->nr_cpus_allowed = 1;
+  t->cgroup = &cgroups_->root();
   t->sync_kernel_view();
   kthreads_.push_back(std::move(t));
   return kthreads_.back().get();
@@ -239,6 +241,7 @@ Status Kernel::load(const Workload& workload) {
   for (size_t i = 0; i < w.masks.size(); ++i)
     if (!w.masks[i].empty() && !(w.masks[i] & topo_.all_cpus()).weight())
       return bad(fmt::format("cpu mask {}", w.masks[i].to_list()), "has no CPU of this machine");
+  SCX_RETURN_IF_ERROR(load_cgroups(w));
   mutexes_.assign(w.mutexes.size(), {});
   condvars_.assign(w.condvars.size(), {});
   barriers_.assign(w.barriers.size(), {});
@@ -282,7 +285,10 @@ Task& Kernel::create_task(const TaskSpec& spec, int instance, int parent_pid, co
   set_policy_fields(p, spec.policy, is_rt_policy(spec.policy) ? spec.rt_priority : spec.nice);
   p.custom_slice = spec.custom_slice;
   p.task_affinity = spec.affinity.empty() ? topo_.all_cpus() : (spec.affinity & topo_.all_cpus());
-  p.cpus_allowed = p.task_affinity;
+  Task* creator = parent_pid > 0 ? find_task(parent_pid) : nullptr;
+  attach_new_task(p, !spec.cgroup.empty() ? *cgroups_->find(spec.cgroup)
+                     : creator && creator->cgroup ? *creator->cgroup : cgroups_->root());
+  p.cpus_allowed = cpuset_confined(p, p.task_affinity);
   p.nr_cpus_allowed = p.cpus_allowed.weight();
   p.program = program ? program : &workload_.programs[spec.program];
   p.start_at = p.timeline_start = now() + spec.start_delay;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "kernel/cgroup/cgroup.h"
 #include "kernel/cost_model.h"
 #include "kernel/kernel_version.h"
 #include "kernel/noise.h"
@@ -181,6 +182,23 @@ class Kernel {
   Status sched_setscheduler(Task& p, Policy policy, int prio_value);
   void set_cpus_allowed(Task& p, const CpuMask& mask);
 
+  // --- Cgroups (kernel_cgroup.cc; docs/cgroups.md) ---
+  CgroupTree& cgroups() { return *cgroups_; }
+  // mkdir -p: creates the missing cgroups of `path`, each announced to the classes.
+  Result<Cgroup*> make_cgroup(std::string_view path);
+  // rmdir: fails while it has children or tasks.
+  Status remove_cgroup(Cgroup& cg);
+  // A write of `value` to the controller file `file` ("cpu.weight", "cpu.weight.nice",
+  // "cpu.max", "cpu.idle", "cpuset.cpus") with the kernel's formats; errors name file and value.
+  Status write_cgroup_file(Cgroup& cg, std::string_view file, std::string_view value);
+  // Moves p into `to` (a write of its pid to to's cgroup.threads): the cpuset confines its
+  // affinity, then every class sees the move as sched_move_task() shows it. A class may refuse
+  // (sched_ext's ops.cgroup_prep_move): the error says so and p stays.
+  Status move_to_cgroup(Task& p, Cgroup& to);
+  // The CPUs p may use given the mask it asks for: within its cpuset, or the cpuset's CPUs
+  // when the two do not meet (cpuset v2 keeps a task's request only where it can).
+  CpuMask cpuset_confined(const Task& p, const CpuMask& want) const;
+
   // Consistency checks used by tests and --check: every task on at most one rq, curr states,
   // counts per class, affinity. Returns the first violation.
   Status check_invariants() const;
@@ -302,6 +320,10 @@ class Kernel {
   TracepointProbes* tp_probes_ = nullptr;  // declared before classes_: outlives the ext policy
   KernelStats stats_;
   std::array<std::unique_ptr<SchedClass>, 5> classes_;
+  std::unique_ptr<CgroupTree> cgroups_;
+  std::vector<Cgroup*> workload_cgroups_;  // Workload::cgroups resolved (SetCgroup operands)
+  void attach_new_task(Task& p, Cgroup& cg);  // a new task's cgroup, before it first runs
+  Status load_cgroups(const Workload& w);     // creates Workload::cgroups, schedules its events
   std::vector<Rq> rqs_;
   std::vector<std::unique_ptr<Task>> kthreads_;
   std::vector<std::deque<std::function<void()>>> stopper_work_;

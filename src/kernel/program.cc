@@ -24,6 +24,7 @@ const char* op_name(OpKind k) {
     case OpKind::Yield: return "yield";
     case OpKind::SetAffinity: return "set_affinity";
     case OpKind::SetSched: return "set_sched";
+    case OpKind::SetCgroup: return "set_cgroup";
     case OpKind::Lock: return "lock";
     case OpKind::Unlock: return "unlock";
     case OpKind::CondWait: return "wait";

@@ -72,6 +72,9 @@ enum class OpKind : uint8_t {
   Host,         // obj = host function (Kernel::add_host_function), a = its argument: it runs when
                 // the task reaches the op and returns the work (ns at capacity 1024) the op then
                 // takes like Run, or a negative value: the task exits
+  // Cgroups.
+  SetCgroup,    // obj = index into Workload::cgroups: the task moves itself there (rt-app's
+                // per-phase taskgroup; a write of its tid to cgroup.threads)
 };
 const char* op_name(OpKind k);
 
@@ -102,7 +105,10 @@ struct TaskSpec {
   CpuMask affinity;        // empty = all CPUs
   Ns start_delay = 0;      // first op runs at t = start_delay (rt-app "delay")
   Ns custom_slice = 0;     // sched_attr.sched_runtime for fair tasks (0 = base slice)
-  std::string group;       // rt-app taskgroup, carried for reports (cgroups come later)
+  std::string group;       // rt-app taskgroup, the name reports group tasks by
+  // The cgroup its tasks start in (a path of Workload::cgroups); "" = the root, or for a
+  // forked task its parent's cgroup (as clone() does).
+  std::string cgroup;
 };
 
 struct BarrierSpec {
@@ -123,6 +129,23 @@ struct TimerSpec {
                      // given one TimerSpec per thread by the front-end
 };
 
+// A cgroup the workload creates before its tasks (docs/cgroups.md): the path (ancestors are
+// created too) and controller files written in order, with the kernel's file names and value
+// formats, e.g. {"cpu.weight", "300"}, {"cpu.max", "50000 100000"}, {"cpuset.cpus", "0-3"}.
+struct CgroupSpec {
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> files;
+};
+// A change of the hierarchy at a given time: a file write (file non-empty), or moving every live
+// task created from TaskSpec `task` into the cgroup (a write of their pids to cgroup.procs).
+struct CgroupEvent {
+  Ns at = 0;
+  uint32_t cgroup = 0;  // index into Workload::cgroups
+  std::string file;
+  std::string value;
+  int task = -1;        // TaskSpec index, for a move
+};
+
 struct Workload {
   std::string name;
   std::vector<Program> programs;
@@ -135,6 +158,8 @@ struct Workload {
   std::vector<PipeSpec> pipes;
   std::vector<TimerSpec> timers;
   std::vector<std::string> counters;   // Mark targets: "loops", "messages", ...
+  std::vector<CgroupSpec> cgroups;       // created in order, before any task
+  std::vector<CgroupEvent> cgroup_events;
   Ns duration = 0;                     // 0 = not set by the workload (CLI decides)
   bool run_until_done = false;         // end when every task has exited (hackbench-style)
   std::string report_kind;             // figures of its own: "hackbench", "schbench", ""

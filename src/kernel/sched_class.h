@@ -8,6 +8,7 @@
 
 namespace scx {
 
+class Cgroup;
 struct Rq;
 struct Task;
 
@@ -20,6 +21,9 @@ enum : int {
   WF_CURRENT_CPU = 0x40,
   WF_RQ_SELECTED = 0x80,
 };
+
+// A cpu controller file written (SchedClass::cgroup_changed).
+enum class CgroupKnob : uint8_t { Weight, Max, Idle };
 
 // Position in the class order; lower runs first.
 enum class ClassRank : int { Stop = 0, Rt = 1, Fair = 2, Ext = 3, Idle = 4 };
@@ -84,6 +88,19 @@ class SchedClass {
   virtual void rq_idle_enter(Rq& rq) { (void)rq; }
   // Number of tasks this class has queued on rq (including a running one).
   virtual int nr_queued(const Rq& rq) const = 0;
+
+  // --- Cgroups: the cpu controller's callbacks (kernel/sched/core.c; docs/cgroups.md). Every
+  // class hears of every cgroup and every move, whichever class the task is in.
+  virtual void cgroup_online(Cgroup& cg) { (void)cg; }   // created (after its parent)
+  virtual void cgroup_offline(Cgroup& cg) { (void)cg; }  // about to be removed (no tasks left)
+  virtual void cgroup_changed(Cgroup& cg, CgroupKnob knob) { (void)cg, (void)knob; }
+  // cpu_cgroup_can_attach(): a nonzero errno refuses the move; a class that agreed is told of
+  // a refusal by another through cgroup_cancel_attach().
+  virtual int cgroup_can_attach(Task& p, Cgroup& from, Cgroup& to) { (void)p, (void)from, (void)to; return 0; }
+  virtual void cgroup_cancel_attach(Task& p, Cgroup& from, Cgroup& to) { (void)p, (void)from, (void)to; }
+  // sched_move_task(): p.cgroup is now its new cgroup; p is dequeued (and put, if running) and
+  // is queued again after every class has been told.
+  virtual void task_change_group(Task& p, Cgroup& from) { (void)p, (void)from; }
   // Of those, the tasks this CPU itself must run (an idle CPU may not ignore them); sched_ext
   // overrides it: its tasks may wait in a BPF scheduler's queues for another CPU to dispatch.
   virtual int nr_runnable_here(const Rq& rq) const { return nr_queued(rq); }

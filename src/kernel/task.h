@@ -17,6 +17,7 @@
 
 namespace scx {
 
+class Cgroup;
 class SchedClass;
 
 // The task's lifecycle. Legal transitions (checked by Task::set_state):
@@ -75,6 +76,7 @@ struct Task {
   int nr_cpus_allowed = 0;
 
   SchedClass* sched_class = nullptr;
+  Cgroup* cgroup = nullptr;  // its cgroup (task->cgroups->dfl_cgrp); null: the root of no kernel
   int cpu = 0;               // task_cpu(p)
   int wake_cpu = -1;         // CPU chosen while a remote wakeup is in flight
   bool on_rq = false;        // enqueued in its class (incl. delayed-dequeue fair tasks)

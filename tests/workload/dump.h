@@ -51,6 +51,8 @@ inline std::string op_str(const Workload& w, const Op& op) {
     }
     case OpKind::SetSched:
       return fmt::format("SetSched({},{})", policy_str(op.a), op.b);
+    case OpKind::SetCgroup:
+      return fmt::format("SetCgroup({})", w.cgroups.at(op.obj).path);
     case OpKind::Lock:
       return fmt::format("Lock({})", w.mutexes.at(op.obj));
     case OpKind::Unlock:

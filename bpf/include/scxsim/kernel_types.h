@@ -281,8 +281,9 @@ struct cgroup {
   int level;
   int max_depth;
   u64 kn_id; /* the same id, for the simulator's own use */
+  void *__scxsim_cgroup; /* back pointer to the simulator's Cgroup; not visible to BPF */
   /* ancestors[i]: the ancestor at level i, ancestors[level] the cgroup itself (a flexible
-   * array in the kernel; only the root exists here) */
+   * array in the kernel: the simulator allocates level + 1 entries) */
   struct cgroup *ancestors[1];
 };
 

@@ -15,6 +15,7 @@
 #include "bpf/loader/kernel_layouts.h"
 #include "kernel/ext/ext_class.h"
 #include "kernel/kernel.h"
+#include "kernel/cgroup/cgroup.h"
 #include "kernel/root_cgroup.h"
 
 namespace scx::bpf {
@@ -658,6 +659,11 @@ BpfScxOps::~BpfScxOps() {
 
 uint64_t BpfScxOps::expose_task(const task_struct* p) {
   uint64_t a = reinterpret_cast<uint64_t>(p);
+  // Its cgroup (task->cgroups->dfl_cgrp) changes when it moves: checked every time.
+  if (p && p->cgroups) {
+    expose_ro(p->cgroups, sizeof(css_set), "css_set");
+    expose_cgroup(p->cgroups->dfl_cgrp);
+  }
   if (exposed_.count(a)) return a;
   static const std::shared_ptr<const FieldLayout> layout = task_struct_layout();
   AddressSpace& mem = vm_->memory();
@@ -694,7 +700,9 @@ uint64_t BpfScxOps::expose_cgroup(const cgroup* g) {
     expose_ro(g->kn, sizeof(kernfs_node), "kernfs_node");
     if (g->kn->name) expose_ro(g->kn->name, std::strlen(g->kn->name) + 1, "kernfs_node name");
   }
-  return expose_ro(g, sizeof(cgroup), "cgroup");
+  // struct cgroup ends with ancestors[level + 1] (a flexible array).
+  const Cgroup* cg = Cgroup::from_kernel(g);
+  return expose_ro(g, cg ? cg->kernel_size() : sizeof(cgroup), "cgroup");
 }
 
 uint64_t BpfScxOps::scratch_mem(const void* p, size_t size, uint8_t perms, const char* name) {
