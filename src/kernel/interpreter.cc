@@ -268,8 +268,9 @@ Kernel::Step Kernel::step_fork(Rq& rq, Task& p, const Op& op) {
     // sched_fork(): the child inherits the parent's policy and affinity; rt-app threads then
     // apply their own description when they start (SetSched/SetAffinity ops).
     set_policy_fields(child, p.policy, is_rt_policy(p.policy) ? p.rt_priority : p.nice);
-    child.cpus_allowed = child.task_affinity = p.cpus_allowed;
-    child.nr_cpus_allowed = p.nr_cpus_allowed;
+    child.task_affinity = p.cpus_allowed;
+    child.cpus_allowed = cpuset_confined(child, child.task_affinity);  // a template may name another cgroup
+    child.nr_cpus_allowed = child.cpus_allowed.weight();
     child.cpu = p.cpu;
     child.sync_kernel_view();
     child.start_at = child.timeline_start = now();
@@ -286,6 +287,7 @@ Kernel::Step Kernel::step_fork(Rq& rq, Task& p, const Op& op) {
     e.cpus = cpus.c_str();
     e.group = tmpl.group.c_str();
     trace_.emit(e);
+    if (!child.cgroup->is_root()) trace_cgroup_attach(child, 0);
     wake_up_new_task(child, rq.cpu);
   }
   return preempt_point(rq) ? Step::kStop : Step::kNext;

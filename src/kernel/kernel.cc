@@ -155,6 +155,7 @@ void Kernel::trace_task_new(const Task& p, int cpu) {
   e.cpus = cpus.c_str();
   if (p.spec_index >= 0) e.group = workload_.tasks[p.spec_index].group.c_str();
   trace_.emit(e);
+  if (p.cgroup && !p.cgroup->is_root()) trace_cgroup_attach(p, 0);
 }
 
 // ---------------------------------------------------------------------------------------------

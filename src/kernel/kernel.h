@@ -323,6 +323,9 @@ class Kernel {
   std::unique_ptr<CgroupTree> cgroups_;
   std::vector<Cgroup*> workload_cgroups_;  // Workload::cgroups resolved (SetCgroup operands)
   void attach_new_task(Task& p, Cgroup& cg);  // a new task's cgroup, before it first runs
+  // CgroupAttach; a new task's (from 0) follows its TaskNew / SchedProcessFork, for a task
+  // outside the root only.
+  void trace_cgroup_attach(const Task& p, uint64_t from_id);
   Status load_cgroups(const Workload& w);     // creates Workload::cgroups, schedules its events
   std::vector<Rq> rqs_;
   std::vector<std::unique_ptr<Task>> kthreads_;

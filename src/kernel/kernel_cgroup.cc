@@ -8,6 +8,18 @@
 
 namespace scx {
 
+namespace {
+
+TraceEvent cgroup_event(Ns now, TraceType type, const Cgroup& cg) {
+  TraceEvent e;
+  e.time = now;
+  e.type = type;
+  e.arg = static_cast<int32_t>(cg.id());
+  return e;
+}
+
+}  // namespace
+
 Result<Cgroup*> Kernel::make_cgroup(std::string_view path) {
   SCX_RETURN_IF_ERROR(CgroupTree::check_path(path).within(std::string(path)));
   if (Cgroup* c = cgroups_->find(path)) return c;
@@ -18,6 +30,10 @@ Result<Cgroup*> Kernel::make_cgroup(std::string_view path) {
     if (cgroups_->find(prefix)) continue;
     Result<Cgroup*> made = cgroups_->mkdir(prefix);
     if (!made.ok()) return made.status().within(std::string(path));
+    TraceEvent e = cgroup_event(now(), TraceType::CgroupNew, **made);
+    e.arg2 = static_cast<int32_t>((*made)->parent()->id());
+    e.comm = (*made)->path().c_str();
+    trace_.emit(e);
     for (auto& c : classes_)
       if (c) c->cgroup_online(**made);
   }
@@ -28,6 +44,7 @@ Status Kernel::remove_cgroup(Cgroup& cg) {
   if (cg.is_root() || !cg.children().empty() || !cg.tasks().empty()) return cgroups_->rmdir(cg);
   for (auto& c : classes_)
     if (c) c->cgroup_offline(cg);
+  trace_.emit(cgroup_event(now(), TraceType::CgroupRemove, cg));
   return cgroups_->rmdir(cg);
 }
 
@@ -35,7 +52,15 @@ Status Kernel::write_cgroup_file(Cgroup& cg, std::string_view file, std::string_
   auto where = fmt::format("{}/{}", cg.is_root() ? "" : cg.path(), file);
   if (cg.is_root() && file != "cpuset.cpus")
     return Status::Error(where, "the root cgroup has no cpu controller files");
+  const std::string file_name(file), text(value);
+  auto traced = [&] {
+    TraceEvent e = cgroup_event(now(), TraceType::CgroupWrite, cg);
+    e.comm = file_name.c_str();
+    e.text = text.c_str();
+    trace_.emit(e);
+  };
   auto announce = [&](CgroupKnob knob) {
+    traced();
     for (auto& c : classes_)
       if (c) c->cgroup_changed(cg, knob);
   };
@@ -61,6 +86,7 @@ Status Kernel::write_cgroup_file(Cgroup& cg, std::string_view file, std::string_
       return Status::Errorf(where, "CPUs {} include CPUs this {}-CPU machine does not have", cpus->to_list(),
                             topo_.nr_cpus());
     cgroups_->set_cpuset(cg, *cpus);
+    traced();
     // cpuset's update_tasks_cpumask(): every task at or below cg gets its confined mask.
     for (const auto& t : tasks_)
       if (t->state != TaskState::Dead && cg.is_ancestor_of(*t->cgroup)) {
@@ -85,6 +111,14 @@ void Kernel::attach_new_task(Task& p, Cgroup& cg) {
   p.sync_kernel_view();
 }
 
+void Kernel::trace_cgroup_attach(const Task& p, uint64_t from_id) {
+  TraceEvent e = cgroup_event(now(), TraceType::CgroupAttach, *p.cgroup);
+  e.cpu = p.cpu;
+  e.pid = p.pid;
+  e.arg2 = static_cast<int32_t>(from_id);
+  trace_.emit(e);
+}
+
 // cgroup_migrate(): every controller's can_attach, then cpuset's attach (the affinity), then
 // the cpu controller's (sched_move_task(): dequeue, change the group, tell the classes,
 // enqueue, resched).
@@ -103,6 +137,7 @@ Status Kernel::move_to_cgroup(Task& p, Cgroup& to) {
   cgroups_->detach(from, p.pid);
   cgroups_->attach(to, p.pid);
   p.cgroup = &to;
+  trace_cgroup_attach(p, from.id());
   CpuMask confined = cpuset_confined(p, p.task_affinity);
   if (confined != p.cpus_allowed) set_cpus_allowed(p, confined);
   change_task(p, [&] {

@@ -272,6 +272,13 @@ void MetricsCollector::on_event(const TraceEvent& e) {
     case TraceType::BpfTracePrintk:
       scx_.printk_line();
       return;
+    case TraceType::CgroupNew:
+    case TraceType::CgroupRemove:
+    case TraceType::CgroupWrite:
+    case TraceType::CgroupAttach:
+    case TraceType::CgroupThrottle:
+    case TraceType::CgroupUnthrottle:
+      return;  // per-cgroup metrics: not yet
   }
 }
 

@@ -62,6 +62,18 @@ std::string TextTraceSink::format(const TraceEvent& e) {
       return head + fmt::format("kind={} reason={} code={}", e.arg, e.comm ? e.comm : "", e.value);
     case TraceType::BpfTracePrintk:
       return head + (e.comm ? e.comm : "");
+    case TraceType::CgroupNew:
+      return head + fmt::format("id={} parent={} path={}", e.arg, e.arg2, e.comm ? e.comm : "");
+    case TraceType::CgroupRemove:
+      return head + fmt::format("id={}", e.arg);
+    case TraceType::CgroupWrite:
+      return head + fmt::format("id={} {}={}", e.arg, e.comm ? e.comm : "", e.text ? e.text : "");
+    case TraceType::CgroupAttach:
+      return head + fmt::format("pid={} id={} from={}", e.pid, e.arg, e.arg2);
+    case TraceType::CgroupThrottle:
+      return head + fmt::format("id={}", e.arg);
+    case TraceType::CgroupUnthrottle:
+      return head + fmt::format("id={} throttled_ns={}", e.arg, e.value);
   }
   return head;
 }

@@ -22,6 +22,12 @@ const char* trace_type_name(TraceType t) {
     case TraceType::ScxDsqRemove: return "sched_ext_dsq_remove";
     case TraceType::ScxExit: return "sched_ext_exit";
     case TraceType::BpfTracePrintk: return "bpf_trace_printk";
+    case TraceType::CgroupNew: return "cgroup_mkdir";
+    case TraceType::CgroupRemove: return "cgroup_rmdir";
+    case TraceType::CgroupWrite: return "cgroup_write";
+    case TraceType::CgroupAttach: return "cgroup_attach_task";
+    case TraceType::CgroupThrottle: return "cfs_throttle";
+    case TraceType::CgroupUnthrottle: return "cfs_unthrottle";
   }
   return "?";
 }
@@ -45,6 +51,7 @@ void FingerprintSink::on_event(const TraceEvent& e) {
   fp_.add((static_cast<uint64_t>(static_cast<uint32_t>(e.arg)) << 32) | static_cast<uint32_t>(e.arg2));
   fp_.add(static_cast<uint64_t>(e.value));
   if (e.comm) fp_.add(std::string_view(e.comm));
+  if (e.text) fp_.add(std::string_view(e.text));
 }
 
 }  // namespace scx

@@ -29,6 +29,13 @@ enum class TraceType : uint8_t {
   ScxExit,           // sched_ext: the policy exited; arg = exit kind, comm = reason, value = code
   BpfTracePrintk,    // a BPF program's bpf_printk line (comm = the text); pid = current task.
                      // Output, not scheduling: the fingerprint leaves it out
+  // Cgroups (docs/cgroups.md); a run without cgroups emits none of them.
+  CgroupNew,         // arg = cgroup id, arg2 = parent id, comm = path
+  CgroupRemove,      // arg = cgroup id
+  CgroupWrite,       // arg = cgroup id, comm = file ("cpu.weight"), text = value as written
+  CgroupAttach,      // pid enters cgroup arg (from arg2; 0 for a new task)
+  CgroupThrottle,    // fair bandwidth control: cgroup arg's runqueue on `cpu` is throttled
+  CgroupUnthrottle,  // ... and runs again; value = ns it was throttled
 };
 const char* trace_type_name(TraceType t);
 
@@ -50,6 +57,7 @@ struct TraceEvent {
   const char* comm = nullptr;  // TaskNew / SchedProcessFork / ScxExit / BpfTracePrintk; valid during emit()
   const char* cpus = nullptr;  // TaskNew / SchedProcessFork: affinity as a cpulist ("0-3,6")
   const char* group = nullptr; // TaskNew / SchedProcessFork: TaskSpec::group ("" = none)
+  const char* text = nullptr;  // CgroupWrite: the value written
 };
 
 class TraceSink {
