@@ -242,7 +242,7 @@ Status Kernel::load(const Workload& workload) {
   for (size_t i = 0; i < w.masks.size(); ++i)
     if (!w.masks[i].empty() && !(w.masks[i] & topo_.all_cpus()).weight())
       return bad(fmt::format("cpu mask {}", w.masks[i].to_list()), "has no CPU of this machine");
-  SCX_RETURN_IF_ERROR(load_cgroups(w));
+  if (Status st = load_cgroups(w); !st.ok()) return w.name.empty() ? st : st.within(w.name);
   mutexes_.assign(w.mutexes.size(), {});
   condvars_.assign(w.condvars.size(), {});
   barriers_.assign(w.barriers.size(), {});

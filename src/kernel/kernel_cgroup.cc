@@ -169,7 +169,7 @@ Status Kernel::load_cgroups(const Workload& w) {
       if (op.kind == OpKind::SetCgroup && op.obj >= workload_cgroups_.size())
         return Status::Errorf("set_cgroup", "refers to unknown cgroup {}", op.obj);
   for (const CgroupEvent& ev : w.cgroup_events) {
-    auto where = fmt::format("cgroup event at {}", format_seconds(ev.at));
+    auto where = fmt::format("cgroup event at {}", format_duration(ev.at));
     if (ev.cgroup >= workload_cgroups_.size()) return Status::Errorf(where, "refers to unknown cgroup {}", ev.cgroup);
     if (ev.file.empty() && (ev.task < 0 || static_cast<size_t>(ev.task) >= w.tasks.size()))
       return Status::Errorf(where, "moves unknown task {}", ev.task);
@@ -183,7 +183,7 @@ Status Kernel::load_cgroups(const Workload& w) {
         for (const auto& t : tasks_)
           if (t->spec_index == e.task && t->state != TaskState::Dead && st.ok()) st = move_to_cgroup(*t, *cg);
       }
-      if (!st.ok() && error_.ok()) error_ = st.within(fmt::format("cgroup event at {}", format_seconds(e.at)));
+      if (!st.ok() && error_.ok()) error_ = st.within(fmt::format("cgroup event at {}", format_duration(e.at)));
     });
   }
   return {};

@@ -88,7 +88,10 @@ struct Sim {
     kernel->trace().subscribe(&rec);
     kernel->trace().subscribe(metrics.get());
   }
-  void load(const Workload& w) { ASSERT_TRUE(kernel->load(w).ok()); }
+  void load(const Workload& w) {
+    Status st = kernel->load(w);
+    ASSERT_TRUE(st.ok()) << st.message();
+  }
   const TaskMetrics& task(const std::string& comm) const {
     for (const auto& t : metrics->tasks())
       if (t.comm == comm) return t;
