@@ -189,7 +189,8 @@ class Kernel {
   // rmdir: fails while it has children or tasks.
   Status remove_cgroup(Cgroup& cg);
   // A write of `value` to the controller file `file` ("cpu.weight", "cpu.weight.nice",
-  // "cpu.max", "cpu.idle", "cpuset.cpus") with the kernel's formats; errors name file and value.
+  // "cpu.max", "cpu.idle", "cpuset.cpus", and v1's "cpu.shares") with the kernel's formats;
+  // errors name file and value.
   Status write_cgroup_file(Cgroup& cg, std::string_view file, std::string_view value);
   // Moves p into `to` (a write of its pid to to's cgroup.threads): the cpuset confines its
   // affinity, then every class sees the move as sched_move_task() shows it. A class may refuse

@@ -69,6 +69,13 @@ Status Kernel::write_cgroup_file(Cgroup& cg, std::string_view file, std::string_
     if (!w.ok()) return Status::Error(where, w.status().reason());
     cgroups_->set_weight(cg, *w);
     announce(CgroupKnob::Weight);
+  } else if (file == "cpu.shares") {
+    // cgroup v1's file, for set-ups that mirror v1 machines (e.g. validate's cgroup of 262144
+    // shares, more than cpu.weight can express).
+    Result<uint32_t> s = parse_cpu_shares(value);
+    if (!s.ok()) return Status::Error(where, s.status().reason());
+    cgroups_->set_shares(cg, *s);
+    announce(CgroupKnob::Weight);
   } else if (file == "cpu.max") {
     Result<CpuMax> m = parse_cpu_max(value);
     if (!m.ok()) return Status::Error(where, m.status().reason());
@@ -94,7 +101,8 @@ Status Kernel::write_cgroup_file(Cgroup& cg, std::string_view file, std::string_
         if (m != t->cpus_allowed) set_cpus_allowed(*t, m);
       }
   } else {
-    return Status::Error(where, "unknown cgroup file (cpu.weight, cpu.weight.nice, cpu.max, cpu.idle, cpuset.cpus)");
+    return Status::Error(where,
+                         "unknown cgroup file (cpu.weight, cpu.weight.nice, cpu.shares, cpu.max, cpu.idle, cpuset.cpus)");
   }
   return {};
 }

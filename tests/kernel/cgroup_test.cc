@@ -28,6 +28,16 @@ TEST(CgroupFiles, WeightsAndNiceFollowTheKernelConversions) {
   // nice 5; 1024 is nice 0).
   EXPECT_EQ(cgroup_weight_to_nice(33), 5);
   EXPECT_EQ(cgroup_weight_to_nice(100), 0);
+  // v1's cpu.shares sets tg->shares directly; cpu.weight reads it back rounded and clamped:
+  // 262144 -> 25600 -> 10000, 3072 -> 300, 2 -> 0.2 -> 1.
+  EXPECT_EQ(parse_cpu_shares("262144").value(), 262144u);
+  EXPECT_FALSE(parse_cpu_shares("1").ok());
+  EXPECT_EQ(cgroup_weight_from_shares(262144), 10000u);
+  EXPECT_EQ(cgroup_weight_from_shares(3072), 300u);
+  EXPECT_EQ(cgroup_weight_from_shares(2), 1u);
+  // Every cpu.weight survives the round trip through tg->shares.
+  for (uint32_t w = kCgroupWeightMin; w <= kCgroupWeightMax; ++w)
+    ASSERT_EQ(cgroup_weight_from_shares(shares_from_cgroup_weight(w)), w);
 }
 
 TEST(CgroupFiles, CpuMaxIsQuotaAndPeriodInMicroseconds) {
@@ -205,6 +215,19 @@ TEST(KernelCgroups, ForkedChildrenStayInTheParentsCgroup) {
   for (const auto& t : s.kernel->tasks()) EXPECT_EQ(t->cgroup, p) << t->comm;
 }
 
+TEST(KernelCgroups, V1SharesAndV2WeightWriteTheSameGroupWeight) {
+  Sim s("8");
+  s.load(two_groups());
+  Cgroup& front = *s.kernel->cgroups().find("/web/front");
+  ASSERT_TRUE(s.kernel->write_cgroup_file(front, "cpu.shares", "262144").ok());
+  EXPECT_EQ(front.shares(), 262144u);
+  EXPECT_EQ(front.weight(), 10000u);
+  ASSERT_TRUE(s.kernel->write_cgroup_file(front, "cpu.weight.nice", "-5").ok());
+  EXPECT_EQ(front.shares(), 3123u);  // nice -5: 3121 -> weight 304.8 -> 305 -> 3123.2 -> 3123
+  EXPECT_EQ(s.kernel->write_cgroup_file(s.kernel->cgroups().root(), "cpu.weight", "5").message(),
+            "/cpu.weight: the root cgroup has no cpu controller files");
+}
+
 TEST(KernelCgroups, BadCgroupsAreOneLineErrors) {
   auto error = [](Workload w) {
     Sim s("8");
@@ -215,9 +238,9 @@ TEST(KernelCgroups, BadCgroupsAreOneLineErrors) {
   w.cgroups[1].files = {{"cpu.max", "10 100000"}};
   EXPECT_EQ(error(w), "groups: cgroup '/batch': /batch/cpu.max: \"10 100000\": the quota must be at least 1000 us");
   w = two_groups();
-  w.cgroups[1].files = {{"cpu.shares", "1024"}};
-  EXPECT_EQ(error(w), "groups: cgroup '/batch': /batch/cpu.shares: unknown cgroup file (cpu.weight, cpu.weight.nice, "
-                      "cpu.max, cpu.idle, cpuset.cpus)");
+  w.cgroups[1].files = {{"cpu.stat", "1"}};
+  EXPECT_EQ(error(w), "groups: cgroup '/batch': /batch/cpu.stat: unknown cgroup file (cpu.weight, cpu.weight.nice, "
+                      "cpu.shares, cpu.max, cpu.idle, cpuset.cpus)");
   w = two_groups();
   w.cgroups[0].files = {{"cpuset.cpus", "0-9"}};
   EXPECT_EQ(error(w), "groups: cgroup '/web/front': /web/front/cpuset.cpus: CPUs 0-9 include CPUs this 8-CPU "

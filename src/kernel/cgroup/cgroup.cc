@@ -13,6 +13,11 @@ uint32_t shares_from_cgroup_weight(uint32_t weight) {
                                kCgroupWeightDfl);
 }
 
+uint32_t cgroup_weight_from_shares(uint32_t shares) {
+  uint64_t w = (static_cast<uint64_t>(shares) * kCgroupWeightDfl + fair::kNice0Load / 2) / fair::kNice0Load;
+  return static_cast<uint32_t>(std::clamp<uint64_t>(w, kCgroupWeightMin, kCgroupWeightMax));
+}
+
 uint32_t cgroup_weight_from_nice(int nice) {
   return fair::scx_weight_from_weight(fair::nice_to_weight(nice));
 }
@@ -63,6 +68,13 @@ Result<uint32_t> parse_cpu_weight_nice(std::string_view text) {
 
 // cpu_max_write(): "$QUOTA [$PERIOD]" in microseconds, QUOTA "max" for no limit; then
 // tg_set_cfs_bandwidth()'s bounds.
+Result<uint32_t> parse_cpu_shares(std::string_view text) {
+  int64_t v = 0;
+  if (!parse_int(trim(text), &v) || v < kMinShares || v > kMaxShares)
+    return Status::Errorf("cpu.shares", "\"{}\" is not a share count in {}..{}", text, kMinShares, kMaxShares);
+  return static_cast<uint32_t>(v);
+}
+
 Result<CpuMax> parse_cpu_max(std::string_view text) {
   std::string_view s = trim(text);
   auto bad = [&](const char* why) { return Status::Errorf("cpu.max", "\"{}\": {}", text, why); };
@@ -215,7 +227,11 @@ Status CgroupTree::rmdir(Cgroup& cg) {
 }
 
 void CgroupTree::set_weight(Cgroup& cg, uint32_t weight) {
-  cg.weight_ = std::clamp(weight, kCgroupWeightMin, kCgroupWeightMax);
+  cg.shares_ = shares_from_cgroup_weight(std::clamp(weight, kCgroupWeightMin, kCgroupWeightMax));
+}
+
+void CgroupTree::set_shares(Cgroup& cg, uint32_t shares) {
+  cg.shares_ = std::clamp(shares, kMinShares, kMaxShares);
 }
 
 void CgroupTree::set_max(Cgroup& cg, const CpuMax& max) { cg.max_ = max; }

@@ -24,6 +24,9 @@ namespace scx {
 inline constexpr uint32_t kCgroupWeightMin = 1;
 inline constexpr uint32_t kCgroupWeightDfl = 100;
 inline constexpr uint32_t kCgroupWeightMax = 10000;
+// cgroup v1's cpu.shares bounds (MIN_SHARES, MAX_SHARES).
+inline constexpr uint32_t kMinShares = 2;
+inline constexpr uint32_t kMaxShares = 1u << 18;
 // cpu.max's default period and bounds (kernel/sched/core.c: default_cfs_period(),
 // min_cfs_quota_period 1 ms, max_cfs_quota_period 1 s, max_cfs_runtime ~ 2^44 us).
 inline constexpr Ns kDefaultCfsPeriod = 100 * kNsPerMs;
@@ -35,6 +38,8 @@ inline constexpr Ns kUnlimitedQuota = -1;  // "max"
 // tg->shares for a cpu.weight (sched_weight_from_cgroup(): weight * 1024 / 100, rounded), in
 // the unscaled load units of the fair class (weights.h).
 uint32_t shares_from_cgroup_weight(uint32_t weight);
+// cpu.weight as it reads for tg->shares (sched_weight_to_cgroup(), clamped to 1..10000).
+uint32_t cgroup_weight_from_shares(uint32_t shares);
 // cpu.weight.nice: the nice value's load weight converted to a cgroup weight (what a write
 // stores), and the nice a weight reads back as (the closest table entry).
 uint32_t cgroup_weight_from_nice(int nice);
@@ -50,6 +55,7 @@ struct CpuMax {
 // Parsers of the controllers' file formats; errors say what is wrong with the value.
 Result<uint32_t> parse_cpu_weight(std::string_view text);   // "1".."10000"
 Result<uint32_t> parse_cpu_weight_nice(std::string_view text);  // "-20".."19" -> weight
+Result<uint32_t> parse_cpu_shares(std::string_view text);   // v1: "2".."262144" 
 Result<CpuMax> parse_cpu_max(std::string_view text);        // "max", "max 100000", "50000 100000" (us)
 Result<bool> parse_cpu_idle(std::string_view text);         // "0" or "1"
 std::string format_cpu_max(const CpuMax& m);                // as the file reads: "50000 100000"
@@ -72,15 +78,16 @@ class Cgroup {
   bool is_root() const { return parent_ == nullptr; }
   bool is_ancestor_of(const Cgroup& other) const;  // or itself
 
-  // Controller values as set (not inherited).
-  uint32_t weight() const { return weight_; }  // cpu.weight
+  // Controller values as set (not inherited). The group's weight is kept as tg->shares, which
+  // both cpu.weight (v2) and cpu.shares (v1) write.
+  uint32_t weight() const { return cgroup_weight_from_shares(shares_); }  // cpu.weight
   const CpuMax& max() const { return max_; }   // cpu.max
   bool idle() const { return idle_; }          // cpu.idle
   // cpuset.cpus as written (empty: not set) and the effective set: the written set within the
   // parent's effective set, or the parent's when unset or when nothing of it is left.
   const CpuMask& cpuset() const { return cpuset_; }
   const CpuMask& effective_cpus() const { return effective_cpus_; }
-  uint32_t shares() const { return shares_from_cgroup_weight(weight_); }  // tg->shares
+  uint32_t shares() const { return shares_; }  // tg->shares, unscaled
 
   // Tasks attached now (pids, in attach order).
   const std::vector<int>& tasks() const { return tasks_; }
@@ -104,7 +111,7 @@ class Cgroup {
   std::vector<Cgroup*> children_;
   int index_;
   int level_;
-  uint32_t weight_ = kCgroupWeightDfl;
+  uint32_t shares_ = 1024;
   CpuMax max_;
   bool idle_ = false;
   CpuMask cpuset_;
@@ -139,6 +146,7 @@ class CgroupTree {
   Status rmdir(Cgroup& cg);
 
   void set_weight(Cgroup& cg, uint32_t weight);
+  void set_shares(Cgroup& cg, uint32_t shares);
   void set_max(Cgroup& cg, const CpuMax& max);
   void set_idle(Cgroup& cg, bool idle) { cg.idle_ = idle; }
   // Sets cpuset.cpus (empty: unset) and recomputes the effective sets below.
