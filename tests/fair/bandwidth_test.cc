@@ -1,0 +1,302 @@
+// CFS bandwidth control (kernel/fair/bandwidth.*) against a fake clock and a fake fair class.
+//
+// The fake class gives each CPU one always-runnable task (unless a test puts it to sleep) in a
+// leaf group; it ticks every 1 ms and charges the elapsed time to each level of the task's
+// path (update_curr()), reschedules when the component says a cfs_rq is out of runtime and
+// then does put_prev's check_cfs_rq_runtime(). In 6.12 a throttle dequeues the group entity;
+// in 6.18 the task returns to user space at once and goes to limbo. Timers fire before the
+// tick of the same millisecond.
+//
+// The expected values are worked out in the comments: the pool hands out 5 ms slices (topping
+// the local runtime up to 5 ms), a cfs_rq runs its slice down to 0 and pulls again, and is
+// throttled when the pool is empty; the period timer refills the pool and pays each throttled
+// cfs_rq's debt + 1 ns.
+#include "kernel/fair/bandwidth.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace scx::fair {
+namespace {
+
+constexpr Ns kMs = kNsPerMs;
+constexpr int kRoot = 0;
+
+BandwidthLimit limit(Ns quota_ms, Ns period_ms = 100) { return {quota_ms * kMs, period_ms * kMs, 0}; }
+BandwidthLimit unlimited() { return {kRuntimeInf, 100 * kMs, 0}; }
+
+struct Event {
+  std::string what;  // "throttle" / "unthrottle" / "limbo" / "release"
+  int group;
+  int cpu;
+  Ns at;
+  Ns value;  // unthrottle: ns throttled
+  bool operator==(const Event&) const = default;
+};
+
+class FakeFair : public BandwidthHost {
+ public:
+  FakeFair(int ncpus, KernelVersion v) : cpus_(ncpus), bw(ncpus, v, *this) {}
+
+  // --- BandwidthHost
+  Ns clock() const override { return now_; }
+  TimerHandle start_timer(Ns when, int cpu, std::function<void()> fn) override {
+    const TimerHandle h = ++next_handle_;
+    timers_.emplace(std::make_pair(when, h), Timer{cpu, std::move(fn)});
+    ++timers_started;
+    return h;
+  }
+  void cancel_timer(TimerHandle h) override {
+    for (auto it = timers_.begin(); it != timers_.end(); ++it) {
+      if (it->first.second == h) {
+        timers_.erase(it);
+        return;
+      }
+    }
+  }
+  unsigned nr_queued(const CfsRqRuntime& rq) const override {
+    const Cpu& c = cpus_[rq.cpu];
+    if (!c.queued) return 0;
+    // 6.12: the levels above a throttled one lost its group entity.
+    for (int g : path(rq.cpu)) {
+      if (g == rq.group) return 1;
+      if (bw.version() == KernelVersion::V6_12 && bw.cfs_rq_throttled(bw.cfs_rq(g, rq.cpu))) return 0;
+    }
+    return 0;
+  }
+  bool has_curr(const CfsRqRuntime& rq) const override { return cpus_[rq.cpu].running && on_path(rq); }
+  void throttled(CfsRqRuntime& rq) override {
+    events.push_back({"throttle", rq.group, rq.cpu, now_, 0});
+    cpus_[rq.cpu].running = false;
+    // 6.18: picked with the throttle work and back to user space at once.
+    if (bw.version() == KernelVersion::V6_18 && cpus_[rq.cpu].queued) to_limbo(rq.cpu);
+  }
+  void release_limbo(CfsRqRuntime& rq) override {
+    events.push_back({"release", rq.group, rq.cpu, now_, 0});
+    Cpu& c = cpus_[rq.cpu];
+    if (rq.group == c.leaf && c.in_limbo) {
+      c.in_limbo = false;
+      enqueue(rq.cpu);
+    }
+  }
+  void unthrottled(CfsRqRuntime& rq, Ns throttled_for) override {
+    events.push_back({"unthrottle", rq.group, rq.cpu, now_, throttled_for});
+    pick(rq.cpu);
+  }
+
+  // --- The fake class
+  void place(int cpu, int leaf) { cpus_[cpu].leaf = leaf; }
+  void wake(int cpu) { enqueue(cpu); }
+  void sleep(int cpu) {
+    update_curr(cpu);
+    Cpu& c = cpus_[cpu];
+    c.running = false;
+    c.queued = false;
+    for (int g : path(cpu)) bw.return_cfs_rq_runtime(bw.cfs_rq(g, cpu));
+  }
+  // Ticks every CPU each millisecond up to `t`, firing the timers due first.
+  void run_to(Ns t) {
+    while (now_ < t) {
+      const Ns next = now_ + kMs;
+      fire_timers(next);
+      now_ = next;
+      for (int cpu = 0; cpu < static_cast<int>(cpus_.size()); ++cpu) tick(cpu);
+    }
+  }
+  Ns ran(int cpu) const { return cpus_[cpu].ran; }
+  bool running(int cpu) const { return cpus_[cpu].running; }
+
+  std::vector<Event> events;
+  int timers_started = 0;
+
+ private:
+  struct Cpu {
+    int leaf = kRoot;
+    bool queued = false;
+    bool running = false;
+    bool in_limbo = false;
+    Ns last_update = 0;
+    Ns ran = 0;
+  };
+  struct Timer {
+    int cpu;
+    std::function<void()> fn;
+  };
+
+  // The task's groups, leaf first, root excluded (the root is never limited).
+  std::vector<int> path(int cpu) const {
+    std::vector<int> groups;
+    for (int g = cpus_[cpu].leaf; g != kRoot; g = parent_.at(g)) groups.push_back(g);
+    return groups;
+  }
+  bool on_path(const CfsRqRuntime& rq) const {
+    for (int g : path(rq.cpu)) {
+      if (g == rq.group) return true;
+    }
+    return false;
+  }
+
+ public:
+  void add_group(int g, int parent) {
+    parent_[g] = parent;
+    bw.add_group(g, parent);
+  }
+
+ private:
+  void enqueue(int cpu) {
+    Cpu& c = cpus_[cpu];
+    c.queued = true;
+    // enqueue_entity() bottom-up; 6.12 stops at a throttled level (its entity stays off).
+    for (int g : path(cpu)) {
+      CfsRqRuntime& rq = bw.cfs_rq(g, cpu);
+      bw.first_entity_enqueued(rq);
+      if (bw.cfs_rq_throttled(rq)) break;
+    }
+    if (bw.version() == KernelVersion::V6_18 && throttled_on_path(cpu)) {
+      to_limbo(cpu);  // picked, then dequeued on its way to user space
+      return;
+    }
+    pick(cpu);
+  }
+  // 6.18 throttle_cfs_rq_work(): dequeue to the leaf's limbo list, stamping the clocks.
+  void to_limbo(int cpu) {
+    Cpu& c = cpus_[cpu];
+    c.queued = false;
+    c.running = false;
+    c.in_limbo = true;
+    events.push_back({"limbo", c.leaf, cpu, now_, 0});
+    for (int g : path(cpu)) {
+      CfsRqRuntime& rq = bw.cfs_rq(g, cpu);
+      bw.return_cfs_rq_runtime(rq);
+      bw.record_throttle_clock(rq);
+    }
+  }
+  bool throttled_on_path(int cpu) const {
+    for (int g : path(cpu)) {
+      if (bw.cfs_rq_throttled(bw.cfs_rq(g, cpu))) return true;
+    }
+    return false;
+  }
+  void pick(int cpu) {
+    Cpu& c = cpus_[cpu];
+    if (c.running || !c.queued || throttled_on_path(cpu)) return;
+    c.running = true;
+    c.last_update = now_;
+  }
+  void update_curr(int cpu) {
+    Cpu& c = cpus_[cpu];
+    if (!c.running) return;
+    const Ns delta = now_ - c.last_update;
+    c.ran += delta;
+    c.last_update = now_;
+    bool resched = false;
+    for (int g : path(cpu)) resched |= bw.account_cfs_rq_runtime(bw.cfs_rq(g, cpu), delta);
+    if (resched) schedule(cpu);
+  }
+  // schedule(): put_prev_entity() checks each level; a throttle takes the task off the CPU.
+  void schedule(int cpu) {
+    for (int g : path(cpu)) {
+      if (!cpus_[cpu].running) break;
+      bw.check_cfs_rq_runtime(bw.cfs_rq(g, cpu));
+    }
+  }
+  void tick(int cpu) { update_curr(cpu); }
+  void fire_timers(Ns until) {
+    while (!timers_.empty() && timers_.begin()->first.first <= until) {
+      auto node = timers_.extract(timers_.begin());
+      now_ = node.key().first;
+      for (int cpu = 0; cpu < static_cast<int>(cpus_.size()); ++cpu) update_curr(cpu);
+      node.mapped().fn();
+    }
+  }
+
+  std::vector<Cpu> cpus_;
+  std::map<int, int> parent_;
+  std::map<std::pair<Ns, TimerHandle>, Timer> timers_;
+  TimerHandle next_handle_ = 0;
+  Ns now_ = 0;
+
+ public:
+  BandwidthControl bw;  // last: built after and destroyed before the state its host uses
+};
+
+// A group G (index 1) with quota Q ms per P ms, one task per CPU in it, all woken at 0.
+struct OneGroup {
+  OneGroup(int ncpus, KernelVersion v, BandwidthLimit lim) : f(ncpus, v) {
+    f.add_group(1, kRoot);
+    f.bw.set_bandwidth(1, lim, 0);
+    for (int cpu = 0; cpu < ncpus; ++cpu) {
+      f.place(cpu, 1);
+      f.wake(cpu);
+    }
+  }
+  FakeFair f;
+};
+
+// 50 ms per 100 ms, one CPU, 6.12. The cpu.max write sets runtime_remaining to 0 and fills
+// the pool with 50 ms; the first enqueue pulls a 5 ms slice (pool 45). Every 5 ms the slice
+// runs out and the next one is pulled: at 45 ms the pool is empty, at 50 ms the pull fails,
+// the tick reschedules and put_prev throttles: 50 ms run. The period timer at 100 ms refills
+// 50 ms, pays the 0 debt + 1 ns and unthrottles (50 ms throttled). The 101 ms tick leaves
+// 1 ns - 1 ms and pulls 6 ms - 1 ns (back to 5 ms, pool 44 ms); 5 ms pulls at 106 ... 141 ms
+// leave 4 ms, pulled at 146 ms; the 150 ms tick throttles: [100,150) run. Same from 200 ms.
+TEST(CfsBandwidth, HalfQuotaRunsHalfEachPeriod612) {
+  OneGroup g(1, KernelVersion::V6_12, limit(50));
+  FakeFair& f = g.f;
+  f.run_to(99 * kMs);
+  EXPECT_EQ(f.ran(0), 50 * kMs);
+  EXPECT_FALSE(f.running(0));
+  EXPECT_EQ(f.bw.bandwidth(1).runtime, 0u);
+  f.run_to(250 * kMs);
+  EXPECT_EQ(f.ran(0), 150 * kMs);  // [0,50) [100,150) [200,250)
+  const CfsBandwidthStat& s = f.bw.stat(1);
+  EXPECT_EQ(s.nr_periods, 2u);
+  EXPECT_EQ(s.nr_throttled, 2u);
+  EXPECT_EQ(s.throttled_usec(), 100000u);  // [50,100) + [150,200); the 250 ms one still runs
+  const std::vector<Event> want = {
+      {"throttle", 1, 0, 50 * kMs, 0},  {"unthrottle", 1, 0, 100 * kMs, 50 * kMs},
+      {"throttle", 1, 0, 150 * kMs, 0}, {"unthrottle", 1, 0, 200 * kMs, 50 * kMs},
+      {"throttle", 1, 0, 250 * kMs, 0},
+  };
+  EXPECT_EQ(f.events, want);
+  EXPECT_EQ(f.bw.cfs_rq(1, 0).runtime_remaining, 0);
+  EXPECT_EQ(f.bw.bandwidth(1).runtime, 0u);
+  // cpu.stat.local: 6.12 stamps the throttle of a cfs_rq with entities: 50 + 50 + 0 ms.
+  EXPECT_EQ(f.bw.throttled_time_self(1), 100 * kMs);
+}
+
+// The same in 6.18, where the cpu.max write grants 1 ns ("sched/fair: Prevent cfs_rq from
+// being unthrottled with zero runtime_remaining"). The enqueue pulls nothing; the 1 ms tick
+// leaves 1 ns - 1 ms and pulls 6 ms - 1 ns (pool 44 ms + 1 ns); 5 ms pulls at 6 ... 41 ms
+// leave 4 ms + 1 ns, pulled whole at 46 ms; the 50 ms tick leaves 1 ns, the 51 ms one
+// overruns to 1 ns - 1 ms and throttles: 51 ms run, the 1 ns grant costing a whole tick.
+// At 100 ms the refill pays the debt + 1 ns = 1 ms (pool 49 ms, local 1 ns): the same pulls
+// one period later end at 1 ns at 149 ms, throttled at 150 ms: 50 ms run.
+// The fake task goes to limbo at the throttle, where 6.18 starts the throttled time.
+TEST(CfsBandwidth, HalfQuotaRunsHalfEachPeriod618) {
+  OneGroup g(1, KernelVersion::V6_18, limit(50));
+  FakeFair& f = g.f;
+  f.run_to(99 * kMs);
+  EXPECT_EQ(f.ran(0), 51 * kMs);
+  EXPECT_EQ(f.bw.cfs_rq(1, 0).runtime_remaining, -static_cast<int64_t>(kMs) + 1);
+  f.run_to(199 * kMs);
+  EXPECT_EQ(f.ran(0), 101 * kMs);
+  const std::vector<Event> want = {
+      {"throttle", 1, 0, 51 * kMs, 0},  {"limbo", 1, 0, 51 * kMs, 0},
+      {"release", 1, 0, 100 * kMs, 0},  {"unthrottle", 1, 0, 100 * kMs, 49 * kMs},
+      {"throttle", 1, 0, 150 * kMs, 0}, {"limbo", 1, 0, 150 * kMs, 0},
+  };
+  EXPECT_EQ(f.events, want);
+  const CfsBandwidthStat& s = f.bw.stat(1);
+  EXPECT_EQ(s.nr_periods, 1u);
+  EXPECT_EQ(s.nr_throttled, 1u);
+  EXPECT_EQ(s.throttled_time, 49 * kMs);
+  EXPECT_EQ(f.bw.throttled_time_self(1), 49 * kMs + 49 * kMs);  // [51,100) + [150,199)
+}
+
+}  // namespace
+}  // namespace scx::fair
