@@ -141,9 +141,9 @@ class FakeFair : public BandwidthHost {
   }
 
  public:
-  void add_group(int g, int parent) {
+  void add_group(int g, int parent, Ns period_timer_phase = 0) {
     parent_[g] = parent;
-    bw.add_group(g, parent);
+    bw.add_group(g, parent, period_timer_phase);
   }
 
  private:
@@ -296,6 +296,127 @@ TEST(CfsBandwidth, HalfQuotaRunsHalfEachPeriod618) {
   EXPECT_EQ(s.nr_throttled, 1u);
   EXPECT_EQ(s.throttled_time, 49 * kMs);
   EXPECT_EQ(f.bw.throttled_time_self(1), 49 * kMs + 49 * kMs);  // [51,100) + [150,199)
+}
+
+// Two CPUs share 50 ms per 100 ms in 5 ms slices (6.12). At 0 each enqueue pulls 5 ms (pool
+// 45, 40); each CPU pulls again every 5 ms, CPU 0 first: pool 35/30 at 5 ms, ..., 5/0 at 20
+// ms; at 25 ms both pulls fail and both are throttled, CPU 0 first (25 ms each). The period
+// timer (pinned to CPU 0, where cpu.max was written) pays each 1 ns: the remote CPU 1 is
+// unthrottled first, then the local CPU 0 (75 ms each). The 101 ms tick pulls 6 ms - 1 ns on
+// each (pool 44 ms - 1 ns, then 38 ms); 5 ms pulls at 106, 111, 116 ms (pool 23/18, 13/8
+// ... down to 8); at 121 ms CPU 0 pulls 5 (pool 3) and CPU 1 gets the last 3 ms: CPU 1 is
+// throttled at 124 ms, CPU 0 at 126 ms.
+TEST(CfsBandwidth, TwoCpusShareTheQuotaInSlices) {
+  OneGroup g(2, KernelVersion::V6_12, limit(50));
+  FakeFair& f = g.f;
+  f.run_to(199 * kMs);
+  EXPECT_EQ(f.ran(0), 51 * kMs);  // 25 + 26
+  EXPECT_EQ(f.ran(1), 49 * kMs);  // 25 + 24
+  const std::vector<Event> want = {
+      {"throttle", 1, 0, 25 * kMs, 0},          {"throttle", 1, 1, 25 * kMs, 0},
+      {"unthrottle", 1, 1, 100 * kMs, 75 * kMs}, {"unthrottle", 1, 0, 100 * kMs, 75 * kMs},
+      {"throttle", 1, 1, 124 * kMs, 0},         {"throttle", 1, 0, 126 * kMs, 0},
+  };
+  EXPECT_EQ(f.events, want);
+  const CfsBandwidthStat& s = f.bw.stat(1);
+  EXPECT_EQ(s.nr_periods, 1u);
+  EXPECT_EQ(s.nr_throttled, 1u);
+  EXPECT_EQ(s.throttled_usec(), 150000u);
+  // The next distribution follows the new throttle order: CPU 1, then CPU 0.
+  const std::vector<CfsRqRuntime*> order = {&f.bw.cfs_rq(1, 1), &f.bw.cfs_rq(1, 0)};
+  EXPECT_EQ(f.bw.bandwidth(1).throttled_cfs_rq, order);
+}
+
+// Slack return and the slack timer (6.12, 3 CPUs, 10 ms per 100 ms). At 0 CPUs 0 and 1 pull
+// 5 ms each and empty the pool; CPU 2's enqueue finds nothing (check_enqueue_throttle) and is
+// throttled at once. At 1 ms the tasks of CPUs 0 and 1 sleep with 4 ms left: each keeps
+// min_cfs_rq_runtime (1 ms) and returns 3 ms. The second return makes the pool 6 ms > one
+// slice with a cfs_rq throttled and the refresh 99 ms away (> 7 ms): the slack timer is
+// armed for 6 ms. It pays CPU 2's 1 ns and unthrottles it (6 ms throttled); the 7 ms tick
+// pulls the rest (6 ms - 1 ns, back to 5 ms): CPU 2 runs [6,12) and is throttled at 12 ms.
+TEST(CfsBandwidth, IdleCfsRqReturnsSlackToAThrottledOne) {
+  OneGroup g(3, KernelVersion::V6_12, limit(10));
+  FakeFair& f = g.f;
+  EXPECT_EQ(f.events, (std::vector<Event>{{"throttle", 1, 2, 0, 0}}));
+  f.run_to(1 * kMs);
+  f.sleep(0);
+  EXPECT_EQ(f.bw.bandwidth(1).runtime, 3 * kMs);
+  EXPECT_FALSE(f.bw.bandwidth(1).slack_started);  // 3 ms is not above a slice
+  f.sleep(1);
+  EXPECT_EQ(f.bw.bandwidth(1).runtime, 6 * kMs);
+  EXPECT_TRUE(f.bw.bandwidth(1).slack_started);
+  EXPECT_EQ(f.bw.cfs_rq(1, 0).runtime_remaining, static_cast<int64_t>(kMs));
+  EXPECT_EQ(f.bw.cfs_rq(1, 1).runtime_remaining, static_cast<int64_t>(kMs));
+  f.run_to(99 * kMs);
+  EXPECT_EQ(f.ran(2), 6 * kMs);
+  const std::vector<Event> want = {
+      {"throttle", 1, 2, 0, 0},
+      {"unthrottle", 1, 2, 6 * kMs, 6 * kMs},
+      {"throttle", 1, 2, 12 * kMs, 0},
+  };
+  EXPECT_EQ(f.events, want);
+  EXPECT_EQ(f.bw.stat(1).throttled_usec(), 6000u);
+  EXPECT_EQ(f.bw.stat(1).nr_periods, 0u);
+  EXPECT_EQ(f.timers_started, 2);  // the period timer and one slack timer
+}
+
+// Near a refresh the slack is returned but no slack timer runs. The same set-up with the
+// period timer's phase (the kernel's random offset) at 7.5 ms: at the 1 ms returns the
+// refresh is 6.5 ms away (< slack period 5 ms + min expiration 2 ms), so CPU 2 waits for the
+// period timer. Its refill clamps the pool (6 ms returned + 10 ms) to the quota, 10 ms, and
+// pays CPU 2 1 ns: unthrottled at 7.5 ms. The 8 ms tick pulls 5.5 ms - 1 ns (pool 4.5 ms),
+// the 13 ms one the last 4.5 ms; the 18 ms tick overruns by 0.5 ms: throttled at 18 ms.
+TEST(CfsBandwidth, NoSlackTimerJustBeforeARefresh) {
+  FakeFair f(3, KernelVersion::V6_12);
+  f.add_group(1, kRoot, 7500 * kNsPerUs);
+  f.bw.set_bandwidth(1, limit(10), 0);
+  EXPECT_EQ(f.bw.bandwidth(1).period_expires, 7500 * kNsPerUs);
+  for (int cpu = 0; cpu < 3; ++cpu) {
+    f.place(cpu, 1);
+    f.wake(cpu);
+  }
+  f.run_to(1 * kMs);
+  f.sleep(0);
+  f.sleep(1);
+  EXPECT_EQ(f.bw.bandwidth(1).runtime, 6 * kMs);
+  EXPECT_FALSE(f.bw.bandwidth(1).slack_started);
+  f.run_to(99 * kMs);
+  EXPECT_EQ(f.ran(2), 10500 * kNsPerUs);
+  const std::vector<Event> want = {
+      {"throttle", 1, 2, 0, 0},
+      {"unthrottle", 1, 2, 7500 * kNsPerUs, 7500 * kNsPerUs},
+      {"throttle", 1, 2, 18 * kMs, 0},
+  };
+  EXPECT_EQ(f.events, want);
+  EXPECT_EQ(f.bw.stat(1).nr_periods, 1u);
+  EXPECT_EQ(f.bw.stat(1).nr_throttled, 1u);
+  EXPECT_EQ(f.timers_started, 2);  // the period timer, armed at 0 and again at 7.5 ms
+  EXPECT_EQ(f.bw.bandwidth(1).period_expires, 107500 * kNsPerUs);
+}
+
+// A group without a limit is not accounted, even while another group has one (the static
+// key is on): its local runtime stays 0, it starts no timer and its cpu.stat stays 0.
+TEST(CfsBandwidth, MaxQuotaIsNotAccounted) {
+  FakeFair f(2, KernelVersion::V6_12);
+  f.add_group(1, kRoot);
+  f.add_group(2, kRoot);
+  f.bw.set_bandwidth(1, unlimited(), 0);
+  f.bw.set_bandwidth(2, limit(50), 0);
+  EXPECT_TRUE(f.bw.used());
+  f.place(0, 1);
+  f.place(1, 2);
+  f.wake(0);
+  f.wake(1);
+  f.run_to(199 * kMs);
+  EXPECT_EQ(f.ran(0), 199 * kMs);
+  EXPECT_EQ(f.ran(1), 100 * kMs);
+  const CfsRqRuntime& rq = f.bw.cfs_rq(1, 0);
+  EXPECT_FALSE(rq.runtime_enabled);
+  EXPECT_EQ(rq.runtime_remaining, 0);
+  EXPECT_FALSE(f.bw.bandwidth(1).period_active);
+  EXPECT_EQ(f.bw.stat(1).nr_periods, 0u);
+  EXPECT_EQ(f.bw.stat(1).throttled_time, 0u);
+  EXPECT_EQ(f.timers_started, 2);  // group 2's period timer, armed at 0 and again at 100 ms
 }
 
 }  // namespace
