@@ -91,17 +91,25 @@ class FakeFair : public BandwidthHost {
   // --- The fake class
   void place(int cpu, int leaf) { cpus_[cpu].leaf = leaf; }
   void wake(int cpu) { enqueue(cpu); }
+  // dequeue_task() (update_curr, the entity leaves, return_cfs_rq_runtime) then schedule()'s
+  // put_prev_entity() checks, which may throttle the now empty cfs_rq.
   void sleep(int cpu) {
-    update_curr(cpu);
     Cpu& c = cpus_[cpu];
-    c.running = false;
+    charge(cpu);
     c.queued = false;
     for (int g : path(cpu)) bw.return_cfs_rq_runtime(bw.cfs_rq(g, cpu));
+    put_prev(cpu);
+    c.running = false;
+  }
+  // Moves the clock without ticking (timers still fire).
+  void advance_to(Ns t) {
+    fire_timers(t);
+    now_ = t;
   }
   // Ticks every CPU each millisecond up to `t`, firing the timers due first.
   void run_to(Ns t) {
     while (now_ < t) {
-      const Ns next = now_ + kMs;
+      const Ns next = (now_ / kMs + 1) * kMs;  // the next tick
       fire_timers(next);
       now_ = next;
       for (int cpu = 0; cpu < static_cast<int>(cpus_.size()); ++cpu) tick(cpu);
@@ -187,18 +195,22 @@ class FakeFair : public BandwidthHost {
     c.running = true;
     c.last_update = now_;
   }
-  void update_curr(int cpu) {
+  // update_curr() on each level; true when one is out of runtime (resched_curr()).
+  bool charge(int cpu) {
     Cpu& c = cpus_[cpu];
-    if (!c.running) return;
+    if (!c.running) return false;
     const Ns delta = now_ - c.last_update;
     c.ran += delta;
     c.last_update = now_;
     bool resched = false;
     for (int g : path(cpu)) resched |= bw.account_cfs_rq_runtime(bw.cfs_rq(g, cpu), delta);
-    if (resched) schedule(cpu);
+    return resched;
   }
-  // schedule(): put_prev_entity() checks each level; a throttle takes the task off the CPU.
-  void schedule(int cpu) {
+  void update_curr(int cpu) {
+    if (charge(cpu)) put_prev(cpu);  // the resched: schedule() puts the task back
+  }
+  // put_prev_entity() on each level: a throttle takes the task off the CPU.
+  void put_prev(int cpu) {
     for (int g : path(cpu)) {
       if (!cpus_[cpu].running) break;
       bw.check_cfs_rq_runtime(bw.cfs_rq(g, cpu));
@@ -417,6 +429,169 @@ TEST(CfsBandwidth, MaxQuotaIsNotAccounted) {
   EXPECT_EQ(f.bw.stat(1).nr_periods, 0u);
   EXPECT_EQ(f.bw.stat(1).throttled_time, 0u);
   EXPECT_EQ(f.timers_started, 2);  // group 2's period timer, armed at 0 and again at 100 ms
+}
+
+// cpu.max changed at run time (tg_set_cfs_bandwidth(), 6.12). Throttled at 50 ms, the write
+// of "max" at 70 ms unthrottles at once (20 ms throttled) and stops the accounting; the
+// period timer at 100 ms finds no limit and stops without counting a period. "20000 100000"
+// at 150 ms fills the pool with 20 ms and restarts the timer at its old phase: 200 ms (the
+// stopped timer's expiry, 150 ms is before it). The 151 ms tick pulls 6 ms (pool 14), pulls
+// at 156, 161 ms (4 left), 166 ms (the last 4 ms); the 170 ms tick throttles: [150,170) run.
+// At 200 ms: one period, throttled, 30 ms more throttled time.
+TEST(CfsBandwidth, CpuMaxWrittenAtRunTime) {
+  OneGroup g(1, KernelVersion::V6_12, limit(50));
+  FakeFair& f = g.f;
+  f.run_to(70 * kMs);
+  f.bw.set_bandwidth(1, unlimited(), 0);
+  EXPECT_FALSE(f.bw.used());
+  EXPECT_TRUE(f.running(0));
+  f.run_to(150 * kMs);
+  EXPECT_FALSE(f.bw.bandwidth(1).period_active);
+  EXPECT_EQ(f.bw.stat(1).nr_periods, 0u);
+  f.bw.set_bandwidth(1, limit(20), 0);
+  EXPECT_EQ(f.bw.bandwidth(1).runtime, 20 * kMs);
+  EXPECT_EQ(f.bw.bandwidth(1).period_expires, 200 * kMs);
+  f.run_to(200 * kMs);
+  EXPECT_EQ(f.ran(0), 150 * kMs);  // [0,50) [70,170)
+  const std::vector<Event> want = {
+      {"throttle", 1, 0, 50 * kMs, 0},
+      {"unthrottle", 1, 0, 70 * kMs, 20 * kMs},
+      {"throttle", 1, 0, 170 * kMs, 0},
+      {"unthrottle", 1, 0, 200 * kMs, 30 * kMs},
+  };
+  EXPECT_EQ(f.events, want);
+  const CfsBandwidthStat& s = f.bw.stat(1);
+  EXPECT_EQ(s.nr_periods, 1u);
+  EXPECT_EQ(s.nr_throttled, 1u);
+  EXPECT_EQ(s.throttled_usec(), 50000u);
+}
+
+// A new limit written while throttled unthrottles in both versions: the pool is refilled
+// (0 + 60 ms) and the local runtime reset; 6.12 unthrottles with 0, 6.18 with the 1 ns it
+// grants (its unthrottle_cfs_rq() refuses a cfs_rq without runtime). Throttled at 50 ms
+// (6.12) or 51 ms (6.18, see above), unthrottled by the write at 70 ms, running at 80 ms.
+TEST(CfsBandwidth, NewLimitWhileThrottledUnthrottles) {
+  for (KernelVersion v : {KernelVersion::V6_12, KernelVersion::V6_18}) {
+    SCOPED_TRACE(kernel_version_name(v));
+    const bool is618 = v == KernelVersion::V6_18;
+    OneGroup g(1, v, limit(50));
+    FakeFair& f = g.f;
+    f.run_to(70 * kMs);
+    EXPECT_FALSE(f.running(0));
+    f.bw.set_bandwidth(1, limit(60), 0);
+    EXPECT_EQ(f.bw.bandwidth(1).runtime, 60 * kMs);
+    EXPECT_EQ(f.bw.cfs_rq(1, 0).runtime_remaining, is618 ? 1 : 0);
+    f.run_to(80 * kMs);
+    EXPECT_TRUE(f.running(0));
+    EXPECT_EQ(f.ran(0), (is618 ? 61 : 60) * kMs);
+    EXPECT_EQ(f.events.back(), (Event{"unthrottle", 1, 0, 70 * kMs, (is618 ? 19 : 20) * kMs}));
+  }
+}
+
+// An idle limited group stops its period timer after a period without handing out runtime
+// and restarts it on the old phase. Written at 0: the timer at 100 ms finds the group idle
+// for the first time (marks it), at 200 ms it stops (2 periods). A wake at 450 ms pulls a
+// slice and restarts the timer: forwarded from 300 ms past 450 ms, to 500 ms.
+TEST(CfsBandwidth, IdleGroupStopsItsTimerAndRestartsInPhase) {
+  FakeFair f(1, KernelVersion::V6_12);
+  f.add_group(1, kRoot);
+  f.bw.set_bandwidth(1, limit(50), 0);
+  f.place(0, 1);
+  f.run_to(450 * kMs);
+  EXPECT_FALSE(f.bw.bandwidth(1).period_active);
+  EXPECT_EQ(f.bw.stat(1).nr_periods, 2u);
+  EXPECT_EQ(f.timers_started, 2);  // armed at 0, re-armed at 100 ms, stopped at 200 ms
+  f.wake(0);
+  EXPECT_TRUE(f.bw.bandwidth(1).period_active);
+  EXPECT_EQ(f.bw.bandwidth(1).period_expires, 500 * kMs);
+  EXPECT_EQ(f.bw.bandwidth(1).runtime, 45 * kMs);
+}
+
+// hrtimer_forward(): whole intervals past now, one more on an exact multiple; 0 when the
+// expiry is still ahead.
+TEST(CfsBandwidth, HrtimerForward) {
+  Ns e = 0;
+  EXPECT_EQ(hrtimer_forward(e, 0, 100), 1u);
+  EXPECT_EQ(e, 100u);
+  e = 300;
+  EXPECT_EQ(hrtimer_forward(e, 150, 100), 0u);
+  EXPECT_EQ(e, 300u);
+  e = 200;
+  EXPECT_EQ(hrtimer_forward(e, 450, 100), 3u);  // 300, 400 are past: 500
+  EXPECT_EQ(e, 500u);
+  e = 100;
+  EXPECT_EQ(hrtimer_forward(e, 300, 100), 3u);  // 300 is not after now: 400
+  EXPECT_EQ(e, 400u);
+}
+
+// Hierarchy: A (limited, 50 ms per 100 ms) with an unlimited child B holding the task. A's
+// throttle counts on B too (throttle_count 1: a throttled hierarchy, not throttled itself);
+// a group C created under A while A is throttled inherits it (sync_throttle()). The
+// unthrottle walks children before parents: 6.18 re-enqueues B's limbo task, then C's, A's.
+TEST(CfsBandwidth, ThrottleCountsDownTheHierarchy) {
+  for (KernelVersion v : {KernelVersion::V6_12, KernelVersion::V6_18}) {
+    SCOPED_TRACE(kernel_version_name(v));
+    const bool is618 = v == KernelVersion::V6_18;
+    FakeFair f(1, v);
+    f.add_group(1, kRoot);  // A
+    f.add_group(2, 1);      // B
+    f.bw.set_bandwidth(1, limit(50), 0);
+    f.place(0, 2);
+    f.wake(0);
+    f.run_to(60 * kMs);
+    const CfsRqRuntime& a = f.bw.cfs_rq(1, 0);
+    const CfsRqRuntime& b = f.bw.cfs_rq(2, 0);
+    EXPECT_TRUE(f.bw.cfs_rq_throttled(a));
+    EXPECT_FALSE(f.bw.cfs_rq_throttled(b));
+    EXPECT_TRUE(f.bw.throttled_hierarchy(b));
+    EXPECT_EQ(b.throttle_count, 1);
+    f.add_group(3, 1);  // C
+    EXPECT_EQ(f.bw.cfs_rq(3, 0).throttle_count, 1);
+    f.run_to(100 * kMs);
+    EXPECT_EQ(a.throttle_count + b.throttle_count + f.bw.cfs_rq(3, 0).throttle_count, 0);
+    const Ns t0 = (is618 ? 51 : 50) * kMs;
+    std::vector<Event> want = {{"throttle", 1, 0, t0, 0}};
+    if (is618) {
+      want.push_back({"limbo", 2, 0, t0, 0});
+      want.push_back({"release", 2, 0, 100 * kMs, 0});
+      want.push_back({"release", 3, 0, 100 * kMs, 0});
+      want.push_back({"release", 1, 0, 100 * kMs, 0});
+    }
+    want.push_back({"unthrottle", 1, 0, 100 * kMs, 100 * kMs - t0});
+    EXPECT_EQ(f.events, want);
+    EXPECT_TRUE(f.running(0));
+    // cpu.stat.local of B: the time its cfs_rq spent in a throttled hierarchy with its task.
+    EXPECT_EQ(f.bw.throttled_time_self(2), 100 * kMs - t0);
+    EXPECT_EQ(f.bw.throttled_time_self(3), 0u);  // empty: never stamped
+  }
+}
+
+// A cfs_rq throttled empty (its task blocked with the runtime used up) is charged throttled
+// time only from when a task waits again. 50 ms per 100 ms: at 49 ms the local runtime is
+// 1 ms (6.12) or 1 ms + 1 ns (6.18, see above); the task blocks at 50.5 ms, overrunning by
+// 0.5 ms (less 1 ns): the dequeue leaves nothing to return and put_prev throttles the empty
+// cfs_rq. It wakes at 80 ms: 6.12's enqueue_entity() stamps the throttled clock, 6.18's
+// stamp comes as the woken task goes to limbo. The period timer unthrottles at 100 ms: 20 ms
+// in cpu.stat for both, while the trace shows the 49.5 ms the cfs_rq was throttled.
+TEST(CfsBandwidth, EmptyThrottledCfsRqCountsFromTheWakeup) {
+  for (KernelVersion v : {KernelVersion::V6_12, KernelVersion::V6_18}) {
+    SCOPED_TRACE(kernel_version_name(v));
+    OneGroup g(1, v, limit(50));
+    FakeFair& f = g.f;
+    f.run_to(49 * kMs);
+    f.advance_to(50500 * kNsPerUs);
+    f.sleep(0);
+    EXPECT_TRUE(f.bw.cfs_rq_throttled(f.bw.cfs_rq(1, 0)));
+    EXPECT_EQ(f.bw.cfs_rq(1, 0).throttled_clock, kNoClock);
+    f.run_to(80 * kMs);
+    f.wake(0);
+    EXPECT_EQ(f.bw.cfs_rq(1, 0).throttled_clock, 80 * kMs);
+    f.run_to(100 * kMs);
+    EXPECT_EQ(f.bw.stat(1).throttled_time, 20 * kMs);
+    EXPECT_EQ(f.bw.throttled_time_self(1), 20 * kMs);
+    EXPECT_EQ(f.events.back(), (Event{"unthrottle", 1, 0, 100 * kMs, 49500 * kNsPerUs}));
+    EXPECT_TRUE(f.running(0));
+  }
 }
 
 }  // namespace
