@@ -165,7 +165,8 @@ void BandwidthControl::check_enqueue_throttle(CfsRqRuntime& rq) {
 void BandwidthControl::first_entity_enqueued(CfsRqRuntime& rq) {
   check_enqueue_throttle(rq);
   // 6.12 enqueue_entity(): an entity arriving in a throttled hierarchy starts the throttled
-  // time of a cfs_rq that was empty when it was throttled (6.18 starts it at limbo entry).
+  // time of a cfs_rq that was empty when it was throttled. 6.18 starts it when a task enters
+  // limbo ("sched/fair: Task based throttle time accounting").
   if (version_ >= KernelVersion::V6_18 || !throttled_hierarchy(rq)) return;
   const Ns now = host_.clock();
   if (cfs_rq_throttled(rq) && rq.throttled_clock == kNoClock) rq.throttled_clock = now;
@@ -210,7 +211,8 @@ void BandwidthControl::walk_subtree_postorder(int group, int cpu, const Fn& fn) 
 
 void BandwidthControl::tg_throttle_down(CfsRqRuntime& rq) {
   // 6.12 starts cpu.stat.local's clock here if the cfs_rq has entities; 6.18 when a task of
-  // it enters limbo (record_throttle_clock()).
+  // it enters limbo (record_throttle_clock(); "sched/fair: Task based throttle time
+  // accounting").
   if (rq.throttle_count++ > 0 || version_ >= KernelVersion::V6_18) return;
   if (host_.nr_queued(rq) > 0) rq.throttled_clock_self = host_.clock();
 }
@@ -234,14 +236,18 @@ bool BandwidthControl::throttle_cfs_rq(CfsRqRuntime& rq) {
   rq.throttled = true;
   rq.throttled_at = host_.clock();
   // 6.12 charges throttled time only to a cfs_rq with entities ("sched: don't account
-  // throttle time for empty groups"); an empty one starts at its first enqueue.
+  // throttle time for empty groups"); an empty one starts at its first enqueue. 6.18 starts
+  // it at the first task entering limbo (record_throttle_clock()).
+  // The group entity stays queued in 6.18 ("sched/fair: Switch to task based throttle
+  // model"): host_.throttled() dequeues it only in 6.12.
   if (version_ < KernelVersion::V6_18 && host_.nr_queued(rq) > 0) rq.throttled_clock = host_.clock();
   host_.throttled(rq);
   return true;
 }
 
 void BandwidthControl::unthrottle_cfs_rq(CfsRqRuntime& rq) {
-  // 6.18 refuses without runtime: the limbo tasks' enqueue would throttle it again at once.
+  // 6.18 refuses without runtime: the limbo tasks' enqueue would throttle it again at once
+  // ("sched/fair: Switch to task based throttle model").
   if (version_ >= KernelVersion::V6_18 && rq.runtime_enabled && rq.runtime_remaining <= 0) return;
   CfsBandwidth& b = group_of(rq).bandwidth;
   const Ns now = host_.clock();

@@ -102,9 +102,10 @@ class BandwidthHost {
   virtual unsigned nr_queued(const CfsRqRuntime& rq) const = 0;  // cfs_rq->nr_queued (curr included)
   virtual bool has_curr(const CfsRqRuntime& rq) const = 0;       // cfs_rq->curr != NULL
 
-  // `rq` has just been throttled (its flag and the throttle_counts below it are set).
-  // 6.12: dequeue the group's entity and those above it that become empty (the loop of
-  // throttle_cfs_rq()). 6.18: nothing to dequeue; tasks leave at pick (record_throttle_clock()).
+  // `rq` has just been throttled (its flag and the throttle_counts below it are set): emit
+  // TraceType::CgroupThrottle. 6.12: dequeue the group's entity and those above it that become
+  // empty (the loop of throttle_cfs_rq()). 6.18: nothing to dequeue; each task leaves when it
+  // is picked and returns to user space (then record_throttle_clock()).
   virtual void throttled(CfsRqRuntime& rq) = 0;
   // 6.18 tg_unthrottle_up(): `rq`'s throttle_count reached 0; re-enqueue its limbo tasks.
   // Called for each cfs_rq below the unthrottled one, children before parents.
