@@ -89,6 +89,10 @@ class FakeFair : public BandwidthHost {
   }
 
   // --- The fake class
+  void add_group(int g, int parent, Ns period_timer_phase = 0) {
+    parent_[g] = parent;
+    bw.add_group(g, parent, period_timer_phase);
+  }
   void place(int cpu, int leaf) { cpus_[cpu].leaf = leaf; }
   void wake(int cpu) { enqueue(cpu); }
   // dequeue_task() (update_curr, the entity leaves, return_cfs_rq_runtime) then schedule()'s
@@ -148,21 +152,15 @@ class FakeFair : public BandwidthHost {
     return false;
   }
 
- public:
-  void add_group(int g, int parent, Ns period_timer_phase = 0) {
-    parent_[g] = parent;
-    bw.add_group(g, parent, period_timer_phase);
-  }
-
- private:
   void enqueue(int cpu) {
     Cpu& c = cpus_[cpu];
     c.queued = true;
-    // enqueue_entity() bottom-up; 6.12 stops at a throttled level (its entity stays off).
+    // enqueue_entity() bottom-up (each level gets its first entity); 6.12 stops at a
+    // throttled level, whose group entity stays off its parent.
     for (int g : path(cpu)) {
       CfsRqRuntime& rq = bw.cfs_rq(g, cpu);
       bw.first_entity_enqueued(rq);
-      if (bw.cfs_rq_throttled(rq)) break;
+      if (bw.version() == KernelVersion::V6_12 && bw.cfs_rq_throttled(rq)) break;
     }
     if (bw.version() == KernelVersion::V6_18 && throttled_on_path(cpu)) {
       to_limbo(cpu);  // picked, then dequeued on its way to user space
@@ -236,7 +234,8 @@ class FakeFair : public BandwidthHost {
   BandwidthControl bw;  // last: built after and destroyed before the state its host uses
 };
 
-// A group G (index 1) with quota Q ms per P ms, one task per CPU in it, all woken at 0.
+// Group 1 under the root with limit `lim` (written on CPU 0 at 0), one task per CPU in it,
+// all woken at 0.
 struct OneGroup {
   OneGroup(int ncpus, KernelVersion v, BandwidthLimit lim) : f(ncpus, v) {
     f.add_group(1, kRoot);
@@ -334,6 +333,8 @@ TEST(CfsBandwidth, TwoCpusShareTheQuotaInSlices) {
   EXPECT_EQ(s.nr_periods, 1u);
   EXPECT_EQ(s.nr_throttled, 1u);
   EXPECT_EQ(s.throttled_usec(), 150000u);
+  EXPECT_EQ(f.bw.cfs_rq(1, 0).throttled_time, 75 * kMs);
+  EXPECT_EQ(f.bw.cfs_rq(1, 1).throttled_time, 75 * kMs);
   // The next distribution follows the new throttle order: CPU 1, then CPU 0.
   const std::vector<CfsRqRuntime*> order = {&f.bw.cfs_rq(1, 1), &f.bw.cfs_rq(1, 0)};
   EXPECT_EQ(f.bw.bandwidth(1).throttled_cfs_rq, order);

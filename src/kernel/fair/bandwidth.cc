@@ -167,10 +167,8 @@ void BandwidthControl::first_entity_enqueued(CfsRqRuntime& rq) {
   // 6.12 enqueue_entity(): an entity arriving in a throttled hierarchy starts the throttled
   // time of a cfs_rq that was empty when it was throttled. 6.18 starts it when a task enters
   // limbo ("sched/fair: Task based throttle time accounting").
-  if (version_ >= KernelVersion::V6_18 || !throttled_hierarchy(rq)) return;
-  const Ns now = host_.clock();
-  if (cfs_rq_throttled(rq) && rq.throttled_clock == kNoClock) rq.throttled_clock = now;
-  if (rq.throttled_clock_self == kNoClock) rq.throttled_clock_self = now;
+  // The stamps are those of 6.18's record_throttle_clock(), inline in 6.12.
+  if (version_ < KernelVersion::V6_18) record_throttle_clock(rq);
 }
 
 void BandwidthControl::record_throttle_clock(CfsRqRuntime& rq) {
@@ -254,6 +252,7 @@ void BandwidthControl::unthrottle_cfs_rq(CfsRqRuntime& rq) {
   rq.throttled = false;
   if (rq.throttled_clock != kNoClock) {
     b.stat.throttled_time += now - rq.throttled_clock;
+    rq.throttled_time += now - rq.throttled_clock;
     rq.throttled_clock = kNoClock;
   }
   const auto it = std::find(b.throttled_cfs_rq.begin(), b.throttled_cfs_rq.end(), &rq);

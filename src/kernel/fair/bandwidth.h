@@ -67,6 +67,7 @@ struct CfsRqRuntime {
   int throttle_count = 0;         // throttled levels at or above this one on this CPU
   Ns throttled_at = 0;            // when `throttled` was last set (the trace's duration)
   Ns throttled_clock = kNoClock;  // start of the time charged to CfsBandwidthStat::throttled_time
+  Ns throttled_time = 0;          // this cfs_rq's share of CfsBandwidthStat::throttled_time
   Ns throttled_clock_self = kNoClock;  // start of the time charged to cpu.stat.local
   Ns throttled_clock_self_time = 0;
 };
