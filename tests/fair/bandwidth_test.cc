@@ -120,6 +120,7 @@ class FakeFair : public BandwidthHost {
     }
   }
   Ns ran(int cpu) const { return cpus_[cpu].ran; }
+  size_t pending_timers() const { return timers_.size(); }
   bool running(int cpu) const { return cpus_[cpu].running; }
 
   std::vector<Event> events;
@@ -593,6 +594,47 @@ TEST(CfsBandwidth, EmptyThrottledCfsRqCountsFromTheWakeup) {
     EXPECT_EQ(f.events.back(), (Event{"unthrottle", 1, 0, 100 * kMs, 49500 * kNsPerUs}));
     EXPECT_TRUE(f.running(0));
   }
+}
+
+// An overrun bigger than the quota is repaid over several periods. 1 ms per 100 ms, one task
+// that runs 10 ms without a tick (the enqueue pulled the whole 1 ms pool) and blocks: its
+// cfs_rq owes 9 ms and is throttled empty at 10 ms. Each period timer pays 1 ms of the debt
+// (the pool), which leaves it throttled. 6.12: -8 ms at 100 ms ... 0 at 900 ms (not
+// positive), 1 ns at 1000 ms: unthrottled at the 10th period. 6.18: the write's 1 ns made the
+// debt 9 ms - 1 ns, so 900 ms leaves 1 ns: unthrottled at the 9th. No task waited, so
+// cpu.stat counts no throttled time; the trace shows 990 / 890 ms.
+TEST(CfsBandwidth, DebtIsRepaidOverPeriods) {
+  for (KernelVersion v : {KernelVersion::V6_12, KernelVersion::V6_18}) {
+    SCOPED_TRACE(kernel_version_name(v));
+    const bool is618 = v == KernelVersion::V6_18;
+    OneGroup g(1, v, limit(1));
+    FakeFair& f = g.f;
+    f.advance_to(10 * kMs);
+    f.sleep(0);
+    EXPECT_EQ(f.bw.cfs_rq(1, 0).runtime_remaining, -9 * static_cast<int64_t>(kMs) + (is618 ? 1 : 0));
+    f.run_to(150 * kMs);
+    EXPECT_EQ(f.bw.cfs_rq(1, 0).runtime_remaining, -8 * static_cast<int64_t>(kMs) + (is618 ? 1 : 0));
+    EXPECT_TRUE(f.bw.cfs_rq_throttled(f.bw.cfs_rq(1, 0)));
+    f.run_to(1000 * kMs);
+    const Ns unthrottled_at = (is618 ? 900 : 1000) * kMs;
+    EXPECT_EQ(f.events.back(), (Event{"unthrottle", 1, 0, unthrottled_at, unthrottled_at - 10 * kMs}));
+    const CfsBandwidthStat& s = f.bw.stat(1);
+    EXPECT_EQ(s.nr_periods, 10u);
+    EXPECT_EQ(s.nr_throttled, is618 ? 9u : 10u);
+    EXPECT_EQ(s.throttled_time, 0u);
+  }
+}
+
+// Removing a group cancels its timers (destroy_cfs_bandwidth()).
+TEST(CfsBandwidth, RemovedGroupLeavesNoTimer) {
+  FakeFair f(1, KernelVersion::V6_12);
+  f.add_group(1, kRoot);
+  f.bw.set_bandwidth(1, limit(10), 0);
+  EXPECT_EQ(f.pending_timers(), 1u);
+  f.bw.remove_group(1);
+  EXPECT_FALSE(f.bw.has_group(1));
+  EXPECT_EQ(f.pending_timers(), 0u);
+  EXPECT_FALSE(f.bw.used());
 }
 
 }  // namespace
