@@ -45,7 +45,7 @@ class FakeFair : public BandwidthHost {
   // --- BandwidthHost
   Ns clock() const override { return now_; }
   TimerHandle start_timer(Ns when, int cpu, std::function<void()> fn) override {
-    const TimerHandle h = ++next_handle_;
+    const TimerHandle h = next_handle_++;  // from 0, as Kernel::schedule_callback()
     timers_.emplace(std::make_pair(when, h), Timer{cpu, std::move(fn)});
     ++timers_started;
     return h;

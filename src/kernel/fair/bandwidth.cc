@@ -35,8 +35,8 @@ BandwidthControl::BandwidthControl(int nr_cpus, KernelVersion version, Bandwidth
 BandwidthControl::~BandwidthControl() {
   for (auto& g : groups_) {
     if (!g) continue;
-    if (g->bandwidth.period_timer) host_.cancel_timer(g->bandwidth.period_timer);
-    if (g->bandwidth.slack_timer) host_.cancel_timer(g->bandwidth.slack_timer);
+    if (g->bandwidth.period_timer != kNoTimer) host_.cancel_timer(g->bandwidth.period_timer);
+    if (g->bandwidth.slack_timer != kNoTimer) host_.cancel_timer(g->bandwidth.slack_timer);
   }
 }
 
@@ -64,8 +64,8 @@ void BandwidthControl::remove_group(int group) {
   Group& g = *groups_[group];
   SCX_CHECK_MSG(g.children.empty(), "a cgroup with children cannot be removed");
   if (g.bandwidth.limit.limited()) --nr_limited_;
-  if (g.bandwidth.period_timer) host_.cancel_timer(g.bandwidth.period_timer);
-  if (g.bandwidth.slack_timer) host_.cancel_timer(g.bandwidth.slack_timer);
+  if (g.bandwidth.period_timer != kNoTimer) host_.cancel_timer(g.bandwidth.period_timer);
+  if (g.bandwidth.slack_timer != kNoTimer) host_.cancel_timer(g.bandwidth.slack_timer);
   auto& siblings = groups_[g.parent]->children;
   siblings.erase(std::find(siblings.begin(), siblings.end(), group));
   groups_[group].reset();
@@ -292,7 +292,7 @@ void BandwidthControl::arm_period_timer(int group, int cpu) {
 
 void BandwidthControl::period_timer_fired(int group, int cpu) {
   CfsBandwidth& b = groups_[group]->bandwidth;
-  b.period_timer = 0;
+  b.period_timer = kNoTimer;
   b.period_timer_running = true;
   bool idle = false;
   // The kernel also doubles a period too short to keep up (> 3 rounds): the simulated handler
@@ -373,7 +373,7 @@ void BandwidthControl::start_slack_timer(int group, int cpu) {
 
 void BandwidthControl::slack_timer_fired(int group, int cpu) {
   CfsBandwidth& b = groups_[group]->bandwidth;
-  b.slack_timer = 0;
+  b.slack_timer = kNoTimer;
   b.slack_started = false;
   if (runtime_refresh_within(b, kMinBandwidthExpiration)) return;
   if (!b.limit.limited() || b.runtime <= kCfsBandwidthSlice) return;

@@ -55,6 +55,8 @@ struct CfsBandwidthStat {
 
 // Sentinel for an unset clock stamp (the kernel uses 0, which is a valid simulated time).
 inline constexpr Ns kNoClock = kNever;
+// A timer handle that is not armed (hosts may hand out any other value, 0 included).
+inline constexpr uint64_t kNoTimer = ~uint64_t{0};
 
 // The bandwidth side of one group's cfs_rq on one CPU (the CONFIG_CFS_BANDWIDTH fields of
 // struct cfs_rq).
@@ -82,8 +84,8 @@ struct CfsBandwidth {
   bool slack_started = false;
   bool period_timer_running = false;  // hrtimer_callback_running(&period_timer)
   Ns period_expires = 0;  // the period hrtimer's expiry; kept while stopped (restarts forward it)
-  uint64_t period_timer = 0;  // BandwidthHost handles; 0 = not armed
-  uint64_t slack_timer = 0;
+  uint64_t period_timer = kNoTimer;  // BandwidthHost handles while armed
+  uint64_t slack_timer = kNoTimer;
   std::vector<CfsRqRuntime*> throttled_cfs_rq;  // throttled cfs_rqs in throttle order
   CfsBandwidthStat stat;
 };
@@ -91,7 +93,7 @@ struct CfsBandwidth {
 // What the fair class provides (see the header comment).
 class BandwidthHost {
  public:
-  using TimerHandle = uint64_t;  // never 0
+  using TimerHandle = uint64_t;  // never kNoTimer
   virtual ~BandwidthHost() = default;
 
   virtual Ns clock() const = 0;  // rq_clock() (all CPUs share the simulated clock)
