@@ -61,6 +61,9 @@ void add_scenario_options(CLI::App* cmd, scx::RunOptions& opts, std::string& dur
   cmd->add_option("--noise", opts.noise, "Run-to-run variation: KEY=VALUE (timer_jitter, kthread_rate, kthread_run, "
                   "work_jitter, tick_phase, timer_phase), 'off' for none; repeatable, applied in order");
   cmd->add_option("--fair", opts.fair, "Fair-class knob, NAME=VALUE (base_slice_ns=3000000, RUN_TO_PARITY=0, ...); repeatable");
+  cmd->add_option("--cgroup", opts.cgroup,
+                  "Run the whole workload inside this cgroup, e.g. /box:cpu.weight=200,cpu.max=50000 100000 "
+                  "(its own cgroups go below it; docs/cgroups.md)");
   cmd->add_option("--kernel", opts.kernel,
                   "Whose scheduler behaviour to simulate: 6.12 or 6.18 (EEVDF and sched_ext differences: "
                   "docs/kernel-versions.md)")
@@ -212,6 +215,9 @@ int main(int argc, char** argv) {
   validate->add_option("--cost-profile", vopts.sim.cost_profile, "Cost profile of the scxsim side")->capture_default_str();
   validate->add_option("--noise", vopts.sim.noise, "Noise source of the scxsim side, KEY=VALUE or off; repeatable");
   validate->add_option("--kernel", vopts.sim.kernel, "Kernel version of the scxsim side")->capture_default_str();
+  validate->add_option("--cgroup", vopts.sim.cgroup,
+                       "Cgroup the scxsim side runs the workload in, /PATH[:FILE=VALUE,...], or 'none' (default: "
+                       "as the real run, /scxsim-validate:cpu.shares=262144)");
   validate->add_option("--jobs,-j", vopts.jobs, "Parallel simulations (default: the number of CPUs)");
 
   CLI::App* list = app.add_subcommand("list", "List schedulers, topology presets and workloads");

@@ -17,6 +17,7 @@
 #include "trace/text_sink.h"
 #include "workload/figures.h"
 #include "workload/generators.h"
+#include "workload/nest_in_cgroup.h"
 
 namespace scx {
 namespace {
@@ -154,6 +155,10 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   kcfg.uptime = kCliUptime;
   SCX_RETURN_IF_ERROR(apply_costs(opts, kcfg.cost));
   SCX_ASSIGN_OR_RETURN(Workload workload, resolve_workload(opts.workload, t.nr_cpus(), opts.seed, kcfg.cost));
+  if (!opts.cgroup.empty()) {
+    SCX_ASSIGN_OR_RETURN(CgroupSpec outer, parse_cgroup_option(opts.cgroup));
+    nest_in_cgroup(workload, outer);
+  }
   kcfg.noise = NoiseModel::defaults();
   for (const auto& n : opts.noise) SCX_RETURN_IF_ERROR(kcfg.noise.set(n));
   FairConfig fcfg = FairConfig::for_kernel(*version, static_cast<int>(t.nr_cpus()), static_cast<unsigned>(kcfg.cost.hz));

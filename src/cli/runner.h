@@ -35,6 +35,7 @@ struct RunOptions {
   std::vector<std::string> costs;    // NAME=VALUE, applied after the profile's
   std::vector<std::string> noise;    // --noise KEY=VALUE / off, over NoiseModel::defaults()
   std::vector<std::string> fair;     // fair tunables/features NAME=VALUE
+  std::string cgroup;                // --cgroup /PATH[:FILE=VALUE,...]: the workload runs inside it
   std::string trace_path;            // ftrace-style text log ("-" = stdout)
   bool trace_ticks = false;
   bool fingerprint = false;

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "validate/cpu_cgroup.h"
 #include "validate/host_side.h"
 #include "validate/reference.h"
 #include "workload/generators.h"
@@ -95,6 +96,9 @@ RunOptions sim_options(const ValidateOptions& o, const RealSide& real, const std
   RunOptions s = o.sim;
   s.workload = path;
   s.topology = o.topology.empty() ? real.topology : o.topology;
+  // The real run is in a cpu cgroup of its own; "none" puts the simulated one at the root.
+  if (s.cgroup.empty()) s.cgroup = kSimulatedValidateCgroup;
+  else if (s.cgroup == "none") s.cgroup.clear();
   const bool hz_given = std::any_of(s.costs.begin(), s.costs.end(), [](const std::string& c) { return c.rfind("hz=", 0) == 0; });
   if (real.host.hz && !hz_given) s.costs.push_back(fmt::format("hz={}", *real.host.hz));
   return s;

@@ -10,9 +10,10 @@ namespace scx {
 
 namespace {
 
-TraceEvent cgroup_event(Ns now, TraceType type, const Cgroup& cg) {
+TraceEvent cgroup_event(Ns now, int cpu, TraceType type, const Cgroup& cg) {
   TraceEvent e;
   e.time = now;
+  e.cpu = cpu;  // where the write or move is done
   e.type = type;
   e.arg = static_cast<int32_t>(cg.id());
   return e;
@@ -30,7 +31,7 @@ Result<Cgroup*> Kernel::make_cgroup(std::string_view path) {
     if (cgroups_->find(prefix)) continue;
     Result<Cgroup*> made = cgroups_->mkdir(prefix);
     if (!made.ok()) return made.status().within(std::string(path));
-    TraceEvent e = cgroup_event(now(), TraceType::CgroupNew, **made);
+    TraceEvent e = cgroup_event(now(), this_cpu_, TraceType::CgroupNew, **made);
     e.arg2 = static_cast<int32_t>((*made)->parent()->id());
     e.comm = (*made)->path().c_str();
     trace_.emit(e);
@@ -44,7 +45,7 @@ Status Kernel::remove_cgroup(Cgroup& cg) {
   if (cg.is_root() || !cg.children().empty() || !cg.tasks().empty()) return cgroups_->rmdir(cg);
   for (auto& c : classes_)
     if (c) c->cgroup_offline(cg);
-  trace_.emit(cgroup_event(now(), TraceType::CgroupRemove, cg));
+  trace_.emit(cgroup_event(now(), this_cpu_, TraceType::CgroupRemove, cg));
   return cgroups_->rmdir(cg);
 }
 
@@ -54,7 +55,7 @@ Status Kernel::write_cgroup_file(Cgroup& cg, std::string_view file, std::string_
     return Status::Error(where, "the root cgroup has no cpu controller files");
   const std::string file_name(file), text(value);
   auto traced = [&] {
-    TraceEvent e = cgroup_event(now(), TraceType::CgroupWrite, cg);
+    TraceEvent e = cgroup_event(now(), this_cpu_, TraceType::CgroupWrite, cg);
     e.comm = file_name.c_str();
     e.text = text.c_str();
     trace_.emit(e);
@@ -64,6 +65,9 @@ Status Kernel::write_cgroup_file(Cgroup& cg, std::string_view file, std::string_
     for (auto& c : classes_)
       if (c) c->cgroup_changed(cg, knob);
   };
+  // sched_group_set_shares() refuses an idle group (-EINVAL).
+  const bool weight_file = file == "cpu.weight" || file == "cpu.weight.nice" || file == "cpu.shares";
+  if (weight_file && cg.idle()) return Status::Error(where, "the group is idle (cpu.idle 1): its weight cannot be set");
   if (file == "cpu.weight" || file == "cpu.weight.nice") {
     Result<uint32_t> w = file == "cpu.weight" ? parse_cpu_weight(value) : parse_cpu_weight_nice(value);
     if (!w.ok()) return Status::Error(where, w.status().reason());
@@ -120,7 +124,7 @@ void Kernel::attach_new_task(Task& p, Cgroup& cg) {
 }
 
 void Kernel::trace_cgroup_attach(const Task& p, uint64_t from_id) {
-  TraceEvent e = cgroup_event(now(), TraceType::CgroupAttach, *p.cgroup);
+  TraceEvent e = cgroup_event(now(), this_cpu_, TraceType::CgroupAttach, *p.cgroup);
   e.cpu = p.cpu;
   e.pid = p.pid;
   e.arg2 = static_cast<int32_t>(from_id);

@@ -10,6 +10,10 @@
 
 namespace scx {
 
+// The cgroup the scxsim side runs the workload in, to stand where the real run stands (a v1
+// host's; a v2 host's cpu.weight 10000 is cpu.shares=102400): `scxsim run --cgroup` syntax.
+inline constexpr char kSimulatedValidateCgroup[] = "/scxsim-validate:cpu.shares=262144";
+
 struct CpuCgroupLayout {
   int version = 0;          // 1 or 2
   std::string mount;        // the hierarchy's mount point

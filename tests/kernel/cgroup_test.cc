@@ -224,6 +224,13 @@ TEST(KernelCgroups, V1SharesAndV2WeightWriteTheSameGroupWeight) {
   EXPECT_EQ(front.weight(), 10000u);
   ASSERT_TRUE(s.kernel->write_cgroup_file(front, "cpu.weight.nice", "-5").ok());
   EXPECT_EQ(front.shares(), 3123u);  // nice -5: 3121 -> weight 304.8 -> 305 -> 3123.2 -> 3123
+  // An idle group weighs 3 and refuses weight writes; leaving idle resets it to 1024.
+  ASSERT_TRUE(s.kernel->write_cgroup_file(front, "cpu.idle", "1").ok());
+  EXPECT_EQ(front.shares(), 3u);
+  EXPECT_EQ(s.kernel->write_cgroup_file(front, "cpu.weight", "50").message(),
+            "/web/front/cpu.weight: the group is idle (cpu.idle 1): its weight cannot be set");
+  ASSERT_TRUE(s.kernel->write_cgroup_file(front, "cpu.idle", "0").ok());
+  EXPECT_EQ(front.shares(), 1024u);
   EXPECT_EQ(s.kernel->write_cgroup_file(s.kernel->cgroups().root(), "cpu.weight", "5").message(),
             "/cpu.weight: the root cgroup has no cpu controller files");
 }

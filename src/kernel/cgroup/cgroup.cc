@@ -236,6 +236,12 @@ void CgroupTree::set_shares(Cgroup& cg, uint32_t shares) {
 
 void CgroupTree::set_max(Cgroup& cg, const CpuMax& max) { cg.max_ = max; }
 
+void CgroupTree::set_idle(Cgroup& cg, bool idle) {
+  if (cg.idle_ == idle) return;
+  cg.idle_ = idle;
+  cg.shares_ = idle ? fair::kWeightIdlePrio : fair::kNice0Load;
+}
+
 void CgroupTree::set_cpuset(Cgroup& cg, const CpuMask& cpus) {
   cg.cpuset_ = cpus & all_cpus_;
   update_effective(cg);

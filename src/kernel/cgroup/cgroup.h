@@ -148,7 +148,9 @@ class CgroupTree {
   void set_weight(Cgroup& cg, uint32_t weight);
   void set_shares(Cgroup& cg, uint32_t shares);
   void set_max(Cgroup& cg, const CpuMax& max);
-  void set_idle(Cgroup& cg, bool idle) { cg.idle_ = idle; }
+  // sched_group_set_idle(): an idle group weighs WEIGHT_IDLEPRIO (3); leaving idle resets it
+  // to NICE_0_LOAD (cpu.weight 100), whatever it was before.
+  void set_idle(Cgroup& cg, bool idle);
   // Sets cpuset.cpus (empty: unset) and recomputes the effective sets below.
   void set_cpuset(Cgroup& cg, const CpuMask& cpus);
 
