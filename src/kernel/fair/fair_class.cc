@@ -51,6 +51,9 @@ FairClass::FairClass(Kernel& k, FairConfig config) : SchedClass(ClassRank::Fair)
   for (int cpu = 0; cpu < n; ++cpu)
     if (fair::SchedDomainShared* sds = domains_->sd_llc_shared(cpu)) sds->nr_idle_scan = domains_->sd_llc_size(cpu);
   for (int cpu = 0; cpu < n; ++cpu) rq_idle_enter(k_.rq(cpu));
+  // A class installed after cgroups were made learns of them now, parents first.
+  for (Cgroup* cg : k_.cgroups().preorder())
+    if (!cg->is_root()) cgroup_online(*cg);
 }
 
 FairClass::~FairClass() = default;

@@ -268,25 +268,30 @@ void FairClass::propagate_entity_cfs_rq(fair::CfsRqState& cfs) {
 
 Status FairClass::check_hierarchy() const {
   struct Counts {
-    unsigned queued = 0, delayed = 0;
+    unsigned queued = 0, delayed = 0, idle = 0;
   };
   std::map<const fair::CfsRqState*, Counts> want;
   for (const auto& tp : k_.tasks()) {
     const Task& p = *tp;
     if (p.sched_class != this || !p.se.on_rq) continue;
+    // A task counts as idle at the levels above an idle group (and everywhere if SCHED_IDLE).
+    unsigned idle = p.policy == Policy::Idle ? 1 : 0;
     for (const fair::SchedEntity* se = &p.se; se; se = se->parent_entity) {
       if (!se->on_rq) return Status::Errorf(fmt::format("task {} ({})", p.comm, p.pid), "queued below a dequeued group entity");
-      Counts& c = want[&cfs_rq_of(*se)];
+      const fair::CfsRqState& cfs = cfs_rq_of(*se);
+      Counts& c = want[&cfs];
       ++c.queued;
       c.delayed += p.se.sched_delayed;
+      c.idle += idle;
+      if (cfs.idle) idle = 1;
     }
   }
   auto check = [&](const fair::CfsRqState& cfs, const std::string& where) -> Status {
     cfs.q->check_invariants();
     const Counts c = want.count(&cfs) ? want.at(&cfs) : Counts{};
-    if (cfs.h_nr_queued != c.queued || cfs.h_nr_delayed != c.delayed)
-      return Status::Errorf(where, "h_nr_queued/delayed {}/{} but {}/{} tasks are queued below", cfs.h_nr_queued,
-                            cfs.h_nr_delayed, c.queued, c.delayed);
+    if (cfs.h_nr_queued != c.queued || cfs.h_nr_delayed != c.delayed || cfs.h_nr_idle != c.idle)
+      return Status::Errorf(where, "h_nr_queued/delayed/idle {}/{}/{} but {}/{}/{} tasks are queued below",
+                            cfs.h_nr_queued, cfs.h_nr_delayed, cfs.h_nr_idle, c.queued, c.delayed, c.idle);
     if (cfs.se && cfs.se->on_rq && !cfs.se->sched_delayed && !cfs.q->nr_running())
       return Status::Error(where, "group entity queued (not delayed) with an empty runqueue");
     return {};
