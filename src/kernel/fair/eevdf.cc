@@ -173,6 +173,7 @@ bool CfsRq::update_curr(Ns now) {
   curr->vruntime += calc_delta_fair(static_cast<Ns>(delta_exec), curr->weight);
   bool resched = update_deadline(*curr);
   update_min_vruntime();
+  if (runtime_hook_) runtime_hook_(runtime_hook_ctx_, *this, static_cast<Ns>(delta_exec));
 
   if (nr_running_ == 1) return false;
   if (resched || resched_next_slice(*curr)) {

@@ -219,6 +219,11 @@ class CfsRq {
   // A group runqueue's resched_curr() is its CPU's: it raises the root runqueue's flag.
   void forward_resched_to(CfsRq* root) { resched_sink_ = root; }
 
+  // Bandwidth control's hook in update_curr(): the kernel's account_cfs_rq_runtime(cfs_rq,
+  // delta_exec) runs right after curr is charged. Null (the default): not modelled.
+  using RuntimeHook = void (*)(void* ctx, CfsRq& cfs_rq, Ns delta_exec);
+  void set_runtime_hook(RuntimeHook hook, void* ctx) { runtime_hook_ = hook, runtime_hook_ctx_ = ctx; }
+
   // Opaque back pointer for the class layer (its per-runqueue state).
   void* owner = nullptr;
 
@@ -363,6 +368,8 @@ class CfsRq {
   uint64_t prio_counter_ = 0;
   bool resched_ = false;
   CfsRq* resched_sink_ = this;
+  RuntimeHook runtime_hook_ = nullptr;
+  void* runtime_hook_ctx_ = nullptr;
   void raise_resched() { resched_sink_->resched_ = true; }
 };
 

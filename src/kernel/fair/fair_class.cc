@@ -333,7 +333,7 @@ void FairClass::update_misfit_status(Task* p, int cpu) {
     cs.misfit_task_load = 0;
     return;
   }
-  cs.misfit_task_load = std::max<uint64_t>(p->fair.avg.load_avg, 1);
+  cs.misfit_task_load = std::max<uint64_t>(task_h_load(*p), 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,7 +364,7 @@ void FairClass::on_tree_changed(int cpu, Task& p) {
   // while it is in the tree. Delayed entities are in the tree but not runnable (v3 predates
   // DELAY_DEQUEUE), so they stay out.
   const fair::SchedEntity& se = p.se;
-  const bool in_tree = se.on_rq && !se.sched_delayed && cfs_[cpu]->curr() != &se;
+  const bool in_tree = se.on_rq && !se.sched_delayed && se.cfs_rq->curr() != &se;
   if (in_tree) shared_runq_->enqueue(p, cpu);
   else shared_runq_->dequeue(p);
 }

@@ -45,7 +45,7 @@ struct CfsRqState {
 
   // Group share bookkeeping (update_tg_load_avg(), calc_group_shares()).
   uint64_t tg_load_avg_contrib = 0;
-  Ns last_update_tg_load_avg = 0;
+  Ns last_update_tg_load_avg = kNever;  // ratelimit of update_tg_load_avg()
   // Load propagation to the parent (add_tg_cfs_propagate(), propagate_entity_load_avg()).
   bool propagate = false;
   int64_t prop_runnable_sum = 0;
