@@ -149,6 +149,11 @@ TEST(FairGroup, IdleGroupGetsIdlePrioWeight) {
   run_checked(s, fair, 0, ms(20000));
   EXPECT_EQ(tg->cpus[0]->se.weight, fair::kWeightIdlePrio);
   EXPECT_TRUE(tg->cpus[0]->state.idle);
+  // Its (SCHED_NORMAL) hog counts as idle above the group, for sched_idle_cpu(): 2 tasks
+  // queued at the root, 1 of them idle; none idle inside the group itself.
+  EXPECT_EQ(fair.root_rq_state(0).h_nr_queued, 2u);
+  EXPECT_EQ(fair.root_rq_state(0).h_nr_idle, 1u);
+  EXPECT_EQ(tg->cpus[0]->state.h_nr_idle, 0u);
   EXPECT_NEAR(share(s, {"idle"}, ms(20000)), 3.0 / 1027, 0.0005);
   // Clearing cpu.idle gives the group NICE_0_LOAD again (not its former weight).
   ASSERT_TRUE(s.kernel->write_cgroup_file(*s.kernel->cgroups().find("/i"), "cpu.idle", "0").ok());

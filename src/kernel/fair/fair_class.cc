@@ -501,6 +501,7 @@ void FairClass::put_prev_task(Rq& rq, Task& p, Task* next) {
     fair::CfsRqState& cfs = cfs_rq_of(*se);
     if (se->on_rq) update_load_avg(cfs, *se, 0);
     cfs.q->put_prev_entity(*se, k_.now());
+    // Bandwidth control: check_cfs_rq_runtime() of this level (after its update_curr()).
     if (se == &p.se) on_tree_changed(rq.cpu, p);
     if (se == stop_at) break;
   }
@@ -558,6 +559,10 @@ void FairClass::switched_from(Rq&, Task& p) {
 }
 
 void FairClass::switched_to(Rq& rq, Task& p) {
+  // A task forked in another class has its entity linked to its runqueue now (the kernel's
+  // set_task_rq() at fork links every task, whatever its class).
+  p.se.owner = &p;
+  set_task_rq(p, p.cpu);
   // attach_task_cfs_rq() (the enqueue may already have attached it).
   if (!p.fair.attached) attach_entity_cfs_rq(task_cfs_rq(p), p.se);
   if (!p.on_rq) return;
