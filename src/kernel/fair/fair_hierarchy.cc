@@ -80,7 +80,7 @@ void FairClass::enqueue_entities(Task& p, unsigned flags) {
     // A group entity asks for the shortest slice below it (min_slice propagation).
     if (slice) se->slice = slice, se->custom_slice = true;
     enqueue_entity(cfs, *se, flags);
-    slice = cfs.q->cfs_rq_min_slice();
+    if (se->parent_entity) slice = cfs.q->cfs_rq_min_slice();  // only a group entity takes it
     cfs.h_nr_queued++, cfs.h_nr_delayed += h_delayed, cfs.h_nr_idle += h_idle;
     if (cfs.idle) h_idle = 1;
     // Bandwidth control: a throttled cfs_rq (cfs_rq_throttled()) ends the walk here.
@@ -127,7 +127,8 @@ bool FairClass::dequeue_entities(fair::SchedEntity& start, unsigned flags, bool 
       already_dequeued = false;  // the pick's dequeue_entity() already left this level
     } else if (!dequeue_entity(cfs, *se, flags)) {
       if (se == &start && p) {
-        add_h_delayed(start, +1);  // set_delayed()
+        if (start.parent_entity) add_h_delayed(start, +1);  // set_delayed()
+        else cfs.h_nr_delayed++;
         return false;
       }
       slice = cfs.q->cfs_rq_min_slice();
@@ -137,8 +138,8 @@ bool FairClass::dequeue_entities(fair::SchedEntity& start, unsigned flags, bool 
     if (cfs.idle) h_idle = h_queued;
     // Bandwidth control: a throttled cfs_rq ends the walk here.
     if (cfs.q->load()) {
-      slice = cfs.q->cfs_rq_min_slice();
       se = se->parent_entity;
+      if (se) slice = cfs.q->cfs_rq_min_slice();
       // Bias the next pick toward this group while the sleeper is within its slice.
       if (task_sleep && se) set_next_buddy_h(*se);
       break;

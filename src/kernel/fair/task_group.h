@@ -23,6 +23,16 @@ struct TaskGroup;
 // The fields of struct cfs_rq that fair.c keeps outside EEVDF.
 struct CfsRqState {
   CfsRq* q = nullptr;       // the EEVDF runqueue (q->owner points back here)
+  // Tasks queued at or below this level: h_nr_running (6.12) / h_nr_queued (6.18), delayed ones
+  // included; of those the delayed (h_nr_delayed) and the SCHED_IDLE or idle-group ones
+  // (idle_h_nr_running).
+  unsigned h_nr_queued = 0;
+  unsigned h_nr_delayed = 0;
+  unsigned h_nr_idle = 0;
+  unsigned h_nr_runnable() const { return h_nr_queued - h_nr_delayed; }
+
+  bool idle = false;  // cfs_rq->idle: the group's cpu.idle (cfs_rq_is_idle())
+
   TaskGroup* tg = nullptr;  // null for the CPU's root runqueue (rq->cfs)
   int cpu = 0;
   SchedEntity* se = nullptr;  // tg->se[cpu]: the entity that queues this runqueue in its parent
@@ -33,15 +43,6 @@ struct CfsRqState {
     int nr = 0;
   } removed;  // cfs_rq->removed: load of tasks that left by wakeup migration
 
-  // Tasks queued at or below this level: h_nr_running (6.12) / h_nr_queued (6.18), delayed ones
-  // included; of those the delayed (h_nr_delayed) and the SCHED_IDLE or idle-group ones
-  // (idle_h_nr_running).
-  unsigned h_nr_queued = 0;
-  unsigned h_nr_delayed = 0;
-  unsigned h_nr_idle = 0;
-  unsigned h_nr_runnable() const { return h_nr_queued - h_nr_delayed; }
-
-  bool idle = false;  // cfs_rq->idle: the group's cpu.idle (cfs_rq_is_idle())
 
   // Group share bookkeeping (update_tg_load_avg(), calc_group_shares()).
   uint64_t tg_load_avg_contrib = 0;
