@@ -92,6 +92,35 @@ TEST(FairGroup, NestedGroupsCompose) {
   EXPECT_EQ(px->cpus[0]->se.weight, fair::kNice0Load);  // one CPU: the group's whole shares
 }
 
+// task_h_load() hands the CPU's load down the hierarchy, one level at a time:
+// h_load(root) = its load_avg, h_load(child) = h_load(parent) * group_se.load_avg /
+// (parent.load_avg + 1), task = task.load_avg * h_load(its cfs_rq) / (cfs_rq.load_avg + 1).
+// Recomputed here from the PELT averages of the nested-groups scenario (x in /p/x, two
+// levels down). x's part of the root's load is 1/8 -- /p's half, /p/x's quarter of that --
+// and the root carries two always-runnable group entities of weight 1024 (~2048): ~256,
+// where the flat shortcut (x's own load_avg, ~1023) would be 4x too large.
+TEST(FairGroup, TaskHLoadFollowsTheHierarchy) {
+  Sim s("1");
+  FairClass& fair = install_fair(s);
+  s.load(hogs({{"x", "/p/x"}, {"y", "/p/y"}, {"q", "/q"}},
+              {{"/p", {}}, {"/p/x", {}}, {"/p/y", {{"cpu.weight", "300"}}}, {"/q", {}}}));
+  run_checked(s, fair, 0, ms(2000));
+  const fair::GroupCpu& p = *fair.task_group(*s.kernel->cgroups().find("/p"))->cpus[0];
+  const fair::GroupCpu& px = *fair.task_group(*s.kernel->cgroups().find("/p/x"))->cpus[0];
+  const Task* x = nullptr;
+  for (const auto& t : s.kernel->tasks())
+    if (t->comm == "x") x = t.get();
+  ASSERT_NE(x, nullptr);
+  const uint64_t root_load = fair.cfs_avg(0).load_avg;
+  const uint64_t h_p = root_load * p.se_avg.load_avg / (root_load + 1);
+  const uint64_t h_px = h_p * px.se_avg.load_avg / (p.state.avg.load_avg + 1);
+  const uint64_t want = x->fair.avg.load_avg * h_px / (px.state.avg.load_avg + 1);
+  EXPECT_EQ(fair.task_h_load(*x), want);
+  // About an eighth of the CPU's load (x's share of the CPU), far below its own load_avg.
+  EXPECT_NEAR(static_cast<double>(want) / static_cast<double>(root_load), 0.125, 0.02);
+  EXPECT_GT(x->fair.avg.load_avg, 3 * want);
+}
+
 // Who runs when: /a (a1, a2) and /b (b1), equal weights, one CPU, 6.12's 0.75 ms slice and a
 // 4 ms tick (zero costs). Every tick ends the running request (0.75 ms < 4 ms), so the CPU
 // changes hands at each tick. At the root the group entities A and B alternate (equal

@@ -127,6 +127,8 @@ class FairClass : public SchedClass {
   // The hierarchy's bookkeeping checked by brute force (fair_hierarchy.cc): every runqueue's
   // EEVDF invariants, h_nr_* counts against the queued tasks, queued ancestors.
   Status check_hierarchy() const;
+  // task_h_load() (fair_group.cc): the task's load as a share of its CPU's through its groups.
+  uint64_t task_h_load(const Task& p) const;
   bool nohz_idle(int cpu) const;                 // in nohz.idle_cpus_mask
   // rq->clock_pelt as update_rq_clock() would leave it now (without updating it), and
   // rq->lost_idle_time; clock_pelt counts from clock_task's origin (equal to it while idle).
@@ -232,7 +234,6 @@ class FairClass : public SchedClass {
   bool cfs_rq_is_decayed(const fair::CfsRqState& cfs) const;
   bool has_blocked_groups(int cpu) const;
   void update_cfs_rq_h_load(fair::CfsRqState& cfs) const;
-  uint64_t task_h_load(const Task& p) const;
 
   // --- fair_select.cc: wake-up CPU selection ---
   void record_wakee(Task& curr, const Task& p);
