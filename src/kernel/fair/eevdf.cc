@@ -173,10 +173,11 @@ bool CfsRq::update_curr(Ns now) {
   curr->vruntime += calc_delta_fair(static_cast<Ns>(delta_exec), curr->weight);
   bool resched = update_deadline(*curr);
   update_min_vruntime();
+  if (runtime_hook_) runtime_hook_(runtime_hook_ctx_, *this, static_cast<Ns>(delta_exec));
 
   if (nr_running_ == 1) return false;
   if (resched || resched_next_slice(*curr)) {
-    resched_ = true;
+    raise_resched();
     clear_buddies(*curr);
     return true;
   }
@@ -434,6 +435,11 @@ void CfsRq::set_next_entity(SchedEntity& se, Ns now) {
   se.prev_sum_exec_runtime = se.sum_exec_runtime;
 }
 
+void CfsRq::set_entity_slice(SchedEntity& se, Ns slice) {
+  se.slice = slice;
+  if (se.in_tree) propagate_up(&se);
+}
+
 void CfsRq::put_prev_entity(SchedEntity& prev, Ns now) {
   SCX_CHECK_MSG(curr_ == &prev, "put_prev_entity of an entity that is not curr");
   // Still queued: no dequeue charged its time yet.
@@ -543,7 +549,7 @@ bool CfsRq::check_preempt_wakeup_fair(SchedEntity& pse, Ns now, const WakeupInfo
   SchedEntity* se = curr_;
   if (!se || se == &pse) return false;
 
-  if (features_->next_buddy && !info.wake_fork && !pse.sched_delayed) set_next_buddy(pse);
+  if (features_->next_buddy && !info.wake_fork && !pse.sched_delayed && !info.buddies_nominated) set_next_buddy(pse);
 
   // Already going to reschedule (e.g. from the enqueue's update_curr()).
   if (info.curr_need_resched) return false;
@@ -560,12 +566,12 @@ bool CfsRq::check_preempt_wakeup_fair(SchedEntity& pse, Ns now, const WakeupInfo
     preempt = true;
   } else if (cse_is_idle != pse_is_idle) {
     return false;
-  } else if (pse.policy != FairPolicy::Normal) {
+  } else if ((info.wakee_task ? *info.wakee_task : pse).policy != FairPolicy::Normal) {
     return false;  // BATCH and IDLE wakees do not preempt
   } else {
     preempt = wakeup_preempt_eevdf(pse, now);
   }
-  if (preempt) resched_ = true;
+  if (preempt) raise_resched();
   return preempt;
 }
 

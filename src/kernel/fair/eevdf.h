@@ -5,8 +5,11 @@
 // every operation that accounts time takes `now` (rq_clock_task) explicitly, and the class
 // layer maps tasks to SchedEntity (see SchedEntity::owner).
 //
-// Flat model: one CfsRq per CPU, no group entities, so the kernel's for_each_sched_entity()
-// walks collapse to a single level. Method names follow the kernel function each one models.
+// One CfsRq is one runqueue level: the per-CPU root, or a task group's cfs_rq on that CPU
+// (CONFIG_FAIR_GROUP_SCHED). The engine never walks the hierarchy itself -- the class layer's
+// for_each_sched_entity() walks (fair_group.cc) call it level by level; an entity's links to
+// its level (cfs_rq, parent_entity, my_q, depth) are kept here for them. Method names follow
+// the kernel function each one models.
 //
 // Conventions copied from the kernel: vruntime/deadline are u64 compared through signed
 // differences (wrap-safe); vlag is s64; weights are the unscaled table values (weights.h).
@@ -99,6 +102,8 @@ enum class FairPolicy : uint8_t { Normal = 0, Batch = 3, Idle = 5 };
 // ---------------------------------------------------------------------------------------------
 // struct sched_entity (the parts EEVDF uses)
 
+class CfsRq;
+
 struct SchedEntity {
   uint32_t weight = kNice0Load;  // load.weight, unscaled; change through CfsRq::reweight_entity
   FairPolicy policy = FairPolicy::Normal;
@@ -121,8 +126,17 @@ struct SchedEntity {
   Ns sum_exec_runtime = 0;
   Ns prev_sum_exec_runtime = 0;
 
-  // Opaque back pointer for the class layer (the owning task).
+  // Opaque back pointer for the class layer (the owning task, or the group's per-CPU state).
   void* owner = nullptr;
+
+  // The hierarchy (set by the class layer): se->cfs_rq (the runqueue se is queued on),
+  // se->parent (the group entity owning that runqueue; null at the root), se->my_q (a group
+  // entity's own runqueue; null for a task) and se->depth (0 at the root).
+  CfsRq* cfs_rq = nullptr;
+  SchedEntity* parent_entity = nullptr;
+  CfsRq* my_q = nullptr;
+  int depth = 0;
+  bool is_task() const { return my_q == nullptr; }  // entity_is_task()
 
   // Augmented tree node, owned by CfsRq.
   uint64_t min_vruntime = 0;  // min vruntime over this subtree
@@ -142,6 +156,11 @@ struct SchedEntity {
 struct WakeupInfo {
   bool wake_fork = false;          // WF_FORK (suppresses NEXT_BUDDY nomination)
   bool curr_need_resched = false;  // test_tsk_need_resched(rq->curr)
+  // With task groups, pse and curr are the matching ancestors (find_matching_se()): the policy
+  // test is then the waking task's (normal_policy(p->policy)), and the class layer has already
+  // nominated the buddies along the whole hierarchy.
+  const SchedEntity* wakee_task = nullptr;
+  bool buddies_nominated = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -197,6 +216,16 @@ class CfsRq {
     resched_ = false;
     return r;
   }
+  // A group runqueue's resched_curr() is its CPU's: it raises the root runqueue's flag.
+  void forward_resched_to(CfsRq* root) { resched_sink_ = root; }
+
+  // Bandwidth control's hook in update_curr(): the kernel's account_cfs_rq_runtime(cfs_rq,
+  // delta_exec) runs right after curr is charged. Null (the default): not modelled.
+  using RuntimeHook = void (*)(void* ctx, CfsRq& cfs_rq, Ns delta_exec);
+  void set_runtime_hook(RuntimeHook hook, void* ctx) { runtime_hook_ = hook, runtime_hook_ctx_ = ctx; }
+
+  // Opaque back pointer for the class layer (its per-runqueue state).
+  void* owner = nullptr;
 
   // --- Accounting ---------------------------------------------------------------------------
   // update_curr(): charge now - curr.exec_start to curr. Returns true when the kernel would
@@ -241,6 +270,9 @@ class CfsRq {
     return nullptr;
   }
   void set_next_entity(SchedEntity& se, Ns now);    // set_next_entity(): se becomes curr
+  // A group entity's slice follows the shortest slice below it (enqueue/dequeue_entities()'s
+  // min_slice propagation); the tree's min_slice summary is refreshed with it.
+  void set_entity_slice(SchedEntity& se, Ns slice);
   void put_prev_entity(SchedEntity& prev, Ns now);  // put_prev_entity(): curr back to tree
 
   // --- Other class operations -------------------------------------------------------------
@@ -335,6 +367,10 @@ class CfsRq {
   unsigned nr_delayed_ = 0;
   uint64_t prio_counter_ = 0;
   bool resched_ = false;
+  CfsRq* resched_sink_ = this;
+  RuntimeHook runtime_hook_ = nullptr;
+  void* runtime_hook_ctx_ = nullptr;
+  void raise_resched() { resched_sink_->resched_ = true; }
 };
 
 }  // namespace scx::fair

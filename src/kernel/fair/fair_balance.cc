@@ -4,8 +4,8 @@
 // IPI to balance on behalf of all tickless ones) and active balancing through the stopper.
 //
 // Not modelled: NUMA balancing (fbq types, migrate_degrades_locality), asym packing, CPU
-// capacity reduced by RT/IRQ pressure (capacity_of() is the CPU's capacity), cgroups
-// (task_h_load() is the task's load_avg), EAS. SD_SERIALIZE never contends: the simulator runs
+// capacity reduced by RT/IRQ pressure (capacity_of() is the CPU's capacity), EAS. Loads of
+// tasks in task groups are their hierarchical share (task_h_load(), fair_group.cc). SD_SERIALIZE never contends: the simulator runs
 // one balancer at a time anyway.
 #include <algorithm>
 #include <climits>
@@ -327,7 +327,7 @@ bool FairClass::task_hot(Task& p, LbEnv& env) const {
   if (p.sched_class != this || p.policy == Policy::Idle) return false;
   if (env.sd->flags & fair::SD_SHARE_CPUCAPACITY) return false;  // SMT siblings share cache
   // Buddy candidates are cache hot.
-  if (config_.features.cache_hot_buddy && k_.rq(env.dst_cpu).nr_running && cfs_[env.src_cpu]->next_buddy() == &p.se)
+  if (config_.features.cache_hot_buddy && k_.rq(env.dst_cpu).nr_running && p.se.cfs_rq->next_buddy() == &p.se)
     return true;
   const Ns cost = config_.balance.migration_cost_ns;
   if (cost == 0) return false;
@@ -342,8 +342,8 @@ bool FairClass::can_migrate_task(Task& p, LbEnv& env) {
     if (p.se.sched_delayed && env.migration_type != migrate_load) return false;
     // "sched/core: Prioritize migrating eligible tasks in sched_balance_rq()" (6.14): a task that
     // would arrive ineligible waits until balancing has failed once.
-    if (!env.sd->nr_balance_failed && config_.features.place_lag && cfs_[env.dst_cpu]->nr_running() &&
-        !cfs_[p.cpu]->entity_eligible(p.se))
+    if (!env.sd->nr_balance_failed && config_.features.place_lag && group_rq(p.cgroup, env.dst_cpu).q->nr_running() &&
+        !p.se.cfs_rq->entity_eligible(p.se))
       return false;
   }
   if (!p.cpus_allowed.test(env.dst_cpu)) {
@@ -402,7 +402,7 @@ int FairClass::detach_tasks(LbEnv& env, std::vector<Task*>& detached) {
     if (take) {
       switch (env.migration_type) {
         case migrate_load: {
-          const uint64_t load = std::max<uint64_t>(p.fair.avg.load_avg, 1);  // task_h_load()
+          const uint64_t load = std::max<uint64_t>(task_h_load(p), 1);
           if (config_.balance.lb_min && load < 16 && !env.sd->nr_balance_failed) take = false;
           else if (shr_bound(load, env.sd->nr_balance_failed) > static_cast<uint64_t>(env.imbalance)) take = false;
           else env.imbalance -= static_cast<long>(load);
@@ -705,8 +705,8 @@ int FairClass::sched_balance_newidle(Rq& rq) {
     if (pulled || !continue_balancing) break;
   }
   if (curr_cost > rq.max_idle_balance_cost) rq.max_idle_balance_cost = curr_cost;
-  if (cfs_[this_cpu]->nr_running() && !pulled) pulled = 1;
-  if (static_cast<unsigned>(rq.nr_running) != cfs_[this_cpu]->nr_running()) pulled = -1;  // a higher class appeared
+  if (cpus_[this_cpu].cfs.h_nr_queued && !pulled) pulled = 1;
+  if (static_cast<unsigned>(rq.nr_running) != cpus_[this_cpu].cfs.h_nr_queued) pulled = -1;  // a higher class appeared
 out:
   if (cs.next_balance > next_balance) cs.next_balance = next_balance;
   if (pulled) {

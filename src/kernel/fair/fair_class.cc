@@ -30,6 +30,12 @@ FairClass::FairClass(Kernel& k, FairConfig config) : SchedClass(ClassRank::Fair)
     cfs_.push_back(std::make_unique<fair::CfsRq>(&config_.features, &config_.tunables));
   domains_ = std::make_unique<fair::SchedDomains>(k_.topo());
   cpus_.resize(n);
+  for (int cpu = 0; cpu < n; ++cpu) {
+    fair::CfsRqState& root = cpus_[cpu].cfs;
+    root.q = cfs_[cpu].get();
+    root.cpu = cpu;
+    cfs_[cpu]->owner = &root;
+  }
   max_load_balance_interval_ = std::max<int64_t>(1, int64_t{k_.cost().hz} * n / 10);  // update_max_interval()
   if (config_.balance.shared_runq) shared_runq_ = std::make_unique<fair::SharedRunq>(*domains_);
   for (int cpu = 0; cpu < n; ++cpu) {
@@ -45,11 +51,22 @@ FairClass::FairClass(Kernel& k, FairConfig config) : SchedClass(ClassRank::Fair)
   for (int cpu = 0; cpu < n; ++cpu)
     if (fair::SchedDomainShared* sds = domains_->sd_llc_shared(cpu)) sds->nr_idle_scan = domains_->sd_llc_size(cpu);
   for (int cpu = 0; cpu < n; ++cpu) rq_idle_enter(k_.rq(cpu));
+  // A class installed after cgroups were made learns of them now, parents first.
+  for (Cgroup* cg : k_.cgroups().preorder())
+    if (!cg->is_root()) cgroup_online(*cg);
 }
 
 FairClass::~FairClass() = default;
 
-const fair::SchedAvg& FairClass::cfs_avg(int cpu) const { return cpus_[cpu].avg; }
+const fair::SchedAvg& FairClass::cfs_avg(int cpu) const { return cpus_[cpu].cfs.avg; }
+const fair::CfsRqState& FairClass::root_rq_state(int cpu) const { return cpus_[cpu].cfs; }
+
+const fair::TaskGroup* FairClass::task_group(const Cgroup& cg) const {
+  const size_t i = static_cast<size_t>(cg.index());
+  return i < tgs_.size() ? tgs_[i].get() : nullptr;
+}
+
+fair::CfsRqState& FairClass::task_cfs_rq(const Task& p) { return group_rq(p.cgroup, p.cpu); }
 bool FairClass::nohz_idle(int cpu) const { return cpus_[cpu].nohz_tick_stopped; }
 
 uint32_t FairClass::task_weight(const Task& p) {
@@ -57,7 +74,7 @@ uint32_t FairClass::task_weight(const Task& p) {
   return fair::nice_to_weight(p.nice);
 }
 
-int FairClass::nr_queued(const Rq& rq) const { return static_cast<int>(cfs_[rq.cpu]->nr_running()); }
+int FairClass::nr_queued(const Rq& rq) const { return static_cast<int>(cpus_[rq.cpu].cfs.h_nr_queued); }
 
 void FairClass::apply_resched(Rq& rq) {
   if (cfs_[rq.cpu]->take_resched()) k_.resched_curr(rq);
@@ -77,7 +94,7 @@ void FairClass::sync_entity_params(Task& p) {
   const uint32_t w = task_weight(p);
   // A nice or policy change reaches the entity while it is dequeued (the core dequeues with
   // DEQUEUE_SAVE around sched_setscheduler), as reweight_task() would see it.
-  if (se.weight != w) cfs_[p.cpu]->reweight_entity(se, w, k_.now());
+  if (se.weight != w) se.cfs_rq->reweight_entity(se, w, k_.now());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -123,41 +140,47 @@ void FairClass::update_idle_rq_clock_pelt(int cpu) {
   CpuState& cs = cpus_[cpu];
   rq_clock_pelt(cpu);
   const uint32_t divider = ((fair::kLoadAvgMax - 1024) << fair::kSchedCapacityShift) - fair::kLoadAvgMax;
-  if (cs.avg.util_sum >= divider) cs.lost_idle_time += cs.clock_task_seen - cs.clock_pelt;
+  if (cs.cfs.avg.util_sum >= divider) cs.lost_idle_time += cs.clock_task_seen - cs.clock_pelt;
   // _update_idle_rq_clock_pelt(): the idle CPU's clock_pelt catches up with clock_task at once,
   // so that clock_pelt - lost_idle_time never goes back.
   cs.clock_pelt = cs.clock_task_seen;
 }
 
-bool FairClass::update_cfs_rq_load_avg(Ns now, int cpu) {
-  CpuState& cs = cpus_[cpu];
-  fair::SchedAvg& sa = cs.avg;
+bool FairClass::update_cfs_rq_load_avg(Ns now, fair::CfsRqState& cfs) {
+  fair::SchedAvg& sa = cfs.avg;
   bool decayed = false;
-  if (cs.removed.nr) {
+  if (cfs.removed.nr) {
     const uint64_t divider = fair::get_pelt_divider(sa);
-    sub_positive(sa.load_avg, cs.removed.load_avg);
-    sub_positive(sa.load_sum, cs.removed.load_avg * divider);
+    const uint64_t removed_runnable = cfs.removed.runnable_avg;
+    sub_positive(sa.load_avg, cfs.removed.load_avg);
+    sub_positive(sa.load_sum, cfs.removed.load_avg * divider);
     // Rounding can leave *_sum below what *_avg implies; keep them consistent (max_t(u32, ...)).
     sa.load_sum = std::max<uint32_t>(static_cast<uint32_t>(sa.load_sum), static_cast<uint32_t>(sa.load_avg * fair::kPeltMinDivider));
-    sub_positive(sa.util_avg, cs.removed.util_avg);
+    sub_positive(sa.util_avg, cfs.removed.util_avg);
     uint64_t util_sum = sa.util_sum;
-    sub_positive(util_sum, cs.removed.util_avg * divider);
+    sub_positive(util_sum, cfs.removed.util_avg * divider);
     sa.util_sum = std::max<uint32_t>(static_cast<uint32_t>(util_sum), static_cast<uint32_t>(sa.util_avg * fair::kPeltMinDivider));
-    sub_positive(sa.runnable_avg, cs.removed.runnable_avg);
-    sub_positive(sa.runnable_sum, cs.removed.runnable_avg * divider);
+    sub_positive(sa.runnable_avg, cfs.removed.runnable_avg);
+    sub_positive(sa.runnable_sum, cfs.removed.runnable_avg * divider);
     sa.runnable_sum = std::max<uint32_t>(static_cast<uint32_t>(sa.runnable_sum), static_cast<uint32_t>(sa.runnable_avg * fair::kPeltMinDivider));
-    cs.removed = {};
+    // The parent's group entity loses what left (add_tg_cfs_propagate()).
+    if (cfs.tg) add_tg_cfs_propagate(cfs, -static_cast<int64_t>((removed_runnable * divider) >> fair::kSchedCapacityShift));
+    cfs.removed = {};
     decayed = true;
   }
-  const fair::CfsRq& cfs = *cfs_[cpu];
-  decayed |= fair::pelt_update(now, sa, cfs.load(), cfs.nr_running() - cfs.nr_delayed(), cfs.curr() != nullptr, 1);
+  decayed |= fair::pelt_update(now, sa, cfs.q->load(), cfs.h_nr_runnable(), cfs.q->curr() != nullptr, 1);
   return decayed;
 }
 
-void FairClass::attach_entity_load_avg(int cpu, Task& p) {
-  fair::SchedAvg& cfs = cpus_[cpu].avg;
-  fair::SchedAvg& se = p.fair.avg;
-  const uint64_t w = p.se.weight;
+fair::SchedAvg& FairClass::se_avg(fair::SchedEntity& se) {
+  if (se.is_task()) return task_of(se).fair.avg;
+  return static_cast<fair::GroupCpu*>(se.owner)->se_avg;
+}
+
+void FairClass::attach_entity_load_avg(fair::CfsRqState& cfs_rq, fair::SchedEntity& entity) {
+  fair::SchedAvg& cfs = cfs_rq.avg;
+  fair::SchedAvg& se = se_avg(entity);
+  const uint64_t w = entity.weight;
   const uint32_t divider = fair::get_pelt_divider(cfs);
   // Align the entity's decay window with the cfs_rq's, then rebuild its sums from its averages.
   se.last_update_time = cfs.last_update_time;
@@ -172,14 +195,15 @@ void FairClass::attach_entity_load_avg(int cpu, Task& p) {
   cfs.util_sum += se.util_sum;
   cfs.runnable_avg += se.runnable_avg;
   cfs.runnable_sum += se.runnable_sum;
-  p.fair.attached = true;
+  if (cfs_rq.tg) add_tg_cfs_propagate(cfs_rq, static_cast<int64_t>(se.load_sum));
+  if (entity.is_task()) task_of(entity).fair.attached = true;
 }
 
-void FairClass::detach_entity_load_avg(int cpu, Task& p) {
-  fair::SchedAvg& cfs = cpus_[cpu].avg;
-  const fair::SchedAvg& se = p.fair.avg;
+void FairClass::detach_entity_load_avg(fair::CfsRqState& cfs_rq, fair::SchedEntity& entity) {
+  fair::SchedAvg& cfs = cfs_rq.avg;
+  const fair::SchedAvg& se = se_avg(entity);
   sub_positive(cfs.load_avg, se.load_avg);  // dequeue_load_avg()
-  sub_positive(cfs.load_sum, p.se.weight * se.load_sum);
+  sub_positive(cfs.load_sum, entity.weight * se.load_sum);
   cfs.load_sum = std::max<uint32_t>(static_cast<uint32_t>(cfs.load_sum), static_cast<uint32_t>(cfs.load_avg * fair::kPeltMinDivider));
   sub_positive(cfs.util_avg, se.util_avg);
   uint64_t util_sum = cfs.util_sum;
@@ -188,49 +212,60 @@ void FairClass::detach_entity_load_avg(int cpu, Task& p) {
   sub_positive(cfs.runnable_avg, se.runnable_avg);
   sub_positive(cfs.runnable_sum, se.runnable_sum);
   cfs.runnable_sum = std::max<uint32_t>(static_cast<uint32_t>(cfs.runnable_sum), static_cast<uint32_t>(cfs.runnable_avg * fair::kPeltMinDivider));
-  p.fair.attached = false;
+  if (cfs_rq.tg) add_tg_cfs_propagate(cfs_rq, -static_cast<int64_t>(se.load_sum));
+  if (entity.is_task()) task_of(entity).fair.attached = false;
 }
 
-void FairClass::update_load_avg(int cpu, Task& p, int flags) {
-  const Ns now = rq_clock_pelt(cpu);
-  fair::SchedAvg& sa = p.fair.avg;
-  const fair::SchedEntity& se = p.se;
+void FairClass::update_load_avg(fair::CfsRqState& cfs, fair::SchedEntity& se, int flags) {
+  const Ns now = rq_clock_pelt(cfs.cpu);
+  fair::SchedAvg& sa = se_avg(se);
   if (sa.last_update_time && !(flags & kSkipAgeLoad)) {
-    // __update_load_avg_se(): load while queued (delayed too), runnable unless delayed.
-    const bool running = cfs_[cpu]->curr() == &se;
-    if (fair::pelt_update(now, sa, se.on_rq ? 1 : 0, se.on_rq && !se.sched_delayed ? 1 : 0, running, se.weight) &&
+    // __update_load_avg_se(): load while queued (delayed too), runnable unless delayed (a group
+    // entity: the runnable tasks below it, se->runnable_weight).
+    const bool running = cfs.q->curr() == &se;
+    const uint64_t runnable = !se.on_rq ? 0 : se.is_task() ? !se.sched_delayed : rq_state(*se.my_q).h_nr_runnable();
+    if (fair::pelt_update(now, sa, se.on_rq ? 1 : 0, runnable, running, se.weight) && se.is_task() &&
         config_.balance.util_est)
       sa.util_est &= ~fair::kUtilAvgUnchanged;  // cfs_se_util_change()
   }
-  update_cfs_rq_load_avg(now, cpu);
-  if (!sa.last_update_time && (flags & kDoAttach)) attach_entity_load_avg(cpu, p);
-  else if (flags & kDoDetach) detach_entity_load_avg(cpu, p);
+  bool decayed = update_cfs_rq_load_avg(now, cfs);
+  if (!se.is_task()) decayed |= propagate_entity_load_avg(se);
+  if (!sa.last_update_time && (flags & kDoAttach)) {
+    attach_entity_load_avg(cfs, se);
+    update_tg_load_avg(cfs);
+  } else if (flags & kDoDetach) {
+    detach_entity_load_avg(cfs, se);
+    update_tg_load_avg(cfs);
+  } else if (decayed && (flags & kUpdateTg)) {
+    update_tg_load_avg(cfs);
+  }
 }
 
 void FairClass::sync_entity_load_avg(Task& p) {
   fair::SchedAvg& sa = p.fair.avg;
   if (!sa.last_update_time) return;
   // __update_load_avg_blocked_se() up to its cfs_rq's last update.
-  fair::pelt_update(cpus_[p.cpu].avg.last_update_time, sa, 0, 0, false, p.se.weight);
+  fair::pelt_update(task_cfs_rq(p).avg.last_update_time, sa, 0, 0, false, p.se.weight);
 }
 
 void FairClass::remove_entity_load_avg(Task& p) {
   if (!p.fair.attached) return;
   sync_entity_load_avg(p);
-  CpuState& cs = cpus_[p.cpu];
-  ++cs.removed.nr;
-  cs.removed.util_avg += p.fair.avg.util_avg;
-  cs.removed.load_avg += p.fair.avg.load_avg;
-  cs.removed.runnable_avg += p.fair.avg.runnable_avg;
+  fair::CfsRqState& cfs = task_cfs_rq(p);
+  ++cfs.removed.nr;
+  cfs.removed.util_avg += p.fair.avg.util_avg;
+  cfs.removed.load_avg += p.fair.avg.load_avg;
+  cfs.removed.runnable_avg += p.fair.avg.runnable_avg;
   p.fair.attached = false;
 }
 
-void FairClass::post_init_entity_util_avg(int cpu, Task& p) {
-  // A new task starts with a share of its CPU's util: cfs util scaled by its weight, at most
-  // half the spare capacity.
+void FairClass::post_init_entity_util_avg(Task& p) {
+  // A new task starts with a share of its cfs_rq's util: util scaled by its weight, at most
+  // half the CPU's spare capacity.
   fair::SchedAvg& sa = p.fair.avg;
-  const fair::SchedAvg& cfs = cpus_[cpu].avg;
-  const int64_t cap = (static_cast<int64_t>(k_.rq(cpu).capacity) - static_cast<int64_t>(cfs.util_avg)) / 2;
+  const fair::CfsRqState& cfs_rq = cfs_rq_of(p.se);
+  const fair::SchedAvg& cfs = cfs_rq.avg;
+  const int64_t cap = (static_cast<int64_t>(k_.rq(cfs_rq.cpu).capacity) - static_cast<int64_t>(cfs.util_avg)) / 2;
   if (cap > 0) {
     if (cfs.util_avg != 0) {
       sa.util_avg = cfs.util_avg * p.se.weight / (cfs.load_avg + 1);
@@ -244,12 +279,12 @@ void FairClass::post_init_entity_util_avg(int cpu, Task& p) {
 
 void FairClass::util_est_enqueue(int cpu, const Task& p) {
   if (!config_.balance.util_est) return;
-  cpus_[cpu].avg.util_est += p.fair.avg.util_est & ~fair::kUtilAvgUnchanged;
+  cpus_[cpu].cfs.avg.util_est += p.fair.avg.util_est & ~fair::kUtilAvgUnchanged;
 }
 
 void FairClass::util_est_dequeue(int cpu, const Task& p) {
   if (!config_.balance.util_est) return;
-  uint32_t& est = cpus_[cpu].avg.util_est;
+  uint32_t& est = cpus_[cpu].cfs.avg.util_est;
   est -= std::min(est, p.fair.avg.util_est & ~fair::kUtilAvgUnchanged);
 }
 
@@ -280,8 +315,12 @@ void FairClass::util_est_update(int cpu, Task& p, bool task_sleep) {
 void FairClass::update_blocked_averages(int cpu) {
   CpuState& cs = cpus_[cpu];
   cs.last_blocked_load_update_tick = jiffies();
-  update_cfs_rq_load_avg(rq_clock_pelt(cpu), cpu);
-  if (!cs.avg.load_avg && !cs.avg.util_avg) cs.has_blocked_load = false;
+  const Ns now = rq_clock_pelt(cpu);
+  // __update_blocked_fair(): the group runqueues bottom-up (children before parents, as the
+  // leaf list orders them), each decayed and its load propagated to the group entity above.
+  if (!tgs_.empty()) update_blocked_groups(cpu, now);
+  update_cfs_rq_load_avg(now, cs.cfs);
+  if (!cs.cfs.avg.load_avg && !cs.cfs.avg.util_avg && !has_blocked_groups(cpu)) cs.has_blocked_load = false;
 }
 
 void FairClass::update_misfit_status(Task* p, int cpu) {
@@ -294,7 +333,7 @@ void FairClass::update_misfit_status(Task* p, int cpu) {
     cs.misfit_task_load = 0;
     return;
   }
-  cs.misfit_task_load = std::max<uint64_t>(p->fair.avg.load_avg, 1);
+  cs.misfit_task_load = std::max<uint64_t>(task_h_load(*p), 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -325,7 +364,7 @@ void FairClass::on_tree_changed(int cpu, Task& p) {
   // while it is in the tree. Delayed entities are in the tree but not runnable (v3 predates
   // DELAY_DEQUEUE), so they stay out.
   const fair::SchedEntity& se = p.se;
-  const bool in_tree = se.on_rq && !se.sched_delayed && cfs_[cpu]->curr() != &se;
+  const bool in_tree = se.on_rq && !se.sched_delayed && se.cfs_rq->curr() != &se;
   if (in_tree) shared_runq_->enqueue(p, cpu);
   else shared_runq_->dequeue(p);
 }
@@ -340,6 +379,7 @@ void FairClass::task_fork(Task& p) {
   se.policy = fair_policy(p.policy);
   se.weight = task_weight(p);
   se.set_slice_request(p.custom_slice, config_.tunables);
+  set_task_rq(p, p.cpu);
   // init_entity_runnable_average(): a new task counts as fully loaded until PELT says otherwise.
   p.fair.avg = fair::SchedAvg{};
   p.fair.avg.load_avg = se.weight;
@@ -347,20 +387,20 @@ void FairClass::task_fork(Task& p) {
 
 void FairClass::enqueue_task(Rq& rq, Task& p, int flags) {
   const int cpu = rq.cpu;
-  fair::CfsRq& cfs = *cfs_[cpu];
   fair::SchedEntity& se = p.se;
   if (!(se.sched_delayed && (p.migrating || (flags & ENQUEUE_RESTORE)))) util_est_enqueue(cpu, p);
   if (flags & ENQUEUE_DELAYED) {
-    update_load_avg(cpu, p, 0);
-    cfs.requeue_delayed_entity(se);  // ttwu_runnable() of a delayed task
+    fair::CfsRqState& cfs = cfs_rq_of(se);
+    update_load_avg(cfs, se, 0);
+    cfs.q->requeue_delayed_entity(se);  // ttwu_runnable() of a delayed task
+    add_h_delayed(se, -1);              // clear_delayed()
     on_tree_changed(cpu, p);
     return;
   }
+  set_task_rq(p, cpu);
   sync_entity_params(p);
-  if (flags & ENQUEUE_INITIAL) post_init_entity_util_avg(cpu, p);  // wake_up_new_task()
-  update_load_avg(cpu, p, kUpdateTg | kDoAttach);
-  cfs.enqueue_entity(se, static_cast<unsigned>(flags), k_.now());
-  if (p.policy == Policy::Idle) ++cpus_[cpu].idle_h_nr_running;
+  if (flags & ENQUEUE_INITIAL) post_init_entity_util_avg(p);  // wake_up_new_task()
+  enqueue_entities(p, static_cast<unsigned>(flags));
   lb_list_add_head(cpu, p);
   on_tree_changed(cpu, p);
   if (rq.nr_running + 1 >= 2) set_rd_overloaded(true);  // add_nr_running()
@@ -369,16 +409,11 @@ void FairClass::enqueue_task(Rq& rq, Task& p, int flags) {
 
 bool FairClass::dequeue_task(Rq& rq, Task& p, int flags) {
   const int cpu = rq.cpu;
-  fair::CfsRq& cfs = *cfs_[cpu];
   fair::SchedEntity& se = p.se;
   if (!(se.sched_delayed && (p.migrating || (flags & DEQUEUE_SAVE)))) util_est_dequeue(cpu, p);
   util_est_update(cpu, p, flags & DEQUEUE_SLEEP);
-  update_load_avg(cpu, p, kUpdateTg | (p.migrating ? kDoDetach : 0));
-  const bool removed = cfs.dequeue_entity(se, static_cast<unsigned>(flags), k_.now());
-  if (removed) {
-    if (p.policy == Policy::Idle) --cpus_[cpu].idle_h_nr_running;
-    lb_list_del(cpu, p);
-  }
+  const bool removed = dequeue_entities(se, static_cast<unsigned>(flags));
+  if (removed) lb_list_del(cpu, p);
   on_tree_changed(cpu, p);
   if (rq.curr == &p) k_.update_curr_common(rq);
   apply_resched(rq);
@@ -387,33 +422,46 @@ bool FairClass::dequeue_task(Rq& rq, Task& p, int flags) {
 
 void FairClass::update_curr(Rq& rq) {
   if (rq.curr->sched_class != this) return;
-  if (cfs_[rq.cpu]->update_curr(k_.now())) cfs_[rq.cpu]->take_resched(), k_.resched_curr(rq);
+  // update_curr_fair(): the running task's own level; the levels above are charged by the
+  // walks (tick, enqueue, dequeue, put, pick).
+  if (rq.curr->se.cfs_rq->update_curr(k_.now())) cfs_[rq.cpu]->take_resched(), k_.resched_curr(rq);
   k_.update_curr_common(rq);
 }
 
 void FairClass::task_tick(Rq& rq, Task& p, bool) {
-  // entity_tick(): update_curr() notices a consumed request and reschedules; PELT of curr.
+  // entity_tick() at every level: update_curr() notices a consumed request and reschedules;
+  // PELT of curr; the group entities' shares.
   update_curr(rq);
-  update_load_avg(rq.cpu, p, kUpdateTg);
+  update_load_avg(cfs_rq_of(p.se), p.se, kUpdateTg);
+  for (fair::SchedEntity* se = p.se.parent_entity; se; se = se->parent_entity) {
+    fair::CfsRqState& cfs = cfs_rq_of(*se);
+    cfs.q->update_curr(k_.now());
+    update_load_avg(cfs, *se, kUpdateTg);
+    update_cfs_group(*se);
+  }
   update_misfit_status(&p, rq.cpu);
   apply_resched(rq);
 }
 
 void FairClass::yield_task(Rq& rq) {
-  cfs_[rq.cpu]->yield_task(k_.now(), static_cast<unsigned>(rq.nr_running));
+  // yield_task_fair() acts on the task's own runqueue only.
+  rq.curr->se.cfs_rq->yield_task(k_.now(), static_cast<unsigned>(rq.nr_running));
   apply_resched(rq);
 }
 
 void FairClass::wakeup_preempt(Rq& rq, Task& p, int wake_flags) {
-  fair::CfsRq& cfs = *cfs_[rq.cpu];
-  if (rq.curr == &p || !cfs.curr()) return;
+  if (rq.curr == &p || !cfs_[rq.cpu]->curr()) return;
   fair::WakeupInfo info;
   info.wake_fork = (wake_flags & WF_FORK) != 0;
   info.curr_need_resched = rq.need_resched;
   // check_preempt_wakeup_fair() flags the resched itself when it preempts, and so does its
   // update_curr() when curr's request (6.18: or its protection) has just ended, even if the
   // wakee is not the pick: the kernel's update_curr() calls resched_curr_lazy() directly.
-  cfs.check_preempt_wakeup_fair(p.se, k_.now(), info);
+  if (p.se.depth == 0 && rq.curr->se.depth == 0) {
+    cfs_[rq.cpu]->check_preempt_wakeup_fair(p.se, k_.now(), info);
+  } else {
+    check_preempt_wakeup_group(rq, p, info);
+  }
   apply_resched(rq);
 }
 
@@ -427,25 +475,13 @@ bool FairClass::balance(Rq& rq, Task*) {
 
 Task* FairClass::pick_task(Rq& rq) {
   const int cpu = rq.cpu;
-  fair::CfsRq& cfs = *cfs_[cpu];
   CpuState& cs = cpus_[cpu];
   const bool newidle_done = cs.newidle_token.at == k_.now() && cs.newidle_token.switches == rq.nr_switches &&
                             cs.newidle_token.prev == rq.curr;
   cs.newidle_token.at = kNever;
   for (bool tried = newidle_done;;) {
-    // A delayed entity leaving at the pick updates PELT first (dequeue_entity()); bring the
-    // cfs_rq up to date so its own update below starts from now.
-    if (cfs.nr_delayed()) update_cfs_rq_load_avg(rq_clock_pelt(cpu), cpu);
-    fair::SchedEntity* se = cfs.pick_task(k_.now(), [&](fair::SchedEntity& blocked) {
-      // pick_next_entity() found a delayed task: it leaves the runqueue now (__block_task()).
-      Task& t = task_of(blocked);
-      fair::pelt_update(rq_clock_pelt(cpu), t.fair.avg, 1, 0, false, blocked.weight);
-      if (t.policy == Policy::Idle) --cs.idle_h_nr_running;
-      lb_list_del(cpu, t);
-      on_tree_changed(cpu, t);
-      k_.finish_delayed_dequeue(rq, t);
-    });
-    cfs.take_resched();
+    fair::SchedEntity* se = pick_task_fair(rq);
+    cfs_[cpu]->take_resched();
     if (se) return &task_of(*se);
     // pick_next_task_fair(): nothing to run -> newidle balance, retry if it pulled.
     if (tried || rq.nr_running > 0) break;
@@ -456,16 +492,31 @@ Task* FairClass::pick_task(Rq& rq) {
   return nullptr;
 }
 
-void FairClass::put_prev_task(Rq& rq, Task& p, Task*) {
-  if (p.se.on_rq) update_load_avg(rq.cpu, p, 0);
-  cfs_[rq.cpu]->put_prev_entity(p.se, k_.now());
-  on_tree_changed(rq.cpu, p);
+void FairClass::put_prev_task(Rq& rq, Task& p, Task* next) {
+  // With a fair successor only the levels below the runqueue the two share are put (their
+  // common ancestors stay curr: pick_next_task_fair()'s put/set of the differing part only).
+  const fair::SchedEntity* stop_at = nullptr;
+  if (next && next->sched_class == this && next != &p) stop_at = first_shared_level(p.se, next->se);
+  for (fair::SchedEntity* se = &p.se; se; se = se->parent_entity) {
+    fair::CfsRqState& cfs = cfs_rq_of(*se);
+    if (se->on_rq) update_load_avg(cfs, *se, 0);
+    cfs.q->put_prev_entity(*se, k_.now());
+    // Bandwidth control: check_cfs_rq_runtime() of this level (after its update_curr()).
+    if (se == &p.se) on_tree_changed(rq.cpu, p);
+    if (se == stop_at) break;
+  }
   if (rq.curr == &p) k_.update_curr_common(rq);
 }
 
 void FairClass::set_next_task(Rq& rq, Task& p, bool first) {
-  if (p.se.on_rq) update_load_avg(rq.cpu, p, kUpdateTg);
-  cfs_[rq.cpu]->set_next_entity(p.se, k_.now());
+  // set_next_task_fair(): every level not already curr (put_prev_task() kept the shared ones).
+  for (fair::SchedEntity* se = &p.se; se; se = se->parent_entity) {
+    fair::CfsRqState& cfs = cfs_rq_of(*se);
+    if (cfs.q->curr() == se) break;
+    if (se->on_rq) update_load_avg(cfs, *se, kUpdateTg);
+    cfs.q->set_next_entity(*se, k_.now());
+    // account_cfs_rq_runtime(cfs_rq, 0) goes here with bandwidth control.
+  }
   on_tree_changed(rq.cpu, p);
   // __set_next_task_fair(): cfs_tasks is MRU, the balancer takes from the cold end.
   if (p.fair.on_lb_list) {
@@ -493,9 +544,7 @@ void FairClass::task_dead(Task& p) {
   if (p.se.sched_delayed) {
     // task_dead_fair(): a task that exited while delayed leaves its runqueue now.
     const int cpu = p.cpu;
-    update_load_avg(cpu, p, kUpdateTg);
-    cfs_[cpu]->dequeue_entity(p.se, DEQUEUE_SLEEP | DEQUEUE_DELAYED, k_.now());
-    if (p.policy == Policy::Idle) --cpus_[cpu].idle_h_nr_running;
+    dequeue_entities(p.se, DEQUEUE_SLEEP | DEQUEUE_DELAYED);
     lb_list_del(cpu, p);
     on_tree_changed(cpu, p);
     k_.finish_delayed_dequeue(k_.rq(cpu), p);
@@ -503,19 +552,19 @@ void FairClass::task_dead(Task& p) {
   remove_entity_load_avg(p);
 }
 
-void FairClass::switched_from(Rq& rq, Task& p) {
+void FairClass::switched_from(Rq&, Task& p) {
   // detach_task_cfs_rq()
   if (!p.fair.attached) return;
-  update_load_avg(rq.cpu, p, 0);
-  detach_entity_load_avg(rq.cpu, p);
+  detach_entity_cfs_rq(p);
 }
 
 void FairClass::switched_to(Rq& rq, Task& p) {
+  // A task forked in another class has its entity linked to its runqueue now (the kernel's
+  // set_task_rq() at fork links every task, whatever its class).
+  p.se.owner = &p;
+  set_task_rq(p, p.cpu);
   // attach_task_cfs_rq() (the enqueue may already have attached it).
-  if (!p.fair.attached) {
-    update_load_avg(rq.cpu, p, config_.balance.attach_age_load ? 0 : kSkipAgeLoad);
-    if (!p.fair.attached) attach_entity_load_avg(rq.cpu, p);
-  }
+  if (!p.fair.attached) attach_entity_cfs_rq(task_cfs_rq(p), p.se);
   if (!p.on_rq) return;
   if (p.on_cpu) k_.resched_curr(rq);
   else k_.wakeup_preempt(rq, p, 0);
@@ -538,14 +587,14 @@ void FairClass::rq_idle_enter(Rq& rq) {
 // ---------------------------------------------------------------------------------------------
 // CPU metrics from PELT
 
-uint64_t FairClass::cpu_load(int cpu) const { return cpus_[cpu].avg.load_avg; }
-uint64_t FairClass::cpu_runnable(int cpu) const { return cpus_[cpu].avg.runnable_avg; }
+uint64_t FairClass::cpu_load(int cpu) const { return cpus_[cpu].cfs.avg.load_avg; }
+uint64_t FairClass::cpu_runnable(int cpu) const { return cpus_[cpu].cfs.avg.runnable_avg; }
 uint64_t FairClass::capacity_of(int cpu) const { return k_.rq(cpu).capacity; }
 
 uint64_t FairClass::cpu_load_without(int cpu, const Task& p) const {
   if (cpu != p.cpu || !p.fair.avg.last_update_time) return cpu_load(cpu);
   uint64_t load = cpu_load(cpu);
-  sub_positive(load, p.fair.avg.load_avg);  // task_h_load() without cgroups
+  sub_positive(load, task_h_load(p));
   return load;
 }
 
@@ -557,7 +606,7 @@ uint64_t FairClass::cpu_runnable_without(int cpu, const Task& p) const {
 }
 
 uint64_t FairClass::cpu_util(int cpu, const Task* p, int dst_cpu, bool boost) const {
-  const fair::SchedAvg& avg = cpus_[cpu].avg;
+  const fair::SchedAvg& avg = cpus_[cpu].cfs.avg;
   uint64_t util = avg.util_avg;
   if (boost) util = std::max(util, avg.runnable_avg);
   // Remove p's contribution when it leaves cpu, add it when it moves to cpu.
@@ -594,12 +643,12 @@ bool FairClass::idle_cpu(int cpu) const {
 
 bool FairClass::sched_idle_cpu(int cpu) const {
   const Rq& rq = k_.rq(cpu);
-  return rq.nr_running > 0 && rq.nr_running == cpus_[cpu].idle_h_nr_running;
+  return rq.nr_running > 0 && rq.nr_running == static_cast<int>(cpus_[cpu].cfs.h_nr_idle);
 }
 
 unsigned FairClass::lb_nr_runnable(int cpu) const {
-  const fair::CfsRq& cfs = *cfs_[cpu];
-  return config_.v6_18() ? cfs.nr_running() - cfs.nr_delayed() : cfs.nr_running();
+  const fair::CfsRqState& cfs = cpus_[cpu].cfs;
+  return config_.v6_18() ? cfs.h_nr_runnable() : cfs.h_nr_queued;
 }
 
 bool FairClass::is_core_idle(int cpu) const {

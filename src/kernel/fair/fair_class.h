@@ -3,12 +3,16 @@
 // pick with lazy removal of delayed tasks, tick-driven slice expiry, wakeup preemption, PELT
 // (pelt.h) for tasks and cfs_rqs, wake-up CPU selection (fair_select.cc), and load balancing
 // over the scheduling domains (sched_domains.h): periodic, newidle, NOHZ idle and active
-// balance (fair_balance.cc), plus the optional SHARED_RUNQ feature (shared_runq.cc).
+// balance (fair_balance.cc), plus the optional SHARED_RUNQ feature (shared_runq.cc). Task
+// groups (CONFIG_FAIR_GROUP_SCHED) for the cgroups: one group entity and runqueue per cgroup
+// and CPU (task_group.h, fair_group.cc), tied together by the hierarchical walks
+// (fair_hierarchy.cc).
 #pragma once
 
 #include <memory>
 #include <vector>
 
+#include "base/status.h"
 #include "kernel/fair/eevdf.h"
 #include "kernel/fair/pelt.h"
 #include "kernel/fair/sched_domains.h"
@@ -20,6 +24,12 @@ namespace scx {
 class Kernel;
 struct Rq;
 struct Task;
+
+namespace fair {
+struct CfsRqState;
+struct GroupCpu;
+struct TaskGroup;
+}  // namespace fair
 
 // Tunables and sched_feat() switches of the placement and balancing paths, with Linux 6.12's
 // defaults. The EEVDF ones live in fair::Features / fair::Tunables.
@@ -99,12 +109,26 @@ class FairClass : public SchedClass {
   void tick_balance(Rq& rq) override;
   void rq_idle_enter(Rq& rq) override;
   int nr_queued(const Rq& rq) const override;
+  // The cpu controller (fair_group.cc): task groups follow the cgroups.
+  void cgroup_online(Cgroup& cg) override;
+  void cgroup_offline(Cgroup& cg) override;
+  void cgroup_changed(Cgroup& cg, CgroupKnob knob) override;
+  void task_change_group(Task& p, Cgroup& from) override;
 
   const FairConfig& config() const { return config_; }
   const FairStats& stats() const { return stats_; }
   fair::CfsRq& cfs_rq(int cpu) { return *cfs_[cpu]; }
   const fair::SchedDomains& domains() const { return *domains_; }
   const fair::SchedAvg& cfs_avg(int cpu) const;  // cfs_rq->avg
+  // The task group of a cgroup (null for the root cgroup or one the class does not know) and
+  // the CPU's root runqueue state (h_nr_* counts), for tests and reports.
+  const fair::TaskGroup* task_group(const Cgroup& cg) const;
+  const fair::CfsRqState& root_rq_state(int cpu) const;
+  // The hierarchy's bookkeeping checked by brute force (fair_hierarchy.cc): every runqueue's
+  // EEVDF invariants, h_nr_* counts against the queued tasks, queued ancestors.
+  Status check_hierarchy() const;
+  // task_h_load() (fair_group.cc): the task's load as a share of its CPU's through its groups.
+  uint64_t task_h_load(const Task& p) const;
   bool nohz_idle(int cpu) const;                 // in nohz.idle_cpus_mask
   // rq->clock_pelt as update_rq_clock() would leave it now (without updating it), and
   // rq->lost_idle_time; clock_pelt counts from clock_task's origin (equal to it while idle).
@@ -135,13 +159,15 @@ class FairClass : public SchedClass {
   Ns rq_clock_pelt(int cpu);          // update_rq_clock_pelt() + rq_clock_pelt()
   void update_idle_rq_clock_pelt(int cpu);
   enum : int { kUpdateTg = 1, kSkipAgeLoad = 2, kDoAttach = 4, kDoDetach = 8 };
-  void update_load_avg(int cpu, Task& p, int flags);       // update_load_avg()
-  bool update_cfs_rq_load_avg(Ns now, int cpu);             // update_cfs_rq_load_avg()
-  void attach_entity_load_avg(int cpu, Task& p);
-  void detach_entity_load_avg(int cpu, Task& p);
+  void update_load_avg(fair::CfsRqState& cfs, fair::SchedEntity& se, int flags);  // update_load_avg()
+  bool update_cfs_rq_load_avg(Ns now, fair::CfsRqState& cfs);                     // update_cfs_rq_load_avg()
+  fair::SchedAvg& se_avg(fair::SchedEntity& se);  // se->avg (a task's, or a group entity's)
+  const fair::SchedAvg& se_avg_of(const fair::SchedEntity& se) const;
+  void attach_entity_load_avg(fair::CfsRqState& cfs, fair::SchedEntity& se);
+  void detach_entity_load_avg(fair::CfsRqState& cfs, fair::SchedEntity& se);
   void sync_entity_load_avg(Task& p);                       // to its cfs_rq's last update
   void remove_entity_load_avg(Task& p);
-  void post_init_entity_util_avg(int cpu, Task& p);
+  void post_init_entity_util_avg(Task& p);
   void util_est_enqueue(int cpu, const Task& p);
   void util_est_dequeue(int cpu, const Task& p);
   void util_est_update(int cpu, Task& p, bool task_sleep);
@@ -170,6 +196,44 @@ class FairClass : public SchedClass {
   // cfs_rq->h_nr_runnable as the load balancer counts it: 6.12 counts delayed tasks
   // (h_nr_running), 6.18 does not ("sched/fair: Use the new cfs_rq.h_nr_runnable", 6.14).
   unsigned lb_nr_runnable(int cpu) const;
+
+  // --- fair_hierarchy.cc: the for_each_sched_entity() walks ---
+  fair::CfsRqState& rq_state(const fair::CfsRq& q) const { return *static_cast<fair::CfsRqState*>(q.owner); }
+  fair::CfsRqState& cfs_rq_of(const fair::SchedEntity& se) const { return rq_state(*se.cfs_rq); }
+  fair::CfsRqState& group_rq(const Cgroup* cg, int cpu);  // tg->cfs_rq[cpu], or rq->cfs for the root
+  fair::CfsRqState& task_cfs_rq(const Task& p);
+  void set_task_rq(Task& p, int cpu);
+  void add_h_delayed(fair::SchedEntity& se, int delta);
+  void enqueue_entity(fair::CfsRqState& cfs, fair::SchedEntity& se, unsigned flags);
+  bool dequeue_entity(fair::CfsRqState& cfs, fair::SchedEntity& se, unsigned flags);
+  void enqueue_entities(Task& p, unsigned flags);  // enqueue_task_fair()'s walks
+  void requeue_delayed_group(fair::SchedEntity& se);
+  bool dequeue_entities(fair::SchedEntity& se, unsigned flags, bool already_dequeued = false);
+  fair::SchedEntity* pick_task_fair(Rq& rq);
+  void finish_blocked_pick(Rq& rq, fair::SchedEntity& blocked);
+  static const fair::SchedEntity* first_shared_level(const fair::SchedEntity& prev, const fair::SchedEntity& next);
+  void set_next_buddy_h(fair::SchedEntity& se);
+  void check_preempt_wakeup_group(Rq& rq, Task& p, fair::WakeupInfo info);
+  void detach_entity_cfs_rq(Task& p);
+  void attach_entity_cfs_rq(fair::CfsRqState& cfs, fair::SchedEntity& se);
+  void propagate_entity_cfs_rq(fair::CfsRqState& cfs);
+
+  // --- fair_group.cc: task groups, group weight, group PELT, hierarchical load ---
+  void remove_group_entity_load_avg(fair::GroupCpu& gc);
+  uint32_t calc_group_shares(const fair::CfsRqState& gcfs) const;
+  void update_cfs_group(fair::SchedEntity& se);
+  void reweight_group_entity(fair::SchedEntity& se, uint32_t weight);
+  void sched_group_set_shares(fair::TaskGroup& tg, uint32_t shares);
+  void sched_group_set_idle(fair::TaskGroup& tg, bool idle);
+  void update_tg_load_avg(fair::CfsRqState& cfs);
+  void add_tg_cfs_propagate(fair::CfsRqState& cfs, int64_t runnable_sum);
+  bool propagate_entity_load_avg(fair::SchedEntity& se);
+  void update_tg_cfs_util_runnable(fair::CfsRqState& cfs, fair::SchedEntity& se, const fair::CfsRqState& gcfs);
+  void update_tg_cfs_load(fair::CfsRqState& cfs, fair::SchedEntity& se, fair::CfsRqState& gcfs);
+  void update_blocked_groups(int cpu, Ns now);
+  bool cfs_rq_is_decayed(const fair::CfsRqState& cfs) const;
+  bool has_blocked_groups(int cpu) const;
+  void update_cfs_rq_h_load(fair::CfsRqState& cfs) const;
 
   // --- fair_select.cc: wake-up CPU selection ---
   void record_wakee(Task& curr, const Task& p);
@@ -222,6 +286,7 @@ class FairClass : public SchedClass {
   FairConfig config_;
   FairStats stats_;
   std::vector<std::unique_ptr<fair::CfsRq>> cfs_;
+  std::vector<std::unique_ptr<fair::TaskGroup>> tgs_;  // by cgroup index; null: root or removed
   std::unique_ptr<fair::SchedDomains> domains_;
   std::vector<CpuState> cpus_;
   std::unique_ptr<fair::SharedRunq> shared_runq_;

@@ -4,21 +4,17 @@
 #include <climits>
 
 #include "kernel/fair/fair_class.h"
+#include "kernel/fair/task_group.h"
 
 namespace scx {
 
 // Per-CPU fair state beyond the EEVDF runqueue: the cfs_rq's PELT, rq->cfs_tasks, and the
 // balancing fields of struct rq.
 struct FairClass::CpuState {
-  fair::SchedAvg avg;  // cfs_rq->avg
-  struct {
-    uint64_t load_avg = 0, util_avg = 0, runnable_avg = 0;
-    int nr = 0;
-  } removed;                      // cfs_rq->removed: load of tasks that left by wakeup migration
+  fair::CfsRqState cfs;           // rq->cfs beyond EEVDF: PELT, h_nr_* counts
   Ns clock_pelt = 0;              // rq->clock_pelt
   Ns lost_idle_time = 0;          // rq->lost_idle_time
   Ns clock_task_seen = 0;         // clock_task at the last clock_pelt update
-  int idle_h_nr_running = 0;      // cfs_rq->idle_h_nr_running (SCHED_IDLE tasks queued)
   Task* lb_head = nullptr;        // rq->cfs_tasks, most recently picked first
   Task* lb_tail = nullptr;
   int64_t next_balance = 0;       // rq->next_balance (jiffies)

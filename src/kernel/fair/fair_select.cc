@@ -49,7 +49,7 @@ bool FairClass::wake_wide(const Task& curr, const Task& p, int this_cpu) const {
 // Delayed tasks the sync test of wake_affine_idle() discounts: none in 6.12; 6.18 ("sched/fair:
 // Fixup wake_up_sync() vs DELAYED_DEQUEUE", 6.16) does not count them as the waker's company.
 int FairClass::sync_delayed(int cpu) const {
-  return config_.v6_18() ? static_cast<int>(cfs_[cpu]->nr_delayed()) : 0;
+  return config_.v6_18() ? static_cast<int>(cpus_[cpu].cfs.h_nr_delayed) : 0;
 }
 
 int FairClass::wake_affine(SchedDomain* sd, Task& p, int this_cpu, int prev_cpu, bool sync) {
@@ -70,12 +70,12 @@ int FairClass::wake_affine(SchedDomain* sd, Task& p, int this_cpu, int prev_cpu,
     int64_t this_eff_load = static_cast<int64_t>(cpu_load(this_cpu));
     bool decided = false;
     if (sync) {
-      const int64_t current_load = static_cast<int64_t>(k_.rq(this_cpu).curr->fair.avg.load_avg);
+      const int64_t current_load = static_cast<int64_t>(task_h_load(*k_.rq(this_cpu).curr));
       if (current_load > this_eff_load) target = this_cpu, decided = true;
       else this_eff_load -= current_load;
     }
     if (!decided) {
-      const int64_t task_load = static_cast<int64_t>(p.fair.avg.load_avg);
+      const int64_t task_load = static_cast<int64_t>(task_h_load(p));
       this_eff_load += task_load;
       if (config_.balance.wa_bias) this_eff_load *= 100;
       this_eff_load *= static_cast<int64_t>(capacity_of(prev_cpu));
