@@ -34,19 +34,19 @@ CgroupTracker::CgroupTracker(const CpuMask& all_cpus) : all_cpus_(all_cpus) {
   root.path = "/";
   root.effective_cpus = all_cpus;
   groups_.push_back(std::move(root));
+  index_[kRootId] = 0;
+  parent_index_.push_back(-1);
   fraction_.push_back(0);
 }
 
 CgroupMetrics* CgroupTracker::group(uint64_t id) {
-  for (CgroupMetrics& g : groups_)
-    if (g.id == id) return &g;
-  return nullptr;
+  auto it = index_.find(id);
+  return it == index_.end() ? nullptr : &groups_[it->second];
 }
 
 const CgroupMetrics* CgroupTracker::find(uint64_t id) const {
-  for (const CgroupMetrics& g : groups_)
-    if (g.id == id) return &g;
-  return nullptr;
+  auto it = index_.find(id);
+  return it == index_.end() ? nullptr : &groups_[it->second];
 }
 
 uint64_t CgroupTracker::cgroup_of(int pid) const {
@@ -70,12 +70,15 @@ void CgroupTracker::created(Ns now, uint64_t id, uint64_t parent_id, std::string
   g.parent_id = parent_id;
   g.path = std::string(path);
   g.created = now;
-  if (const CgroupMetrics* p = find(parent_id)) {
-    g.level = p->level + 1;
-    g.effective_cpus = p->effective_cpus;
+  auto parent = index_.find(parent_id);
+  if (parent != index_.end()) {
+    g.level = groups_[parent->second].level + 1;
+    g.effective_cpus = groups_[parent->second].effective_cpus;
   } else {
     g.effective_cpus = all_cpus_;
   }
+  index_[id] = groups_.size();
+  parent_index_.push_back(parent != index_.end() ? static_cast<int>(parent->second) : -1);
   groups_.push_back(std::move(g));
   fraction_.push_back(0);
 }
@@ -202,8 +205,7 @@ void CgroupTracker::recompute() {
   for (size_t i = groups_.size(); i-- > 0;) {
     if (groups_[i].removed != kNever) continue;
     if (i > 0) below[i] += std::max(groups_[i].runnable_here, 0);  // the root's own tasks do not count
-    for (size_t p = 0; p < i; ++p)
-      if (groups_[p].id == groups_[i].parent_id) below[p] += below[i];
+    if (parent_index_[i] >= 0) below[parent_index_[i]] += below[i];
   }
   std::fill(fraction_.begin(), fraction_.end(), 0.0L);
   const long double cpus = static_cast<long double>(all_cpus_.weight());
@@ -215,7 +217,7 @@ void CgroupTracker::distribute(size_t parent, long double amount, const std::vec
   const long double cpus = static_cast<long double>(all_cpus_.weight());
   std::vector<size_t> open;  // active children not yet capped
   for (size_t i = parent + 1; i < groups_.size(); ++i)
-    if (groups_[i].parent_id == groups_[parent].id && groups_[i].removed == kNever && below[i] > 0)
+    if (parent_index_[i] == static_cast<int>(parent) && groups_[i].removed == kNever && below[i] > 0)
       open.push_back(i);
   std::vector<size_t> children = open;
   // Water-filling: cap whoever its proportional share exceeds, hand the rest out again.

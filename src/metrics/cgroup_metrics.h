@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/cpumask.h"
@@ -72,7 +73,7 @@ class CgroupTracker {
 
  private:
   CgroupMetrics* group(uint64_t id);
-  // Visits the task's cgroup and each ancestor below the root... and the root itself.
+  // Visits the task's cgroup and each of its ancestors, the root last.
   template <typename F>
   void for_lineage(int pid, F&& f);
   void note_pid(CgroupMetrics& g, int pid);
@@ -83,6 +84,8 @@ class CgroupTracker {
 
   CpuMask all_cpus_;
   std::vector<CgroupMetrics> groups_;
+  std::unordered_map<uint64_t, size_t> index_;  // cgroup id -> groups_ index
+  std::vector<int> parent_index_;      // per groups_ index; -1 for the root
   std::vector<long double> fraction_;  // entitled fraction of the machine, per groups_ index
   std::vector<uint64_t> task_cgroup_;  // by pid
   std::vector<bool> task_runnable_;    // by pid
