@@ -37,7 +37,7 @@ void PerfettoCgroupTracks::declare(uint64_t uuid, uint64_t parent_uuid, const st
 }
 
 void PerfettoCgroupTracks::slice(Ns t, uint64_t track, bool begin, const char* name) {
-  if (begin == open_slices_.count(track) > 0) return;  // no nesting, no end without a begin
+  if (begin == (open_slices_.count(track) > 0)) return;  // no nesting, no end without a begin
   if (begin) open_slices_.insert(track); else open_slices_.erase(track);
   proto::Message te, pkt;
   te.u(kTeType, begin ? kSliceBegin : kSliceEnd).u(kTeTrackUuid, track);
