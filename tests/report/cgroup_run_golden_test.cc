@@ -67,5 +67,19 @@ TEST(CgroupRunGolden, HandWorkedFigures) {
   EXPECT_LT(s.cgroups[2].cpu_time, s.cgroups[1].cpu_time);
 }
 
+// A run without cgroups emits no cgroup event, so its reports have no cgroups section or key
+// (and stay byte-identical to before cgroups existed: the other goldens).
+TEST(CgroupRunGolden, RunsWithoutCgroupsHaveNoCgroupSection) {
+  RunOptions o;
+  o.topology = "2";
+  o.workload = "demo:hogs=2,interactive=1";
+  o.duration = 50 * kNsPerMs;
+  auto r = run_simulation(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_FALSE(r->metrics->cgroups().present());
+  EXPECT_EQ(format_run_text(r->report).find("Cgroups"), std::string::npos);
+  EXPECT_FALSE(nlohmann::ordered_json::parse(format_run_json(r->report))["summary"].contains("cgroups"));
+}
+
 }  // namespace
 }  // namespace scx
