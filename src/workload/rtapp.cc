@@ -326,7 +326,7 @@ Status Compiler::compile(const Json& root) {
     }
   }
   if (root.contains("global")) SCX_RETURN_IF_ERROR(parse_global(root["global"]));
-  if (root.contains("cgroups")) SCX_RETURN_IF_ERROR(parse_cgroups_section(root["cgroups"], wl_));
+  if (root.contains("cgroups")) SCX_RETURN_IF_ERROR(parse_cgroups_section(root["cgroups"], wl_, opt_.nr_cpus));
   if (!root.contains("tasks")) return Status::Error("", "missing 'tasks'");
   const Json& tasks = root["tasks"];
   if (!tasks.is_object()) return expected(key_at("", "tasks"), "an object of tasks", tasks);
@@ -338,7 +338,7 @@ Status Compiler::compile(const Json& root) {
   return parse_cgroup_events(root["cgroup_events"], wl_, [this](const std::string& task) {
     auto it = spec_indices_.find(task);
     return it == spec_indices_.end() ? std::vector<int>{} : it->second;
-  });
+  }, opt_.nr_cpus);
 }
 
 Status Compiler::parse_global(const Json& g) {

@@ -22,7 +22,7 @@ bool is_cgroup_file(const std::string& key) {
 
 // A file's value as the text written to it: strings as they are, integers in decimal (every
 // numeric file takes one), checked with the parser the kernel's write uses.
-Result<std::string> file_value(const std::string& file, const RtAppJson& v, const std::string& where) {
+Result<std::string> file_value(const std::string& file, const RtAppJson& v, const std::string& where, int nr_cpus) {
   std::string text;
   if (v.is_string()) {
     text = v.get<std::string>();
@@ -39,6 +39,9 @@ Result<std::string> file_value(const std::string& file, const RtAppJson& v, cons
   if (file == "cpuset.cpus") {
     Result<CpuMask> cpus = parse_cpulist(text);
     if (!cpus.ok()) return Status::Errorf(where, "\"{}\" is not a cpulist: {}", text, cpus.status().message());
+    for (int cpu : *cpus)
+      if (nr_cpus > 0 && cpu >= nr_cpus)
+        return Status::Errorf(where, "CPUs {} include CPUs this {}-CPU machine does not have", cpus->to_list(), nr_cpus);
   }
   if (!st.ok()) return Status::Error(where, st.reason());
   return text;
@@ -84,7 +87,7 @@ Result<uint32_t> known_cgroup(const Workload& wl, const RtAppJson& v, const std:
   return static_cast<uint32_t>(i);
 }
 
-Status parse_write_event(const RtAppJson& ev, Ns at, Workload& wl, const std::string& where) {
+Status parse_write_event(const RtAppJson& ev, Ns at, Workload& wl, const std::string& where, int nr_cpus) {
   SCX_ASSIGN_OR_RETURN(uint32_t cg, known_cgroup(wl, ev["cgroup"], where + ", key 'cgroup'"));
   const std::string path = wl.cgroups[cg].path;
   size_t writes = 0;
@@ -92,7 +95,7 @@ Status parse_write_event(const RtAppJson& ev, Ns at, Workload& wl, const std::st
     if (it.key() == "at" || it.key() == "cgroup") continue;
     const std::string key_where = fmt::format("{}, key '{}'", where, it.key());
     SCX_RETURN_IF_ERROR(check_file_key(path, it.key(), key_where));
-    SCX_ASSIGN_OR_RETURN(std::string value, file_value(it.key(), it.value(), key_where));
+    SCX_ASSIGN_OR_RETURN(std::string value, file_value(it.key(), it.value(), key_where, nr_cpus));
     wl.cgroup_events.push_back(CgroupEvent{at, cg, it.key(), value, -1});
     ++writes;
   }
@@ -126,7 +129,7 @@ Result<uint32_t> workload_cgroup(Workload& wl, const std::string& path, const st
   return static_cast<uint32_t>(wl.cgroups.size() - 1);
 }
 
-Status parse_cgroups_section(const RtAppJson& v, Workload& wl) {
+Status parse_cgroups_section(const RtAppJson& v, Workload& wl, int nr_cpus) {
   if (!v.is_object()) return Status::Errorf("key 'cgroups'", "expected an object of cgroups, got {}", shown(v));
   for (auto it = v.begin(); it != v.end(); ++it) {
     const std::string& path = it.key();
@@ -138,7 +141,7 @@ Status parse_cgroups_section(const RtAppJson& v, Workload& wl) {
     for (auto f = it.value().begin(); f != it.value().end(); ++f) {
       const std::string key_where = fmt::format("{}, key '{}'", where, f.key());
       SCX_RETURN_IF_ERROR(check_file_key(path, f.key(), key_where));
-      SCX_ASSIGN_OR_RETURN(std::string value, file_value(f.key(), f.value(), key_where));
+      SCX_ASSIGN_OR_RETURN(std::string value, file_value(f.key(), f.value(), key_where, nr_cpus));
       wl.cgroups[index].files.emplace_back(f.key(), value);
     }
   }
@@ -146,7 +149,7 @@ Status parse_cgroups_section(const RtAppJson& v, Workload& wl) {
 }
 
 Status parse_cgroup_events(const RtAppJson& v, Workload& wl,
-                           const std::function<std::vector<int>(const std::string&)>& specs_of) {
+                           const std::function<std::vector<int>(const std::string&)>& specs_of, int nr_cpus) {
   if (!v.is_array()) return Status::Errorf("key 'cgroup_events'", "expected an array of events, got {}", shown(v));
   for (size_t i = 0; i < v.size(); ++i) {
     const RtAppJson& ev = v[i];
@@ -156,7 +159,7 @@ Status parse_cgroup_events(const RtAppJson& v, Workload& wl,
     if (ev.contains("move")) {
       SCX_RETURN_IF_ERROR(parse_move_event(ev, at, wl, where, specs_of));
     } else if (ev.contains("cgroup")) {
-      SCX_RETURN_IF_ERROR(parse_write_event(ev, at, wl, where));
+      SCX_RETURN_IF_ERROR(parse_write_event(ev, at, wl, where, nr_cpus));
     } else {
       return Status::Error(where, "an event either writes files of a 'cgroup' or moves a task ('move', 'to')");
     }

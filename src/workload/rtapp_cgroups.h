@@ -22,8 +22,9 @@ inline constexpr const char* kWorkloadCgroupFiles[] = {"cpu.weight", "cpu.weight
                                                        "cpuset.cpus"};
 
 // Reads "cgroups": {"/a": {"cpu.weight": 100}, "/b/c": {"cpu.max": "50000 100000"}} into
-// Workload::cgroups, in document order; each value is checked with the kernel's parser.
-Status parse_cgroups_section(const RtAppJson& v, Workload& wl);
+// Workload::cgroups, in document order; each value is checked with the kernel's parser, and
+// cpuset.cpus against the machine's `nr_cpus` (0: unchecked).
+Status parse_cgroups_section(const RtAppJson& v, Workload& wl, int nr_cpus);
 
 // The index of `path` in Workload::cgroups, added without files when absent (rt-app creates a
 // taskgroup's cgroup with mkdir -p). `where` names the key in errors.
@@ -34,6 +35,6 @@ Result<uint32_t> workload_cgroup(Workload& wl, const std::string& path, const st
 // by then (the "cgroups" section or a taskgroup); `specs_of` gives the TaskSpec indices of an
 // rt-app task name (several when its instances were split), empty when there is no such task.
 Status parse_cgroup_events(const RtAppJson& v, Workload& wl,
-                           const std::function<std::vector<int>(const std::string&)>& specs_of);
+                           const std::function<std::vector<int>(const std::string&)>& specs_of, int nr_cpus);
 
 }  // namespace scx

@@ -74,6 +74,16 @@ TEST(RtAppCgroups, SectionErrorsNameFileCgroupAndKey) {
   EXPECT_EQ(cg(R"("/a": 100)"), "bad.json: cgroup '/a': expected an object of cgroup files, got 100");
   EXPECT_EQ(error(R"({"cgroups": [], "tasks": {"t": {"run": 1}}})"),
             "bad.json: key 'cgroups': expected an object of cgroups, got []");
+  EXPECT_EQ(cg(R"("/a": {"cpuset.cpus": "0-x"})"),
+            "bad.json: cgroup '/a', key 'cpuset.cpus': \"0-x\" is not a cpulist: bad cpu list item '0-x' in '0-x'");
+  // With the machine's CPU count (as `scxsim run` passes it), CPUs it lacks are refused here.
+  RtAppOptions four;
+  four.nr_cpus = 4;
+  auto r = parse_rtapp_json(R"({"cgroups": {"/a": {"cpuset.cpus": "2-5"}}, "tasks": {"t": {"run": 1}}})", "bad.json",
+                            four);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "bad.json: cgroup '/a', key 'cpuset.cpus': CPUs 2-5 include CPUs this 4-CPU machine does not have");
 }
 
 TEST(RtAppCgroups, Events) {
