@@ -49,7 +49,8 @@ MetricsCollector::MetricsCollector(const Topology& topo)
       queued_(topo.nr_cpus(), 0),
       queued_since_(topo.nr_cpus(), 0),
       waiters_elsewhere_(topo.nr_cpus(), 0),
-      iww_since_(topo.nr_cpus(), kNever) {}
+      iww_since_(topo.nr_cpus(), kNever),
+      cgroups_(topo.all_cpus()) {}
 
 void MetricsCollector::enable_series(Ns width) {
   series_.width = width;
@@ -169,6 +170,7 @@ void MetricsCollector::on_event(const TraceEvent& e) {
       if (Live* l = live(e.pid)) {
         l->runnable_since = l->wait_mark = e.time;
         if (e.type == TraceType::SchedWakeup) ++tasks_[l->index].wakeups;
+        cgroups_.set_runnable(e.time, e.pid, true);
         if (l->running_on < 0) start_waiting(*l, e.arg, e.time);
       }
       return;
@@ -198,6 +200,7 @@ void MetricsCollector::on_event(const TraceEvent& e) {
       if (Live* prev = live(e.pid)) {
         TaskMetrics& t = tasks_[prev->index];
         t.cpu_time += e.time - prev->running_since;
+        cgroups_.ran(e.pid, e.time - prev->running_since);
         prev->running_on = -1;
         if (static_cast<SwitchState>(e.arg) == SwitchState::Running) {
           ++t.nivcsw;
@@ -206,6 +209,7 @@ void MetricsCollector::on_event(const TraceEvent& e) {
         } else {
           ++t.nvcsw;
           prev->runnable_since = kNever;
+          cgroups_.set_runnable(e.time, e.pid, false);
         }
       }
       if (Live* next = live(e.pid2)) {
@@ -216,10 +220,12 @@ void MetricsCollector::on_event(const TraceEvent& e) {
         if (next->runnable_since != kNever) {
           t.wait_time += e.time - next->wait_mark;
           t.run_delay.push_back(e.time - next->runnable_since);
+          cgroups_.waited(e.pid2, e.time - next->runnable_since);
           next->runnable_since = kNever;
         }
         if (next->waking_since != kNever) {
           t.wakeup_latency.push_back(e.time - next->waking_since);
+          cgroups_.woke_after(e.pid2, e.time - next->waking_since);
           next->waking_since = kNever;
         }
       }
@@ -230,6 +236,7 @@ void MetricsCollector::on_event(const TraceEvent& e) {
       if (Live* l = live(e.pid)) {
         tasks_[l->index].exited = e.time;
         stop_waiting(*l, e.time);
+        cgroups_.set_runnable(e.time, e.pid, false);
       }
       return;
     case TraceType::Mark:
@@ -273,12 +280,23 @@ void MetricsCollector::on_event(const TraceEvent& e) {
       scx_.printk_line();
       return;
     case TraceType::CgroupNew:
+      cgroups_.created(e.time, static_cast<uint32_t>(e.arg), static_cast<uint32_t>(e.arg2), e.comm ? e.comm : "");
+      return;
     case TraceType::CgroupRemove:
+      cgroups_.removed(e.time, static_cast<uint32_t>(e.arg));
+      return;
     case TraceType::CgroupWrite:
+      cgroups_.written(e.time, static_cast<uint32_t>(e.arg), e.comm ? e.comm : "", e.text ? e.text : "");
+      return;
     case TraceType::CgroupAttach:
+      cgroups_.attached(e.time, e.pid, static_cast<uint32_t>(e.arg));
+      return;
     case TraceType::CgroupThrottle:
+      cgroups_.throttled(e.time, static_cast<uint32_t>(e.arg), e.cpu);
+      return;
     case TraceType::CgroupUnthrottle:
-      return;  // per-cgroup metrics: not yet
+      cgroups_.unthrottled(e.time, static_cast<uint32_t>(e.arg), e.cpu, static_cast<Ns>(e.value));
+      return;
   }
 }
 
@@ -300,6 +318,7 @@ void MetricsCollector::on_finish(Ns end) {
     TaskMetrics& t = tasks_[l.index];
     if (l.running_on >= 0) {
       t.cpu_time += end - l.running_since;
+      cgroups_.ran(t.pid, end - l.running_since);
       l.running_since = end;
     } else if (l.runnable_since != kNever) {
       t.wait_time += end - l.wait_mark;  // still waiting when the run ended
@@ -307,6 +326,7 @@ void MetricsCollector::on_finish(Ns end) {
     }
   }
   scx_.finish(end);
+  cgroups_.finish(end);
 }
 
 int64_t percentile_sorted(const std::vector<Ns>& samples, double pct) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/cpumask.h"
+#include "metrics/cgroup_metrics.h"
 #include "metrics/scx_metrics.h"
 #include "sim/time.h"
 #include "topo/topology.h"
@@ -89,6 +90,8 @@ class MetricsCollector : public TraceSink {
   // sched_ext figures; filled from ext trace events (or directly by an ext class / tests).
   ScxMetrics& scx() { return scx_; }
   const ScxMetrics& scx() const { return scx_; }
+  // Per-cgroup figures (cgroup_metrics.h); present() only when the run created cgroups.
+  const CgroupTracker& cgroups() const { return cgroups_; }
 
  private:
   struct Live {
@@ -125,6 +128,7 @@ class MetricsCollector : public TraceSink {
   std::vector<int64_t> counters_;
   MetricsSeries series_;
   ScxMetrics scx_;
+  CgroupTracker cgroups_;
   uint64_t phases_ = 0;
   uint64_t misses_ = 0;
   Ns end_ = 0;

@@ -173,6 +173,7 @@ RunSummary summarize(const MetricsCollector& m) {
   r.timer_misses = m.deadline_misses();
   r.phases = m.phases_completed();
   r.phase_misses = r.overall.phase_misses;
+  r.cgroups = summarize_cgroups(m.cgroups(), r.duration, r.nr_cpus);
   return r;
 }
 

@@ -63,6 +63,21 @@ struct CpuSummary {
   uint64_t switches = 0;
 };
 
+// One cgroup's row (docs/reports.md, "Cgroups"): figures cover its tasks and its descendants'.
+struct CgroupSummary {
+  std::string path;
+  uint64_t id = 0;
+  uint32_t weight = 0;          // cpu.weight at the end of the run
+  uint64_t tasks = 0;           // distinct tasks that were in it or below
+  Ns cpu_time = 0;
+  double cpu_share_pct = 0;     // cpu_time / (run length x CPUs) x 100
+  double entitled_pct = 0;      // time average of its entitled fraction of the machine x 100
+  Ns throttled_time = 0;
+  uint64_t throttles = 0;
+  Dist wakeup_latency;
+  Dist run_delay;
+};
+
 struct RunSummary {
   Ns duration = 0;
   int nr_cpus = 0;
@@ -77,9 +92,12 @@ struct RunSummary {
   std::vector<int64_t> counters;        // by counter id
   std::vector<std::optional<double>> counter_rates;  // per second of simulated time
   uint64_t timer_misses = 0, phases = 0, phase_misses = 0;
+  std::vector<CgroupSummary> cgroups;  // non-root cgroups in creation order; empty without cgroups
 };
 
 RunSummary summarize(const MetricsCollector& m);
+// The cgroup rows (summary.cc calls it; tests may call it on a tracker fed by hand).
+std::vector<CgroupSummary> summarize_cgroups(const CgroupTracker& t, Ns duration, int nr_cpus);
 
 const char* policy_short_name(int policy);  // "normal", "fifo", ...
 

@@ -113,6 +113,17 @@ RunDigest make_digest(const std::string& variant, const RunReport& report, const
       c.add("group." + g.name + ".cpu_share_pct", g.name + ": CPU share", "%", 0, g.share_pct);
     }
   }
+  // Per-cgroup figures (docs/reports.md, "Cgroups"); runs without cgroups have none.
+  if (s.cgroups.size() <= 32) {
+    for (const CgroupSummary& g : s.cgroups) {
+      const std::string key = "cgroup." + g.path, label = "cgroup " + g.path;
+      c.add(key + ".cpu_share_pct", label + ": CPU share", "%", 0, g.cpu_share_pct);
+      c.add(key + ".entitled_pct", label + ": entitled share", "%", 0, g.entitled_pct);
+      c.add(key + ".throttled_ms", label + ": throttled", "ms", -1, ms(g.throttled_time));
+      c.add(key + ".wakeup_latency_us.p99", label + ": wake-up p99", "us", -1, us(g.wakeup_latency.p99));
+      c.add(key + ".run_delay_us.p99", label + ": run delay p99", "us", -1, us(g.run_delay.p99));
+    }
+  }
   if (report.metrics && report.metrics->scx().present()) {
     const ScxMetrics& x = report.metrics->scx();
     for (const auto& [id, q] : x.dsqs()) {

@@ -214,6 +214,33 @@ std::string table_html(const CompareResult& r) {
   return s + "</tbody>\n</table>\n";
 }
 
+// The cgroups of the run (the "cgroup.<path>.*" metrics of make_digest()): per cgroup and
+// variant, the CPU share next to the share its weights entitle it to, and the throttled time.
+std::string cgroups_html(const CompareResult& r) {
+  auto mean = [&](const std::string& key, size_t v) -> std::string {
+    for (const CompareRow& row : r.rows)
+      if (row.def.key == key && v < row.cells.size()) return format_value(row.cells[v].mean);
+    return "-";
+  };
+  std::string s;
+  const std::string suffix = ".cpu_share_pct";
+  for (const CompareRow& row : r.rows) {
+    const std::string& k = row.def.key;
+    if (k.rfind("cgroup.", 0) != 0 || k.size() < suffix.size() || k.compare(k.size() - suffix.size(), suffix.size(), suffix))
+      continue;
+    const std::string base = k.substr(0, k.size() - suffix.size());
+    for (size_t v = 0; v < r.variants.size(); ++v)
+      s += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+                       "<td class=\"num\">{}</td></tr>\n",
+                       html_escape(base.substr(7)), html_escape(r.variants[v]), mean(k, v), mean(base + ".entitled_pct", v),
+                       mean(base + ".throttled_ms", v));
+  }
+  if (s.empty()) return s;
+  return "<section id=\"cgroups\">\n<h2>Cgroups</h2>\n<table id=\"cgroup-table\">\n<thead><tr><th>cgroup</th>"
+         "<th>variant</th><th>CPU share %</th><th>entitled %</th><th>throttled ms</th></tr></thead>\n<tbody>\n" +
+         s + "</tbody>\n</table>\n</section>\n";
+}
+
 }  // namespace
 
 std::string format_html_report(const CompareResult& r, const std::string& title) {
@@ -235,6 +262,7 @@ std::string format_html_report(const CompareResult& r, const std::string& title)
   s += "</ul>\n<p>seeds: " + html_escape(seeds) + "; values are means over seeds (hover a cell for each seed)</p>\n";
   s += "<section id=\"compare\">\n<h2>Metrics</h2>\n" + table_html(r);
   s += "<p id=\"rule\">" + html_escape(kVerdictRule) + "</p>\n</section>\n";
+  s += cgroups_html(r);  // empty without cgroups
   s += "<section id=\"latency-cdf\">\n<h2>Wake-up latency CDF</h2>\n" + legend(r) + cdf_svg(r) + "</section>\n";
   s += "<section id=\"heatmap\">\n<h2>CPU utilisation over time</h2>\n";
   for (size_t v = 0; v < r.variants.size(); ++v)

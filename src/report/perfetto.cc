@@ -37,7 +37,9 @@ PerfettoWriter::PerfettoWriter(const Topology& topo, std::FILE* out, size_t flus
       out_(out),
       flush_bytes_(flush_bytes),
       cpu_events_(topo.nr_cpus()),
-      curr_(topo.nr_cpus(), 0) {
+      curr_(topo.nr_cpus(), 0),
+      cgroups_([this](const proto::Message& packet) { write_packet(packet); },
+               [this](int pid) { return comm(pid, 0); }) {
   for (int c = 0; c < topo.nr_cpus(); ++c) idle_names_.push_back(fmt::format("swapper/{}", c));
 }
 
@@ -132,6 +134,7 @@ void PerfettoWriter::flush_bundles() {
 
 void PerfettoWriter::on_event(const TraceEvent& e) {
   if (!header_done_) write_header();
+  cgroups_.on_event(e);
   switch (e.type) {
     case TraceType::TaskNew:
     case TraceType::SchedProcessFork: {
@@ -252,7 +255,7 @@ void PerfettoWriter::dsq_latency(Ns t, uint64_t dsq, Ns latency) {
 }
 
 void PerfettoWriter::on_finish(Ns end) {
-  (void)end;
+  cgroups_.finish(end);
   flush_bundles();
   if (std::fflush(out_) != 0) ok_ = false;
 }

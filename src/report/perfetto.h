@@ -3,7 +3,8 @@
 // (waker = the task current on the waking CPU, so the UI draws wake-up arrows), task_newtask,
 // sched_process_free, sched_migrate_task; a ProcessTree naming every task; SystemInfo (Linux 6.x
 // prev_state layout); scxtop's topology track; and sched_ext DSQ counter tracks named as scxtop
-// names them ("DSQ {id} nr_queued", "DSQ {id} latency ns").
+// names them ("DSQ {id} nr_queued", "DSQ {id} latency ns"); and, for runs with cgroups, the
+// cgroup tracks of perfetto_cgroups.h.
 #pragma once
 
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "report/perfetto_cgroups.h"
 #include "report/proto.h"
 #include "topo/topology.h"
 #include "trace/trace.h"
@@ -62,6 +64,7 @@ class PerfettoWriter : public TraceSink {
   std::vector<int> new_tasks_;              // not yet in a ProcessTree packet
   std::map<std::pair<uint64_t, int>, uint64_t> tracks_;  // (dsq, kind) -> uuid
   std::string scratch_;
+  PerfettoCgroupTracks cgroups_;  // written only when the run has cgroups
 };
 
 // Perfetto's prev_state values for the Linux >= 4.14 layout (SystemInfo release 6.x).

@@ -54,7 +54,40 @@ json entity_json(const EntitySummary& e, const RunReport& r) {
   return j;
 }
 
+// Per-cgroup rows (docs/reports.md); only for runs that created cgroups.
+std::string cgroups_table(const RunSummary& s) {
+  std::string out = "\nCgroups (times in ms, latencies in us; figures include the cgroups below)\n";
+  out += fmt::format("{:<20} {:>6} {:>5} {:>10} {:>7} {:>9} {:>10} {:>9} {:>8} {:>8} {:>9}\n", "cgroup", "weight",
+                     "tasks", "cpu", "share%", "entitled%", "throttled", "throttles", "lat_p50", "lat_p99",
+                     "delay_p99");
+  for (const CgroupSummary& c : s.cgroups)
+    out += fmt::format("{:<20} {:>6} {:>5} {:>10} {:>7.1f} {:>9.1f} {:>10} {:>9} {:>8} {:>8} {:>9}\n", c.path, c.weight,
+                       c.tasks, ms(c.cpu_time), c.cpu_share_pct, c.entitled_pct, ms(c.throttled_time), c.throttles,
+                       us(c.wakeup_latency.p50), us(c.wakeup_latency.p99), us(c.run_delay.p99));
+  return out;
+}
+
 }  // namespace
+
+json cgroups_json(const RunSummary& s) {
+  json rows = json::array();
+  for (const CgroupSummary& c : s.cgroups) {
+    json j;
+    j["path"] = c.path;
+    j["id"] = c.id;
+    j["weight"] = c.weight;
+    j["tasks"] = c.tasks;
+    j["cpu_time_ns"] = c.cpu_time;
+    j["cpu_share_pct"] = c.cpu_share_pct;
+    j["entitled_share_pct"] = c.entitled_pct;
+    j["throttled_ns"] = c.throttled_time;
+    j["throttles"] = c.throttles;
+    j["wakeup_latency_ns"] = dist_json(c.wakeup_latency);
+    j["run_delay_ns"] = dist_json(c.run_delay);
+    rows.push_back(j);
+  }
+  return rows;
+}
 
 json dist_json(const Dist& d) {
   json j;
@@ -110,6 +143,8 @@ std::string format_run_details_text(const RunReport& r, const RunSummary& s) {
                        g.tasks, ms(g.cpu_time), g.cpu_pct, pct(g.share_pct), ms(g.wait_time), us(g.wakeup_latency.p50),
                        us(g.wakeup_latency.p99), us(g.wakeup_latency.max), us(g.run_delay.p99), g.nvcsw, g.nivcsw,
                        g.total_migrations());
+
+  if (!s.cgroups.empty()) out += cgroups_table(s);
 
   out += "\nMigrations by level (all user tasks): ";
   for (int l = 0; l < kMigrationLevels; ++l)
@@ -175,6 +210,7 @@ json run_details_json(const RunReport& r, const RunSummary& s) {
   json groups = json::array();
   for (const EntitySummary& g : s.groups) groups.push_back(entity_json(g, r));
   j["groups"] = groups;
+  if (!s.cgroups.empty()) j["cgroups"] = cgroups_json(s);  // absent without cgroups: old reports unchanged
   json fair = json::array();
   for (const FairnessClass& f : s.fairness) {
     json fj;

@@ -16,6 +16,7 @@ namespace scx {
 std::string format_run_details_text(const RunReport& r, const RunSummary& s);
 nlohmann::ordered_json run_details_json(const RunReport& r, const RunSummary& s);
 nlohmann::ordered_json dist_json(const Dist& d);  // {"samples", "min", "mean", "p50", ..., "max"} in ns
+nlohmann::ordered_json cgroups_json(const RunSummary& s);  // the per-cgroup rows
 nlohmann::ordered_json scx_json(const ScxMetrics& x);  // null when no sched_ext event was seen
 
 }  // namespace scx

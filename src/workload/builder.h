@@ -65,6 +65,9 @@ class TaskBuilder {
   TaskBuilder& cpus(const CpuMask& m);
   TaskBuilder& delay(Ns d);
   TaskBuilder& slice(Ns s);
+  // Starts the task in cgroup `path` (one of WorkloadBuilder::cgroup()'s) and groups it there
+  // in reports, as an rt-app taskgroup does.
+  TaskBuilder& cgroup(const std::string& path);
   // The task's program (created on first call).
   ProgramBuilder program();
 
@@ -80,6 +83,12 @@ class WorkloadBuilder {
   TaskBuilder task(const std::string& name);
   WorkloadBuilder& duration(Ns d) {
     w_.duration = d;
+    return *this;
+  }
+  // A cgroup created before the tasks, with controller files written in order
+  // ({"cpu.weight", "200"}).
+  WorkloadBuilder& cgroup(const std::string& path, std::vector<std::pair<std::string, std::string>> files = {}) {
+    w_.cgroups.push_back(CgroupSpec{path, std::move(files)});
     return *this;
   }
   WorkloadBuilder& pipe_capacity(const std::string& pipe, int64_t bytes);
@@ -204,6 +213,10 @@ inline TaskBuilder& TaskBuilder::rr(int prio) {
 inline TaskBuilder& TaskBuilder::cpus(const CpuMask& m) { spec().affinity = m; return *this; }
 inline TaskBuilder& TaskBuilder::delay(Ns d) { spec().start_delay = d; return *this; }
 inline TaskBuilder& TaskBuilder::slice(Ns s) { spec().custom_slice = s; return *this; }
+inline TaskBuilder& TaskBuilder::cgroup(const std::string& path) {
+  spec().cgroup = spec().group = path;
+  return *this;
+}
 inline ProgramBuilder TaskBuilder::program() {
   return ProgramBuilder(wb_, spec().program);
 }

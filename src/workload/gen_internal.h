@@ -16,6 +16,7 @@ Result<Workload> build_interactive(GeneratorOptions& o);  // gen_basic.cc
 Result<Workload> build_build(GeneratorOptions& o);        // gen_basic.cc
 Result<Workload> build_pipeline(GeneratorOptions& o);     // gen_basic.cc
 Result<Workload> build_pinned(GeneratorOptions& o);       // gen_basic.cc
+Result<Workload> build_containers(GeneratorOptions& o);   // gen_containers.cc
 
 // hackbench over unix stream sockets: bytes one message of `datasize` bytes charges against the
 // writer's socket send buffer (an approximation of the skb's truesize; see hackbench.cc).

@@ -192,6 +192,11 @@ const std::vector<GeneratorInfo>& workload_generators() {
        "pinned=cpus, subsets=max(1,cpus/2), subset_size=2, free=max(1,cpus/2), work=5ms, "
        "sleep=5ms",
        build_pinned},
+      {"containers", "cgroups side by side like containers, each with its cpu.weight (and cpu.max) and "
+                     "its own CPU hogs or a hog/service mix",
+       "groups=4, weights=100;200;300;400 (';'-separated, round-robin), tasks=2 (per group), "
+       "load=hog|mixed, work=10ms, sleep=10ms (mixed), quota=0 (cpu.max, % of one CPU; 0 = max)",
+       build_containers},
   };
   return kGenerators;
 }

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "workload/json_prep.h"
+#include "workload/rtapp_cgroups.h"
 
 namespace scx {
 namespace {
@@ -301,6 +302,7 @@ class Compiler {
   std::map<std::string, uint32_t> mutex_ids_, cond_ids_, sem_ids_, counter_ids_, barrier_ids_,
       timer_ids_;
   std::vector<bool> timer_absolute_;  // per shared timer
+  std::map<std::string, std::vector<int>> spec_indices_;  // rt-app task name -> its TaskSpecs
 };
 
 Status Compiler::compile(const Json& root) {
@@ -310,7 +312,7 @@ Status Compiler::compile(const Json& root) {
   wl_.duration = opt_.default_duration;
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string& k = it.key();
-    if (k == "tasks" || k == "global") continue;
+    if (k == "tasks" || k == "global" || k == "cgroups" || k == "cgroup_events") continue;
     if (k == "resources") {
       // Accepted for old files; resources are created on first reference anyway.
       if (!it.value().is_object()) return expected(key_at("", k), "an object", it.value());
@@ -320,17 +322,23 @@ Status Compiler::compile(const Json& root) {
     } else {
       return Status::Error(key_at("", k),
                            "unknown top-level key (expected 'global', 'tasks', "
-                           "'resources' or 'description')");
+                           "'resources', 'description', 'cgroups' or 'cgroup_events')");
     }
   }
   if (root.contains("global")) SCX_RETURN_IF_ERROR(parse_global(root["global"]));
+  if (root.contains("cgroups")) SCX_RETURN_IF_ERROR(parse_cgroups_section(root["cgroups"], wl_, opt_.nr_cpus));
   if (!root.contains("tasks")) return Status::Error("", "missing 'tasks'");
   const Json& tasks = root["tasks"];
   if (!tasks.is_object()) return expected(key_at("", "tasks"), "an object of tasks", tasks);
   if (tasks.empty()) return Status::Error(key_at("", "tasks"), "there are no tasks");
   for (auto it = tasks.begin(); it != tasks.end(); ++it)
     SCX_RETURN_IF_ERROR(parse_task(it.key(), it.value()));
-  return finish();
+  SCX_RETURN_IF_ERROR(finish());
+  if (!root.contains("cgroup_events")) return {};
+  return parse_cgroup_events(root["cgroup_events"], wl_, [this](const std::string& task) {
+    auto it = spec_indices_.find(task);
+    return it == spec_indices_.end() ? std::vector<int>{} : it->second;
+  }, opt_.nr_cpus);
 }
 
 Status Compiler::parse_global(const Json& g) {
@@ -424,9 +432,6 @@ Status Compiler::read_props(const Json& obj, Level level, const Ctx& ctx, Props*
     } else if (k == "cpus") {
       SCX_ASSIGN_OR_RETURN(p->cpus, get_cpus(v, where, opt_.nr_cpus));
     } else if (k == "taskgroup") {
-      if (!task_level)
-        return Status::Error(where,
-                             "a phase-level taskgroup is not supported (set it on the task)");
       SCX_RETURN_IF_ERROR(check_string(v, where));
       p->taskgroup = v.get<std::string>();
       if (!p->taskgroup.empty() && p->taskgroup[0] != '/')
@@ -503,6 +508,12 @@ Status Compiler::parse_task(const std::string& name, const Json& t) {
     return Status::Error(ctx.at("taskgroup"),
                          "a taskgroup needs a fair policy (SCHED_OTHER, "
                          "SCHED_BATCH or SCHED_IDLE)");
+  // rt-app's taskgroup is a path below the cpu controller's mount, which is our hierarchy's
+  // root: "/bg" is the cgroup "/bg". The thread attaches itself before its first phase.
+  if (!tp.taskgroup.empty()) {
+    SCX_RETURN_IF_ERROR(workload_cgroup(wl_, tp.taskgroup, ctx.at("taskgroup")).status());
+    spec.cgroup = tp.taskgroup;
+  }
 
   // Phases, in document order. The single-phase form is one unnamed phase.
   std::vector<PhaseInfo> phases;
@@ -539,21 +550,34 @@ Status Compiler::parse_task(const std::string& name, const Json& t) {
   // that once, at the phase's first execution, and keeps it, so following the phases in
   // document order from the task policy gives the same answer.
   Policy current = spec.policy;
+  // Likewise the taskgroup: a phase without one stays in the group it finds (rt-app keeps the
+  // thread where the last taskgroup put it; it never returns to the task-level group).
+  std::string current_group = tp.taskgroup;
   const uint32_t loops_counter = counter("loops");
   if (task_loop != 0) {
     size_t task_begin = begin_loop(d, task_loop);
     for (size_t k = 0; k < phases.size(); ++k) {
       const PhaseInfo& pi = phases[k];
       if (any_cpus) emit(d, OpKind::SetAffinity, mask(pi.props.cpus.value_or(CpuMask{})));
+      if (!pi.props.taskgroup.empty()) current_group = pi.props.taskgroup;
       if (has_phases && (pi.props.policy || pi.props.priority)) {
         Policy pol = pi.props.policy.value_or(current);
         int64_t pr = pi.props.priority.value_or(default_priority(pol));
         SCX_RETURN_IF_ERROR(
             check_priority(pol, pr, pi.ctx.at(pi.props.priority ? "priority" : "policy")));
-        if (!spec.group.empty() && !is_fair_policy(pol))
+        if (!current_group.empty() && !is_fair_policy(pol))
           return Status::Error(pi.ctx.at("policy"), "a task in a taskgroup needs a fair policy");
         current = pol;
         emit(d, OpKind::SetSched, kNoObject, static_cast<int64_t>(pol), pr);
+      }
+      // set_thread_taskgroup() at the start of the phase, after its policy (rt-app's order);
+      // moving to the cgroup the task is already in does nothing.
+      if (!pi.props.taskgroup.empty()) {
+        if (!is_fair_policy(current))
+          return Status::Error(pi.ctx.at("taskgroup"),
+                               "a taskgroup needs a fair policy (SCHED_OTHER, SCHED_BATCH or SCHED_IDLE)");
+        SCX_ASSIGN_OR_RETURN(uint32_t cg, workload_cgroup(wl_, pi.props.taskgroup, pi.ctx.at("taskgroup")));
+        emit(d, OpKind::SetCgroup, cg);
       }
       size_t phase_begin = begin_loop(d, pi.loop);
       for (const auto& [key, value] : pi.props.events)
@@ -796,6 +820,7 @@ Status Compiler::finish() {
         o.obj += base;
       }
       spec.program = static_cast<uint32_t>(wl_.programs.size());
+      spec_indices_[d.name].push_back(static_cast<int>(wl_.tasks.size()));
       wl_.programs.push_back(std::move(prog));
       wl_.tasks.push_back(std::move(spec));
     }

@@ -127,5 +127,34 @@ TEST(Html, WellFormedSelfContainedWithPlots) {
   EXPECT_TRUE(found);
 }
 
+// Runs with cgroups get a "cgroups" section: per cgroup and variant, the means of its CPU share,
+// entitled share and throttled time (the cgroup.* metrics of make_digest()).
+TEST(Html, CgroupsSectionOnlyWithCgroups) {
+  auto with_cgroups = [](const std::string& variant, uint64_t seed) {
+    RunDigest d = digest(variant, seed, 0);
+    d.metrics.push_back({{"cgroup./a.cpu_share_pct", "cgroup /a: CPU share", "%", 0}, 30.0 + static_cast<double>(seed)});
+    d.metrics.push_back({{"cgroup./a.entitled_pct", "cgroup /a: entitled share", "%", 0}, 75.0});
+    d.metrics.push_back({{"cgroup./a.throttled_ms", "cgroup /a: throttled", "ms", -1}, 2.5});
+    return d;
+  };
+  std::vector<std::vector<RunDigest>> runs(1);
+  for (uint64_t s = 1; s <= 3; ++s) runs[0].push_back(with_cgroups("eevdf", s));
+  const std::string html = format_html_report(build_compare({"eevdf"}, {"--sched=eevdf"}, {1, 2, 3}, "w", runs), "t");
+  std::vector<Element> els;
+  ASSERT_TRUE(scan(html, els));
+  // Mean share of 31, 32, 33 = 32 (format_value: two decimals below 100).
+  EXPECT_NE(html.find("<tr><td>/a</td><td>eevdf</td><td class=\"num\">32.00</td><td class=\"num\">75.00</td>"
+                      "<td class=\"num\">2.50</td></tr>"),
+            std::string::npos)
+      << html;
+  int sections = 0;
+  for (const Element& e : els) sections += e.attrs.count("id") && e.attrs.at("id") == "cgroups";
+  EXPECT_EQ(sections, 1);
+
+  std::vector<std::vector<RunDigest>> plain(1, {digest("eevdf", 1, 0)});
+  EXPECT_EQ(format_html_report(build_compare({"eevdf"}, {"x"}, {1}, "w", plain), "t").find("cgroups"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace scx

@@ -138,3 +138,80 @@ TEST(Perfetto, TwoTaskScenarioDecodesWithSwitchesAndWaking) {
 
 }  // namespace
 }  // namespace scx::testing
+
+namespace scx::testing {
+namespace {
+
+// Cgroup tracks: the FIFO scenario above with low in /a and high in /b, and /a throttled on CPU 0
+// from 6 to 7 ms (the events the fair class's bandwidth control will emit, emitted by hand).
+TEST(Perfetto, CgroupTracksNestRunningCountersMembersAndThrottling) {
+  if (std::system("protoc --version > /dev/null 2>&1") != 0) GTEST_SKIP() << "protoc not installed";
+  const std::string path = fmt::format("{}/perfetto_cgroup_test_{}.pftrace", SCXSIM_BINARY_DIR, ::getpid());
+  {
+    Sim s("1");
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    PerfettoWriter w(s.topo, f);
+    s.kernel->trace().subscribe(&w);
+    WorkloadBuilder wb("two");
+    wb.cgroup("/a").cgroup("/a/b");
+    wb.task("low").fifo(10).cgroup("/a").program().run(ms(10));
+    wb.task("high").fifo(20).cgroup("/a/b").delay(ms(3)).program().run(ms(2));
+    s.load(wb.build());
+    for (auto [t, type] : {std::pair{ms(6), TraceType::CgroupThrottle}, std::pair{ms(7), TraceType::CgroupUnthrottle}})
+      s.kernel->schedule_callback(t, 0, [&s, t, type] {
+        TraceEvent e;
+        e.time = t;
+        e.type = type;
+        e.cpu = 0;
+        e.arg = 2;  // /a
+        e.value = type == TraceType::CgroupUnthrottle ? static_cast<int64_t>(ms(1)) : 0;
+        s.kernel->trace().emit(e);
+      });
+    ASSERT_TRUE(s.kernel->run_until(ms(20)).ok());
+    ASSERT_EQ(std::fclose(f), 0);
+  }
+  const std::string text = decode(path);
+  std::remove(path.c_str());
+  const std::string t = squash(text);
+  std::smatch unknown;
+  EXPECT_FALSE(std::regex_search(t, unknown, std::regex("(^| )[0-9]+:"))) << "unknown field: " << unknown.str();
+  // Track uuids: 0x5c0900000000 + 2 * id for a cgroup (root "cgroups" id 1, /a 2, /a/b 3), + 1
+  // for its running counter; members and throttle tracks count up from 0x5c0a.., 0x5c0b...
+  const uint64_t g = 0x5c0900000000ULL, m = 0x5c0a00000000ULL, th = 0x5c0b00000000ULL;
+  auto td = [](uint64_t uuid, const std::string& name, uint64_t parent, bool counter) {
+    return fmt::format("track_descriptor {{ uuid: {} name: \"{}\"{}{} }}", uuid, name,
+                       parent ? fmt::format(" parent_uuid: {}", parent) : "", counter ? " counter { }" : "");
+  };
+  for (const std::string& want :
+       {td(g + 2, "cgroups", 0, false), td(g + 4, "cgroup /a", g + 2, false), td(g + 5, "/a running", g + 4, true),
+        td(g + 6, "cgroup /a/b", g + 4, false), td(g + 7, "/a/b running", g + 6, true),
+        td(m, "low 1000", g + 4, false), td(m + 1, "high 1001", g + 6, false),
+        td(th, "/a throttled cpu0", g + 4, false)})
+    EXPECT_NE(t.find(want), std::string::npos) << want << "\n" << t;
+  auto ev = [](Ns ts, const std::string& body) {
+    return fmt::format("timestamp: {} trusted_packet_sequence_id: 1 track_event {{ {} }}", ts, body);
+  };
+  auto count = [&](Ns ts, uint64_t track, int v) {
+    return ev(ts, fmt::format("type: TYPE_COUNTER track_uuid: {} counter_value: {}", track, v));
+  };
+  // The schedule (Perfetto.TwoTaskScenario...): high 0-0 (its delay), low 0-3, high 3-5 (exits),
+  // low 5-12 (exits). /a counts both (high's /a/b is below it).
+  size_t at = 0;
+  for (const std::string& want :
+       {ev(0, fmt::format("type: TYPE_SLICE_BEGIN track_uuid: {} name: \"member\"", m)),
+        count(0, g + 7, 1), count(0, g + 5, 1),                       // high runs
+        count(0, g + 7, 0), count(0, g + 5, 0), count(0, g + 5, 1),   // high sleeps, low runs
+        count(ms(3), g + 5, 0), count(ms(3), g + 7, 1), count(ms(3), g + 5, 1),  // high preempts
+        ev(ms(5), fmt::format("type: TYPE_SLICE_END track_uuid: {}", m + 1)),    // high exits
+        ev(ms(6), fmt::format("type: TYPE_SLICE_BEGIN track_uuid: {} name: \"throttled\"", th)),
+        ev(ms(7), fmt::format("type: TYPE_SLICE_END track_uuid: {}", th)),
+        ev(ms(12), fmt::format("type: TYPE_SLICE_END track_uuid: {}", m))}) {
+    size_t p = t.find(want, at);
+    ASSERT_NE(p, std::string::npos) << "missing (in order): " << want << "\n" << t;
+    at = p + want.size();
+  }
+}
+
+}  // namespace
+}  // namespace scx::testing

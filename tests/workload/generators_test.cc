@@ -13,7 +13,8 @@ TEST(Generators, RegistryListsEveryGenerator) {
     EXPECT_TRUE(make(g.name).tasks.size() > 0) << g.name;  // defaults build
   }
   EXPECT_EQ(names, (std::vector<std::string>{"demo", "pingpong", "hackbench", "schbench", "hogs",
-                                             "interactive", "build", "pipeline", "pinned"}));
+                                             "interactive", "build", "pipeline", "pinned",
+                                             "containers"}));
 }
 
 TEST(Generators, Hogs) {

@@ -63,8 +63,8 @@ TEST(RtAppErrors, TopLevel) {
   EXPECT_EQ(error(R"({"tasks": []})"),
             "bad.json: key 'tasks': expected an object of tasks, got []");
   EXPECT_EQ(error(R"({"task": {}, "tasks": {"a": {"run": 1}}})"),
-            "bad.json: key 'task': unknown top-level key (expected 'global', 'tasks', 'resources' "
-            "or 'description')");
+            "bad.json: key 'task': unknown top-level key (expected 'global', 'tasks', 'resources', "
+            "'description', 'cgroups' or 'cgroup_events')");
   EXPECT_EQ(error(R"({"tasks": {"a": 5}})"), "bad.json: task 'a': expected a task object, got 5");
 }
 
@@ -236,9 +236,9 @@ TEST(RtAppErrors, Phases) {
   EXPECT_EQ(phase_error(R"("run": 1, "dl-runtime": 100)"),
             "bad.json: task 'hog', phase 'p1', key 'dl-runtime': dl-runtime (custom slice) is only "
             "supported at task level");
-  EXPECT_EQ(phase_error(R"("run": 1, "taskgroup": "/a")"),
-            "bad.json: task 'hog', phase 'p1', key 'taskgroup': a phase-level taskgroup is not "
-            "supported (set it on the task)");
+  // A phase-level taskgroup is accepted (rtapp_cgroups_test.cc), but not in an RT phase.
+  EXPECT_EQ(phase_error(R"("run": 1, "policy": "SCHED_FIFO", "taskgroup": "/a")"),
+            "bad.json: task 'hog', phase 'p1', key 'policy': a task in a taskgroup needs a fair policy");
   EXPECT_EQ(
       phase_error(R"("run": 1, "policy": "SCHED_FIFO", "priority": -1)"),
       "bad.json: task 'hog', phase 'p1', key 'priority': rt priority -1 is out of range (1..99)");

@@ -76,7 +76,6 @@ void check_examples(const fs::path& dir) {
       "SCHED_DEADLINE is not supported yet",
       "missing 'tasks'",  // fragments for doc/merge.py
       "memrun is not supported",
-      "a phase-level taskgroup is not supported",
       "syntax error",  // e.g. `"suspend",` without a value: json-c refuses it too
   };
   int parsed = 0;
