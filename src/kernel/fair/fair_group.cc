@@ -22,8 +22,6 @@ void add_positive(uint64_t& var, int64_t delta) {
   var = res < 0 ? 0 : static_cast<uint64_t>(res);
 }
 
-constexpr uint32_t kMaxShares = 1u << 18;  // MAX_SHARES (unscaled)
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -37,7 +35,7 @@ void FairClass::cgroup_online(Cgroup& cg) {
   auto tg = std::make_unique<fair::TaskGroup>();
   tg->cgroup = &cg;
   tg->parent = cg.parent()->is_root() ? nullptr : tgs_[cg.parent()->index()].get();
-  tg->shares = std::clamp(cg.shares(), fair::kMinShares, kMaxShares);
+  tg->shares = std::clamp(cg.shares(), kMinShares, kMaxShares);
   for (int cpu = 0; cpu < k_.nr_cpus(); ++cpu) {
     auto gc = std::make_unique<fair::GroupCpu>(&config_.features, &config_.tunables);
     fair::CfsRqState& parent = tg->parent ? tg->parent->cpus[cpu]->state : cpus_[cpu].cfs;
@@ -139,7 +137,7 @@ uint32_t FairClass::calc_group_shares(const fair::CfsRqState& gcfs) const {
   int64_t tg_weight = tg.load_avg - static_cast<int64_t>(gcfs.tg_load_avg_contrib) + load;
   int64_t shares = static_cast<int64_t>(tg_shares) * load;
   if (tg_weight) shares /= tg_weight;
-  shares = std::clamp<int64_t>(shares, fair::kMinShares, static_cast<int64_t>(tg_shares));
+  shares = std::clamp<int64_t>(shares, kMinShares, static_cast<int64_t>(tg_shares));
   return std::max<uint32_t>(2, static_cast<uint32_t>(shares >> 10));  // scale_load_down()
 }
 
@@ -170,7 +168,7 @@ void FairClass::reweight_group_entity(fair::SchedEntity& se, uint32_t weight) {
 void FairClass::sched_group_set_shares(fair::TaskGroup& tg, uint32_t shares) {
   // __sched_group_set_shares(): every CPU's group entity and its ancestors are brought up to
   // date and reweighted.
-  shares = std::clamp(shares, fair::kMinShares, kMaxShares);
+  shares = std::clamp(shares, kMinShares, kMaxShares);
   if (tg.shares == shares) return;
   tg.shares = shares;
   for (int cpu = 0; cpu < k_.nr_cpus(); ++cpu) {

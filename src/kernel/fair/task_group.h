@@ -76,8 +76,7 @@ struct TaskGroup {
   std::vector<std::unique_ptr<GroupCpu>> cpus;
 };
 
-// MIN_SHARES: the least weight a group entity gets on a CPU (unscaled, as calc_group_shares()
-// clamps with it).
-inline constexpr uint32_t kMinShares = 2;
+// MIN_SHARES and MAX_SHARES (kernel/cgroup/cgroup.h's kMinShares, kMaxShares) bound a group's
+// shares and, for MIN_SHARES, the weight calc_group_shares() gives its entity on a CPU.
 
 }  // namespace scx::fair
