@@ -1,0 +1,153 @@
+// sched_ext's cgroup support through a BPF object of our own (bpf/tests/cgroup_ops.bpf.c): the
+// order of the cgroup ops over a scheduler's life, the cgroup kfuncs, cgroup local storage and
+// the css iterators (docs/cgroups.md, "sched_ext and cgroups").
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "../ext/ext_harness.h"
+#include "bpf/host/bpf_ops.h"
+#include "kernel/cgroup/cgroup.h"
+#include "workload/generators.h"
+
+namespace scx {
+namespace {
+
+const std::string kSubjects = SCXSIM_BPF_HOST_SUBJECTS;
+
+// The object's event codes (enum ev_op).
+enum Ev : uint32_t { Init = 1, Exit, PrepMove, CancelMove, Move, SetWeight, SetBandwidth, SetIdle, InitTask };
+
+struct CgroupOpsRun {
+  testing::ExtSim sim{"2", testing::zero_costs()};
+  bpf::BpfScxOps* ops = nullptr;
+  Task* hog = nullptr;
+  size_t seen = 0;  // events already returned by take()
+
+  template <typename T>
+  T* global(const char* name) {
+    return reinterpret_cast<T*>(ops->object().global_data(name));
+  }
+  // The events logged since the last take(), as "op(a,b,c)".
+  std::vector<std::string> take() {
+    static const char* const kNames[] = {"", "init", "exit", "prep_move", "cancel_move", "move",
+                                         "set_weight", "set_bandwidth", "set_idle", "init_task"};
+    struct EvRec {
+      uint32_t op, a, b, c;
+    };
+    const uint32_t n = *global<uint32_t>("nr_evs");
+    const EvRec* evs = global<EvRec>("evs");
+    std::vector<std::string> out;
+    for (; seen < n; ++seen)
+      out.push_back(fmt::format("{}({},{},{})", kNames[evs[seen].op], evs[seen].a, evs[seen].b, evs[seen].c));
+    return out;
+  }
+  std::vector<uint32_t> walk(const char* name) {
+    const uint32_t* w = global<uint32_t>(name);
+    std::vector<uint32_t> out;
+    for (int i = 0; i < 8 && w[i]; ++i) out.push_back(w[i]);
+    return out;
+  }
+  Cgroup& cg(const char* path) { return *sim.kernel->cgroups().find(path); }
+  void advance(Ns by) { ASSERT_TRUE(sim.kernel->run_until(sim.kernel->now() + by).ok()); }
+};
+
+// Cgroups /a (id 2), /a/b (id 3, cpu.weight 50) and /x (id 4) and a hog in /a exist before the
+// scheduler loads at 1 ms.
+void start(CgroupOpsRun& run) {
+  auto w = resolve_workload("hogs:count=1", 2, 1);
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  w->cgroups = {{"/a", {}}, {"/a/b", {{"cpu.weight", "50"}}}, {"/x", {}}};
+  w->tasks[0].cgroup = "/a";
+  run.sim.load(*w);
+  bpf::BpfHostOptions o;
+  o.nr_cpus = run.sim.topo.nr_cpus();
+  o.topology = &run.sim.topo;
+  auto ops = bpf::BpfScxOps::load(kSubjects + "/cgroup_ops.bpf.o", o);
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  run.ops = ops->get();
+  run.sim.ext->load_at(std::move(*ops), kNsPerMs);
+  run.advance(2 * kNsPerMs);
+  ASSERT_EQ(run.sim.ext->state().state, "enabled");
+  for (const auto& t : run.sim.kernel->tasks())
+    if (t->cgroup == &run.cg("/a")) run.hog = t.get();
+  ASSERT_NE(run.hog, nullptr);
+  ASSERT_EQ(run.hog->pid, 1000);  // the first user pid on 2 CPUs
+}
+
+// The kernel's order (scx_enable(): ops.init, scx_cgroup_init() in pre-order, then every task's
+// init_task with its cgroup; the moves, writes, rmdir and mkdir of a loaded scheduler; then
+// scx_cgroup_exit() in post-order), worked out from kernel/sched/ext.c for this history.
+TEST(ExtCgroupOps, OrderOverASchedulersLife) {
+  CgroupOpsRun run;
+  start(run);
+  // cgroup_init(id, weight, quota: 0 = "max") in pre-order, before init_task(pid, cgroup, fork).
+  EXPECT_EQ(run.take(), (std::vector<std::string>{"init(1,100,0)", "init(2,100,0)", "init(3,50,0)", "init(4,100,0)",
+                                                  "init_task(1000,2,0)"}));
+  // A cgroup made while loaded: scx_tg_online().
+  ASSERT_TRUE(run.sim.kernel->make_cgroup("/c").ok());
+  EXPECT_EQ(run.take(), (std::vector<std::string>{"init(5,100,0)"}));
+  // A move: prep_move (cgrp_moving_from still unset), then inside sched_move_task() the move,
+  // with the task already in its new cgroup.
+  ASSERT_TRUE(run.sim.kernel->move_to_cgroup(*run.hog, run.cg("/c")).ok());
+  EXPECT_EQ(run.take(), (std::vector<std::string>{"prep_move(2,5,0)", "move(2,5,5)"}));
+  // A refusal (-EBUSY): the task stays; the refusing task itself gets no cancel_move (its
+  // cgrp_moving_from was never set).
+  *run.global<uint64_t>("refuse_to") = 2;
+  EXPECT_FALSE(run.sim.kernel->move_to_cgroup(*run.hog, run.cg("/a")).ok());
+  EXPECT_EQ(run.hog->cgroup, &run.cg("/c"));
+  EXPECT_EQ(run.take(), (std::vector<std::string>{"prep_move(5,2,0)"}));
+  // Another controller refusing after sched_ext agreed: scx_cgroup_cancel_attach().
+  *run.global<uint64_t>("refuse_to") = 0;
+  EXPECT_EQ(run.sim.ext->cgroup_can_attach(*run.hog, run.cg("/c"), run.cg("/a")), 0);
+  EXPECT_EQ(run.hog->kt.scx.cgrp_moving_from, run.cg("/c").kernel_cgroup());
+  run.sim.ext->cgroup_cancel_attach(*run.hog, run.cg("/c"), run.cg("/a"));
+  EXPECT_EQ(run.hog->kt.scx.cgrp_moving_from, nullptr);
+  EXPECT_EQ(run.take(), (std::vector<std::string>{"prep_move(5,2,0)", "cancel_move(5,2,0)"}));
+  // Writes: weight and bandwidth only when they change, idle on every write.
+  Cgroup& c = run.cg("/c");
+  for (const char* v : {"300", "300"}) ASSERT_TRUE(run.sim.kernel->write_cgroup_file(c, "cpu.weight", v).ok());
+  for (const char* v : {"50000 100000", "50000"}) ASSERT_TRUE(run.sim.kernel->write_cgroup_file(c, "cpu.max", v).ok());
+  for (const char* v : {"1", "1"}) ASSERT_TRUE(run.sim.kernel->write_cgroup_file(c, "cpu.idle", v).ok());
+  EXPECT_EQ(run.take(), (std::vector<std::string>{"set_weight(5,300,0)", "set_bandwidth(5,100000,50000)",
+                                                  "set_idle(5,1,0)", "set_idle(5,1,0)"}));
+  // Back to /a, then /c goes (scx_tg_offline()) with its local storage; /d is made while
+  // bpf_cgroup_from_id(5) finds nothing any more.
+  ASSERT_TRUE(run.sim.kernel->move_to_cgroup(*run.hog, run.cg("/a")).ok());
+  bpf::Map* store = run.ops->object().map("cg_store");
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->size(), 5u);
+  ASSERT_TRUE(run.sim.kernel->remove_cgroup(c).ok());
+  EXPECT_EQ(store->size(), 4u);
+  *run.global<uint64_t>("probe_id") = 5;
+  ASSERT_TRUE(run.sim.kernel->make_cgroup("/d").ok());
+  EXPECT_EQ(*run.global<int32_t>("probe_found"), 0);
+  EXPECT_EQ(run.take(), (std::vector<std::string>{"prep_move(5,2,0)", "move(5,2,2)", "exit(5,0,0)", "init(6,100,0)"}));
+  // Unload: cgroup_exit in post-order (children first, siblings in creation order, root last).
+  run.sim.ext->unload_at(run.sim.kernel->now() + kNsPerMs);
+  run.advance(2 * kNsPerMs);
+  EXPECT_EQ(run.sim.ext->state().state, "disabled");
+  EXPECT_EQ(run.take(), (std::vector<std::string>{"exit(3,0,0)", "exit(2,0,0)", "exit(4,0,0)", "exit(6,0,0)",
+                                                  "exit(1,0,0)"}));
+  EXPECT_EQ(*run.global<uint32_t>("storage_ok"), 6u);  // every cgroup_exit found its own entry
+  EXPECT_EQ(*run.global<uint32_t>("storage_bad"), 0u);
+  // scx_bpf_task_cgroup() agreed with task->cgroups->dfl_cgrp on every ops.running.
+  EXPECT_GT(*run.global<uint32_t>("task_cgroup_ok"), 0u);
+  EXPECT_EQ(*run.global<uint32_t>("task_cgroup_bad"), 0u);
+}
+
+// ops.init's css walks over / {a {b}, x}: bpf_iter_css in the kernel's four orders.
+TEST(ExtCgroupOps, CssIteratorOrders) {
+  CgroupOpsRun run;
+  start(run);
+  EXPECT_EQ(run.walk("walk_pre"), (std::vector<uint32_t>{1, 2, 3, 4}));
+  EXPECT_EQ(run.walk("walk_post"), (std::vector<uint32_t>{3, 2, 4, 1}));
+  EXPECT_EQ(run.walk("walk_children"), (std::vector<uint32_t>{2, 4}));
+  EXPECT_EQ(run.walk("walk_up"), (std::vector<uint32_t>{3, 2, 1}));
+}
+
+}  // namespace
+}  // namespace scx
