@@ -7,7 +7,9 @@
  * - ops.running: scx_bpf_task_cgroup(p) must be p->cgroups->dfl_cgrp, its level-0 ancestor
  *   the root (bpf_cgroup_ancestor), bpf_cgroup_acquire gives it back;
  * - ops.init walks the hierarchy with the css iterator in the four orders (walk_*[]: ids);
- * - cgroup_init looks probe_id up with bpf_cgroup_from_id (probe_found: 1 found, 0 not).
+ * - cgroup_init looks probe_id up with bpf_cgroup_from_id (probe_found: 1 found, 0 not), and
+ *   records the first word of the cgroup's cpuset cpus_allowed (subsys[cpuset_cgrp_id], as
+ *   scx_mitosis reads it) in cpus_allowed[id].
  * A global FIFO otherwise. */
 #include <scx/common.bpf.h>
 
@@ -31,6 +33,7 @@ u64 refuse_to;
 u64 probe_id;
 s32 probe_found = -1;
 u32 storage_ok, storage_bad, task_cgroup_ok, task_cgroup_bad;
+u64 cpus_allowed[NR_WALK];
 u32 walk_pre[NR_WALK], walk_post[NR_WALK], walk_children[NR_WALK], walk_up[NR_WALK];
 
 struct {
@@ -95,7 +98,11 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(cgo_cgroup_init, struct cgroup *cgrp, struct scx_cg
   u64 *v = bpf_cgrp_storage_get(&cg_store, cgrp, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
   struct cgroup *probe;
 
+  struct cgroup_subsys_state *css = cgrp->subsys[cpuset_cgrp_id];
+
   if (v) *v = cgid(cgrp) * 1000 + args->weight;
+  if (css && cgid(cgrp) < NR_WALK)
+    cpus_allowed[cgid(cgrp)] = container_of(css, struct cpuset, css)->cpus_allowed[0].bits[0];
   if (probe_id) {
     probe = bpf_cgroup_from_id(probe_id);
     probe_found = probe ? 1 : 0;

@@ -107,9 +107,10 @@ void ExtClass::cgroup_offline(Cgroup& cg) {
   if (ops_) ops_->cgroup_released(cg.kernel_cgroup());
 }
 
-// scx_group_set_weight() (only a change is told), scx_group_set_bandwidth() (likewise),
-// scx_group_set_idle() (every write). The values are tracked while no policy is loaded too:
-// ops.cgroup_init gets them.
+// scx_group_set_weight(), scx_group_set_bandwidth(), scx_group_set_idle(): only a change is
+// told (for cpu.idle, sched_group_set_idle() returns early on the value in force: seen on
+// 7.3.4 under qemu). The values are tracked while no policy is loaded too: ops.cgroup_init
+// gets them.
 void ExtClass::cgroup_changed(Cgroup& cg, CgroupKnob knob) {
   ScxTg& tg = tg_of(cg);
   const bool live = cgroup_enabled_;
@@ -136,10 +137,11 @@ void ExtClass::cgroup_changed(Cgroup& cg, CgroupKnob knob) {
       break;
     }
     case CgroupKnob::Idle:
-      if (live && info_.has(ScxOp::CgroupSetIdle)) {
+      if (live && info_.has(ScxOp::CgroupSetIdle) && tg.idle != cg.idle()) {
         OpScope op(*this, ScxOp::CgroupSetIdle, SCX_KF_UNLOCKED);
         ops_->cgroup_set_idle(cg.kernel_cgroup(), cg.idle());
       }
+      tg.idle = cg.idle();
       break;
   }
 }
