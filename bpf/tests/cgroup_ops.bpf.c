@@ -20,7 +20,7 @@ char _license[] SEC("license") = "GPL";
 #define NR_WALK 8
 
 enum ev_op { EV_CGROUP_INIT = 1, EV_CGROUP_EXIT, EV_PREP_MOVE, EV_CANCEL_MOVE, EV_MOVE, EV_SET_WEIGHT,
-             EV_SET_BANDWIDTH, EV_SET_IDLE, EV_INIT_TASK };
+             EV_SET_BANDWIDTH, EV_INIT_TASK };
 
 struct ev {
   u32 op;
@@ -142,9 +142,6 @@ void BPF_STRUCT_OPS(cgo_cgroup_set_bandwidth, struct cgroup *cgrp, u64 period_us
   log_ev(EV_SET_BANDWIDTH, cgid(cgrp), period_us, quota_us == ~0ULL ? 0 : quota_us);
 }
 
-void BPF_STRUCT_OPS(cgo_cgroup_set_idle, struct cgroup *cgrp, bool idle) {
-  log_ev(EV_SET_IDLE, cgid(cgrp), idle, 0);
-}
 
 s32 BPF_STRUCT_OPS_SLEEPABLE(cgo_init) {
   struct cgroup *root = bpf_cgroup_from_id(1), *leaf;
@@ -168,4 +165,4 @@ SCX_OPS_DEFINE(cgo_ops, .enqueue = (void *)cgo_enqueue, .dispatch = (void *)cgo_
                .cgroup_cancel_move = (void *)cgo_cgroup_cancel_move, .cgroup_move = (void *)cgo_cgroup_move,
                .cgroup_set_weight = (void *)cgo_cgroup_set_weight,
                .cgroup_set_bandwidth = (void *)cgo_cgroup_set_bandwidth,
-               .cgroup_set_idle = (void *)cgo_cgroup_set_idle, .init = (void *)cgo_init, .name = "cgroup_ops");
+               .init = (void *)cgo_init, .name = "cgroup_ops");

@@ -546,7 +546,6 @@ struct sched_ext_ops {
   void (*cgroup_cancel_move)(struct task_struct *p, struct cgroup *from, struct cgroup *to);
   void (*cgroup_set_weight)(struct cgroup *cgrp, u32 weight);
   void (*cgroup_set_bandwidth)(struct cgroup *cgrp, u64 period_us, u64 quota_us, u64 burst_us); /* 6.17 */
-  void (*cgroup_set_idle)(struct cgroup *cgrp, SCXSIM_BOOL idle);                                /* 6.19 */
   void (*cpu_online)(s32 cpu);
   void (*cpu_offline)(s32 cpu);
   s32 (*init)(void);

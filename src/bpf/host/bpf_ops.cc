@@ -983,7 +983,6 @@ void BpfScxOps::cgroup_set_weight(cgroup* g, u32 w) {
 void BpfScxOps::cgroup_set_bandwidth(cgroup* g, u64 period_us, u64 quota_us, u64 burst_us) {
   run(ScxOp::CgroupSetBandwidth, {expose_cgroup(g), period_us, quota_us, burst_us}, 0);
 }
-void BpfScxOps::cgroup_set_idle(cgroup* g, bool idle) { run(ScxOp::CgroupSetIdle, {expose_cgroup(g), idle ? 1u : 0u}, 0); }
 void BpfScxOps::cpu_online(s32 cpu) { run(ScxOp::CpuOnline, {s(cpu)}, 0); }
 void BpfScxOps::cpu_offline(s32 cpu) { run(ScxOp::CpuOffline, {s(cpu)}, 0); }
 // The user-space scheduler's process exists before its loader attaches the scheduler: fork it

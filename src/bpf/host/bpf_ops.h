@@ -103,7 +103,6 @@ class BpfScxOps : public ScxOps {
   void cgroup_cancel_move(task_struct* p, cgroup* from, cgroup* to) override;
   void cgroup_set_weight(cgroup* cgrp, u32 weight) override;
   void cgroup_set_bandwidth(cgroup* cgrp, u64 period_us, u64 quota_us, u64 burst_us) override;
-  void cgroup_set_idle(cgroup* cgrp, bool idle) override;
   void cgroup_released(cgroup* cgrp) override;
   void cpu_online(s32 cpu) override;
   void cpu_offline(s32 cpu) override;

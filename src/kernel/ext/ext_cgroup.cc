@@ -107,10 +107,10 @@ void ExtClass::cgroup_offline(Cgroup& cg) {
   if (ops_) ops_->cgroup_released(cg.kernel_cgroup());
 }
 
-// scx_group_set_weight(), scx_group_set_bandwidth(), scx_group_set_idle(): only a change is
-// told (for cpu.idle, sched_group_set_idle() returns early on the value in force: seen on
-// 7.3.4 under qemu). The values are tracked while no policy is loaded too: ops.cgroup_init
-// gets them.
+// scx_group_set_weight() and (6.17+) scx_group_set_bandwidth(): only a change is told. The
+// values are tracked while no policy is loaded too: ops.cgroup_init gets them. On 6.12 there
+// is no ops.cgroup_set_bandwidth (scx user space clears the member: it is never called); 6.19's
+// ops.cgroup_set_idle is not a member of either simulated kernel's ops.
 void ExtClass::cgroup_changed(Cgroup& cg, CgroupKnob knob) {
   ScxTg& tg = tg_of(cg);
   const bool live = cgroup_enabled_;
@@ -126,7 +126,7 @@ void ExtClass::cgroup_changed(Cgroup& cg, CgroupKnob knob) {
     }
     case CgroupKnob::Max: {
       const Bandwidth bw = bandwidth_of(cg);
-      if (live && info_.has(ScxOp::CgroupSetBandwidth) &&
+      if (live && info_.has(ScxOp::CgroupSetBandwidth) && k_.kernel_version() >= KernelVersion::V6_18 &&
           (tg.bw_period_us != bw.period_us || tg.bw_quota_us != bw.quota_us || tg.bw_burst_us != bw.burst_us)) {
         OpScope op(*this, ScxOp::CgroupSetBandwidth, SCX_KF_UNLOCKED);
         ops_->cgroup_set_bandwidth(cg.kernel_cgroup(), bw.period_us, bw.quota_us, bw.burst_us);
@@ -137,11 +137,6 @@ void ExtClass::cgroup_changed(Cgroup& cg, CgroupKnob knob) {
       break;
     }
     case CgroupKnob::Idle:
-      if (live && info_.has(ScxOp::CgroupSetIdle) && tg.idle != cg.idle()) {
-        OpScope op(*this, ScxOp::CgroupSetIdle, SCX_KF_UNLOCKED);
-        ops_->cgroup_set_idle(cg.kernel_cgroup(), cg.idle());
-      }
-      tg.idle = cg.idle();
       break;
   }
 }

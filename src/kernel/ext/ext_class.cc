@@ -25,7 +25,7 @@ const char* scx_op_name(ScxOp op) {
       "quiescent", "yield", "core_sched_before", "set_weight", "set_cpumask", "update_idle",
       "cpu_acquire", "cpu_release", "init_task", "exit_task", "enable", "disable", "dump",
       "dump_cpu", "dump_task", "cgroup_init", "cgroup_exit", "cgroup_prep_move", "cgroup_move",
-      "cgroup_cancel_move", "cgroup_set_weight", "cgroup_set_bandwidth", "cgroup_set_idle", "cpu_online",
+      "cgroup_cancel_move", "cgroup_set_weight", "cgroup_set_bandwidth", "cpu_online",
       "cpu_offline", "init", "exit"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == kScxOpCount);
   return kNames[static_cast<int>(op)];

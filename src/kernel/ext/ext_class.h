@@ -369,7 +369,6 @@ class ExtClass : public SchedClass {
   struct ScxTg {
     u32 weight = 100;  // CGROUP_WEIGHT_DFL
     u64 bw_period_us = 100000, bw_quota_us = ~0ULL, bw_burst_us = 0;  // RUNTIME_INF: "max"
-    bool idle = false;
     bool inited = false;
   };
   ScxTg& tg_of(const Cgroup& cg);

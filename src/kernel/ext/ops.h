@@ -17,12 +17,12 @@ namespace scx {
 class ExtClass;
 
 // struct sched_ext_ops members, in the kernel's order (V612's, with 6.17's cgroup_set_bandwidth
-// and 6.19's cgroup_set_idle after cgroup_set_weight).
+// after cgroup_set_weight).
 enum class ScxOp : uint8_t {
   SelectCpu, Enqueue, Dequeue, Dispatch, Tick, Runnable, Running, Stopping, Quiescent, Yield,
   CoreSchedBefore, SetWeight, SetCpumask, UpdateIdle, CpuAcquire, CpuRelease, InitTask,
   ExitTask, Enable, Disable, Dump, DumpCpu, DumpTask, CgroupInit, CgroupExit, CgroupPrepMove,
-  CgroupMove, CgroupCancelMove, CgroupSetWeight, CgroupSetBandwidth, CgroupSetIdle, CpuOnline,
+  CgroupMove, CgroupCancelMove, CgroupSetWeight, CgroupSetBandwidth, CpuOnline,
   CpuOffline, Init, Exit,
   kCount
 };
@@ -88,7 +88,6 @@ class ScxOps {
   virtual void cgroup_set_bandwidth(cgroup* cgrp, u64 period_us, u64 quota_us, u64 burst_us) {
     (void)cgrp, (void)period_us, (void)quota_us, (void)burst_us;
   }
-  virtual void cgroup_set_idle(cgroup* cgrp, bool idle) { (void)cgrp, (void)idle; }
   virtual void cpu_online(s32 cpu) { (void)cpu; }
   virtual void cpu_offline(s32 cpu) { (void)cpu; }
   virtual s32 init() { return 0; }
