@@ -4,7 +4,6 @@
 
 #include "base/check.h"
 #include "kernel/cgroup/cgroup.h"
-#include "kernel/root_cgroup.h"
 
 namespace scx {
 
@@ -49,7 +48,7 @@ void Task::sync_kernel_view() {
   if (!group_mm) own_mm.owner = &kt;
   kt.mm = kthread ? nullptr : group_mm ? group_mm : &own_mm;
   kt.numa_preferred_nid = -1;
-  kt.cgroups = cgroup ? cgroup->css_set() : &root_cgroup().cset;
+  kt.cgroups = cgroup ? cgroup->css_set() : nullptr;  // a task made outside a kernel
   if (is_idle_task()) kt.flags |= PF_IDLE;
   if (state == TaskState::Dead) kt.flags |= PF_EXITING;
   kt.prio = kt.normal_prio = prio;

@@ -276,15 +276,62 @@ struct kernfs_node {
   u64 id;
 };
 
+/* A css's reference count (include/linux/percpu-refcount.h). Bit 1 of percpu_count_ptr
+ * (__PERCPU_REF_DEAD) marks a dying cgroup; the simulator frees a cgroup at rmdir, so a
+ * cgroup BPF can still see is never dying. */
+struct percpu_ref {
+  atomic_long_t count;
+  unsigned long percpu_count_ptr;
+  void *data;
+};
+
+/* A controller's state in one cgroup (include/linux/cgroup-defs.h). cgroup->self is the
+ * cgroup's own css (the one the css iterators walk): self.cgroup is the cgroup, self.parent
+ * the parent's self. */
+struct cgroup_subsys_state {
+  struct cgroup *cgroup;
+  struct percpu_ref refcnt;
+  int id;
+  unsigned int flags;
+  u64 serial_nr;
+  struct cgroup_subsys_state *parent;
+};
+
+/* The controllers with a css in every simulated cgroup, in the kernel's id order
+ * (include/linux/cgroup_subsys.h: cpuset comes first, then cpu). */
+enum cgroup_subsys_id {
+  cpuset_cgrp_id = 0,
+  cpu_cgrp_id = 1,
+  CGROUP_SUBSYS_COUNT = 2,
+};
+
 struct cgroup {
-  struct kernfs_node *kn;
+  struct cgroup_subsys_state self;
+  unsigned long flags;
   int level;
   int max_depth;
+  struct kernfs_node *kn;
+  /* subsys[cpuset_cgrp_id]: the cgroup's struct cpuset (its css first); subsys[cpu_cgrp_id]:
+   * NULL (the task_group is not simulated as a kernel object). */
+  struct cgroup_subsys_state *subsys[CGROUP_SUBSYS_COUNT];
   u64 kn_id; /* the same id, for the simulator's own use */
   void *__scxsim_cgroup; /* back pointer to the simulator's Cgroup; not visible to BPF */
   /* ancestors[i]: the ancestor at level i, ancestors[level] the cgroup itself (a flexible
    * array in the kernel: the simulator allocates level + 1 entries) */
   struct cgroup *ancestors[1];
+};
+
+/* cpumask_var_t without CONFIG_CPUMASK_OFFSTACK: the mask itself. */
+typedef struct cpumask cpumask_var_t[1];
+
+/* The cpuset controller's state (kernel/cgroup/cpuset-internal.h): cpus_allowed is
+ * cpuset.cpus as written (empty: not set; the root: every CPU), effective_cpus what the
+ * cgroup's tasks may use. */
+struct cpuset {
+  struct cgroup_subsys_state css;
+  unsigned long flags;
+  cpumask_var_t cpus_allowed;
+  cpumask_var_t effective_cpus;
 };
 
 /* A task's cgroups (include/linux/cgroup-defs.h): dfl_cgrp is its cgroup in the default
@@ -442,8 +489,12 @@ struct scx_exit_task_args {
   SCXSIM_BOOL cancelled;
 };
 
+/* 6.17 added the bandwidth (cpu.max, in us; quota ~0ULL: "max"). */
 struct scx_cgroup_init_args {
   u32 weight;
+  u64 bw_period_us;
+  u64 bw_quota_us;
+  u64 bw_burst_us;
 };
 
 struct scx_cpu_acquire_args {
@@ -494,6 +545,7 @@ struct sched_ext_ops {
   void (*cgroup_move)(struct task_struct *p, struct cgroup *from, struct cgroup *to);
   void (*cgroup_cancel_move)(struct task_struct *p, struct cgroup *from, struct cgroup *to);
   void (*cgroup_set_weight)(struct cgroup *cgrp, u32 weight);
+  void (*cgroup_set_bandwidth)(struct cgroup *cgrp, u64 period_us, u64 quota_us, u64 burst_us); /* 6.17 */
   void (*cpu_online)(s32 cpu);
   void (*cpu_offline)(s32 cpu);
   s32 (*init)(void);
@@ -518,6 +570,21 @@ struct scx_bpf_dsq_insert_vtime_args {
   u64 slice;
   u64 vtime;
   u64 enq_flags;
+};
+
+/* The css iterator state (kernel/bpf/cgroup_iter.c: start, position, flags). */
+struct bpf_iter_css {
+  u64 __opaque[3];
+};
+
+/* The orders of bpf_iter_css_new() (include/uapi/linux/bpf.h); CHILDREN is 6.19's. */
+enum bpf_cgroup_iter_order {
+  BPF_CGROUP_ITER_ORDER_UNSPEC = 0,
+  BPF_CGROUP_ITER_SELF_ONLY,
+  BPF_CGROUP_ITER_DESCENDANTS_PRE,
+  BPF_CGROUP_ITER_DESCENDANTS_POST,
+  BPF_CGROUP_ITER_ANCESTORS_UP,
+  BPF_CGROUP_ITER_CHILDREN,
 };
 
 /* The DSQ iterator state BPF programs see (opaque, 6 u64 words as in the kernel). */

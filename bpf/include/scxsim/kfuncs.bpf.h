@@ -114,6 +114,10 @@ void bpf_task_release(struct task_struct *p) __ksym __weak;
 struct cgroup *bpf_cgroup_from_id(u64 cgid) __ksym __weak;
 struct cgroup *bpf_cgroup_ancestor(struct cgroup *cgrp, int level) __ksym __weak;
 void bpf_cgroup_release(struct cgroup *cgrp) __ksym __weak;
+struct cgroup *bpf_cgroup_acquire(struct cgroup *cgrp) __ksym __weak;
+int bpf_iter_css_new(struct bpf_iter_css *it, struct cgroup_subsys_state *start, unsigned int flags) __ksym __weak;
+struct cgroup_subsys_state *bpf_iter_css_next(struct bpf_iter_css *it) __ksym __weak;
+void bpf_iter_css_destroy(struct bpf_iter_css *it) __ksym __weak;
 void bpf_rcu_read_lock(void) __ksym __weak;
 void bpf_rcu_read_unlock(void) __ksym __weak;
 

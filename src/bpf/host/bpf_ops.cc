@@ -16,7 +16,6 @@
 #include "kernel/ext/ext_class.h"
 #include "kernel/kernel.h"
 #include "kernel/cgroup/cgroup.h"
-#include "kernel/root_cgroup.h"
 
 namespace scx::bpf {
 
@@ -72,6 +71,19 @@ bpf_iter_scx_dsq* iter_arg(CallContext& cx, uint64_t a) {
   return reinterpret_cast<bpf_iter_scx_dsq*>(a);
 }
 
+bpf_iter_css* css_iter_arg(CallContext& cx, uint64_t a) {
+  if (!cx.check(a, sizeof(bpf_iter_css), kPermReadWrite, "it")) return nullptr;
+  return reinterpret_cast<bpf_iter_css*>(a);
+}
+
+// BPF_CGROUP_ITER_CHILDREN: parent's child after `pos` (the first for null), in creation order.
+Cgroup* child_after(Cgroup& parent, Cgroup* pos) {
+  const auto& kids = parent.children();
+  if (!pos) return kids.empty() ? nullptr : kids.front();
+  auto at = std::find(kids.begin(), kids.end(), pos);
+  return at != kids.end() && at + 1 != kids.end() ? *(at + 1) : nullptr;
+}
+
 bpf_cpumask* owned_arg(CallContext& cx, uint64_t a, const char* what) {
   if (!host(cx).cpumask_owned(a)) {
     cx.fault(fmt::format("{}: 0x{:x} is not a bpf_cpumask", what, a));
@@ -93,6 +105,60 @@ bpf_cpumask* mutable_arg(CallContext& cx, uint64_t a, const char* what) {
 
 using K = CallContext;
 using A = HostArgs;
+
+// kernel/bpf/helpers.c's cgroup kfuncs and kernel/bpf/cgroup_iter.c's css iterator. A cgroup
+// lives until rmdir here (no reference outlives it: the kernel's refcount is not simulated).
+void add_cgroup_kfuncs(KfuncRegistry& r) {
+  r.add("bpf_cgroup_acquire", [](K& cx, const A& a) -> uint64_t {
+    return host(cx).cgroup_arg(cx, a[0], "cgrp") ? a[0] : 0;
+  });
+  r.add("bpf_cgroup_release", [](K& cx, const A& a) -> uint64_t {
+    host(cx).cgroup_arg(cx, a[0], "cgrp");
+    return 0;
+  });
+  r.add("bpf_cgroup_ancestor", [](K& cx, const A& a) -> uint64_t {
+    const cgroup* c = host(cx).cgroup_arg(cx, a[0], "cgrp");
+    const int level = static_cast<int32_t>(a[1]);
+    if (!c || level < 0 || level > c->level) return 0;
+    return host(cx).expose_cgroup(c->ancestors[level]);
+  });
+  r.add("bpf_cgroup_from_id", [](K& cx, const A& a) -> uint64_t {
+    Cgroup* c = host(cx).kf().kernel().cgroups().find_by_id(a[0]);
+    return c ? host(cx).expose_cgroup(c->kernel_cgroup()) : 0;
+  });
+  r.add("bpf_iter_css_new", [](K& cx, const A& a) -> uint64_t {
+    auto* it = css_iter_arg(cx, a[0]);
+    if (!it) return 0;
+    it->__opaque[0] = it->__opaque[1] = 0;
+    const auto flags = static_cast<uint32_t>(a[2]);
+    if (flags != BPF_CGROUP_ITER_DESCENDANTS_PRE && flags != BPF_CGROUP_ITER_DESCENDANTS_POST &&
+        flags != BPF_CGROUP_ITER_ANCESTORS_UP && flags != BPF_CGROUP_ITER_CHILDREN)
+      return static_cast<uint64_t>(-22);  // -EINVAL, as the kernel (no start: next gives NULL)
+    if (!host(cx).cgroup_arg(cx, a[1], "start")) return 0;  // cgroup->self is at offset 0
+    it->__opaque[0] = a[1];
+    it->__opaque[2] = flags;
+    return 0;
+  });
+  r.add("bpf_iter_css_next", [](K& cx, const A& a) -> uint64_t {
+    auto* it = css_iter_arg(cx, a[0]);
+    if (!it || !it->__opaque[0]) return 0;
+    Cgroup* start = Cgroup::from_css(reinterpret_cast<const cgroup_subsys_state*>(it->__opaque[0]));
+    Cgroup* pos = Cgroup::from_css(reinterpret_cast<const cgroup_subsys_state*>(it->__opaque[1]));
+    Cgroup* next = nullptr;
+    switch (it->__opaque[2]) {
+      case BPF_CGROUP_ITER_DESCENDANTS_PRE: next = next_descendant_pre(pos, *start); break;
+      case BPF_CGROUP_ITER_DESCENDANTS_POST: next = next_descendant_post(pos, *start); break;
+      case BPF_CGROUP_ITER_ANCESTORS_UP: next = pos ? pos->parent() : start; break;
+      case BPF_CGROUP_ITER_CHILDREN: next = child_after(*start, pos); break;
+    }
+    it->__opaque[1] = next ? reinterpret_cast<uint64_t>(&next->kernel_cgroup()->self) : 0;
+    return next ? host(cx).expose_cgroup(next->kernel_cgroup()) : 0;
+  });
+  r.add("bpf_iter_css_destroy", [](K& cx, const A& a) -> uint64_t {
+    css_iter_arg(cx, a[0]);
+    return 0;
+  });
+}
 
 void add_scx_kfuncs(KfuncRegistry& r) {
   auto ext = [](K& cx) -> ExtClass& { return host(cx).kf(); };
@@ -224,20 +290,10 @@ void add_scx_kfuncs(KfuncRegistry& r) {
     task_struct* p = host(cx).task_arg(cx, a[0], "p");
     return p ? ext(cx).task_set_dsq_vtime(p, a[1]) : 0;
   });
-  // One cgroup: the root (id 1, level 0).
-  cgroup* root = &root_cgroup().cgrp;
-  r.add("scx_bpf_task_cgroup", [root](K& cx, const A& a) -> uint64_t {
-    if (!host(cx).task_arg(cx, a[0], "p")) return 0;
-    return host(cx).expose_cgroup(root);
+  r.add("scx_bpf_task_cgroup", [ext](K& cx, const A& a) -> uint64_t {
+    task_struct* p = host(cx).task_arg(cx, a[0], "p");
+    return p ? host(cx).expose_cgroup(ext(cx).task_cgroup(p)) : 0;
   });
-  r.add("bpf_cgroup_from_id", [root](K& cx, const A& a) -> uint64_t {
-    return a[0] == 1 ? host(cx).expose_cgroup(root) : 0;
-  });
-  r.add("bpf_cgroup_ancestor", [root](K& cx, const A& a) -> uint64_t {
-    if (!cx.check(a[0], sizeof(cgroup), kPermRead, "cgrp")) return 0;
-    return static_cast<int32_t>(a[1]) == 0 ? host(cx).expose_cgroup(root) : 0;
-  });
-  r.add("bpf_cgroup_release", put);
   r.add("scx_bpf_now", [ext](K& cx, const A&) -> uint64_t { return ext(cx).now(); });
   r.add("scx_bpf_select_cpu_dfl", [ext](K& cx, const A& a) -> uint64_t {
     task_struct* p = host(cx).task_arg(cx, a[0], "p");
@@ -497,6 +553,7 @@ const KfuncRegistry& scx_kfunc_registry() {
     add_scx_kfuncs(*reg);
     add_newer_scx_kfuncs(*reg);
     add_cpumask_kfuncs(*reg);
+    add_cgroup_kfuncs(*reg);
     return reg;
   }();
   return *r;
@@ -631,9 +688,6 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
     return q ? raw->expose_ro(q, sizeof(struct rq), "rq") : 0;
   });
   self->vm_->set_user_data(raw);
-  // What every task's task->cgroups leads to: init_css_set and the root cgroup.
-  self->expose_ro(&root_cgroup().cset, sizeof(css_set), "css_set");
-  self->expose_cgroup(&root_cgroup().cgrp);
   // A bpf_cpumask in a freed map value is released (bpf_cpumask_release_dtor). Tasks need no
   // destructor: bpf_task_acquire takes no reference here (task_structs outlive their use).
   if (o.graph()) o.graph()->set_kptr_dtor("bpf_cpumask", [raw](uint64_t a) { raw->cpumask_release(a); });
@@ -694,15 +748,46 @@ uint64_t BpfScxOps::expose_ro(const void* p, size_t size, const char* name) {
   return a;
 }
 
+// With it what programs reach from it: its kernfs node and name, its cpuset (subsys[]) and its
+// ancestors (ancestors[], self.parent).
 uint64_t BpfScxOps::expose_cgroup(const cgroup* g) {
-  if (!g) return 0;
-  if (g->kn) {
-    expose_ro(g->kn, sizeof(kernfs_node), "kernfs_node");
-    if (g->kn->name) expose_ro(g->kn->name, std::strlen(g->kn->name) + 1, "kernfs_node name");
+  const uint64_t a = reinterpret_cast<uint64_t>(g);
+  if (!g || exposed_.count(a)) return a;
+  Cgroup* cg = Cgroup::from_kernel(g);
+  if (!cg) return 0;
+  const size_t size = cg->kernel_size();
+  if (!vm_->memory().add(g, size, kPermRead, "cgroup", cgroup_layout(size)).ok()) return 0;
+  exposed_.insert(a);
+  exposed_cgroups_.insert(a);
+  expose_ro(g->kn, sizeof(kernfs_node), "kernfs_node");
+  if (g->kn->name) expose_ro(g->kn->name, std::strlen(g->kn->name) + 1, "kernfs_node name");
+  expose_ro(cg->kernel_cpuset(), sizeof(cpuset), "cpuset");
+  if (cg->parent()) expose_cgroup(cg->parent()->kernel_cgroup());
+  return a;
+}
+
+const cgroup* BpfScxOps::cgroup_arg(CallContext& cx, uint64_t addr, const char* what) {
+  if (!exposed_cgroups_.count(addr)) {
+    cx.fault(fmt::format("{}: 0x{:x} is not a cgroup", what, addr));
+    return nullptr;
   }
-  // struct cgroup ends with ancestors[level + 1] (a flexible array).
-  const Cgroup* cg = Cgroup::from_kernel(g);
-  return expose_ro(g, cg ? cg->kernel_size() : sizeof(cgroup), "cgroup");
+  return reinterpret_cast<const cgroup*>(addr);
+}
+
+// cgroup_free(): the cgroup's memory goes, and with it its local storage
+// (bpf_cgrp_storage_free()).
+void BpfScxOps::cgroup_released(cgroup* g) {
+  Cgroup* cg = Cgroup::from_kernel(g);
+  const uint64_t a = reinterpret_cast<uint64_t>(g);
+  for (const void* p : {static_cast<const void*>(g), static_cast<const void*>(g->kn),
+                        static_cast<const void*>(g->kn->name), static_cast<const void*>(cg->kernel_cpuset()),
+                        static_cast<const void*>(cg->css_set())}) {
+    const uint64_t base = reinterpret_cast<uint64_t>(p);
+    if (exposed_.erase(base)) vm_->memory().remove(base);
+  }
+  exposed_cgroups_.erase(a);
+  for (const BpfMapInfo& m : obj_->maps())
+    if (m.map && m.map->type() == kMapCgrpStorage) static_cast<LocalStorageMap*>(m.map.get())->erase(a);
 }
 
 uint64_t BpfScxOps::scratch_mem(const void* p, size_t size, uint8_t perms, const char* name) {
@@ -894,6 +979,9 @@ void BpfScxOps::cgroup_cancel_move(task_struct* p, cgroup* from, cgroup* to) {
 }
 void BpfScxOps::cgroup_set_weight(cgroup* g, u32 w) {
   run(ScxOp::CgroupSetWeight, {expose_cgroup(g), w}, 0);
+}
+void BpfScxOps::cgroup_set_bandwidth(cgroup* g, u64 period_us, u64 quota_us, u64 burst_us) {
+  run(ScxOp::CgroupSetBandwidth, {expose_cgroup(g), period_us, quota_us, burst_us}, 0);
 }
 void BpfScxOps::cpu_online(s32 cpu) { run(ScxOp::CpuOnline, {s(cpu)}, 0); }
 void BpfScxOps::cpu_offline(s32 cpu) { run(ScxOp::CpuOffline, {s(cpu)}, 0); }

@@ -102,6 +102,8 @@ class BpfScxOps : public ScxOps {
   void cgroup_move(task_struct* p, cgroup* from, cgroup* to) override;
   void cgroup_cancel_move(task_struct* p, cgroup* from, cgroup* to) override;
   void cgroup_set_weight(cgroup* cgrp, u32 weight) override;
+  void cgroup_set_bandwidth(cgroup* cgrp, u64 period_us, u64 quota_us, u64 burst_us) override;
+  void cgroup_released(cgroup* cgrp) override;
   void cpu_online(s32 cpu) override;
   void cpu_offline(s32 cpu) override;
   s32 init() override;
@@ -117,8 +119,11 @@ class BpfScxOps : public ScxOps {
   // others read-only.
   uint64_t expose_task(const task_struct* p);
   uint64_t expose_ro(const void* p, size_t size, const char* name);
-  // A cgroup and its kernfs node (programs read cgrp->kn->id), read-only.
+  // A cgroup and what it leads to (kernfs node, cpuset, ancestors), read-only; 0 for a
+  // struct cgroup that is no simulated cgroup's.
   uint64_t expose_cgroup(const cgroup* g);
+  // A struct cgroup pointer argument: must be an exposed, live cgroup.
+  const cgroup* cgroup_arg(CallContext& cx, uint64_t addr, const char* what);
   // A task_struct pointer argument: must be the start of an exposed task.
   task_struct* task_arg(CallContext& cx, uint64_t addr, const char* what);
   // A cpumask argument (read).
@@ -179,6 +184,7 @@ class BpfScxOps : public ScxOps {
   std::unique_ptr<BpfObject> obj_;  // destroyed (detached) first
   const BpfProgram* progs_[kScxOpCount] = {};
   std::set<uint64_t> exposed_;      // region bases registered by expose_*
+  std::set<uint64_t> exposed_cgroups_;  // the struct cgroups among them
   std::map<uint64_t, std::pair<std::unique_ptr<bpf_cpumask>, int>> owned_masks_;
   std::vector<Region> op_args_;  // scratch_mem() regions for the next op's run
   uint64_t insns_ = 0;

@@ -70,4 +70,21 @@ std::shared_ptr<const FieldLayout> task_struct_layout() {
   return layout;
 }
 
+std::shared_ptr<const FieldLayout> cgroup_layout(size_t size) {
+  static std::mutex mu;
+  static std::map<size_t, std::shared_ptr<const FieldLayout>> cache;
+  std::lock_guard<std::mutex> g(mu);
+  auto it = cache.find(size);
+  if (it != cache.end()) return it->second;
+  const Btf& b = kernel_btf();
+  const uint32_t id = b.find("cgroup", BTF_KIND_STRUCT);
+  auto l = std::make_shared<FieldLayout>("cgroup", size);
+  l->allow(0, size, kPermRead);
+  add_fields(b, id, 0, "", l.get(), 0);
+  if (auto anc = b.field(id, "ancestors"))  // the flexible array's entries past the first
+    l->allow(anc->offset, size - anc->offset, kPermRead, "ancestors");
+  if (auto priv = b.field(id, "__scxsim_cgroup")) l->allow(priv->offset, priv->size, kPermNone, "__scxsim_cgroup");
+  return cache.emplace(size, l).first->second;
+}
+
 }  // namespace scx::bpf

@@ -14,6 +14,9 @@ namespace scx::bpf {
 
 // Read-only everywhere except scx.slice, scx.dsq_vtime, scx.disallow.
 std::shared_ptr<const FieldLayout> task_struct_layout();
+// struct cgroup followed by ancestors[] up to `size` bytes (level + 1 entries): read-only, the
+// simulator's back pointer (__scxsim_cgroup) not accessible. One layout per size, cached.
+std::shared_ptr<const FieldLayout> cgroup_layout(size_t size);
 // Every byte of `struct name` readable (named fields for messages); nullptr if unknown.
 std::shared_ptr<const FieldLayout> read_only_layout(std::string_view struct_name);
 

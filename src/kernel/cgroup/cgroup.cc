@@ -126,6 +126,15 @@ Cgroup::Cgroup(Cgroup* parent, std::string name, uint64_t id, int index)
   c->level = level_;
   c->kn_id = id;
   c->__scxsim_cgroup = this;
+  // The cgroup's own css: the walks (css_for_each_descendant_*, bpf_iter_css) go through it.
+  c->self.cgroup = c;
+  c->self.parent = parent ? &parent->kernel_cgroup()->self : nullptr;
+  c->self.serial_nr = id;
+  kcpuset_.css.cgroup = c;
+  kcpuset_.css.parent = parent ? &parent->kcpuset_.css : nullptr;
+  kcpuset_.css.id = index + 1;
+  kcpuset_.css.serial_nr = id;
+  c->subsys[cpuset_cgrp_id] = &kcpuset_.css;
   ::cgroup** anc = c->ancestors;  // level_ + 1 entries
   for (Cgroup* a = this; a; a = a->parent_) anc[a->level_] = a->kernel_cgroup();
   cset_.dfl_cgrp = c;
@@ -139,6 +148,53 @@ Cgroup* Cgroup::from_kernel(const ::cgroup* c) {
   return c ? static_cast<Cgroup*>(c->__scxsim_cgroup) : nullptr;
 }
 
+Cgroup* Cgroup::from_css(const ::cgroup_subsys_state* css) {
+  if (!css || !css->cgroup || &css->cgroup->self != css) return nullptr;
+  return from_kernel(css->cgroup);
+}
+
+namespace {
+
+void copy_to_kernel(const CpuMask& from, ::cpumask* to) {
+  std::memset(to->bits, 0, sizeof(to->bits));
+  const auto& w = from.words();
+  for (size_t i = 0; i < w.size(); ++i) to->bits[i] = static_cast<unsigned long>(w[i]);
+}
+
+// The sibling after `c` in its parent's creation order, or null.
+Cgroup* next_sibling(const Cgroup& c) {
+  if (!c.parent()) return nullptr;
+  const auto& sib = c.parent()->children();
+  auto it = std::find(sib.begin(), sib.end(), &c);
+  return it != sib.end() && it + 1 != sib.end() ? *(it + 1) : nullptr;
+}
+
+Cgroup* leftmost_descendant(Cgroup* c) {
+  while (!c->children().empty()) c = c->children().front();
+  return c;
+}
+
+}  // namespace
+
+// css_next_descendant_pre(): the first child, else the next sibling of the nearest ancestor
+// (within root) that has one.
+Cgroup* next_descendant_pre(Cgroup* pos, Cgroup& root) {
+  if (!pos) return &root;
+  if (!pos->children().empty()) return pos->children().front();
+  for (Cgroup* c = pos; c != &root; c = c->parent())
+    if (Cgroup* s = next_sibling(*c)) return s;
+  return nullptr;
+}
+
+// css_next_descendant_post(): the leftmost leaf first; after a cgroup, the leftmost leaf of its
+// next sibling, else its parent; root last.
+Cgroup* next_descendant_post(Cgroup* pos, Cgroup& root) {
+  if (!pos) return leftmost_descendant(&root);
+  if (pos == &root) return nullptr;
+  if (Cgroup* s = next_sibling(*pos)) return leftmost_descendant(s);
+  return pos->parent();
+}
+
 bool Cgroup::is_ancestor_of(const Cgroup& other) const {
   for (const Cgroup* c = &other; c; c = c->parent_)
     if (c == this) return true;
@@ -150,6 +206,9 @@ bool Cgroup::is_ancestor_of(const Cgroup& other) const {
 CgroupTree::CgroupTree(const CpuMask& all_cpus) : all_cpus_(all_cpus) {
   nodes_.push_back(std::unique_ptr<Cgroup>(new Cgroup(nullptr, "", 1, 0)));
   nodes_[0]->effective_cpus_ = all_cpus;
+  // top_cpuset: cpus_allowed and effective_cpus are every CPU.
+  copy_to_kernel(all_cpus, nodes_[0]->kcpuset_.cpus_allowed);
+  copy_to_kernel(all_cpus, nodes_[0]->kcpuset_.effective_cpus);
 }
 
 Status CgroupTree::check_path(std::string_view path) {
@@ -187,6 +246,12 @@ std::vector<Cgroup*> CgroupTree::preorder() {
     out.push_back(c);
     for (auto it = c->children_.rbegin(); it != c->children_.rend(); ++it) stack.push_back(*it);
   }
+  return out;
+}
+
+std::vector<Cgroup*> CgroupTree::postorder() {
+  std::vector<Cgroup*> out;
+  for (Cgroup* c = next_descendant_post(nullptr, root()); c; c = next_descendant_post(c, root())) out.push_back(c);
   return out;
 }
 
@@ -244,6 +309,7 @@ void CgroupTree::set_idle(Cgroup& cg, bool idle) {
 
 void CgroupTree::set_cpuset(Cgroup& cg, const CpuMask& cpus) {
   cg.cpuset_ = cpus & all_cpus_;
+  if (!cg.is_root()) copy_to_kernel(cg.cpuset_, cg.kcpuset_.cpus_allowed);
   update_effective(cg);
 }
 
@@ -251,6 +317,7 @@ void CgroupTree::update_effective(Cgroup& cg) {
   const CpuMask& parent = cg.parent_ ? cg.parent_->effective_cpus_ : all_cpus_;
   CpuMask eff = cg.cpuset_.empty() ? parent : (cg.cpuset_ & parent);
   cg.effective_cpus_ = eff.empty() ? parent : eff;
+  copy_to_kernel(cg.effective_cpus_, cg.kcpuset_.effective_cpus);
   for (Cgroup* c : cg.children_) update_effective(*c);
 }
 

@@ -3,8 +3,9 @@
 // holds the tree and the values; the scheduler core (Kernel) applies them: it moves tasks,
 // tells the classes (fair group scheduling, sched_ext's cgroup ops) and confines affinities.
 //
-// Each cgroup also carries the kernel objects BPF schedulers read: struct cgroup (kn, level,
-// ancestors[]), its kernfs_node (the id) and the css_set of its tasks (task->cgroups->dfl_cgrp).
+// Each cgroup also carries the kernel objects BPF schedulers read: struct cgroup (self css, kn,
+// level, subsys[], ancestors[]), its kernfs_node (the id), its struct cpuset (cpuset.cpus as
+// cpus_allowed) and the css_set of its tasks (task->cgroups->dfl_cgrp).
 #pragma once
 
 #include <cstdint>
@@ -99,7 +100,10 @@ class Cgroup {
   size_t kernel_size() const;
   ::css_set* css_set() { return &cset_; }
   ::kernfs_node* kernfs() { return &kn_; }
+  ::cpuset* kernel_cpuset() { return &kcpuset_; }
   static Cgroup* from_kernel(const ::cgroup* c);
+  // The cgroup whose own css (cgroup->self) this is, or null for another css.
+  static Cgroup* from_css(const ::cgroup_subsys_state* css);
 
  private:
   friend class CgroupTree;
@@ -120,6 +124,7 @@ class Cgroup {
 
   ::kernfs_node kn_{};
   ::css_set cset_{};
+  ::cpuset kcpuset_{};
   std::unique_ptr<std::byte[]> kernel_storage_;  // struct cgroup + ancestors
 };
 
@@ -139,6 +144,9 @@ class CgroupTree {
   // Live cgroups in pre-order (parents before children, siblings in creation order): the
   // order the kernel's css walk visits them.
   std::vector<Cgroup*> preorder();
+  // Live cgroups in post-order (children before parents, siblings in creation order): the
+  // order of css_for_each_descendant_post().
+  std::vector<Cgroup*> postorder();
   int capacity() const { return static_cast<int>(nodes_.size()); }  // bound on index() + 1
 
   Result<Cgroup*> mkdir(std::string_view path);  // parent must exist
@@ -166,5 +174,10 @@ class CgroupTree {
   uint64_t next_id_ = 2;
   CpuMask all_cpus_;
 };
+
+// The kernel's css walks within the subtree of `root` (kernel/cgroup/cgroup.c): the cgroup after
+// `pos` in pre-order / post-order, `pos` null for the first; null after the last.
+Cgroup* next_descendant_pre(Cgroup* pos, Cgroup& root);
+Cgroup* next_descendant_post(Cgroup* pos, Cgroup& root);
 
 }  // namespace scx

@@ -10,7 +10,6 @@
 #include "kernel/fair/fair_class.h"
 #include "kernel/fair/weights.h"
 #include "kernel/kernel.h"
-#include "kernel/root_cgroup.h"
 
 namespace scx {
 
@@ -26,7 +25,8 @@ const char* scx_op_name(ScxOp op) {
       "quiescent", "yield", "core_sched_before", "set_weight", "set_cpumask", "update_idle",
       "cpu_acquire", "cpu_release", "init_task", "exit_task", "enable", "disable", "dump",
       "dump_cpu", "dump_task", "cgroup_init", "cgroup_exit", "cgroup_prep_move", "cgroup_move",
-      "cgroup_cancel_move", "cgroup_set_weight", "cpu_online", "cpu_offline", "init", "exit"};
+      "cgroup_cancel_move", "cgroup_set_weight", "cgroup_set_bandwidth", "cpu_online",
+      "cpu_offline", "init", "exit"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == kScxOpCount);
   return kNames[static_cast<int>(op)];
 }
@@ -510,7 +510,7 @@ int ExtClass::init_task_op(Task& p, bool fork) {
   if (info_.has(ScxOp::InitTask)) {
     scx_init_task_args args{};
     args.fork = fork;
-    args.cgroup = &root_cgroup().cgrp;
+    args.cgroup = task_cgroup_of(p).kernel_cgroup();
     OpScope op(*this, ScxOp::InitTask, SCX_KF_SLEEPABLE);
     ret = ops_->init_task(&p.kt, &args);
   }

@@ -103,6 +103,15 @@ class ExtClass : public SchedClass {
   int nr_queued(const Rq& rq) const override;
   int nr_runnable_here(const Rq& rq) const override;  // the CPU's local DSQ
 
+  // The cpu controller's callbacks into sched_ext (ext_cgroup.cc): scx_tg_online/offline,
+  // scx_group_set_weight/bandwidth/idle, scx_cgroup_can_attach/cancel_attach/move_task.
+  void cgroup_online(Cgroup& cg) override;
+  void cgroup_offline(Cgroup& cg) override;
+  void cgroup_changed(Cgroup& cg, CgroupKnob knob) override;
+  int cgroup_can_attach(Task& p, Cgroup& from, Cgroup& to) override;
+  void cgroup_cancel_attach(Task& p, Cgroup& from, Cgroup& to) override;
+  void task_change_group(Task& p, Cgroup& from) override;
+
   // Core notifications that concern every task, whatever its class.
   void task_new(Task& p) override;    // scx_fork(): ops.init_task(fork=true), READY, enable
   void task_gone(Task& p) override;   // sched_ext_free(): disable, exit_task
@@ -135,6 +144,9 @@ class ExtClass : public SchedClass {
   const cpumask* get_possible_cpumask();
   const cpumask* get_online_cpumask();
   void put_cpumask(const cpumask* mask) { (void)mask; }
+  // scx_bpf_task_cgroup(): p's cgroup; p must be an argument of the running rq-locked op
+  // (else an error exit and the root).
+  cgroup* task_cgroup(task_struct* p);
   bool task_running(const task_struct* p);
   s32 task_cpu(const task_struct* p);
   struct rq* cpu_rq(s32 cpu);
@@ -290,8 +302,11 @@ class ExtClass : public SchedClass {
   bool scx_task_enabled(const Task& p) const;
   // Enable / disable / bypass / watchdog / dump (§12).
   void enable_work();
-  bool init_root_cgroup();
-  void exit_root_cgroup();
+  // scx_cgroup_init() / scx_cgroup_exit(): every online cgroup's ops.cgroup_init at enable
+  // (pre-order), every inited one's ops.cgroup_exit at disable (post-order).
+  bool cgroup_init_all();
+  void cgroup_exit_all();
+  Cgroup& task_cgroup_of(const Task& p) const;
   void disable_work();
   void bypass(bool on);
   void cycle_all_runnable();
@@ -349,7 +364,17 @@ class ExtClass : public SchedClass {
   bool before_attach_ = false;  // set_running_before_attach()
   uint64_t op_calls_[kScxOpCount] = {};
   std::unique_ptr<ScxOps> pending_load_;
-  bool root_cgroup_inited_ = false;  // ops.cgroup_init(root) succeeded; cgroup_exit owed
+  // tg->scx of each cgroup (by Cgroup::index()): the values last told to the policy and
+  // whether ops.cgroup_init succeeded (SCX_TG_INITED: ops.cgroup_exit is owed).
+  struct ScxTg {
+    u32 weight = 100;  // CGROUP_WEIGHT_DFL
+    u64 bw_period_us = 100000, bw_quota_us = ~0ULL, bw_burst_us = 0;  // RUNTIME_INF: "max"
+    bool inited = false;
+  };
+  ScxTg& tg_of(const Cgroup& cg);
+  s32 cgroup_init_op(Cgroup& cg);
+  std::vector<ScxTg> tgs_;
+  bool cgroup_enabled_ = false;  // scx_cgroup_enabled: the cgroup ops are live
   std::vector<std::string> logged_once_;
   scx_event_stats events_{};  // the SCX_EV_* counters (6.15+), never reset within a run
   Ns bypass_began_ = 0;

@@ -8,7 +8,6 @@
 #include "kernel/ext/ext_class.h"
 #include "kernel/ext/ext_internal.h"
 #include "kernel/kernel.h"
-#include "kernel/root_cgroup.h"
 
 namespace scx {
 
@@ -124,7 +123,7 @@ void ExtClass::enable_work() {
     }
     if (exit_kind_ != SCX_EXIT_NONE) return;  // init itself called scx_bpf_error/exit
   }
-  if (!init_root_cgroup()) return;
+  if (!cgroup_init_all()) return;
 
   bypass(true);
   // Every task but the idle tasks gets ops.init_task(fork=false) and becomes READY.
@@ -148,34 +147,6 @@ void ExtClass::enable_work() {
   watchdog_last_check_ = k_.now();
   watchdog_armed_ = true;
   watchdog_handle_ = k_.schedule_callback(k_.now() + watchdog_timeout_ / 2, Kernel::kUnboundCpu, [this] { watchdog_workfn(); });
-}
-
-// scx_cgroup_init: every online cgroup gets ops.cgroup_init after ops.init and before any
-// task's init_task; the root is the only cgroup simulated (weight CGROUP_WEIGHT_DFL).
-bool ExtClass::init_root_cgroup() {
-  if (!info_.has(ScxOp::CgroupInit)) return true;
-  scx_cgroup_init_args args{};
-  args.weight = 100;
-  s32 ret;
-  {
-    OpScope op(*this, ScxOp::CgroupInit, SCX_KF_UNLOCKED);
-    ret = ops_->cgroup_init(&root_cgroup().cgrp, &args);
-  }
-  if (ret) {
-    scx_error(SCX_EXIT_ERROR, 0, fmt::format("ops.cgroup_init() failed ({}) for cgroup 1", ret));
-    return false;
-  }
-  root_cgroup_inited_ = true;
-  return exit_kind_ == SCX_EXIT_NONE;
-}
-
-// scx_cgroup_exit: the inited cgroups get ops.cgroup_exit once the tasks have left, before ops.exit.
-void ExtClass::exit_root_cgroup() {
-  if (!root_cgroup_inited_) return;
-  root_cgroup_inited_ = false;
-  if (!info_.has(ScxOp::CgroupExit)) return;
-  OpScope op(*this, ScxOp::CgroupExit, SCX_KF_UNLOCKED);
-  ops_->cgroup_exit(&root_cgroup().cgrp);
 }
 
 void ExtClass::bypass(bool on) {
@@ -265,7 +236,7 @@ void ExtClass::disable_work() {
   const bool error = pending_exit_.kind >= SCX_EXIT_ERROR;
   log_line(fmt::format("sched_ext: BPF scheduler \"{}\" disabled ({})", info_.name, pending_exit_.reason));
   if (error && !pending_exit_.msg.empty()) log_line(fmt::format("sched_ext: {}: {}", info_.name, pending_exit_.msg));
-  exit_root_cgroup();
+  cgroup_exit_all();
   if (info_.has(ScxOp::Exit)) {
     std::string msg = pending_exit_.msg, dump = pending_exit_.dump;
     scx_exit_info ei{};

@@ -16,12 +16,14 @@ namespace scx {
 
 class ExtClass;
 
-// struct sched_ext_ops members, in the kernel's (V612) order.
+// struct sched_ext_ops members, in the kernel's order (V612's, with 6.17's cgroup_set_bandwidth
+// after cgroup_set_weight).
 enum class ScxOp : uint8_t {
   SelectCpu, Enqueue, Dequeue, Dispatch, Tick, Runnable, Running, Stopping, Quiescent, Yield,
   CoreSchedBefore, SetWeight, SetCpumask, UpdateIdle, CpuAcquire, CpuRelease, InitTask,
   ExitTask, Enable, Disable, Dump, DumpCpu, DumpTask, CgroupInit, CgroupExit, CgroupPrepMove,
-  CgroupMove, CgroupCancelMove, CgroupSetWeight, CpuOnline, CpuOffline, Init, Exit,
+  CgroupMove, CgroupCancelMove, CgroupSetWeight, CgroupSetBandwidth, CpuOnline,
+  CpuOffline, Init, Exit,
   kCount
 };
 inline constexpr int kScxOpCount = static_cast<int>(ScxOp::kCount);
@@ -83,6 +85,9 @@ class ScxOps {
   virtual void cgroup_move(task_struct* p, cgroup* from, cgroup* to) { (void)p, (void)from, (void)to; }
   virtual void cgroup_cancel_move(task_struct* p, cgroup* from, cgroup* to) { (void)p, (void)from, (void)to; }
   virtual void cgroup_set_weight(cgroup* cgrp, u32 weight) { (void)cgrp, (void)weight; }
+  virtual void cgroup_set_bandwidth(cgroup* cgrp, u64 period_us, u64 quota_us, u64 burst_us) {
+    (void)cgrp, (void)period_us, (void)quota_us, (void)burst_us;
+  }
   virtual void cpu_online(s32 cpu) { (void)cpu; }
   virtual void cpu_offline(s32 cpu) { (void)cpu; }
   virtual s32 init() { return 0; }
@@ -96,6 +101,9 @@ class ScxOps {
   virtual void registering() {}
   virtual void registered(int ret) { (void)ret; }
   virtual void disabled() {}
+  // Not an op either: the cgroup is being freed (rmdir), loaded or not; after ops.cgroup_exit
+  // if it had one. What the policy's kernel side keeps of it goes too (cgroup local storage).
+  virtual void cgroup_released(cgroup* cgrp) { (void)cgrp; }
 
  protected:
   // What the policy's user space has done before it creates the link: runs at attach(), before
