@@ -311,8 +311,7 @@ Kernel::Step Kernel::step_control(Rq& rq, Task& p, const Op& op) {
     }
     case OpKind::SetCgroup: {
       ++p.pc;
-      Cgroup* to = workload_cgroups_[op.obj];
-      if (!to || !move_to_cgroup(p, *to).ok()) return Step::kStop;
+      (void)move_to_cgroup(p, *workload_cgroups_[op.obj]);  // a refusal leaves p where it is (counted)
       return preempt_point(rq) ? Step::kStop : Step::kNext;
     }
     case OpKind::SetSched:

@@ -58,6 +58,7 @@ struct KernelStats {
   uint64_t forks = 0;
   uint64_t exits = 0;
   uint64_t timer_misses = 0;
+  uint64_t cgroup_moves_refused = 0;  // a class refused a move (sched_ext's ops.cgroup_prep_move)
 };
 
 class Kernel {
@@ -194,7 +195,9 @@ class Kernel {
   Status write_cgroup_file(Cgroup& cg, std::string_view file, std::string_view value);
   // Moves p into `to` (a write of its pid to to's cgroup.threads): the cpuset confines its
   // affinity, then every class sees the move as sched_move_task() shows it. A class may refuse
-  // (sched_ext's ops.cgroup_prep_move): the error says so and p stays.
+  // (sched_ext's ops.cgroup_prep_move): p stays, the refusal is counted
+  // (KernelStats::cgroup_moves_refused) and the error says so; the run goes on, as the writer of
+  // cgroup.procs would, having got EBUSY.
   Status move_to_cgroup(Task& p, Cgroup& to);
   // The CPUs p may use given the mask it asks for: within its cpuset, or the cpuset's CPUs
   // when the two do not meet (cpuset v2 keeps a task's request only where it can).

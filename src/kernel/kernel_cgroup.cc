@@ -143,6 +143,7 @@ Status Kernel::move_to_cgroup(Task& p, Cgroup& to) {
     if (int err = classes_[agreed]->cgroup_can_attach(p, from, to)) {
       for (size_t i = 0; i < agreed; ++i)
         if (classes_[i]) classes_[i]->cgroup_cancel_attach(p, from, to);
+      ++stats_.cgroup_moves_refused;
       return Status::Errorf(to.path(), "moving {}[{}] was refused ({})", p.comm, p.pid, err);
     }
   }
@@ -192,8 +193,9 @@ Status Kernel::load_cgroups(const Workload& w) {
       if (!e.file.empty()) {
         st = write_cgroup_file(*cg, e.file, e.value);
       } else {
+        // A refused move is the scheduler's answer, not a workload error (counted).
         for (const auto& t : tasks_)
-          if (t->spec_index == e.task && t->state != TaskState::Dead && st.ok()) st = move_to_cgroup(*t, *cg);
+          if (t->spec_index == e.task && t->state != TaskState::Dead) (void)move_to_cgroup(*t, *cg);
       }
       if (!st.ok() && error_.ok()) error_ = st.within(fmt::format("cgroup event at {}", format_duration(e.at)));
     });

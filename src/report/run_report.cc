@@ -110,6 +110,7 @@ std::string format_run_json(const RunReport& r) {
                 {"forks", r.stats.forks},
                 {"exits", r.stats.exits},
                 {"timer_misses", r.stats.timer_misses}};
+  if (r.stats.cgroup_moves_refused) j["stats"]["cgroup_moves_refused"] = r.stats.cgroup_moves_refused;
   if (i.fingerprint) j["fingerprint"] = *i.fingerprint;
   nlohmann::ordered_json tasks = nlohmann::ordered_json::array();
   for (const TaskMetrics& t : m.tasks()) {

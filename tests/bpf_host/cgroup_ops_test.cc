@@ -102,6 +102,7 @@ TEST(ExtCgroupOps, OrderOverASchedulersLife) {
   *run.global<uint64_t>("refuse_to") = 2;
   EXPECT_FALSE(run.sim.kernel->move_to_cgroup(*run.hog, run.cg("/a")).ok());
   EXPECT_EQ(run.hog->cgroup, &run.cg("/c"));
+  EXPECT_EQ(run.sim.kernel->stats().cgroup_moves_refused, 1u);
   EXPECT_EQ(run.take(), (std::vector<std::string>{"prep_move(5,2,0)"}));
   // Another controller refusing after sched_ext agreed: scx_cgroup_cancel_attach().
   *run.global<uint64_t>("refuse_to") = 0;
