@@ -65,6 +65,7 @@ void FairClass::cgroup_online(Cgroup& cg) {
     attach_entity_cfs_rq(cfs_rq_of(gc.se), gc.se);
   }
   if (cg.idle()) sched_group_set_idle(t, true);
+  bw_group_online(t);
 }
 
 void FairClass::cgroup_offline(Cgroup& cg) {
@@ -82,6 +83,7 @@ void FairClass::cgroup_offline(Cgroup& cg) {
     SCX_CHECK_MSG(!gc.se.on_rq && gc.se.cfs_rq->curr() != &gc.se, "removing a task group still queued");
     remove_group_entity_load_avg(gc);
   }
+  bw_group_offline(cg);
   tgs_[cg.index()].reset();
 }
 
@@ -122,7 +124,8 @@ void FairClass::cgroup_changed(Cgroup& cg, CgroupKnob knob) {
       if (!tg.idle) sched_group_set_shares(tg, cg.shares());
       break;
     case CgroupKnob::Idle: sched_group_set_idle(tg, cg.idle()); break;
-    default: break;  // cpu.max: bandwidth control, not modelled here
+    case CgroupKnob::Max: bw_set_limit(cg); break;  // fair_bandwidth.cc
+    default: break;
   }
 }
 
