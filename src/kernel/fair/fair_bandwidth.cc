@@ -129,6 +129,14 @@ void FairClass::bw_hide(int cpu, int delta) {
   SCX_CHECK(bw_hidden_[cpu] >= 0);
 }
 
+void FairClass::bw_kick_idle(Rq& rq, int enqueue_flags) {
+  // A task that was parked and is queued again by a move, or a class or priority change,
+  // makes an idle CPU's fair work appear without a wakeup: reschedule it (the core's wakeups
+  // reschedule by themselves; the unthrottle does its own).
+  if (bw_->used() && !(enqueue_flags & ENQUEUE_WAKEUP) && rq.curr->is_idle_task() && cfs_[rq.cpu]->nr_running())
+    k_.resched_curr(rq);
+}
+
 int FairClass::nr_runnable_here(const Rq& rq) const { return static_cast<int>(cpus_[rq.cpu].cfs.h_nr_queued); }
 
 // ---------------------------------------------------------------------------------------------
@@ -243,7 +251,7 @@ bool FairClass::throttle_picked_task(Rq& rq, Task& p) {
   // goes on at once instead of after a switch in and out. Kernel threads never return to
   // user space and are not parked.
   if (p.kthread) return false;
-  fair::CfsRqState& cfs = task_cfs_rq(p);
+  fair::CfsRqState& cfs = cfs_rq_of(p.se);
   if (!bw_throttled_hierarchy(cfs)) return false;  // replenished meanwhile: move along
   dequeue_task(rq, p, DEQUEUE_SLEEP | DEQUEUE_SPECIAL);
   cfs.limbo.push_back(&p);
@@ -273,7 +281,8 @@ void FairClass::dequeue_throttled_task(Task& p, int flags) {
   // dequeue_throttled_task(): the core takes a parked task (a move, an affinity or class
   // change): it leaves the limbo list; a migration takes its load with it. A sleep (not
   // possible for a task that does not run, but the kernel allows it) ends the throttle.
-  fair::CfsRqState& cfs = task_cfs_rq(p);
+  // (A move has already changed p.cgroup: the runqueue is the one its entity is linked to.)
+  fair::CfsRqState& cfs = cfs_rq_of(p.se);
   auto it = std::find(cfs.limbo.begin(), cfs.limbo.end(), &p);
   SCX_CHECK_MSG(it != cfs.limbo.end(), "a throttled task not in its runqueue's limbo list");
   cfs.limbo.erase(it);

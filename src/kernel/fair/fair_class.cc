@@ -409,6 +409,7 @@ void FairClass::enqueue_task(Rq& rq, Task& p, int flags) {
   on_tree_changed(cpu, p);
   if (rq.nr_running + 1 >= 2) set_rd_overloaded(true);  // add_nr_running()
   apply_resched(rq);
+  bw_kick_idle(rq, flags);
 }
 
 bool FairClass::dequeue_task(Rq& rq, Task& p, int flags) {

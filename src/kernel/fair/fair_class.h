@@ -241,6 +241,7 @@ class FairClass : public SchedClass {
   void bw_account(fair::CfsRqState& cfs, Ns delta_exec);    // account_cfs_rq_runtime()
   bool bw_can_migrate(const Task& p, int src_cpu, int dst_cpu) const;
   void bw_hide(int cpu, int delta);
+  void bw_kick_idle(Rq& rq, int enqueue_flags);
   void bw_throttled(fair::CfsRqRuntime& rt);
   void bw_unthrottled(fair::CfsRqRuntime& rt, Ns throttled_for);
   void bw_release_limbo(fair::CfsRqRuntime& rt);
