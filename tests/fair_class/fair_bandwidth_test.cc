@@ -242,7 +242,7 @@ TEST(FairBandwidth, RandomMixesKeepTheBooks) {
     const char* paths[] = {"/a", "/a/x", "/b", "/b/y"};
     auto random_max = [&] {
       if (rng.chance(0.2)) return std::string("max");
-      return fmt::format("{} {}", rng.range(1000, 200000), rng.range(10000, 100000));
+      return fmt::format("{} {}", rng.range(1000, 60000), rng.range(10000, 100000));
     };
     for (const char* p : paths) w.cgroups.push_back(CgroupSpec{p, {{"cpu.max", random_max()}}});
     for (auto& t : w.tasks)
@@ -269,7 +269,7 @@ TEST(FairBandwidth, RandomMixesKeepTheBooks) {
           << "iter " << iter << " cpu " << cpu << ": tasks still parked after the limits were lifted";
     throttles += log.lines.size();
   }
-  EXPECT_GT(throttles, 100u) << "the mixes must throttle";
+  EXPECT_GT(throttles, 300u) << "the mixes must throttle";
 }
 
 }  // namespace
