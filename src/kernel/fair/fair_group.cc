@@ -151,7 +151,7 @@ void FairClass::update_cfs_group(fair::SchedEntity& se) {
   if (se.is_task()) return;
   const fair::CfsRqState& gcfs = rq_state(*se.my_q);
   if (!gcfs.q->load()) return;
-  // Bandwidth control: the kernel keeps a throttled hierarchy's weight (not modelled, docs/cgroups.md).
+  if (bw_throttled_hierarchy(gcfs)) return;  // bandwidth control: a throttled hierarchy keeps its weight
   const uint32_t shares = calc_group_shares(gcfs);
   if (se.weight != shares) reweight_group_entity(se, shares);
 }
