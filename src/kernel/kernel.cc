@@ -45,7 +45,12 @@ Kernel::Kernel(const Topology& topo, KernelConfig config)
   set_check_context(&kernel_context, this);
 }
 
-Kernel::~Kernel() { set_check_context(nullptr, nullptr); }
+Kernel::~Kernel() {
+  // The classes go first (last to first, as the array would), while the callbacks and events
+  // they own handles to still exist: a class may cancel its timers (fair bandwidth control).
+  for (auto it = classes_.rbegin(); it != classes_.rend(); ++it) it->reset();
+  set_check_context(nullptr, nullptr);
+}
 
 void Kernel::set_fair_class(std::unique_ptr<SchedClass> fair) { classes_[2] = std::move(fair); }
 void Kernel::set_ext_class(std::unique_ptr<SchedClass> ext) { classes_[3] = std::move(ext); }

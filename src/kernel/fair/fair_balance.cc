@@ -336,6 +336,7 @@ bool FairClass::task_hot(Task& p, LbEnv& env) const {
 }
 
 bool FairClass::can_migrate_task(Task& p, LbEnv& env) {
+  if (!bw_can_migrate(p, env.src_cpu, env.dst_cpu)) return false;  // bandwidth control
   if (config_.v6_18()) {
     // "sched/fair: Do not try to migrate delayed dequeue task" (6.14): a delayed task moves only
     // with the load it still carries.

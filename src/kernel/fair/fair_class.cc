@@ -36,6 +36,7 @@ FairClass::FairClass(Kernel& k, FairConfig config) : SchedClass(ClassRank::Fair)
     root.cpu = cpu;
     cfs_[cpu]->owner = &root;
   }
+  bw_init();
   max_load_balance_interval_ = std::max<int64_t>(1, int64_t{k_.cost().hz} * n / 10);  // update_max_interval()
   if (config_.balance.shared_runq) shared_runq_ = std::make_unique<fair::SharedRunq>(*domains_);
   for (int cpu = 0; cpu < n; ++cpu) {
@@ -74,7 +75,9 @@ uint32_t FairClass::task_weight(const Task& p) {
   return fair::nice_to_weight(p.nice);
 }
 
-int FairClass::nr_queued(const Rq& rq) const { return static_cast<int>(cpus_[rq.cpu].cfs.h_nr_queued); }
+int FairClass::nr_queued(const Rq& rq) const {
+  return static_cast<int>(cpus_[rq.cpu].cfs.h_nr_queued) + bw_hidden_[rq.cpu];
+}
 
 void FairClass::apply_resched(Rq& rq) {
   if (cfs_[rq.cpu]->take_resched()) k_.resched_curr(rq);
@@ -386,6 +389,7 @@ void FairClass::task_fork(Task& p) {
 }
 
 void FairClass::enqueue_task(Rq& rq, Task& p, int flags) {
+  if (enqueue_throttled_task(rq, p)) return;  // bandwidth control: back to limbo (6.18)
   const int cpu = rq.cpu;
   fair::SchedEntity& se = p.se;
   if (!(se.sched_delayed && (p.migrating || (flags & ENQUEUE_RESTORE)))) util_est_enqueue(cpu, p);
@@ -405,9 +409,14 @@ void FairClass::enqueue_task(Rq& rq, Task& p, int flags) {
   on_tree_changed(cpu, p);
   if (rq.nr_running + 1 >= 2) set_rd_overloaded(true);  // add_nr_running()
   apply_resched(rq);
+  bw_kick_idle(rq, flags);
 }
 
 bool FairClass::dequeue_task(Rq& rq, Task& p, int flags) {
+  if (p.fair.throttled) {  // bandwidth control: a task in limbo (6.18)
+    dequeue_throttled_task(p, flags);
+    return true;
+  }
   const int cpu = rq.cpu;
   fair::SchedEntity& se = p.se;
   if (!(se.sched_delayed && (p.migrating || (flags & DEQUEUE_SAVE)))) util_est_dequeue(cpu, p);
@@ -451,6 +460,7 @@ void FairClass::yield_task(Rq& rq) {
 
 void FairClass::wakeup_preempt(Rq& rq, Task& p, int wake_flags) {
   if (rq.curr == &p || !cfs_[rq.cpu]->curr()) return;
+  if (bw_throttled_hierarchy(cfs_rq_of(p.se))) return;  // no preemption by a throttled wakee
   fair::WakeupInfo info;
   info.wake_fork = (wake_flags & WF_FORK) != 0;
   info.curr_need_resched = rq.need_resched;
@@ -480,11 +490,14 @@ Task* FairClass::pick_task(Rq& rq) {
                             cs.newidle_token.prev == rq.curr;
   cs.newidle_token.at = kNever;
   for (bool tried = newidle_done;;) {
-    fair::SchedEntity* se = pick_task_fair(rq);
+    bool throttled = false;
+    fair::SchedEntity* se = pick_task_fair(rq, &throttled);
     cfs_[cpu]->take_resched();
+    // 6.18: a task picked through a throttled cfs_rq parks in limbo; pick again.
+    if (se && throttled && throttle_picked_task(rq, task_of(*se))) continue;
     if (se) return &task_of(*se);
     // pick_next_task_fair(): nothing to run -> newidle balance, retry if it pulled.
-    if (tried || rq.nr_running > 0) break;
+    if (tried || rq.nr_running - bw_hidden_[cpu] > 0) break;
     tried = true;
     if (sched_balance_newidle(rq) <= 0) break;
   }
@@ -501,7 +514,7 @@ void FairClass::put_prev_task(Rq& rq, Task& p, Task* next) {
     fair::CfsRqState& cfs = cfs_rq_of(*se);
     if (se->on_rq) update_load_avg(cfs, *se, 0);
     cfs.q->put_prev_entity(*se, k_.now());
-    // Bandwidth control: check_cfs_rq_runtime() of this level (after its update_curr()).
+    bw_check_runtime(cfs);  // bandwidth control: throttle a level out of runtime
     if (se == &p.se) on_tree_changed(rq.cpu, p);
     if (se == stop_at) break;
   }
@@ -515,7 +528,7 @@ void FairClass::set_next_task(Rq& rq, Task& p, bool first) {
     if (cfs.q->curr() == se) break;
     if (se->on_rq) update_load_avg(cfs, *se, kUpdateTg);
     cfs.q->set_next_entity(*se, k_.now());
-    // account_cfs_rq_runtime(cfs_rq, 0) goes here with bandwidth control.
+    bw_account(cfs, 0);  // bandwidth control: make sure the level has runtime
   }
   on_tree_changed(rq.cpu, p);
   // __set_next_task_fair(): cfs_tasks is MRU, the balancer takes from the cold end.
@@ -553,6 +566,7 @@ void FairClass::task_dead(Task& p) {
 }
 
 void FairClass::switched_from(Rq&, Task& p) {
+  p.fair.throttled = false;  // bandwidth control: the class change took it out of limbo
   // detach_task_cfs_rq()
   if (!p.fair.attached) return;
   detach_entity_cfs_rq(p);
@@ -638,7 +652,7 @@ bool FairClass::task_fits_cpu(const Task& p, int cpu) const {
 bool FairClass::idle_cpu(int cpu) const {
   const Rq& rq = k_.rq(cpu);
   // The rq's own fields first: a busy CPU is rejected without touching its current task.
-  return rq.nr_running == 0 && rq.ttwu_pending == 0 && rq.curr == rq.idle;
+  return rq.nr_running - bw_hidden_[cpu] == 0 && rq.ttwu_pending == 0 && rq.curr == rq.idle;
 }
 
 bool FairClass::sched_idle_cpu(int cpu) const {

@@ -26,6 +26,9 @@ struct Rq;
 struct Task;
 
 namespace fair {
+class BandwidthControl;
+struct CfsBandwidthStat;
+struct CfsRqRuntime;
 struct CfsRqState;
 struct GroupCpu;
 struct TaskGroup;
@@ -109,6 +112,8 @@ class FairClass : public SchedClass {
   void tick_balance(Rq& rq) override;
   void rq_idle_enter(Rq& rq) override;
   int nr_queued(const Rq& rq) const override;
+  // Of those, the ones not parked by bandwidth control (throttled hierarchies, 6.18 limbo).
+  int nr_runnable_here(const Rq& rq) const override;
   // The cpu controller (fair_group.cc): task groups follow the cgroups.
   void cgroup_online(Cgroup& cg) override;
   void cgroup_offline(Cgroup& cg) override;
@@ -129,6 +134,9 @@ class FairClass : public SchedClass {
   Status check_hierarchy() const;
   // task_h_load() (fair_group.cc): the task's load as a share of its CPU's through its groups.
   uint64_t task_h_load(const Task& p) const;
+  // Bandwidth control (fair_bandwidth.cc): a group's cpu.stat, and the component itself.
+  const fair::CfsBandwidthStat& cpu_stat(const Cgroup& cg) const;
+  const fair::BandwidthControl& bandwidth() const { return *bw_; }
   bool nohz_idle(int cpu) const;                 // in nohz.idle_cpus_mask
   // rq->clock_pelt as update_rq_clock() would leave it now (without updating it), and
   // rq->lost_idle_time; clock_pelt counts from clock_task's origin (equal to it while idle).
@@ -145,6 +153,7 @@ class FairClass : public SchedClass {
 
  private:
   struct CpuState;
+  class BandwidthWiring;
   struct LbEnv;
   struct SgStats;
   struct SdStats;
@@ -209,7 +218,7 @@ class FairClass : public SchedClass {
   void enqueue_entities(Task& p, unsigned flags);  // enqueue_task_fair()'s walks
   void requeue_delayed_group(fair::SchedEntity& se);
   bool dequeue_entities(fair::SchedEntity& se, unsigned flags, bool already_dequeued = false);
-  fair::SchedEntity* pick_task_fair(Rq& rq);
+  fair::SchedEntity* pick_task_fair(Rq& rq, bool* throttled = nullptr);
   void finish_blocked_pick(Rq& rq, fair::SchedEntity& blocked);
   static const fair::SchedEntity* first_shared_level(const fair::SchedEntity& prev, const fair::SchedEntity& next);
   void set_next_buddy_h(fair::SchedEntity& se);
@@ -217,6 +226,32 @@ class FairClass : public SchedClass {
   void detach_entity_cfs_rq(Task& p);
   void attach_entity_cfs_rq(fair::CfsRqState& cfs, fair::SchedEntity& se);
   void propagate_entity_cfs_rq(fair::CfsRqState& cfs);
+
+  // --- fair_bandwidth.cc: bandwidth control (cpu.max) wired into the walks ---
+  void bw_init();
+  static void bw_runtime_hook(void* ctx, fair::CfsRq& q, Ns delta_exec);
+  void bw_group_online(fair::TaskGroup& tg);
+  void bw_group_offline(const Cgroup& cg);
+  void bw_set_limit(const Cgroup& cg);                       // tg_set_cfs_bandwidth()
+  fair::CfsRqRuntime& bw_rq(const fair::CfsRqState& cfs) const;
+  fair::CfsRqState& bw_state(const fair::CfsRqRuntime& rt);
+  bool bw_stops_walk(const fair::CfsRqState& cfs) const;    // 6.12 cfs_rq_throttled()
+  bool bw_throttled_hierarchy(const fair::CfsRqState& cfs) const;
+  void bw_first_entity(fair::CfsRqState& cfs);              // enqueue_entity(), nr_queued == 1
+  void bw_return_runtime(fair::CfsRqState& cfs);            // dequeue_entity()
+  bool bw_check_runtime(fair::CfsRqState& cfs);             // check_cfs_rq_runtime()
+  void bw_account(fair::CfsRqState& cfs, Ns delta_exec);    // account_cfs_rq_runtime()
+  bool bw_can_migrate(const Task& p, int src_cpu, int dst_cpu) const;
+  void bw_hide(int cpu, int delta);
+  void bw_kick_idle(Rq& rq, int enqueue_flags);
+  void bw_throttled(fair::CfsRqRuntime& rt);
+  void bw_unthrottled(fair::CfsRqRuntime& rt, Ns throttled_for);
+  void bw_release_limbo(fair::CfsRqRuntime& rt);
+  void throttle_dequeue_group(fair::CfsRqState& cfs);      // 6.12 throttle_cfs_rq()'s walk
+  void unthrottle_enqueue_group(fair::CfsRqState& cfs);    // 6.12 unthrottle_cfs_rq()'s walk
+  bool throttle_picked_task(Rq& rq, Task& p);              // 6.18 throttle_cfs_rq_work()
+  bool enqueue_throttled_task(Rq& rq, Task& p);            // 6.18 enqueue_throttled_task()
+  void dequeue_throttled_task(Task& p, int flags);         // 6.18 dequeue_throttled_task()
 
   // --- fair_group.cc: task groups, group weight, group PELT, hierarchical load ---
   void remove_group_entity_load_avg(fair::GroupCpu& gc);
@@ -290,6 +325,12 @@ class FairClass : public SchedClass {
   std::unique_ptr<fair::SchedDomains> domains_;
   std::vector<CpuState> cpus_;
   std::unique_ptr<fair::SharedRunq> shared_runq_;
+  std::unique_ptr<BandwidthWiring> bw_host_;
+  std::unique_ptr<fair::BandwidthControl> bw_;
+  // Per CPU: fair tasks on the runqueue (on_rq) that the root cfs_rq does not count (6.12:
+  // below a dequeued throttled group entity; 6.18: in a limbo list). The kernel's
+  // rq->nr_running leaves them out too.
+  std::vector<int> bw_hidden_;
   bool rd_overloaded_ = false;      // root_domain::overloaded
   bool sched_balance_running_ = false;
   int64_t max_load_balance_interval_ = 0;

@@ -63,6 +63,7 @@ void FairClass::cgroup_online(Cgroup& cg) {
     attach_entity_cfs_rq(cfs_rq_of(gc.se), gc.se);
   }
   if (cg.idle()) sched_group_set_idle(t, true);
+  bw_group_online(t);
 }
 
 void FairClass::cgroup_offline(Cgroup& cg) {
@@ -80,6 +81,7 @@ void FairClass::cgroup_offline(Cgroup& cg) {
     SCX_CHECK_MSG(!gc.se.on_rq && gc.se.cfs_rq->curr() != &gc.se, "removing a task group still queued");
     remove_group_entity_load_avg(gc);
   }
+  bw_group_offline(cg);
   tgs_[cg.index()].reset();
 }
 
@@ -120,7 +122,8 @@ void FairClass::cgroup_changed(Cgroup& cg, CgroupKnob knob) {
       if (!tg.idle) sched_group_set_shares(tg, cg.shares());
       break;
     case CgroupKnob::Idle: sched_group_set_idle(tg, cg.idle()); break;
-    default: break;  // cpu.max: bandwidth control, not modelled here
+    case CgroupKnob::Max: bw_set_limit(cg); break;  // fair_bandwidth.cc
+    default: break;
   }
 }
 
@@ -146,7 +149,7 @@ void FairClass::update_cfs_group(fair::SchedEntity& se) {
   if (se.is_task()) return;
   const fair::CfsRqState& gcfs = rq_state(*se.my_q);
   if (!gcfs.q->load()) return;
-  // Bandwidth control: a throttled hierarchy keeps its weight.
+  if (bw_throttled_hierarchy(gcfs)) return;  // bandwidth control: a throttled hierarchy keeps its weight
   const uint32_t shares = calc_group_shares(gcfs);
   if (se.weight != shares) reweight_group_entity(se, shares);
 }

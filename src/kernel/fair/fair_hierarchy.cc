@@ -5,9 +5,8 @@
 // Each level is a fair::CfsRq (the engine) plus its fair::CfsRqState (task_group.h). A task in
 // the root cgroup has depth 0: every walk ends after its first level (docs/cgroups.md).
 //
-// Bandwidth control (cpu.max) is not modelled here; the places where the kernel checks a
-// throttled cfs_rq (cfs_rq_throttled(), check_enqueue_throttle(), account_cfs_rq_runtime(),
-// check_cfs_rq_runtime()) are marked "Bandwidth control:" below.
+// Bandwidth control (cpu.max): the walks call fair_bandwidth.cc where the kernel checks a
+// throttled cfs_rq (6.12 ends a walk at a cfs_rq_throttled() level) or charges runtime.
 #include <map>
 
 #include "base/check.h"
@@ -44,7 +43,7 @@ void FairClass::add_h_delayed(fair::SchedEntity& se, int delta) {
   for (fair::SchedEntity* s = &se; s; s = s->parent_entity) {
     fair::CfsRqState& cfs = cfs_rq_of(*s);
     cfs.h_nr_delayed = static_cast<unsigned>(static_cast<int>(cfs.h_nr_delayed) + delta);
-    // Bandwidth control: a throttled cfs_rq ends the walk here.
+    if (bw_stops_walk(cfs)) break;
   }
 }
 
@@ -53,15 +52,16 @@ void FairClass::enqueue_entity(fair::CfsRqState& cfs, fair::SchedEntity& se, uns
   update_load_avg(cfs, se, kUpdateTg | kDoAttach);
   update_cfs_group(se);
   cfs.q->enqueue_entity(se, flags, k_.now());
-  // Bandwidth control: check_enqueue_throttle() when the runqueue got its first entity.
+  bw_first_entity(cfs);  // bandwidth control: check_enqueue_throttle() on the first entity
 }
 
 bool FairClass::dequeue_entity(fair::CfsRqState& cfs, fair::SchedEntity& se, unsigned flags) {
   int action = kUpdateTg;
   if (se.is_task() && task_of(se).migrating) action |= kDoDetach;
   update_load_avg(cfs, se, action);
-  // Bandwidth control: return_cfs_rq_runtime() on the last dequeue.
-  return cfs.q->dequeue_entity(se, flags, k_.now());
+  const bool dequeued = cfs.q->dequeue_entity(se, flags, k_.now());
+  bw_return_runtime(cfs);  // bandwidth control: slack of an emptied runqueue
+  return dequeued;
 }
 
 void FairClass::enqueue_entities(Task& p, unsigned flags) {
@@ -83,7 +83,7 @@ void FairClass::enqueue_entities(Task& p, unsigned flags) {
     if (se->parent_entity) slice = cfs.q->cfs_rq_min_slice();  // only a group entity takes it
     cfs.h_nr_queued++, cfs.h_nr_delayed += h_delayed, cfs.h_nr_idle += h_idle;
     if (cfs.idle) h_idle = 1;
-    // Bandwidth control: a throttled cfs_rq (cfs_rq_throttled()) ends the walk here.
+    if (bw_stops_walk(cfs)) return bw_hide(cfs.cpu, +1);
     flags = ENQUEUE_WAKEUP;
   }
   for (; se; se = se->parent_entity) {
@@ -94,7 +94,7 @@ void FairClass::enqueue_entities(Task& p, unsigned flags) {
     slice = cfs.q->cfs_rq_min_slice();
     cfs.h_nr_queued++, cfs.h_nr_delayed += h_delayed, cfs.h_nr_idle += h_idle;
     if (cfs.idle) h_idle = 1;
-    // Bandwidth control: a throttled cfs_rq ends the walk here.
+    if (bw_stops_walk(cfs)) return bw_hide(cfs.cpu, +1);
   }
 }
 
@@ -136,7 +136,7 @@ bool FairClass::dequeue_entities(fair::SchedEntity& start, unsigned flags, bool 
     }
     cfs.h_nr_queued -= h_queued, cfs.h_nr_delayed -= h_delayed, cfs.h_nr_idle -= h_idle;
     if (cfs.idle) h_idle = h_queued;
-    // Bandwidth control: a throttled cfs_rq ends the walk here.
+    if (bw_stops_walk(cfs)) return bw_hide(cfs.cpu, -static_cast<int>(h_queued)), true;
     if (cfs.q->load()) {
       se = se->parent_entity;
       if (se) slice = cfs.q->cfs_rq_min_slice();
@@ -155,12 +155,12 @@ bool FairClass::dequeue_entities(fair::SchedEntity& start, unsigned flags, bool 
     slice = cfs.q->cfs_rq_min_slice();
     cfs.h_nr_queued -= h_queued, cfs.h_nr_delayed -= h_delayed, cfs.h_nr_idle -= h_idle;
     if (cfs.idle) h_idle = h_queued;
-    // Bandwidth control: a throttled cfs_rq ends the walk here.
+    if (bw_stops_walk(cfs)) return bw_hide(cfs.cpu, -static_cast<int>(h_queued)), true;
   }
   return true;
 }
 
-fair::SchedEntity* FairClass::pick_task_fair(Rq& rq) {
+fair::SchedEntity* FairClass::pick_task_fair(Rq& rq, bool* throttled) {
   // pick_task_fair(): descend from the root, picking at every level; a delayed entity found on
   // the way leaves (with its now empty ancestors) and the descent restarts.
   const int cpu = rq.cpu;
@@ -169,13 +169,22 @@ fair::SchedEntity* FairClass::pick_task_fair(Rq& rq) {
     if (!cfs->q->nr_running()) return nullptr;
     fair::SchedEntity* se = nullptr;
     bool restart = false;
+    if (throttled) *throttled = false;
     while (cfs) {
       fair::CfsRq& q = *cfs->q;
       // A delayed entity leaving at the pick updates PELT first (dequeue_entity()); bring the
       // cfs_rq up to date so its own update below starts from now.
       if (q.nr_delayed()) update_cfs_rq_load_avg(rq_clock_pelt(cpu), *cfs);
       if (q.curr() && q.curr()->on_rq) q.update_curr(k_.now());  // might not have been put
-      // Bandwidth control: check_cfs_rq_runtime() may throttle here and restart the pick.
+      // Bandwidth control: 6.12 picks again without the throttled group entity; 6.18 hands
+      // the throttle to the picked task (pick_task() parks it).
+      if (bw_check_runtime(*cfs)) {
+        if (!config_.v6_18()) {
+          restart = true;
+          break;
+        }
+        if (throttled) *throttled = true;
+      }
       fair::CfsRq::PickResult r = q.pick_next_entity(k_.now());
       if (!r.se) {
         finish_blocked_pick(rq, *r.blocked);
@@ -228,7 +237,6 @@ void FairClass::check_preempt_wakeup_group(Rq& rq, Task& p, fair::WakeupInfo inf
   // compare curr and the wakee where their paths meet (find_matching_se()).
   Task& curr = *rq.curr;
   const fair::Features& f = config_.features;
-  // Bandwidth control: a throttled hierarchy of the wakee returns here.
   if (f.next_buddy && !info.wake_fork && !p.se.sched_delayed) set_next_buddy_h(p.se);
   info.buddies_nominated = true;
   info.wakee_task = &p.se;
@@ -259,11 +267,12 @@ void FairClass::attach_entity_cfs_rq(fair::CfsRqState& cfs, fair::SchedEntity& s
 
 void FairClass::propagate_entity_cfs_rq(fair::CfsRqState& cfs) {
   // propagate_entity_cfs_rq(): update every group entity above so the attach or detach
-  // reaches the root's load at once.
+  // reaches the root's load at once (6.12: not past a throttled level).
+  if (bw_stops_walk(cfs)) return;
   for (fair::SchedEntity* se = cfs.se; se; se = se->parent_entity) {
     fair::CfsRqState& parent = cfs_rq_of(*se);
-    // Bandwidth control: a throttled cfs_rq ends the walk here.
     update_load_avg(parent, *se, kUpdateTg);
+    if (bw_stops_walk(parent)) break;
   }
 }
 
@@ -285,6 +294,7 @@ Status FairClass::check_hierarchy() const {
       c.delayed += p.se.sched_delayed;
       c.idle += idle;
       if (cfs.idle) idle = 1;
+      if (bw_stops_walk(cfs)) break;  // 6.12: counted up to the throttled level only
     }
   }
   auto check = [&](const fair::CfsRqState& cfs, const std::string& where) -> Status {

@@ -3,6 +3,7 @@
 
 #include <climits>
 
+#include "kernel/fair/bandwidth.h"
 #include "kernel/fair/fair_class.h"
 #include "kernel/fair/task_group.h"
 
@@ -32,6 +33,25 @@ struct FairClass::CpuState {
     uint64_t switches = 0;
     const Task* prev = nullptr;
   } newidle_token;
+};
+
+// What bandwidth control (bandwidth.h) asks of the class: the simulated clock and timers, two
+// questions about a cfs_rq and the queue operations of a throttle or unthrottle
+// (fair_bandwidth.cc).
+class FairClass::BandwidthWiring final : public fair::BandwidthHost {
+ public:
+  explicit BandwidthWiring(FairClass& c);
+  Ns clock() const override;
+  TimerHandle start_timer(Ns when, int cpu, std::function<void()> fn) override;
+  void cancel_timer(TimerHandle h) override;
+  unsigned nr_queued(const fair::CfsRqRuntime& rq) const override;
+  bool has_curr(const fair::CfsRqRuntime& rq) const override;
+  void throttled(fair::CfsRqRuntime& rq) override;
+  void release_limbo(fair::CfsRqRuntime& rq) override;
+  void unthrottled(fair::CfsRqRuntime& rq, Ns throttled_for) override;
+
+ private:
+  FairClass& c_;
 };
 
 enum FairClass::GroupType : int {

@@ -18,7 +18,8 @@ struct FairTaskState {
   int64_t wakee_flip_decay_ts = 0;   // jiffies of the last halving
   const Task* last_wakee = nullptr;  // task_struct::last_wakee
   int recent_used_cpu = -1;          // task_struct::recent_used_cpu
-  bool attached = false;             // avg is part of its cfs_rq's (attach/detach/remove)
+  bool attached = false;
+  bool throttled = false;            // 6.18 p->throttled: parked in its cfs_rq's limbo list             // avg is part of its cfs_rq's (attach/detach/remove)
   // rq->cfs_tasks membership (se.group_node): most recently picked first.
   Task* lb_prev = nullptr;
   Task* lb_next = nullptr;

@@ -14,6 +14,7 @@
 
 namespace scx {
 class Cgroup;
+struct Task;
 }
 
 namespace scx::fair {
@@ -38,6 +39,8 @@ struct CfsRqState {
   SchedEntity* se = nullptr;  // tg->se[cpu]: the entity that queues this runqueue in its parent
 
   SchedAvg avg;  // cfs_rq->avg
+  // 6.18 cfs_rq->throttled_limbo_list: its tasks parked by the throttle work, newest last.
+  std::vector<Task*> limbo;
   struct {
     uint64_t load_avg = 0, util_avg = 0, runnable_avg = 0;
     int nr = 0;
