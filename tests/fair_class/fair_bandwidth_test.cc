@@ -6,7 +6,7 @@
 #include <functional>
 
 #include "../ext/ext_harness.h"
-#include "../kernel/harness.h"
+#include "group_harness.h"
 #include "random_fair.h"
 #include "kernel/cgroup/cgroup.h"
 #include "kernel/fair/bandwidth.h"
@@ -23,24 +23,6 @@ CostModel costs_1000hz() {
   return c;
 }
 
-FairClass& install_fair(Sim& s, KernelVersion v) {
-  FairConfig cfg = FairConfig::for_kernel(v, s.topo.nr_cpus(), static_cast<unsigned>(s.kernel->cost().hz));
-  auto fair = std::make_unique<FairClass>(*s.kernel, cfg);
-  FairClass& ref = *fair;
-  s.kernel->set_fair_class(std::move(fair));
-  return ref;
-}
-
-// CPU hogs: {name, cgroup path ("" = root)}.
-Workload hogs(const std::vector<std::pair<std::string, std::string>>& tasks, const std::vector<CgroupSpec>& cgroups) {
-  WorkloadBuilder wb("bandwidth");
-  for (const auto& [name, cg] : tasks) wb.task(name).program().run(ms(1000000));
-  Workload w = wb.build();
-  w.cgroups = cgroups;
-  for (size_t i = 0; i < tasks.size(); ++i) w.tasks[i].cgroup = tasks[i].second;
-  return w;
-}
-
 // "t_ms:cpu:throttle" and "t_ms:cpu:unthrottle:throttled_ms" lines (times in µs when not whole ms).
 class ThrottleLog : public TraceSink {
  public:
@@ -54,30 +36,6 @@ class ThrottleLog : public TraceSink {
   }
   std::vector<std::string> lines;
 };
-
-Ns runtime_of(Sim& s, const std::string& comm) {
-  for (const auto& t : s.kernel->tasks())
-    if (t->comm == comm) return t->sum_exec_runtime;
-  ADD_FAILURE() << "no task " << comm;
-  return 0;
-}
-
-double share(Sim& s, const std::vector<std::string>& comms, Ns total) {
-  Ns sum = 0;
-  for (const auto& c : comms) sum += runtime_of(s, c);
-  return static_cast<double>(sum) / static_cast<double>(total);
-}
-
-// Steps to `until` in 1 ms steps, checking the kernel's and the fair hierarchy's invariants.
-void run_checked(Sim& s, FairClass& fair, Ns from, Ns until) {
-  for (Ns t = from + ms(1); t <= until; t += ms(1)) {
-    ASSERT_TRUE(s.kernel->advance_to(t).ok());
-    Status inv = s.kernel->check_invariants();
-    ASSERT_TRUE(inv.ok()) << "t=" << t << ": " << inv.message();
-    Status h = fair.check_hierarchy();
-    ASSERT_TRUE(h.ok()) << "t=" << t << ": " << h.message();
-  }
-}
 
 Cgroup& cgroup(Sim& s, const char* path) { return *s.kernel->cgroups().find(path); }
 
