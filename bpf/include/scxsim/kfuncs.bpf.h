@@ -108,6 +108,8 @@ u32 bpf_cpumask_any_and_distribute(const struct cpumask *src1, const struct cpum
 u32 bpf_cpumask_weight(const struct cpumask *cpumask) __ksym __weak;
 
 /* tasks, cgroups, RCU, objects */
+struct bpf_iter_css;
+struct cgroup_subsys_state;
 struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
 struct task_struct *bpf_task_acquire(struct task_struct *p) __ksym __weak;
 void bpf_task_release(struct task_struct *p) __ksym __weak;
