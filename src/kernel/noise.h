@@ -19,6 +19,10 @@ struct NoiseModel {
   Ns timer_jitter_ns = 0;   // mean extra delay of an hrtimer expiry (exponential)
   double kthread_rate = 0;  // background kernel-thread wake-ups per second per CPU (Poisson)
   Ns kthread_run_ns = 0;    // mean CPU time of one such wake-up (exponential)
+  // A real machine's background work has a long tail (kdamond, writeback, a daemon's burst):
+  // this fraction of the wake-ups runs kthread_long_run_ns on average instead (exponential).
+  double kthread_long = 0;
+  Ns kthread_long_run_ns = 0;
   double unbound_rate = 0;  // wake-ups per second of the machine's unbound kernel threads
                             // (rcu_preempt, kworker/u*: allowed on every CPU; Poisson), each
                             // running kthread_run on average

@@ -34,7 +34,10 @@ void Kernel::spawn_noise_kworker(int cpu) {
   const uint32_t sem = static_cast<uint32_t>(sems_.size());
   sems_.emplace_back();
   const uint32_t work_fn = add_host_function([this](Task& p, int64_t) -> int64_t {
-    const double mean = static_cast<double>(config_.noise.kthread_run_ns);
+    const NoiseModel& n = config_.noise;
+    // The long tail is a second draw only when asked for, so runs without it keep their streams.
+    const bool long_run = n.kthread_long > 0 && p.noise_rng.chance(n.kthread_long);
+    const double mean = static_cast<double>(long_run ? n.kthread_long_run_ns : n.kthread_run_ns);
     return std::max<int64_t>(1, std::llround(p.noise_rng.exponential(mean)));
   });
   Program prog;

@@ -105,9 +105,14 @@ TEST(Noise, SettingsParseAndRejectBadValues) {
   EXPECT_EQ(n.kthread_rate, 50);
   EXPECT_EQ(n.kthread_run_ns, us(30));
   EXPECT_DOUBLE_EQ(n.work_jitter, 0.03);
+  ASSERT_TRUE(n.set("kthread_long=5%").ok());
+  ASSERT_TRUE(n.set("kthread_long_run=2ms").ok());
+  EXPECT_DOUBLE_EQ(n.kthread_long, 0.05);
+  EXPECT_EQ(n.kthread_long_run_ns, ms(2));
+  EXPECT_EQ(n.set("kthread_long=2").message(), "--noise kthread_long: a fraction (0.05 or 5%) must be in 0..1, got '2'");
   EXPECT_EQ(n.set("colour=red").message(),
-            "--noise: unknown source 'colour' (known: timer_jitter, kthread_rate, kthread_run, unbound_rate, "
-            "work_jitter, tick_phase, timer_phase)");
+            "--noise: unknown source 'colour' (known: timer_jitter, kthread_rate, kthread_run, kthread_long, "
+            "kthread_long_run, unbound_rate, work_jitter, tick_phase, timer_phase)");
   EXPECT_EQ(n.set("work_jitter=80%").message(), "--noise work_jitter: a fraction (0.02 or 2%) must be in 0..0.5, got '80%'");
   EXPECT_EQ(n.set("timer_jitter").message(), "--noise: expected KEY=VALUE, 'on' or 'off', got 'timer_jitter'");
 }

@@ -43,6 +43,33 @@ TEST(NoiseRun, KernelThreadsRunOnEveryCpuAndStayOutOfUserFigures) {
   EXPECT_NE(text.find("noise: timer_jitter=0ns kthread_rate=500/s kthread_run=50us"), std::string::npos) << text;
 }
 
+// kthread_long: that fraction of the wake-ups runs kthread_long_run on average. 500/s on each
+// of 2 CPUs for 200 ms is about 200 wake-ups: all short (50 us) they take about 10 ms of CPU;
+// long ones (1 ms) take far more, though less than 1 ms each once half the CPU is theirs, as
+// work queued while a kworker runs is done in the same pass. The share is in the noise line.
+TEST(NoiseRun, LongKernelThreadRunsTakeTheirShare) {
+  auto kworker_time = [](double long_fraction) {
+    RunOptions o = two_cpu_run(1);
+    o.noise = {"off", "kthread_rate=500", "kthread_run=50us", fmt::format("kthread_long={}", long_fraction),
+               "kthread_long_run=1ms"};
+    auto r = run_simulation(o);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    Ns total = 0;
+    for (const auto& t : kworkers_of(*r)) total += t.cpu_time;
+    if (long_fraction > 0)
+      EXPECT_NE(format_run_text(r->report).find("kthread_long=" + fmt::format("{:g}%", long_fraction * 100)),
+                std::string::npos);
+    return total;
+  };
+  const Ns none = kworker_time(0), half = kworker_time(0.5), all = kworker_time(1);
+  EXPECT_GT(none, 5 * kNsPerMs);  // ~10 ms (exponential draws: wide bands)
+  EXPECT_LT(none, 20 * kNsPerMs);
+  EXPECT_GT(half, 50 * kNsPerMs);  // ~100 ms unmerged
+  EXPECT_LT(half, 160 * kNsPerMs);
+  EXPECT_GT(all, half);  // more long runs, more time
+  EXPECT_LT(all, 200 * kNsPerMs);
+}
+
 // unbound_rate: one kernel thread for the machine's unbound ones (rcu_preempt, kworker/u*),
 // allowed on every CPU, woken at that rate.
 TEST(NoiseRun, TheUnboundKernelThreadMayRunAnywhere) {
