@@ -238,11 +238,16 @@ TEST(ExtCgroupCompat, MitosisRunsWithCgroups) {
   o.nr_cpus = 4;
   o.topology = &sim.topo;
   auto ops = bpf::BpfScxOps::load(std::string(dir) + "/scx_mitosis.bpf.o", o);
-  // The bundled profile of newer objects fills llc_to_cpus, an array of structs the profile
-  // writer cannot flatten yet (profiles/scx_mitosis.json's notes): not a cgroup matter.
-  if (!ops.ok() && ops.status().message().find("llc_to_cpus") != std::string::npos)
-    GTEST_SKIP() << ops.status().message();
   ASSERT_TRUE(ops.ok()) << ops.status().message();
+  // The profile of 7a58a3a1a fills llc_to_cpus (struct llc_cpumask { u64 bits[128]; }[16])
+  // flattened: one LLC of CPUs 0-3 is word 0x0f of row 0; the object of 0f379644a lacks it.
+  if (const uint8_t* llc = (*ops)->object().global_data("llc_to_cpus")) {
+    uint64_t words[129];
+    std::memcpy(words, llc, sizeof(words));
+    EXPECT_EQ(words[0], 0xfu);
+    EXPECT_EQ(words[1], 0u);
+    EXPECT_EQ(words[128], 0u);  // row 1: no second LLC
+  }
   sim.ext->load_at(std::move(*ops), 0);
   ASSERT_TRUE(sim.kernel->run_until(300 * kNsPerMs).ok());
   ASSERT_TRUE(sim.kernel->make_cgroup("/w4").ok());

@@ -6,7 +6,8 @@
  * - a map whose max_entries only user space sets (0 in the object);
  * - rodata integer arrays (--set a=1,2,3) and a syscall program without arguments;
  * - a syscall program with a context, run per (cpu, sibling) pair by a profile;
- * - maps with struct values and keys user space fills (topology records with CPU masks). */
+ * - maps with struct values and keys user space fills (topology records with CPU masks);
+ * - arrays of structs of integer arrays (per-LLC CPU masks) written as one flat list. */
 #include <scx/common.bpf.h>
 #include <scx/user_exit_info.h>
 
@@ -57,6 +58,11 @@ struct {
   __type(key, u32);
   __type(value, struct prologue_llc);
 } llc_recs SEC(".maps");
+
+/* Arrays of structs as user space writes them: one of a single integer array (scx_mitosis's
+ * llc_to_cpus), written flattened, row = struct; one whose members differ, which is not. */
+struct prologue_mask llc_masks[3];
+struct prologue_llc llc_table[2];
 
 struct prologue_dist_key {
   u32 node;

@@ -237,6 +237,43 @@ TEST(Prologue, SetFillsArraysAndElementsAndTheCommandLineWins) {
   EXPECT_NE(bad_resize.status().message().find("--resize weights"), std::string::npos) << bad_resize.status().message();
 }
 
+// An array of structs of one integer array (scx_mitosis's llc_to_cpus) is one flat list, row =
+// struct: a profile fills it with llc_cpumask_word(i / 4, i % 4), --set with a flat index or a
+// member path; a struct of mixed members is not a list. On llcs=2,cores=40,smt=2 (160 CPUs,
+// cores 0-79, CPU c and c + 80 are core c's threads) LLC 0 holds CPUs 0-39 and 80-119, LLC 1
+// CPUs 40-79 and 120-159, so by 64-CPU words:
+//   LLC 0: bits 0-39 | CPUs 80-119 = bits 16-55 of word 1 | nothing past 127
+//   LLC 1: bits 40-63 | CPUs 64-79 = bits 0-15 and 120-127 = bits 56-63 | CPUs 128-159 = bits 0-31
+TEST(Prologue, ArraysOfStructsAreFilledAsOneFlatList) {
+  Loaded l("llcs=2,cores=40,smt=2");
+  bpf::BpfHostOptions o;
+  o.profile = testing::write_test_file("flat.json", R"J({"ops_name": "prologue_test", "map_size": {"sized_by_user": "1"},
+      "arrays": {"llc_masks": {"length": "nr_llcs * 4", "value": "llc_cpumask_word(i / 4, i % 4)"}}})J");
+  o.globals = {{"llc_masks[9]", "7"}, {"llc_masks[2].bits[3]", "9"}};
+  auto ops = l.load(o);
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  l.ops = ops->get();
+  const uint64_t want[12] = {0xffffffffffu, 0x00ffffffffff0000u, 0, 0,                   // llc_masks[0]
+                             0xffffff0000000000u, 0xff0000000000ffffu, 0xffffffffu, 0,  // llc_masks[1]
+                             0, 7, 0, 9};  // llc_masks[2]: past nr_llcs * 4, then the two --set
+  for (size_t k = 0; k < 12; ++k) EXPECT_EQ(l.at<uint64_t>("llc_masks", k), want[k]) << "word " << k;
+
+  o.profile = "none";
+  o.map_max_entries = {{"sized_by_user", 1}};
+  o.globals = {{"llc_masks", "1,2,3,4,5,6,7,8,9,10,11,12,13"}};
+  auto over = l.load(o);
+  ASSERT_FALSE(over.ok());
+  EXPECT_NE(over.status().message().find("index 12 is past the array's 12 elements"), std::string::npos)
+      << over.status().message();
+  o.globals = {{"llc_table", "1,2"}};  // u32, u32, u8 (+3 padding), s32, u64[4]
+  auto mixed = l.load(o);
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_NE(mixed.status().message().find("'llc_table' is an array of struct prologue_llc, not of integers: give "
+                                          "member paths (llc_table[0].MEMBER)"),
+            std::string::npos)
+      << mixed.status().message();
+}
+
 // "maps" entries with struct keys and values: member paths laid out from the map's BTF types,
 // array members element by element (j), the other bytes 0; sizeof(struct NAME) from the object.
 TEST(Prologue, MapEntriesWithStructKeysAndValues) {
@@ -445,7 +482,10 @@ TEST(ProfileExpr, PrecedenceVariablesFunctionsAndEnums) {
   EXPECT_EQ(*eval("llc_of(15) * 10 + node_of(15)"), 31);
   EXPECT_EQ(*eval("SCX_OPS_ENQ_LAST | SCX_OPS_SWITCH_PARTIAL"), 0xa);
   EXPECT_EQ(*eval("smt_sibling_of(0)"), t->smt_siblings(0).next(1));
-  EXPECT_EQ(*eval("llc_cpumask_word(1, 0)"), static_cast<int64_t>(t->llc_cpus(1).words()[0]));
+  // 16 cores of 2 threads: CPU c and c + 16 are core c's; LLC 1 = cores 4-7 = CPUs 4-7, 20-23.
+  EXPECT_EQ(*eval("llc_cpumask_word(1, 0)"), 0xf000f0);
+  EXPECT_EQ(*eval("llc_cpumask_word(3, 0)"), 0xf000f000);
+  EXPECT_EQ(*eval("llc_cpumask_word(1, 1)"), 0);  // past the 32 CPUs
   EXPECT_EQ(*eval("node_cpumask_word(0, 3)"), 0);
   EXPECT_EQ(*eval("cpu_by_capacity(5)"), 5);  // equal capacities: by id
   EXPECT_EQ(*eval("core_cpumask_word(1, 0)"), static_cast<int64_t>(t->core_cpus(1).words()[0]));

@@ -209,6 +209,31 @@ uint32_t Btf::array_element(uint32_t type_id) const {
   return t;
 }
 
+namespace {
+bool is_integer_like(const struct btf_type* t) { return t && (btf_is_int(t) || btf_is_any_enum(t) || btf_is_ptr(t)); }
+}  // namespace
+
+uint32_t Btf::flat_element(uint32_t type_id) const {
+  const uint32_t elem = array_element(type_id);
+  const struct btf_type* t = type(elem);
+  if (is_integer_like(t)) return elem;
+  if (!t || !btf_is_struct(t)) return 0;
+  // The members must tile the struct with integers of one size, as a C array would.
+  uint32_t leaf = 0;
+  uint64_t end = 0;
+  const struct btf_member* m = btf_members(t);
+  for (int i = 0; i < btf_vlen(t); ++i) {
+    const uint32_t li = array_element(m[i].type);
+    const int64_t member_size = size_of(m[i].type);
+    if (btf_member_bitfield_size(t, i) != 0 || btf_member_bit_offset(t, i) != end * 8 ||
+        !is_integer_like(type(li)) || member_size <= 0 || (leaf && size_of(li) != size_of(leaf)))
+      return 0;
+    if (!leaf) leaf = li;
+    end += static_cast<uint64_t>(member_size);
+  }
+  return leaf && static_cast<int64_t>(end) == size_of(elem) ? leaf : 0;
+}
+
 Result<std::optional<Btf::Field>> Btf::locate_path(uint32_t type_id, uint64_t size, std::string_view path,
                                                    const std::string& where, bool missing_is_error,
                                                    std::string_view object) const {

@@ -47,6 +47,12 @@ class Btf {
   // The innermost element type of a (multi-dimensional) array, modifiers skipped; the type
   // itself (modifiers skipped) when it is not an array.
   uint32_t array_element(uint32_t type_id) const;
+  // The integer type a value of `type_id` is a flat list of, for writing it element by
+  // element: array_element() when that is an integer (or enum, or pointer); for an array of
+  // structs, the members' integer type when every member is an integer or an array of
+  // integers of one size and together they fill the struct without a gap or bitfield
+  // (`struct llc_cpumask { u64 bits[128]; }[16]` is 2048 u64s, row = struct). 0 otherwise.
+  uint32_t flat_element(uint32_t type_id) const;
   // A path of .MEMBER and [INDEX] steps below an object of type `type_id` and `size` bytes
   // ("a.b[3][1].c", "[2].name"; the first member needs no dot): where the member it names
   // lies. A member the type lacks is nullopt, or with `missing_is_error` the error "'a.b' has

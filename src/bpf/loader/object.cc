@@ -251,12 +251,14 @@ Status BpfObject::set_global(std::string_view spec, std::string_view value) {
     std::memcpy(base, &v, static_cast<size_t>(size));
     return Status();
   }
-  // Arrays of arrays are filled row-major, element by innermost element.
-  uint32_t elem_id = btf_.skip_mods(btf_array(t)->type);
-  while (btf_.type(elem_id) && btf_is_array(btf_.type(elem_id))) elem_id = btf_.skip_mods(btf_array(btf_.type(elem_id))->type);
-  const int64_t elem = btf_.size_of(elem_id);
-  if (elem <= 0) return Status::Errorf(where, "cannot size the elements of '{}'", path);
-  if (elem == 1 && !index && btf_.type_name(elem_id) == "char") {  // char[N]: a string
+  // Arrays of arrays (and of structs of integers) are filled row-major, element by innermost
+  // integer (Btf::flat_element).
+  const uint32_t elem_id = btf_.flat_element(tid);
+  const int64_t elem = elem_id ? btf_.size_of(elem_id) : 0;
+  if (elem <= 0 || elem > 8)
+    return Status::Errorf(where, "'{}' is an array of {}, not of integers: give member paths ({}[0].MEMBER)", path,
+                          btf_.type_name(btf_.array_element(tid)), path);
+  if (elem == 1 && !index && btf_.type_name(btf_.array_element(tid)) == "char") {  // char[N]: a string
     if (value.size() + 1 > size) return Status::Errorf(where, "string longer than {} bytes", size - 1);
     std::memset(base, 0, static_cast<size_t>(size));
     std::memcpy(base, value.data(), value.size());

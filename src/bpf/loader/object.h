@@ -195,7 +195,9 @@ class BpfObject {
   // Writes a global from text: integers (decimal, 0x hex, negative), true/false, or a string
   // for char arrays. The value must fit the variable's size. `spec` is a path (locate_global);
   // an array is written whole from a comma-separated list (zero-filled past it), or, with a
-  // final `[INDEX]`, from element INDEX on (arrays of arrays count innermost elements).
+  // final `[INDEX]`, from element INDEX on. Arrays of arrays, and arrays of structs whose
+  // members are integers of one size (Btf::flat_element), count innermost integers row-major:
+  // `llc_to_cpus[130]` of `struct { u64 bits[128]; } llc_to_cpus[16]` is llc_to_cpus[1].bits[2].
   Status set_global(std::string_view spec, std::string_view value);
   Status set_global_bytes(std::string_view name, std::span<const uint8_t> bytes);
 
