@@ -56,9 +56,10 @@ TEST(NoiseRun, LongKernelThreadRunsTakeTheirShare) {
     EXPECT_TRUE(r.ok()) << r.status().message();
     Ns total = 0;
     for (const auto& t : kworkers_of(*r)) total += t.cpu_time;
-    if (long_fraction > 0)
+    if (long_fraction > 0) {
       EXPECT_NE(format_run_text(r->report).find("kthread_long=" + fmt::format("{:g}%", long_fraction * 100)),
                 std::string::npos);
+    }
     return total;
   };
   const Ns none = kworker_time(0), half = kworker_time(0.5), all = kworker_time(1);
