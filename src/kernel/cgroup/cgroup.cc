@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <optional>
 
 #include "kernel/fair/weights.h"
 
@@ -50,31 +51,35 @@ bool parse_int(std::string_view s, T* out) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size() && !s.empty();
 }
 
+// An integer file value within [lo, hi], or nothing.
+std::optional<int64_t> int_in_range(std::string_view text, int64_t lo, int64_t hi) {
+  int64_t v = 0;
+  if (!parse_int(trim(text), &v) || v < lo || v > hi) return std::nullopt;
+  return v;
+}
+
 }  // namespace
 
 Result<uint32_t> parse_cpu_weight(std::string_view text) {
-  int64_t v = 0;
-  if (!parse_int(trim(text), &v) || v < kCgroupWeightMin || v > kCgroupWeightMax)
-    return Status::Errorf("cpu.weight", "\"{}\" is not a weight in {}..{}", text, kCgroupWeightMin, kCgroupWeightMax);
-  return static_cast<uint32_t>(v);
+  auto v = int_in_range(text, kCgroupWeightMin, kCgroupWeightMax);
+  if (!v) return Status::Errorf("cpu.weight", "\"{}\" is not a weight in {}..{}", text, kCgroupWeightMin, kCgroupWeightMax);
+  return static_cast<uint32_t>(*v);
 }
 
 Result<uint32_t> parse_cpu_weight_nice(std::string_view text) {
-  int64_t v = 0;
-  if (!parse_int(trim(text), &v) || v < -20 || v > 19)
-    return Status::Errorf("cpu.weight.nice", "\"{}\" is not a nice value in -20..19", text);
-  return cgroup_weight_from_nice(static_cast<int>(v));
+  auto v = int_in_range(text, -20, 19);
+  if (!v) return Status::Errorf("cpu.weight.nice", "\"{}\" is not a nice value in -20..19", text);
+  return cgroup_weight_from_nice(static_cast<int>(*v));
+}
+
+Result<uint32_t> parse_cpu_shares(std::string_view text) {
+  auto v = int_in_range(text, kMinShares, kMaxShares);
+  if (!v) return Status::Errorf("cpu.shares", "\"{}\" is not a share count in {}..{}", text, kMinShares, kMaxShares);
+  return static_cast<uint32_t>(*v);
 }
 
 // cpu_max_write(): "$QUOTA [$PERIOD]" in microseconds, QUOTA "max" for no limit; then
 // tg_set_cfs_bandwidth()'s bounds.
-Result<uint32_t> parse_cpu_shares(std::string_view text) {
-  int64_t v = 0;
-  if (!parse_int(trim(text), &v) || v < kMinShares || v > kMaxShares)
-    return Status::Errorf("cpu.shares", "\"{}\" is not a share count in {}..{}", text, kMinShares, kMaxShares);
-  return static_cast<uint32_t>(v);
-}
-
 Result<CpuMax> parse_cpu_max(std::string_view text) {
   std::string_view s = trim(text);
   auto bad = [&](const char* why) { return Status::Errorf("cpu.max", "\"{}\": {}", text, why); };
