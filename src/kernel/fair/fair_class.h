@@ -216,6 +216,13 @@ class FairClass : public SchedClass {
   void enqueue_entity(fair::CfsRqState& cfs, fair::SchedEntity& se, unsigned flags);
   bool dequeue_entity(fair::CfsRqState& cfs, fair::SchedEntity& se, unsigned flags);
   void enqueue_entities(Task& p, unsigned flags);  // enqueue_task_fair()'s walks
+  // Changes of a runqueue's h_nr_queued / h_nr_delayed / h_nr_idle a walk carries upwards.
+  struct HCounts {
+    int queued = 0;
+    int delayed = 0;
+    int idle = 0;
+  };
+  void update_levels_above(fair::SchedEntity* se, Ns slice, HCounts delta);
   void requeue_delayed_group(fair::SchedEntity& se);
   bool dequeue_entities(fair::SchedEntity& se, unsigned flags, bool already_dequeued = false);
   fair::SchedEntity* pick_task_fair(Rq& rq, bool* throttled = nullptr);

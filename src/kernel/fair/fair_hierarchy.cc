@@ -86,15 +86,24 @@ void FairClass::enqueue_entities(Task& p, unsigned flags) {
     if (bw_stops_walk(cfs)) return bw_hide(cfs.cpu, +1);
     flags = ENQUEUE_WAKEUP;
   }
+  update_levels_above(se, slice, {+1, static_cast<int>(h_delayed), static_cast<int>(h_idle)});
+}
+
+void FairClass::update_levels_above(fair::SchedEntity* se, Ns slice, HCounts delta) {
+  // The second for_each_sched_entity() loop of enqueue_task_fair() / dequeue_entities(): levels
+  // already queued see the group weight and slice refreshed and the task counted (or uncounted).
+  const int queued = delta.queued;
   for (; se; se = se->parent_entity) {
     fair::CfsRqState& cfs = cfs_rq_of(*se);
     update_load_avg(cfs, *se, kUpdateTg);
     update_cfs_group(*se);
     cfs.q->set_entity_slice(*se, slice);
     slice = cfs.q->cfs_rq_min_slice();
-    cfs.h_nr_queued++, cfs.h_nr_delayed += h_delayed, cfs.h_nr_idle += h_idle;
-    if (cfs.idle) h_idle = 1;
-    if (bw_stops_walk(cfs)) return bw_hide(cfs.cpu, +1);
+    cfs.h_nr_queued = static_cast<unsigned>(static_cast<int>(cfs.h_nr_queued) + delta.queued);
+    cfs.h_nr_delayed = static_cast<unsigned>(static_cast<int>(cfs.h_nr_delayed) + delta.delayed);
+    cfs.h_nr_idle = static_cast<unsigned>(static_cast<int>(cfs.h_nr_idle) + delta.idle);
+    if (cfs.idle) delta.idle = queued;  // every queued task below an idle group counts as idle
+    if (bw_stops_walk(cfs)) return bw_hide(cfs.cpu, queued);
   }
 }
 
@@ -147,16 +156,7 @@ bool FairClass::dequeue_entities(fair::SchedEntity& start, unsigned flags, bool 
     flags |= DEQUEUE_SLEEP;
     flags &= ~static_cast<unsigned>(DEQUEUE_DELAYED | DEQUEUE_SPECIAL);
   }
-  for (; se; se = se->parent_entity) {
-    fair::CfsRqState& cfs = cfs_rq_of(*se);
-    update_load_avg(cfs, *se, kUpdateTg);
-    update_cfs_group(*se);
-    cfs.q->set_entity_slice(*se, slice);
-    slice = cfs.q->cfs_rq_min_slice();
-    cfs.h_nr_queued -= h_queued, cfs.h_nr_delayed -= h_delayed, cfs.h_nr_idle -= h_idle;
-    if (cfs.idle) h_idle = h_queued;
-    if (bw_stops_walk(cfs)) return bw_hide(cfs.cpu, -static_cast<int>(h_queued)), true;
-  }
+  update_levels_above(se, slice, {-static_cast<int>(h_queued), -static_cast<int>(h_delayed), -static_cast<int>(h_idle)});
   return true;
 }
 
