@@ -19,6 +19,7 @@
 #include "bpf/helpers/helpers.h"
 #include "bpf/loader/core.h"
 #include "bpf/loader/elf.h"
+#include "bpf/loader/lock_rules.h"
 #include "bpf/maps/arena.h"
 
 namespace scx::bpf {
@@ -1144,6 +1145,19 @@ Status ObjectLoader::build_programs() {
       const Unit& tu = units[pit->second];
       int64_t tpc = static_cast<int64_t>(tu.pos + (f.idx - tu.start));
       out[f.pc].imm = static_cast<int32_t>(tpc - static_cast<int64_t>(f.pc) - 1);
+    }
+    std::vector<LinkedFunction> functions;
+    for (size_t u = 0; u < units.size(); ++u) {
+      const ElfSymbol* fs = func_containing(units[u].sec, units[u].start);
+      // libbpf turns hidden/internal global functions static before the verifier sees them.
+      const bool global = u > 0 && fs && (fs->bind == STB_GLOBAL || fs->bind == STB_WEAK) && fs->visibility != STV_HIDDEN &&
+                          fs->visibility != STV_INTERNAL;
+      functions.push_back(LinkedFunction{units[u].pos, units[u].count, global, fs ? fs->name : s.name});
+    }
+    if (auto bad = find_global_call_under_lock(out, functions)) {
+      return err(where, fmt::format("insn {}: calls global function '{}' while holding a bpf_spin_lock: the "
+                                    "kernel's verifier rejects this (use a static function instead)",
+                                    bad->pc, bad->callee));
     }
     for (const Unit& unit : units) {
       auto lit = lines.find(unit.sec);
