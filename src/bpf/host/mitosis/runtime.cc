@@ -23,16 +23,17 @@ class MitosisProcess : public UserScheduler {
   MitosisProcess(std::string parent, int cell0_min_cpus, bool borrowing)
       : parent_(std::move(parent)), cell0_min_cpus_(cell0_min_cpus), borrowing_(borrowing) {}
 
-  // CellManager::new: the parent must exist; its children become cells.
+  // CellManager::new scans before attach; a missing parent is reported at the first pass,
+  // since an error raised while the scheduler is being enabled would be dropped.
   void attach(UserSchedContext& ctx) override {
-    if (!ctx.cgroup(parent_))
-      return ctx.fail_process(fmt::format("Cell parent cgroup path does not exist: /sys/fs/cgroup{}", parent_));
-    rescan(ctx);
+    if (ctx.cgroup(parent_)) rescan(ctx);
   }
 
   void schedule(UserSchedContext& ctx) override {
     if (!started_) {  // apply_initial_cells(), right after attach
       started_ = true;
+      if (!ctx.cgroup(parent_))
+        return ctx.fail_process(fmt::format("Cell parent cgroup path does not exist: /sys/fs/cgroup{}", parent_));
       apply(ctx);
       return;
     }

@@ -1,8 +1,9 @@
 // scx_mitosis's process (scx 7a58a3a1a, scheds/rust/scx_mitosis/src/main.rs), run as a
 // simulated task through the user-space scheduler hosting (userspace.h) when a cell parent
 // cgroup is given (--sched-opt cell-parent-cgroup=/PATH):
-//  - Before attach (Scheduler::init → CellManager::new): the parent must exist (else the
-//    process fails, as the real one exits); its direct children become cells (cell_table.h).
+//  - Before attach (Scheduler::init → CellManager::new): the parent's direct children become
+//    cells (cell_table.h). A missing parent fails the process at its first pass (the real one
+//    exits before attaching).
 //  - At its first pass, right after attach (apply_initial_cells), and whenever the cells or
 //    their cpusets change: the CPU split (cpu_split.h), written into the zeroed .bss
 //    `cell_config` (assignments of cgroup ids to cells, byte masks of each cell's CPUs and, with
