@@ -314,6 +314,50 @@ TEST(ExtCgroupCompat, MitosisCellsConfineChildCgroups) {
   EXPECT_EQ(sim.ext->state().state, "enabled");
 }
 
+// The public scx_mitosis of 0f379644a (compat): its BPF side alone makes cells, from the
+// cgroups with a cpuset (update_timer_cb every 100 ms: a cgroup whose cpus_allowed is neither
+// empty nor every CPU owns a new cell with those CPUs, which cell 0 loses); its user space only
+// reads statistics. /a (cpuset.cpus 0-1) becomes cell 1 (cells[1].in_use), so /b, in cell 0,
+// runs on CPUs 2-3 only, once the timer has run. Two periodic tasks in each, 4 CPUs. The object
+// of 7a58a3a1a has no such timer (its cells come from user space): skipped.
+TEST(ExtCgroupCompat, MitosisOldCommitMakesCellsFromCpusets) {
+  const char* dir = std::getenv("SCXSIM_COMPAT_DIR");
+  if (!dir) GTEST_SKIP() << "SCXSIM_COMPAT_DIR is not set";
+  const std::string path = std::string(dir) + "/scx_mitosis.bpf.o";
+  if (!std::ifstream(path)) GTEST_SKIP() << "no scx_mitosis.bpf.o in " << dir;
+  testing::ExtSim sim{"4", testing::zero_costs()};
+  auto w = resolve_workload("interactive:frames=4,hogs=0,period=10ms,work=2ms", 4, 1);
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  w->cgroups = {{"/a", {{"cpuset.cpus", "0-1"}}}, {"/b", {}}};
+  for (size_t i = 0; i < w->tasks.size(); ++i) w->tasks[i].cgroup = i < 2 ? "/a" : "/b";
+  sim.load(*w);
+  bpf::BpfHostOptions o;
+  o.nr_cpus = 4;
+  o.topology = &sim.topo;
+  auto ops = bpf::BpfScxOps::load(path, o);
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  if (!(*ops)->object().map("update_timer")) GTEST_SKIP() << "no update_timer (7a58a3a1a: cells from user space)";
+  const bpf::BpfScxOps* raw = ops->get();
+  sim.ext->load_at(std::move(*ops), 0);
+  for (Ns t = 250 * kNsPerMs; t <= 1000 * kNsPerMs; t += 10 * kNsPerMs) {
+    ASSERT_TRUE(sim.kernel->run_until(t).ok());
+    for (const auto& task : sim.kernel->tasks()) {
+      const std::string& cg = task->cgroup->path();
+      if (cg == "/a" || cg == "/b") {
+        EXPECT_EQ(task->cpu / 2, cg == "/a" ? 0 : 1) << task->comm << " on CPU " << task->cpu << " at " << t;
+      }
+    }
+  }
+  ASSERT_TRUE(sim.ext->exit_info() == std::nullopt) << sim.ext->exit_info()->msg;
+  // struct cell { u64 vtime_now; u32 in_use; } cells[MAX_CELLS]: 16 bytes each.
+  const uint8_t* cells = const_cast<bpf::BpfScxOps*>(raw)->object().global_data("cells");
+  ASSERT_NE(cells, nullptr);
+  uint32_t in_use[3];
+  for (int c = 0; c < 3; ++c) std::memcpy(&in_use[c], cells + 16 * c + 8, 4);
+  EXPECT_EQ(in_use[1], 1u);
+  EXPECT_EQ(in_use[2], 0u);
+}
+
 // A cell parent that does not exist stops the scheduler as the real user space stops
 // ("Cell parent cgroup path does not exist"), without a crash.
 TEST(ExtCgroupCompat, MitosisMissingCellParentIsAnError) {
