@@ -3,10 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <string>
 #include <vector>
 
+#include "../ext/ext_harness.h"
+#include "../support/temp_file.h"
+#include "bpf/host/bpf_ops.h"
+#include "bpf/host/layered/writer.h"
 #include "bpf/host/mitosis/cell_table.h"
 #include "bpf/host/mitosis/cpu_split.h"
+#include "workload/generators.h"
 
 namespace scx::bpf::mitosis {
 namespace {
@@ -141,6 +147,109 @@ TEST(MitosisCells, IdSpaceExhaustionIsAnError) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("Cell ID space exhausted (max_cells=3)"), std::string::npos);
   EXPECT_NE(r.status().message().find("/p/c"), std::string::npos);
+}
+
+// The hosted cell manager on mitosis_cells_sched (scx_mitosis's cell_config interface around a
+// global FIFO): 8 CPUs, /p/a and /p/b (cpuset.cpus 7) under --sched-opt cell-parent-cgroup=/p.
+struct CellsRun {
+  testing::ExtSim sim{"8", testing::zero_costs()};
+  BpfScxOps* ops = nullptr;
+  std::string load(std::vector<std::string> opts, std::vector<std::pair<std::string, std::string>> globals = {}) {
+    auto w = resolve_workload("hogs:count=2", 8, 1);
+    if (!w.ok()) return w.status().message();
+    w->cgroups = {{"/p/a", {}}, {"/p/b", {{"cpuset.cpus", "7"}}}};
+    for (auto& t : w->tasks) t.cgroup = "/p/a";
+    sim.load(*w);
+    BpfHostOptions o;
+    o.nr_cpus = 8;
+    o.topology = &sim.topo;
+    o.profile = testing::write_test_file("mitosis_cells_profile.json", R"({"ops_name": "mitosis_cells", "options": {
+        "cell-parent-cgroup": {"cell_parent_cgroup": "value"},
+        "enable-borrowing": {"usersched_args": {"enable_borrowing": "1"}}}})");
+    o.sched_opts = std::move(opts);
+    o.globals = std::move(globals);
+    auto loaded = BpfScxOps::load(std::string(SCXSIM_BPF_HOST_SUBJECTS) + "/mitosis_cells_sched.bpf.o", o);
+    if (!loaded.ok()) return loaded.status().message();
+    ops = loaded->get();
+    sim.ext->load_at(std::move(*loaded), 0);
+    return "";
+  }
+  uint64_t read(const std::string& global, const std::string& path = "") {
+    const GlobalVar* g = ops->object().global(global);
+    std::span<const uint8_t> bytes(ops->object().global_data(global), g->size);
+    return layered::read_u64(ops->object().btf(), g->btf_type_id, bytes, path).value_or(~0ull);
+  }
+  std::vector<uint64_t> seen(const std::string& global, int n) {
+    std::vector<uint64_t> out;
+    for (int i = 0; i < n; ++i) out.push_back(read(global, "[" + std::to_string(i) + "]"));
+    return out;
+  }
+  uint64_t cgid(const char* path) { return sim.kernel->cgroups().find(path)->id(); }
+};
+
+using V = std::vector<uint64_t>;
+
+// Cells 1 /p/a, 2 /p/b. Targets 3, 3, 2 (1 + 5/3 → 2 each, the two left to cells 0 and 1);
+// /p/b owns CPU 7; CPUs 0-6 go to cells 0 and 1 by deficit 3, 3: 3.5 each, the one left to
+// cell 0: 0-3 (0x0f), 4-6 (0x70), 7 (0x80). /p/c at 300 ms is seen at the 1 s pass: cell 3,
+// targets 2 each, 0-6 by deficit 2, 2, 2 → 3, 2, 2: 0x07, 0x18, 0x80, 0x60. Then /p/b's cpuset
+// becomes 6-7 and cpuset_seq moves (scx_mitosis's fentry/cpuset_write_resmask): at the 2 s
+// pass 0-5 go 2, 2, 2: 0x03, 0x0c, 0xc0, 0x30, and applied_cpuset_seq follows.
+TEST(MitosisProcess, WritesCellConfigAfterAttachAndOnChanges) {
+  CellsRun r;
+  ASSERT_EQ(r.load({"cell-parent-cgroup=/p"}), "");
+  ASSERT_NE(r.ops->usersched(), nullptr);
+  EXPECT_EQ(r.ops->usersched()->name(), "mitosis");
+  ASSERT_TRUE(r.sim.kernel->run_until(300 * kNsPerMs).ok());
+  EXPECT_EQ(r.read("applies"), 1u);
+  EXPECT_EQ(r.read("seen_num_cells"), 3u);
+  EXPECT_EQ(r.read("seen_num_assignments"), 2u);
+  EXPECT_EQ(r.seen("seen_cgid", 3), (V{r.cgid("/p/a"), r.cgid("/p/b"), 0}));
+  EXPECT_EQ(r.seen("seen_cell_id", 3), (V{1, 2, 0}));
+  EXPECT_EQ(r.seen("seen_mask", 4), (V{0x0f, 0x70, 0x80, 0}));
+  EXPECT_EQ(r.seen("seen_borrowable", 3), (V{0, 0, 0}));
+  ASSERT_TRUE(r.sim.kernel->make_cgroup("/p/c").ok());
+  ASSERT_TRUE(r.sim.kernel->run_until(900 * kNsPerMs).ok());
+  EXPECT_EQ(r.read("applies"), 1u);  // seen at the next pass, not at once (no inotify)
+  ASSERT_TRUE(r.sim.kernel->run_until(1100 * kNsPerMs).ok());
+  EXPECT_EQ(r.read("applies"), 2u);
+  EXPECT_EQ(r.read("seen_num_cells"), 4u);
+  EXPECT_EQ(r.seen("seen_cgid", 3), (V{r.cgid("/p/a"), r.cgid("/p/b"), r.cgid("/p/c")}));
+  EXPECT_EQ(r.seen("seen_mask", 4), (V{0x07, 0x18, 0x80, 0x60}));
+  ASSERT_TRUE(r.sim.kernel->write_cgroup_file(*r.sim.kernel->cgroups().find("/p/b"), "cpuset.cpus", "6-7").ok());
+  *reinterpret_cast<uint32_t*>(r.ops->object().global_data("cpuset_seq")) = 1;
+  ASSERT_TRUE(r.sim.kernel->run_until(2100 * kNsPerMs).ok());
+  EXPECT_EQ(r.read("applies"), 3u);
+  EXPECT_EQ(r.seen("seen_mask", 4), (V{0x03, 0x0c, 0xc0, 0x30}));
+  EXPECT_EQ(r.read("applied_cpuset_seq"), 1u);
+  EXPECT_TRUE(r.sim.ext->enabled());
+}
+
+// --enable-borrowing: each cell may borrow the CPUs it does not own, within its cpuset (/p/b's
+// is its own CPU 7: nothing). A non-zero return of apply_cell_config stops the scheduler with
+// the real user space's message.
+TEST(MitosisProcess, BorrowableMasksAndAFailingApply) {
+  CellsRun r;
+  ASSERT_EQ(r.load({"cell-parent-cgroup=/p", "enable-borrowing"}), "");
+  ASSERT_TRUE(r.sim.kernel->run_until(100 * kNsPerMs).ok());
+  EXPECT_EQ(r.seen("seen_borrowable", 4), (V{0xf0, 0x8f, 0x00, 0}));
+  CellsRun bad;
+  ASSERT_EQ(bad.load({"cell-parent-cgroup=/p"}, {{"apply_return", "-22"}}), "");
+  ASSERT_TRUE(bad.sim.kernel->run_until(100 * kNsPerMs).ok());
+  ASSERT_TRUE(bad.sim.ext->exit_info().has_value());
+  EXPECT_NE(bad.sim.ext->exit_info()->msg.find("apply_cell_config BPF program returned error -22 (num_assignments=2, num_cells=3)"),
+            std::string::npos)
+      << bad.sim.ext->exit_info()->msg;
+}
+
+// Bad input: no path, or a malformed one, is a one-line load error.
+TEST(MitosisProcess, BadCellParentIsALoadError) {
+  CellsRun r;
+  std::string err = r.load({"cell-parent-cgroup"});
+  EXPECT_NE(err.find("needs a value (--sched-opt cell-parent-cgroup=PATH)"), std::string::npos) << err;
+  CellsRun r2;
+  err = r2.load({"cell-parent-cgroup=p/a"});
+  EXPECT_NE(err.find("cell parent cgroup"), std::string::npos) << err;
 }
 
 }  // namespace
