@@ -14,7 +14,8 @@
 //    parent's directory: here a cgroup made or removed is seen at the next pass, up to 1 s
 //    later) and compares cpuset_seq, which the BPF side bumps in fentry/cpuset_write_resmask,
 //    with the last seen (check_cpuset_changes: re-read the cpusets, re-apply on a change, then
-//    store applied_cpuset_seq).
+//    store applied_cpuset_seq). scxsim never fires that fentry (tracing.cc's unsimulated
+//    functions), so this only runs when something else moves cpuset_seq.
 // Not modelled: --enable-rebalancing (demand-weighted splits), --cell-exclude, and the stats
 // the loop reads (refresh_bpf_cells, collect_metrics), which write nothing the BPF side reads.
 #pragma once
