@@ -9,6 +9,7 @@
 #include "bpf/helpers/graph.h"
 #include "bpf/host/layered/runtime.h"
 #include "bpf/host/layered/writer.h"
+#include "bpf/host/mitosis/runtime.h"
 #include "bpf/host/kernel_ksyms.h"
 #include "bpf/host/native_setup.h"
 #include "bpf/loader/inspect.h"
@@ -696,6 +697,12 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
   // scx_layered's process (layered/runtime.h), unless another user-space scheduler was chosen.
   if (layered_plan && !self->usersched_ && opts.usersched != "none") {
     SCX_ASSIGN_OR_RETURN(self->usersched_, UserSchedHost::create(*self, layered::layered_user_scheduler(layered_plan), {}));
+  }
+  // scx_mitosis's process (mitosis/runtime.h) for a cell parent cgroup, likewise.
+  if (!profile.cell_parent_cgroup.empty() && !self->usersched_ && opts.usersched != "none") {
+    SCX_RETURN_IF_ERROR(CgroupTree::check_path(profile.cell_parent_cgroup).within("cell parent cgroup"));
+    SCX_ASSIGN_OR_RETURN(self->usersched_, UserSchedHost::create(*self, mitosis::mitosis_user_scheduler(profile.cell_parent_cgroup),
+                                                                 profile.usersched_args));
   }
   return self;
 }

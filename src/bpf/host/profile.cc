@@ -383,10 +383,11 @@ Result<ProfileSettings> parse_settings(const json& j, const std::string& origin,
                 : std::string(k) == "globals" ? s.globals : std::string(k) == "ops" ? s.ops : s.usersched_args;
     SCX_ASSIGN_OR_RETURN(dst, expr_map(j[k], origin, prefix + k));
   }
-  if (j.contains("layered_spec")) {
-    SCX_RETURN_IF_ERROR(want(j["layered_spec"].is_string(), origin, prefix + "layered_spec", "expected a string"));
-    s.layered_spec = j["layered_spec"].get<std::string>();
-  }
+  for (auto [k, dst] : {std::pair{"layered_spec", &s.layered_spec}, {"cell_parent_cgroup", &s.cell_parent_cgroup}})
+    if (j.contains(k)) {
+      SCX_RETURN_IF_ERROR(want(j[k].is_string(), origin, prefix + k, "expected a string"));
+      *dst = j[k].get<std::string>();
+    }
   static const std::set<std::string> ops_fields = {"flags", "timeout_ms", "dispatch_max_batch", "exit_dump_len"};
   for (const auto& [k, e] : s.ops)
     if (!ops_fields.count(k))
@@ -465,7 +466,7 @@ Result<Profile> parse_profile(std::string_view text, const std::string& origin) 
   static const std::set<std::string> known = {"ops_name", "scheduler", "source", "notes", "resize", "map_size",
                                               "globals", "arrays", "maps", "ops", "syscall", "options",
                                               "loader_cpu", "usersched", "usersched_args", "arena_lib",
-                                              "layered_spec", "native_setup"};
+                                              "layered_spec", "native_setup", "cell_parent_cgroup"};
   for (auto& [k, v] : j.items())
     if (!known.count(k)) return Status::Errorf(origin, "unknown key '{}'", k);
   Profile p;
@@ -606,6 +607,8 @@ class Resolver {
       SCX_ASSIGN_OR_RETURN(out_.usersched_args[name], eval(e, where + "usersched_args." + name));
     }
     if (!s.layered_spec.empty()) out_.layered_spec = s.layered_spec == "value" ? option_text_ : s.layered_spec;
+    if (!s.cell_parent_cgroup.empty())
+      out_.cell_parent_cgroup = s.cell_parent_cgroup == "value" ? option_text_ : s.cell_parent_cgroup;
     return Status();
   }
 
@@ -621,8 +624,11 @@ class Resolver {
     }
     int64_t value = 1;
     option_text_ = eq == std::string::npos ? std::string() : spec.substr(eq + 1);
-    if (it->second.settings.layered_spec == "value") {  // a file name, not an expression
-      if (option_text_.empty()) return err("options." + name, "needs a value (--sched-opt " + name + "=FILE)");
+    const ProfileSettings& set = it->second.settings;
+    if (set.layered_spec == "value" || set.cell_parent_cgroup == "value") {  // a file or a path, not an expression
+      if (option_text_.empty())
+        return err("options." + name, fmt::format("needs a value (--sched-opt {}={})", name,
+                                                  set.layered_spec == "value" ? "FILE" : "PATH"));
       return apply(it->second.settings, "options." + name + ".");
     }
     if (eq != std::string::npos) {

@@ -56,6 +56,9 @@ struct ProfileSettings {  // what a profile and each of its options may set
   // scx_layered's layer specs (layered/runtime.h): "example" (--run-example's) or a spec file;
   // in an option, "value" stands for the option's text (--sched-opt spec=FILE).
   std::string layered_spec;
+  // scx_mitosis's --cell-parent-cgroup (mitosis/runtime.h): its child cgroups become cells; in an
+  // option, "value" stands for the option's text (--sched-opt cell-parent-cgroup=/PATH).
+  std::string cell_parent_cgroup;
 };
 
 struct ProfileSyscall {
@@ -139,6 +142,7 @@ struct ResolvedProfile {
   std::string usersched;                           // Profile::usersched
   std::map<std::string, int64_t> usersched_args;  // its parameters
   std::string layered_spec;  // ProfileSettings::layered_spec resolved ("" = none)
+  std::string cell_parent_cgroup;  // ProfileSettings::cell_parent_cgroup resolved ("" = none)
 };
 
 // Evaluates every expression of `p` (plus the chosen options, NAME or NAME=VALUE) for `topo`;

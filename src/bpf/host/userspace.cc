@@ -180,6 +180,9 @@ Ns UserSchedContext::now() const { return static_cast<Ns>(host_.ops().kf().now()
 int UserSchedContext::pid() const { return self_.pid; }
 int UserSchedContext::cpu() const { return self_.cpu; }
 const Topology& UserSchedContext::topology() const { return host_.ops().kf().kernel().topo(); }
+const Cgroup* UserSchedContext::cgroup(std::string_view path) const {
+  return host_.ops().kf().kernel().cgroups().find(path);
+}
 
 // ---- Registry ------------------------------------------------------------------------------
 

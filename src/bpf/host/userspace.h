@@ -49,6 +49,7 @@
 #include "topo/topology.h"
 
 namespace scx {
+class Cgroup;
 struct Task;
 }
 
@@ -109,6 +110,10 @@ class UserSchedContext {
   template <class T> int64_t run_program(std::string_view program, T* ctx) {
     return run_program(program, bytes_of(ctx));
   }
+
+  // ---- cgroupfs (reading /sys/fs/cgroup: the simulated kernel's hierarchy, no bpf() syscall) ----
+  // The cgroup at `path` ("/workload"; its children are the directories in it), or nullptr.
+  const Cgroup* cgroup(std::string_view path) const;
 
   // ---- The process ----
   Ns now() const;   // clock_gettime(CLOCK_MONOTONIC): the clock the BPF side sees (ExtClass::now)
