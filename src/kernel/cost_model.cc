@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include <fmt/format.h>
+
 namespace scx {
 namespace {
 
@@ -45,6 +47,8 @@ std::vector<CostModel::Param> CostModel::describe() const {
   std::vector<Param> out;
   out.push_back({"hz", std::to_string(hz), "scheduler tick frequency (CONFIG_HZ)"});
   for (const Field& f : kFields) out.push_back({f.name, format_duration(this->*f.member), f.help});
+  if (rtapp_loop_ns > 0)  // listed only when set, so that reports of nominal runs read as before
+    out.push_back({"rtapp_loop", fmt::format("{:g}ns", rtapp_loop_ns), "time of one rt-app busy loop (run events)"});
   return out;
 }
 
@@ -62,6 +66,17 @@ Status CostModel::set(std::string_view assignment) {
     hz = v;
     return {};
   }
+  if (name == "rtapp_loop") {
+    std::string_view v = value;
+    if (v.size() > 2 && v.substr(v.size() - 2) == "ns") v.remove_suffix(2);
+    double ns = -1;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), ns);
+    if (ec != std::errc() || p != v.data() + v.size() || !(ns >= 0 && ns <= 1e6))
+      return Status::Errorf("--cost rtapp_loop", "expected a time per loop in ns (e.g. 18.5ns; 0 = as "
+                            "the workload's calibration), got '{}'", std::string(value));
+    rtapp_loop_ns = ns;
+    return {};
+  }
   for (const Field& f : kFields) {
     if (name != f.name) continue;
     auto d = parse_duration(value);
@@ -71,6 +86,7 @@ Status CostModel::set(std::string_view assignment) {
   }
   std::string names = "hz";
   for (const Field& f : kFields) names += std::string(", ") + f.name;
+  names += ", rtapp_loop";
   return Status::Errorf("--cost", "unknown cost '{}' (known: {})", std::string(name), names);
 }
 

@@ -42,6 +42,11 @@ struct CostModel {
   Ns pipe_read_ns = 200;
   Ns socket_write_ns = 440;          // AF_UNIX SOCK_STREAM
   Ns socket_read_ns = 470;
+  // Time of one rt-app busy loop on the simulated machine, in ns (fractional). A workload file's
+  // numeric `calibration` says how long its author's machine took; rt-app runs value*1000/
+  // calibration loops for `run`, so this machine's run lasts rtapp_loop/calibration times the
+  // nominal. 0: as the file says (`scxsim validate` measures the host's, docs/validate.md).
+  double rtapp_loop_ns = 0;
 
   Ns tick_ns() const { return kNsPerSec / static_cast<Ns>(hz); }
 

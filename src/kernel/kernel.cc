@@ -154,7 +154,7 @@ void Kernel::trace_task_new(const Task& p, int cpu) {
   e.pid2 = p.tgid;
   e.prio = p.prio;
   e.arg = static_cast<int32_t>(p.policy);
-  e.arg2 = p.kthread ? 1 : 0;
+  e.arg2 = p.kthread || p.background ? 1 : 0;  // reports keep both apart from the workload
   e.comm = p.comm.c_str();
   const std::string cpus = p.cpus_allowed.to_list();  // for reports (idle-while-waiting)
   e.cpus = cpus.c_str();
@@ -317,11 +317,13 @@ uint32_t Kernel::add_host_function(HostFn fn) {
   return static_cast<uint32_t>(host_fns_.size() - 1);
 }
 
-Task& Kernel::spawn_daemon(const TaskSpec& spec, Program program, const Task* thread_of, bool kthread) {
+Task& Kernel::spawn_daemon(const TaskSpec& spec, Program program, const Task* thread_of, bool kthread,
+                           bool background) {
   daemon_programs_.push_back(std::make_unique<Program>(std::move(program)));
   Task& p = create_task(spec, -1, thread_of ? thread_of->pid : 0, daemon_programs_.back().get());
   p.daemon = true;
   p.kthread = kthread;
+  p.background = background;
   p.sync_kernel_view();
   if (thread_of) {
     p.tgid = thread_of->tgid;

@@ -175,9 +175,10 @@ class Kernel {
   uint32_t add_host_function(HostFn fn);
   // Forks a task that is not part of the workload (a daemon, such as a user-space scheduler's
   // process) now, on this CPU, running its own `program`; run_until_idle() does not wait for it.
-  // With `thread_of`, a thread of that task's thread group (CLONE_THREAD).
+  // With `thread_of`, a thread of that task's thread group (CLONE_THREAD). A `background` task
+  // (a noise source) is reported with the kernel threads, apart from the workload.
   Task& spawn_daemon(const TaskSpec& spec, Program program, const Task* thread_of = nullptr,
-                     bool kthread = false);
+                     bool kthread = false, bool background = false);
 
   // Changes scheduling policy/priority (sched_setscheduler) and affinity (sched_setaffinity).
   Status sched_setscheduler(Task& p, Policy policy, int prio_value);
@@ -272,7 +273,17 @@ class Kernel {
 
   // The run's noise sources (noise_sources.cc).
   void start_noise();
-  void spawn_noise_kworker(int cpu);  // kUnboundCpu: the unbound one
+  struct NoiseThread {
+    std::string name;
+    int cpu = kUnboundCpu;  // pinned there, or allowed on every CPU
+    bool kthread = true;    // PF_KTHREAD, or a user-space daemon
+    int nice = 0;
+    double rate = 0;        // wake-ups per second (Poisson)
+    Ns run_ns = 0;          // mean CPU time per wake-up (exponential)
+    bool long_tail = false; // NoiseModel::kthread_long applies
+    uint64_t stream = 0;    // its random stream, forked from the seed
+  };
+  void spawn_noise_thread(const NoiseThread& t);
   void schedule_kworker_arrival(Task& kworker, uint32_t sem, double rate);
   void kworker_arrival(Task& kworker, uint32_t sem, double rate);
   Ns noisy_timer(Task& p, Ns when);

@@ -39,7 +39,8 @@ NoiseModel NoiseModel::defaults() {
 }
 
 bool NoiseModel::any() const {
-  return timer_jitter_ns || kthread_rate > 0 || unbound_rate > 0 || work_jitter > 0 || tick_phase || timer_phase_ns;
+  return timer_jitter_ns || kthread_rate > 0 || unbound_rate > 0 || daemon_rate > 0 || work_jitter > 0 || tick_phase ||
+         timer_phase_ns;
 }
 
 std::vector<NoiseModel::Param> NoiseModel::describe() const {
@@ -52,6 +53,13 @@ std::vector<NoiseModel::Param> NoiseModel::describe() const {
       {"tick_phase", tick_phase ? "on" : "off", "tick grid at a random offset"},
       {"timer_phase", format_duration(timer_phase_ns), "late start of each task's timer time line, up to"},
   };
+  if (daemon_rate > 0) {  // listed only when used, as the long tail below
+    params.insert(params.begin() + 4, {"daemon_rate", fmt::format("{:g}/s", daemon_rate),
+                                       "wake-ups of a user-space daemon (any CPU)"});
+    params.insert(params.begin() + 5, {"daemon_run", format_duration(daemon_run_ns),
+                                       "mean CPU time of a daemon wake-up"});
+    params.insert(params.begin() + 6, {"daemon_nice", fmt::format("{}", daemon_nice), "the daemon's nice value"});
+  }
   if (kthread_long > 0) {  // listed only when used, so that reports without it read as before
     params.insert(params.begin() + 3, {"kthread_long", fmt::format("{:g}%", kthread_long * 100),
                                        "kernel-thread wake-ups that run long"});
@@ -92,12 +100,20 @@ Status NoiseModel::set(std::string_view assignment) {
     kthread_long = *r;
     return {};
   }
-  if (name == "kthread_rate" || name == "unbound_rate") {
+  if (name == "daemon_run") return duration(&daemon_run_ns);
+  if (name == "daemon_nice") {
+    auto r = parse_number(value, -20, 19, "a nice value (-20..19)");
+    if (!r.ok()) return r.status().within(where);
+    if (*r != static_cast<int>(*r)) return Status::Errorf(where, "expected an integer nice value, got '{}'", std::string(value));
+    daemon_nice = static_cast<int>(*r);
+    return {};
+  }
+  if (name == "kthread_rate" || name == "unbound_rate" || name == "daemon_rate") {
     std::string_view v = value;
     if (v.size() > 2 && v.substr(v.size() - 2) == "/s") v.remove_suffix(2);
     auto r = parse_number(v, 0, 100000, "a rate in wake-ups per second");
     if (!r.ok()) return r.status().within(where);
-    (name == "kthread_rate" ? kthread_rate : unbound_rate) = *r;
+    (name == "kthread_rate" ? kthread_rate : name == "unbound_rate" ? unbound_rate : daemon_rate) = *r;
     return {};
   }
   if (name == "work_jitter") {
@@ -113,7 +129,8 @@ Status NoiseModel::set(std::string_view assignment) {
     return {};
   }
   return Status::Errorf("--noise", "unknown source '{}' (known: timer_jitter, kthread_rate, "
-                        "kthread_run, kthread_long, kthread_long_run, unbound_rate, work_jitter, tick_phase, "
+                        "kthread_run, kthread_long, kthread_long_run, unbound_rate, daemon_rate, daemon_run, daemon_nice, "
+                        "work_jitter, tick_phase, "
                         "timer_phase)", name);
 }
 

@@ -26,6 +26,12 @@ struct NoiseModel {
   double unbound_rate = 0;  // wake-ups per second of the machine's unbound kernel threads
                             // (rcu_preempt, kworker/u*: allowed on every CPU; Poisson), each
                             // running kthread_run on average
+  // A user-space daemon at the root cgroup, allowed on every CPU, woken at Poisson times and
+  // running daemon_run_ns on average (exponential): a machine's own services (on the validation
+  // host, its sandbox runtime's threads at nice -10).
+  double daemon_rate = 0;
+  Ns daemon_run_ns = 0;
+  int daemon_nice = 0;
   double work_jitter = 0;   // relative standard deviation of a loop-based run's work (normal)
   bool tick_phase = false;  // the tick grid starts at a random offset from t=0 (the phase at
                             // which periodic tasks start against the tick)

@@ -13,31 +13,43 @@ namespace {
 constexpr uint64_t kTickStream = 0x7469636bULL;            // "tick"
 constexpr uint64_t kKworkerStream = 0x6b776f726b00000ULL;  // "kwork" + cpu
 constexpr uint64_t kUnboundStream = 0x6b776f726b75ULL;     // "kworku"
+constexpr uint64_t kDaemonStream = 0x6461656d6f6eULL;      // "daemon"
 
 }  // namespace
 
 void Kernel::start_noise() {
   const NoiseModel& n = config_.noise;
   if (n.tick_phase) tick_offset_ = Rng(config_.seed).fork(kTickStream).below(config_.cost.tick_ns());
-  if (n.kthread_run_ns <= 0 || !class_for_policy(Policy::Normal)) return;
-  if (n.kthread_rate > 0)
-    for (int cpu = 0; cpu < nr_cpus(); ++cpu) spawn_noise_kworker(cpu);
-  if (n.unbound_rate > 0) spawn_noise_kworker(kUnboundCpu);
+  if (!class_for_policy(Policy::Normal)) return;
+  if (n.kthread_run_ns > 0) {
+    for (int cpu = 0; n.kthread_rate > 0 && cpu < nr_cpus(); ++cpu)
+      spawn_noise_thread({.name = fmt::format("kworker/{}", cpu), .cpu = cpu, .kthread = true,
+                          .rate = n.kthread_rate, .run_ns = n.kthread_run_ns, .long_tail = true,
+                          .stream = kKworkerStream + static_cast<uint64_t>(cpu)});
+    if (n.unbound_rate > 0)
+      spawn_noise_thread({.name = "kworker/u", .cpu = kUnboundCpu, .kthread = true, .rate = n.unbound_rate,
+                          .run_ns = n.kthread_run_ns, .long_tail = true, .stream = kUnboundStream});
+  }
+  if (n.daemon_rate > 0 && n.daemon_run_ns > 0)
+    spawn_noise_thread({.name = "daemon", .cpu = kUnboundCpu, .kthread = false, .nice = n.daemon_nice,
+                        .rate = n.daemon_rate, .run_ns = n.daemon_run_ns, .long_tail = false,
+                        .stream = kDaemonStream});
 }
 
-// A kernel thread of the fair policy: it sleeps on a semaphore that interrupts post at Poisson
-// times, and runs for an exponential time each. Per CPU (kworker, ksoftirqd, ...), a BPF
-// scheduler sees a pinned PF_KTHREAD task; cpu kUnboundCpu is the machine's unbound ones
-// (rcu_preempt, kworker/u*), one task allowed on every CPU, which schedulers that keep pinned
-// kernel threads to themselves (scx_userland) hand to their policy like any task.
-void Kernel::spawn_noise_kworker(int cpu) {
+// A thread of the fair policy that sleeps on a semaphore posted at Poisson times (by an
+// interrupt, or by whatever a daemon waits for) and runs an exponential time each. A kernel
+// thread per CPU (kworker, ksoftirqd, ...) is a pinned PF_KTHREAD task; cpu kUnboundCpu is
+// allowed on every CPU: the machine's unbound kernel threads (rcu_preempt, kworker/u*) or a
+// user-space daemon, which schedulers that keep pinned kernel threads to themselves
+// (scx_userland) hand to their policy like any task. Both live in the root cgroup.
+void Kernel::spawn_noise_thread(const NoiseThread& t) {
   const uint32_t sem = static_cast<uint32_t>(sems_.size());
   sems_.emplace_back();
-  const uint32_t work_fn = add_host_function([this](Task& p, int64_t) -> int64_t {
+  const uint32_t work_fn = add_host_function([this, run_ns = t.run_ns, long_tail = t.long_tail](Task& p, int64_t) -> int64_t {
     const NoiseModel& n = config_.noise;
     // The long tail is a second draw only when asked for, so runs without it keep their streams.
-    const bool long_run = n.kthread_long > 0 && p.noise_rng.chance(n.kthread_long);
-    const double mean = static_cast<double>(long_run ? n.kthread_long_run_ns : n.kthread_run_ns);
+    const bool long_run = long_tail && n.kthread_long > 0 && p.noise_rng.chance(n.kthread_long);
+    const double mean = static_cast<double>(long_run ? n.kthread_long_run_ns : run_ns);
     return std::max<int64_t>(1, std::llround(p.noise_rng.exponential(mean)));
   });
   Program prog;
@@ -47,17 +59,18 @@ void Kernel::spawn_noise_kworker(int cpu) {
       Op{.kind = OpKind::Host, .obj = work_fn},
       Op{.kind = OpKind::LoopEnd, .b = 0},
   };
-  const bool unbound = cpu == kUnboundCpu;
+  const bool unbound = t.cpu == kUnboundCpu;
   TaskSpec spec;
-  spec.name = unbound ? std::string("kworker/u") : fmt::format("kworker/{}", cpu);
+  spec.name = t.name;
   spec.policy = Policy::Normal;
-  if (!unbound) spec.affinity = CpuMask::single(cpu);
+  spec.nice = t.nice;
+  if (!unbound) spec.affinity = CpuMask::single(t.cpu);
   const int saved_cpu = this_cpu_;
-  this_cpu_ = unbound ? 0 : cpu;  // created at boot on CPU 0
-  Task& k = spawn_daemon(spec, std::move(prog), nullptr, /*kthread=*/true);
+  this_cpu_ = unbound ? 0 : t.cpu;  // created at boot on CPU 0
+  Task& k = spawn_daemon(spec, std::move(prog), nullptr, t.kthread, /*background=*/true);
   this_cpu_ = saved_cpu;
-  k.noise_rng = Rng(config_.seed).fork(unbound ? kUnboundStream : kKworkerStream + static_cast<uint64_t>(cpu));
-  schedule_kworker_arrival(k, sem, unbound ? config_.noise.unbound_rate : config_.noise.kthread_rate);
+  k.noise_rng = Rng(config_.seed).fork(t.stream);
+  schedule_kworker_arrival(k, sem, t.rate);
 }
 
 // The next interrupt that queues work for kworker k, a Poisson gap after now (rate per second).

@@ -64,6 +64,7 @@ struct Task {
   std::string comm;
   bool kthread = false;  // idle and stopper tasks
   bool daemon = false;   // not part of the workload (Kernel::spawn_daemon): nobody waits for it
+  bool background = false;  // a noise source's daemon: reported with the kernel threads
 
   Policy policy = Policy::Normal;
   int nice = 0;

@@ -112,7 +112,16 @@ TEST(Noise, SettingsParseAndRejectBadValues) {
   EXPECT_EQ(n.set("kthread_long=2").message(), "--noise kthread_long: a fraction (0.05 or 5%) must be in 0..1, got '2'");
   EXPECT_EQ(n.set("colour=red").message(),
             "--noise: unknown source 'colour' (known: timer_jitter, kthread_rate, kthread_run, kthread_long, "
-            "kthread_long_run, unbound_rate, work_jitter, tick_phase, timer_phase)");
+            "kthread_long_run, unbound_rate, daemon_rate, daemon_run, daemon_nice, work_jitter, tick_phase, "
+            "timer_phase)");
+  ASSERT_TRUE(n.set("daemon_rate=2.6/s").ok());
+  ASSERT_TRUE(n.set("daemon_run=12ms").ok());
+  ASSERT_TRUE(n.set("daemon_nice=-10").ok());
+  EXPECT_DOUBLE_EQ(n.daemon_rate, 2.6);
+  EXPECT_EQ(n.daemon_run_ns, ms(12));
+  EXPECT_EQ(n.daemon_nice, -10);
+  EXPECT_EQ(n.set("daemon_nice=-21").message(), "--noise daemon_nice: a nice value (-20..19) must be in -20..19, got '-21'");
+  EXPECT_EQ(n.set("daemon_nice=1.5").message(), "--noise daemon_nice: expected an integer nice value, got '1.5'");
   EXPECT_EQ(n.set("work_jitter=80%").message(), "--noise work_jitter: a fraction (0.02 or 2%) must be in 0..0.5, got '80%'");
   EXPECT_EQ(n.set("timer_jitter").message(), "--noise: expected KEY=VALUE, 'on' or 'off', got 'timer_jitter'");
 }

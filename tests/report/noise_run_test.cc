@@ -92,6 +92,33 @@ TEST(NoiseRun, TheUnboundKernelThreadMayRunAnywhere) {
   EXPECT_NE(format_run_text(r->report).find("unbound_rate=500/s"), std::string::npos);
 }
 
+// daemon_*: a user-space daemon at the root cgroup (on the validation host, its sandbox's
+// threads at nice -10), allowed on every CPU, reported apart from the workload. 500/s x 50 us
+// over 200 ms is about 100 wake-ups and 5 ms of CPU (exponential draws: wide bands).
+TEST(NoiseRun, TheDaemonRunsAtItsNiceApartFromTheWorkload) {
+  RunOptions o = two_cpu_run(1);
+  o.noise = {"off", "daemon_rate=500/s", "daemon_run=50us", "daemon_nice=-10"};
+  auto r = run_simulation(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  int daemons = 0;
+  for (const auto& t : r->metrics->tasks()) {
+    if (t.comm != "daemon") continue;
+    ++daemons;
+    EXPECT_TRUE(t.kthread);  // reported with the kernel threads, not as workload
+    EXPECT_EQ(t.prio, 110);  // nice -10
+    EXPECT_EQ(t.allowed.weight(), 2);
+    EXPECT_GT(t.cpu_time, 2 * kNsPerMs);
+    EXPECT_LT(t.cpu_time, 10 * kNsPerMs);
+    EXPECT_GT(t.wakeups, 50u);
+    EXPECT_LT(t.wakeups, 150u);
+  }
+  EXPECT_EQ(daemons, 1);
+  EXPECT_TRUE(kworkers_of(*r).empty());  // kernel threads are a source of their own
+  const std::string text = format_run_text(r->report);
+  EXPECT_NE(text.find("daemon_rate=500/s daemon_run=50us daemon_nice=-10"), std::string::npos) << text;
+  for (const auto& g : summarize(*r->metrics).groups) EXPECT_NE(g.name, "daemon");
+}
+
 TEST(NoiseRun, SeedsDifferWithNoiseAndNotWithout) {
   auto fp = [](uint64_t seed, bool noise) {
     RunOptions o = two_cpu_run(seed);
