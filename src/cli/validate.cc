@@ -11,6 +11,7 @@
 
 #include "validate/cpu_cgroup.h"
 #include "validate/host_side.h"
+#include "validate/loop_probe.h"
 #include "validate/reference.h"
 #include "workload/generators.h"
 #include "workload/rtapp.h"
@@ -77,6 +78,7 @@ Result<RealSide> from_host(const ValidateOptions& o, const std::string& path, Ns
   HostSideOptions h;
   h.env = o.env;
   h.workload = path;
+  h.calibration = numeric_calibration(nlohmann::json::parse(read_file(path), nullptr, false, true));
   h.duration = duration;
   h.runs = o.runs;
   h.keep_traces = o.keep_traces;
@@ -101,6 +103,10 @@ RunOptions sim_options(const ValidateOptions& o, const RealSide& real, const std
   else if (s.cgroup == "none") s.cgroup.clear();
   const bool hz_given = std::any_of(s.costs.begin(), s.costs.end(), [](const std::string& c) { return c.rfind("hz=", 0) == 0; });
   if (real.host.hz && !hz_given) s.costs.push_back(fmt::format("hz={}", *real.host.hz));
+  // rt-app's loops as long as on the real host (validate/loop_probe.h), unless --cost says.
+  const bool loop_given =
+      std::any_of(s.costs.begin(), s.costs.end(), [](const std::string& c) { return c.rfind("rtapp_loop=", 0) == 0; });
+  if (real.host.rtapp_loop_ns && !loop_given) s.costs.push_back(fmt::format("rtapp_loop={:.2f}ns", *real.host.rtapp_loop_ns));
   return s;
 }
 

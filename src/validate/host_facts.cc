@@ -64,12 +64,18 @@ HostFacts gather_host_facts() {
 }
 
 std::string host_facts_text(const HostFacts& h) {
-  return fmt::format("Linux {}, {} CPUs, HZ {}", h.kernel, h.cpus, h.hz ? std::to_string(*h.hz) : "unknown");
+  std::string text = fmt::format("Linux {}, {} CPUs, HZ {}", h.kernel, h.cpus, h.hz ? std::to_string(*h.hz) : "unknown");
+  if (h.rtapp_loop_ns) text += fmt::format(", rt-app loop {:.2f} ns", *h.rtapp_loop_ns);
+  return text;
 }
 
 nlohmann::json host_facts_json(const HostFacts& h) {
-  return {{"kernel", h.kernel}, {"cpus", h.cpus}, {"hz", h.hz ? nlohmann::json(*h.hz) : nlohmann::json(nullptr)},
-          {"date", h.date}};
+  nlohmann::json j = {{"kernel", h.kernel},
+                      {"cpus", h.cpus},
+                      {"hz", h.hz ? nlohmann::json(*h.hz) : nlohmann::json(nullptr)},
+                      {"date", h.date}};
+  if (h.rtapp_loop_ns) j["rtapp_loop_ns"] = *h.rtapp_loop_ns;
+  return j;
 }
 
 HostFacts host_facts_from_json(const nlohmann::json& j) {
@@ -79,6 +85,8 @@ HostFacts host_facts_from_json(const nlohmann::json& j) {
   if (j.contains("cpus") && j["cpus"].is_number_integer()) h.cpus = j["cpus"].get<int>();
   if (j.contains("hz") && j["hz"].is_number_integer()) h.hz = j["hz"].get<int>();
   if (j.contains("date") && j["date"].is_string()) h.date = j["date"].get<std::string>();
+  if (j.contains("rtapp_loop_ns") && j["rtapp_loop_ns"].is_number() && j["rtapp_loop_ns"].get<double>() > 0)
+    h.rtapp_loop_ns = j["rtapp_loop_ns"].get<double>();
   return h;
 }
 

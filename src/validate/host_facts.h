@@ -15,6 +15,9 @@ struct HostFacts {
   int cpus = 0;            // online CPUs
   std::optional<int> hz;   // CONFIG_HZ, when the kernel's config is readable
   std::string date;        // of the run, UTC, "2026-01-31T12:00:00Z"
+  // Time of one rt-app busy loop measured beside the runs (loop_probe.h), for workloads whose
+  // `run` events rt-app sizes with a numeric calibration; the simulation runs with it.
+  std::optional<double> rtapp_loop_ns;
 };
 
 // This machine, now.

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "validate/cpu_cgroup.h"
+#include "validate/loop_probe.h"
 #include "validate/real_trace.h"
 #include "validate/rtapp_process.h"
 #include "validate/sysfile.h"
@@ -94,6 +95,21 @@ Result<Attempt> run_once(const Setup& s, Ns duration) {
   return a;
 }
 
+// The loop probe (loop_probe.h) in the run's cgroup; nullopt when rt-app failed.
+std::optional<double> probe_loop(const Setup& s, int64_t calibration, int cpus) {
+  const std::string path = s.workdir + "/loop-probe.json";
+  std::ofstream(path) << loop_probe_json(calibration, cpus);
+  auto exit = run_rtapp(s.rt_app, path, s.workdir, kGrace, [&](int pid) { return s.cgroup.attach(pid); });
+  if (!exit.ok() || exit->timed_out || exit->status != 0) return std::nullopt;
+  return loop_ns_from_probe(calibration, cpus, exit->cpu_time);
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 Status keep_trace(const std::string& dir, int attempt, const std::string& text) {
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -119,9 +135,15 @@ Result<HostSide> run_host_side(const HostSideOptions& o) {
   HostSide out;
   out.host = gather_host_facts();
   const int max_attempts = o.max_attempts > 0 ? o.max_attempts : 3 * o.runs;
+  std::vector<double> loops;  // the probes of the kept runs
   while (static_cast<int>(out.kept.size()) < o.runs && out.attempts < max_attempts) {
     const int n = ++out.attempts;
     if (o.note) o.note(fmt::format("host run {} ({} of {} kept so far)", n, out.kept.size(), o.runs));
+    std::optional<double> loop;
+    if (o.calibration) {
+      loop = probe_loop(s, *o.calibration, o.topology->nr_cpus());
+      if (!loop) return Status::Errorf("validate", "host run {}: the rt-app loop probe failed", n);
+    }
     SCX_ASSIGN_OR_RETURN(Attempt a, run_once(s, o.duration));
     if (!o.keep_traces.empty()) SCX_RETURN_IF_ERROR(keep_trace(o.keep_traces, n, a.trace_text));
     if (a.hung) {
@@ -142,7 +164,9 @@ Result<HostSide> run_host_side(const HostSideOptions& o) {
     RunFigures f = run_figures(*run->metrics);
     f.foreign_cpu_pct = run->foreign_cpu_pct;
     out.kept.push_back(std::move(f));
+    if (loop) loops.push_back(*loop);
   }
+  if (!loops.empty()) out.host.rtapp_loop_ns = median(loops);
   return out;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ namespace scx {
 struct HostSideOptions {
   HostEnv env;
   std::string workload;           // rt-app JSON file
+  std::optional<int64_t> calibration;  // its numeric calibration: each run gets a loop probe
   Ns duration = 0;                // the workload's global.duration
   int runs = 5;
   int max_attempts = 0;           // 0 = 3 x runs

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,13 +29,19 @@ namespace {
   ::_exit(127);
 }
 
-// Waits for `pid` up to `limit`; -1 when it is still running.
-int wait_for(int pid, Ns limit) {
+// Waits for `pid` up to `limit`; -1000 when it is still running. `cpu_time` gets the CPU time
+// (user + system) of the process and all its threads.
+int wait_for(int pid, Ns limit, Ns* cpu_time) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(limit);
   for (;;) {
     int status = 0;
-    const int r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    struct rusage ru {};
+    const int r = ::wait4(pid, &status, WNOHANG, &ru);
+    if (r == pid) {
+      auto ns = [](const timeval& t) { return static_cast<Ns>(t.tv_sec) * kNsPerSec + static_cast<Ns>(t.tv_usec) * 1000; };
+      *cpu_time = ns(ru.ru_utime) + ns(ru.ru_stime);
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    }
     if (r < 0 && errno != EINTR) return -SIGKILL;
     if (std::chrono::steady_clock::now() > deadline) return -1000;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -72,7 +79,7 @@ Result<RtAppExit> run_rtapp(const std::string& rt_app, const std::string& worklo
   }
   RtAppExit out;
   out.pid = pid;
-  out.status = wait_for(pid, time_limit);
+  out.status = wait_for(pid, time_limit, &out.cpu_time);
   if (out.status == -1000) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);

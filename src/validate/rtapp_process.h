@@ -15,6 +15,7 @@ struct RtAppExit {
   int pid = 0;
   int status = 0;          // exit code, or -signal
   bool timed_out = false;  // still running at the time limit: killed
+  Ns cpu_time = 0;         // of rt-app and its threads (user + system), when it exited
   std::string output;      // stdout + stderr
 };
 

@@ -236,6 +236,7 @@ Result<Workload> resolve_workload(std::string_view arg, int nr_cpus, uint64_t se
   }
   RtAppOptions ro;
   ro.nr_cpus = nr_cpus;
+  ro.loop_ns = cost.rtapp_loop_ns;
   std::string path(arg);
   if (path.find('/') == std::string::npos && !std::filesystem::exists(path)) {
     std::string bundled = bundled_workload_dir() + "/" + path;

@@ -296,6 +296,7 @@ class Compiler {
   }
 
   RtAppOptions opt_;
+  double run_scale_ = 1.0;  // opt_.run_scale, or the machine's loop time over the calibration
   Workload wl_;
   Policy default_policy_ = Policy::Normal;
   std::vector<Draft> drafts_;
@@ -309,6 +310,7 @@ Status Compiler::compile(const Json& root) {
   if (!root.is_object()) return Status::Error("", "the top level must be a JSON object");
   if (!(opt_.run_scale > 0) || !std::isfinite(opt_.run_scale))
     return Status::Errorf("", "run_scale must be a positive number, got {}", opt_.run_scale);
+  run_scale_ = opt_.run_scale;
   wl_.duration = opt_.default_duration;
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string& k = it.key();
@@ -353,9 +355,11 @@ Status Compiler::parse_global(const Json& g) {
       if (s < -1) return Status::Errorf(where, "{} is not a duration (use -1 for no limit)", s);
       wl_.duration = s > 0 ? static_cast<Ns>(s) * kNsPerSec : 0;
     } else if (k == "calibration") {
-      // Only validated: the CPU demand of `run` is set by RtAppOptions::run_scale.
+      // The CPU demand of `run` is set by RtAppOptions::run_scale, or by the machine's loop time
+      // against this calibration ("CPUn": rt-app measures the loop on the machine itself).
       if (v.is_number_integer()) {
-        SCX_RETURN_IF_ERROR(get_int_in(v, where, "ns per loop", 1, INT32_MAX).status());
+        SCX_ASSIGN_OR_RETURN(int64_t calib, get_int_in(v, where, "ns per loop", 1, INT32_MAX));
+        if (opt_.loop_ns > 0) run_scale_ = opt_.loop_ns / static_cast<double>(calib);
       } else {
         std::string s = v.is_string() ? v.get<std::string>() : "";
         size_t digits = s.size() > 3 ? s.find_first_not_of("0123456789", 3) : 0;
@@ -599,7 +603,7 @@ Status Compiler::emit_event(Draft& d, const Ctx& ctx, const std::string& key, co
     case Ev::Run: {
       SCX_ASSIGN_OR_RETURN(int64_t us, get_us(v, where));
       emit(d, OpKind::Run, kNoObject,
-           std::llround(static_cast<double>(us) * 1000.0 * opt_.run_scale));
+           std::llround(static_cast<double>(us) * 1000.0 * run_scale_));
       break;
     }
     case Ev::Runtime: {

@@ -24,6 +24,9 @@ struct RtAppOptions {
   // CPU demand of `run` = value × run_scale µs at capacity 1024. rt-app busy-loops
   // value*1000/calib iterations, so run_scale = true_ns_per_loop / calib_ns (1 = nominal).
   double run_scale = 1.0;
+  // The simulated machine's time per rt-app loop (CostModel::rtapp_loop_ns); when set, a file
+  // with a numeric calibration gets run_scale = loop_ns / calibration instead.
+  double loop_ns = 0;
   // Workload::duration when the file has no global.duration (0 = the CLI decides).
   Ns default_duration = 0;
   // CPUs of the simulated machine, for checking `cpus` and "CPUn" calibration; 0 = unchecked.
