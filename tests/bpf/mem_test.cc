@@ -275,6 +275,26 @@ TEST(BpfMem, AddressSpaceAddRemove) {
   EXPECT_EQ(as.num_regions(), 1u);
 }
 
+// The lookup cache keeps the regions hit last; resizing or removing one of them must show at
+// once while the other cached regions stay usable.
+TEST(BpfMem, CachedRegionsFollowResizeAndRemove) {
+  AddressSpace as;
+  alignas(8) static uint8_t a[32], b[32], c[32];
+  ASSERT_TRUE(as.add(a, 32, kPermRead, "a").ok());
+  ASSERT_TRUE(as.add(b, 32, kPermRead, "b").ok());
+  ASSERT_TRUE(as.add(c, 32, kPermRead, "c").ok());
+  for (const uint8_t* r : {a, b, c}) EXPECT_TRUE(as.allowed(addr(r) + 16, 8, kPermRead));  // all cached
+  ASSERT_TRUE(as.resize(addr(b), 16).ok());
+  EXPECT_TRUE(as.allowed(addr(b) + 8, 8, kPermRead));    // bytes 8..15: still inside
+  EXPECT_FALSE(as.allowed(addr(b) + 16, 8, kPermRead));  // bytes 16..23: past the new end
+  ASSERT_TRUE(as.resize(addr(b), 24).ok());
+  EXPECT_TRUE(as.allowed(addr(b) + 16, 8, kPermRead));   // bytes 16..23: inside again
+  EXPECT_TRUE(as.remove(a));
+  EXPECT_FALSE(as.allowed(addr(a) + 16, 8, kPermRead));
+  EXPECT_TRUE(as.allowed(addr(c) + 16, 8, kPermRead));
+  EXPECT_TRUE(as.allowed(addr(b), 24, kPermRead));
+}
+
 TEST(BpfMem, ManyRegions) {
   // Tasks come and go: thousands of regions, lookups hit the right one.
   std::vector<std::unique_ptr<uint64_t[]>> objs;

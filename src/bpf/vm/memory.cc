@@ -48,7 +48,7 @@ bool AddressSpace::remove(uint64_t base) {
   auto it = regions_.find(base);
   if (it == regions_.end()) return false;
   regions_.erase(it);
-  invalidate_cache();  // the cache may point at the erased layout
+  forget_cached(base);  // its entry may point at the erased layout
   return true;
 }
 
@@ -63,8 +63,18 @@ Status AddressSpace::resize(uint64_t base, uint64_t size) {
     return Status::Errorf("memory", "region '{}' resized to {} bytes would overlap '{}'", r.name,
                           size, next->second.name);
   r.size = size;
-  invalidate_cache();
+  resize_cached(base, size);
   return {};
+}
+
+void AddressSpace::forget_cached(uint64_t base) const {
+  for (CacheEntry& e : cache_)
+    if (e.len && e.lo == base) e = CacheEntry{};
+}
+
+void AddressSpace::resize_cached(uint64_t base, uint64_t size) const {
+  for (CacheEntry& e : cache_)
+    if (e.len && e.lo == base) e.len = size;
 }
 
 void AddressSpace::clear() {

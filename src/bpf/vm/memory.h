@@ -98,6 +98,11 @@ class AddressSpace {
 
  private:
   bool allowed_slow(uint64_t addr, uint64_t size, uint8_t need) const;
+  // Every cache entry is a copy of a live region, so a region's removal or resize touches only
+  // its own entry; the others stay (the ctx buffer is resized and scratch regions come and go
+  // on every run, which would otherwise empty the cache each time).
+  void forget_cached(uint64_t base) const;
+  void resize_cached(uint64_t base, uint64_t size) const;
   void invalidate_cache() const {
     for (CacheEntry& e : cache_) e = CacheEntry{};
   }
