@@ -728,12 +728,16 @@ uint64_t BpfScxOps::expose_task(const task_struct* p) {
       const Region* r = mem.find(probe);
       if (r && exposed_.count(r->base)) {
         exposed_.erase(r->base);
+        exposed_tasks_.erase(r->base);
         mem.remove(r->base);
       }
     }
     st = mem.add(p, sizeof(task_struct), kPermReadWrite, "task_struct", layout);
   }
-  if (st.ok()) exposed_.insert(a);
+  if (st.ok()) {
+    exposed_.insert(a);
+    exposed_tasks_.insert(a);
+  }
   // What programs reach through the task: its thread group leader and parent (tasks are
   // never freed while the simulation runs).
   for (const task_struct* q : {p->group_leader, p->real_parent})
@@ -796,9 +800,9 @@ uint64_t BpfScxOps::scratch_mem(const void* p, size_t size, uint8_t perms, const
   return reinterpret_cast<uint64_t>(p);
 }
 
+// A task_struct region registered by expose_task() starts exactly at addr.
 task_struct* BpfScxOps::task_arg(CallContext& cx, uint64_t addr, const char* what) {
-  const Region* r = vm_->memory().find(addr);
-  if (!r || r->base != addr || r->size != sizeof(task_struct) || !exposed_.count(addr)) {
+  if (!exposed_tasks_.count(addr)) {
     cx.fault(fmt::format("{}: 0x{:x} is not a task_struct", what, addr));
     return nullptr;
   }
@@ -938,6 +942,7 @@ s32 BpfScxOps::init_task(task_struct* p, scx_init_task_args* a) {
 void BpfScxOps::exit_task(task_struct* p, scx_exit_task_args* a) {
   run(ScxOp::ExitTask, {expose_task(p), scratch_mem(a, sizeof(*a), kPermRead, "scx_exit_task_args")}, 0);
   const uint64_t addr = reinterpret_cast<uint64_t>(p);
+  exposed_tasks_.erase(addr);
   if (exposed_.erase(addr)) vm_->memory().remove(addr);
   // A dead task's exit_task comes from sched_ext_free() when its task_struct is released; the
   // kernel then frees its local storage (free_task -> bpf_task_storage_free). Tasks leaving

@@ -15,10 +15,10 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -183,8 +183,11 @@ class BpfScxOps : public ScxOps {
   std::unique_ptr<KernelKsyms> ksyms_;  // per-CPU kernel variables (typed ksyms)
   std::unique_ptr<BpfObject> obj_;  // destroyed (detached) first
   const BpfProgram* progs_[kScxOpCount] = {};
-  std::set<uint64_t> exposed_;      // region bases registered by expose_*
-  std::set<uint64_t> exposed_cgroups_;  // the struct cgroups among them
+  // Hash sets, never iterated: every op call looks its task up (expose_task) and every kfunc
+  // taking a task checks it (task_arg).
+  std::unordered_set<uint64_t> exposed_;          // region bases registered by expose_*
+  std::unordered_set<uint64_t> exposed_tasks_;    // the task_structs among them
+  std::unordered_set<uint64_t> exposed_cgroups_;  // the struct cgroups among them
   std::map<uint64_t, std::pair<std::unique_ptr<bpf_cpumask>, int>> owned_masks_;
   std::vector<Region> op_args_;  // scratch_mem() regions for the next op's run
   uint64_t insns_ = 0;
