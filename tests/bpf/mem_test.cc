@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "vm_test_util.h"
 
@@ -293,6 +294,23 @@ TEST(BpfMem, CachedRegionsFollowResizeAndRemove) {
   EXPECT_FALSE(as.allowed(addr(a) + 16, 8, kPermRead));
   EXPECT_TRUE(as.allowed(addr(c) + 16, 8, kPermRead));
   EXPECT_TRUE(as.allowed(addr(b), 24, kPermRead));
+}
+
+// The cache has a slot per page: a region spanning pages is cached in the slot of each page
+// used, and a shrink or a removal must reach all of them.
+TEST(BpfMem, CachedMultiPageRegionFollowsResizeAndRemove) {
+  constexpr uint64_t kPage = 4096;
+  std::vector<uint8_t> buf(4 * kPage);
+  const uint64_t base = (addr(buf.data()) + kPage - 1) & ~(kPage - 1);  // 3 whole pages
+  AddressSpace as;
+  ASSERT_TRUE(as.add(reinterpret_cast<void*>(base), 3 * kPage, kPermRead, "buf").ok());
+  for (uint64_t page = 0; page < 3; ++page) EXPECT_TRUE(as.allowed(base + page * kPage, 8, kPermRead));
+  ASSERT_TRUE(as.resize(base, kPage).ok());
+  EXPECT_TRUE(as.allowed(base, 8, kPermRead));
+  EXPECT_FALSE(as.allowed(base + 2 * kPage, 8, kPermRead));  // page 2 is past the new end
+  EXPECT_TRUE(as.remove(base));
+  EXPECT_FALSE(as.allowed(base, 8, kPermRead));
+  EXPECT_FALSE(as.allowed(base + 2 * kPage, 8, kPermRead));
 }
 
 TEST(BpfMem, ManyRegions) {
