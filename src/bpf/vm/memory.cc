@@ -64,8 +64,11 @@ Status AddressSpace::resize(uint64_t base, uint64_t size) {
   if (next != regions_.end() && next->first < base + size)
     return Status::Errorf("memory", "region '{}' resized to {} bytes would overlap '{}'", r.name,
                           size, next->second.name);
-  forget_cached(base, r.size);  // entries are refilled with the new size on their next use
+  forget_cached(base, r.size);
   r.size = size;
+  // The resized region is read next (the ctx buffer, resized before each run): its first
+  // page's slot holds it at once rather than after a map search.
+  cache_[slot_of(base)] = CacheEntry{r.base, r.size, r.perms, r.layout.get()};
   return {};
 }
 
