@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "vm_test_util.h"
 
@@ -273,6 +274,43 @@ TEST(BpfMem, AddressSpaceAddRemove) {
   EXPECT_FALSE(as.remove(a + 32));
   EXPECT_FALSE(as.allowed(addr(a) + 40, 1, kPermRead));
   EXPECT_EQ(as.num_regions(), 1u);
+}
+
+// The lookup cache keeps the regions hit last; resizing or removing one of them must show at
+// once while the other cached regions stay usable.
+TEST(BpfMem, CachedRegionsFollowResizeAndRemove) {
+  AddressSpace as;
+  alignas(8) static uint8_t a[32], b[32], c[32];
+  ASSERT_TRUE(as.add(a, 32, kPermRead, "a").ok());
+  ASSERT_TRUE(as.add(b, 32, kPermRead, "b").ok());
+  ASSERT_TRUE(as.add(c, 32, kPermRead, "c").ok());
+  for (const uint8_t* r : {a, b, c}) EXPECT_TRUE(as.allowed(addr(r) + 16, 8, kPermRead));  // all cached
+  ASSERT_TRUE(as.resize(addr(b), 16).ok());
+  EXPECT_TRUE(as.allowed(addr(b) + 8, 8, kPermRead));    // bytes 8..15: still inside
+  EXPECT_FALSE(as.allowed(addr(b) + 16, 8, kPermRead));  // bytes 16..23: past the new end
+  ASSERT_TRUE(as.resize(addr(b), 24).ok());
+  EXPECT_TRUE(as.allowed(addr(b) + 16, 8, kPermRead));   // bytes 16..23: inside again
+  EXPECT_TRUE(as.remove(a));
+  EXPECT_FALSE(as.allowed(addr(a) + 16, 8, kPermRead));
+  EXPECT_TRUE(as.allowed(addr(c) + 16, 8, kPermRead));
+  EXPECT_TRUE(as.allowed(addr(b), 24, kPermRead));
+}
+
+// The cache has a slot per page: a region spanning pages is cached in the slot of each page
+// used, and a shrink or a removal must reach all of them.
+TEST(BpfMem, CachedMultiPageRegionFollowsResizeAndRemove) {
+  constexpr uint64_t kPage = 4096;
+  std::vector<uint8_t> buf(4 * kPage);
+  const uint64_t base = (addr(buf.data()) + kPage - 1) & ~(kPage - 1);  // 3 whole pages
+  AddressSpace as;
+  ASSERT_TRUE(as.add(reinterpret_cast<void*>(base), 3 * kPage, kPermRead, "buf").ok());
+  for (uint64_t page = 0; page < 3; ++page) EXPECT_TRUE(as.allowed(base + page * kPage, 8, kPermRead));
+  ASSERT_TRUE(as.resize(base, kPage).ok());
+  EXPECT_TRUE(as.allowed(base, 8, kPermRead));
+  EXPECT_FALSE(as.allowed(base + 2 * kPage, 8, kPermRead));  // page 2 is past the new end
+  EXPECT_TRUE(as.remove(base));
+  EXPECT_FALSE(as.allowed(base, 8, kPermRead));
+  EXPECT_FALSE(as.allowed(base + 2 * kPage, 8, kPermRead));
 }
 
 TEST(BpfMem, ManyRegions) {

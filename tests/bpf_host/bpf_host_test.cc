@@ -177,6 +177,8 @@ void expect_ejected(uint32_t mode, const std::string& what) {
 TEST(BpfHostile, ReadOnlyFieldWriteIsEjected) { expect_ejected(1, "pid"); }
 TEST(BpfHostile, OutOfBoundsWriteIsEjected) { expect_ejected(2, "insn"); }
 TEST(BpfHostile, UnboundedLoopIsEjected) { expect_ejected(3, "budget"); }
+TEST(BpfHostile, MapValueAsTaskIsEjected) { expect_ejected(4, "is not a task_struct"); }
+TEST(BpfHostile, PointerIntoATaskIsEjected) { expect_ejected(5, "is not a task_struct"); }
 
 TEST(BpfKfuncs, CpumaskKfuncsWork) {
   auto r = run(kScenarios[0], kSubjects + "/kfuncs_sched.bpf.o");

@@ -718,12 +718,32 @@ BpfScxOps::~BpfScxOps() {
   if (heap) heap->set_kptr_dtor("bpf_cpumask", nullptr);
 }
 
+bool BpfScxOps::expose_task_cgroups(const task_struct* p) {
+  if (!p || !p->cgroups) return true;
+  const uint64_t cset = expose_ro(p->cgroups, sizeof(css_set), "css_set");
+  const cgroup* g = p->cgroups->dfl_cgrp;
+  return exposed_.count(cset) && (!g || expose_cgroup(g) != 0);
+}
+
+// After a css_set or cgroup region is dropped (a new object may reuse its address), every
+// task's cgroups are exposed again on its next expose_task().
+void BpfScxOps::forget_exposed_task_cgroups() {
+  for (auto& [task, cgroups] : exposed_tasks_) cgroups = ExposedTaskCgroups{};
+}
+
 uint64_t BpfScxOps::expose_task(const task_struct* p) {
   uint64_t a = reinterpret_cast<uint64_t>(p);
   // Its cgroup (task->cgroups->dfl_cgrp) changes when it moves: checked every time.
-  if (p && p->cgroups) {
-    expose_ro(p->cgroups, sizeof(css_set), "css_set");
-    expose_cgroup(p->cgroups->dfl_cgrp);
+  const css_set* cset = p ? p->cgroups : nullptr;
+  const ExposedTaskCgroups now{cset, cset ? cset->dfl_cgrp : nullptr};
+  auto known = exposed_tasks_.find(a);
+  if (known != exposed_tasks_.end() && known->second.cset == now.cset && known->second.dfl_cgrp == now.dfl_cgrp)
+    return a;
+  // Remembered only once visible, so that a failed exposure is tried again on the next call.
+  const ExposedTaskCgroups remembered = expose_task_cgroups(p) ? now : ExposedTaskCgroups{};
+  if (known != exposed_tasks_.end()) {
+    known->second = remembered;
+    return a;
   }
   if (exposed_.count(a)) return a;
   static const std::shared_ptr<const FieldLayout> layout = task_struct_layout();
@@ -735,12 +755,17 @@ uint64_t BpfScxOps::expose_task(const task_struct* p) {
       const Region* r = mem.find(probe);
       if (r && exposed_.count(r->base)) {
         exposed_.erase(r->base);
+        exposed_tasks_.erase(r->base);
         mem.remove(r->base);
+        forget_exposed_task_cgroups();  // it may have been a css_set or a cgroup
       }
     }
     st = mem.add(p, sizeof(task_struct), kPermReadWrite, "task_struct", layout);
   }
-  if (st.ok()) exposed_.insert(a);
+  if (st.ok()) {
+    exposed_.insert(a);
+    exposed_tasks_[a] = remembered;
+  }
   // What programs reach through the task: its thread group leader and parent (tasks are
   // never freed while the simulation runs).
   for (const task_struct* q : {p->group_leader, p->real_parent})
@@ -793,6 +818,7 @@ void BpfScxOps::cgroup_released(cgroup* g) {
     if (exposed_.erase(base)) vm_->memory().remove(base);
   }
   exposed_cgroups_.erase(a);
+  forget_exposed_task_cgroups();
   for (const BpfMapInfo& m : obj_->maps())
     if (m.map && m.map->type() == kMapCgrpStorage) static_cast<LocalStorageMap*>(m.map.get())->erase(a);
 }
@@ -803,9 +829,9 @@ uint64_t BpfScxOps::scratch_mem(const void* p, size_t size, uint8_t perms, const
   return reinterpret_cast<uint64_t>(p);
 }
 
+// A task_struct region registered by expose_task() starts exactly at addr.
 task_struct* BpfScxOps::task_arg(CallContext& cx, uint64_t addr, const char* what) {
-  const Region* r = vm_->memory().find(addr);
-  if (!r || r->base != addr || r->size != sizeof(task_struct) || !exposed_.count(addr)) {
+  if (!exposed_tasks_.count(addr)) {
     cx.fault(fmt::format("{}: 0x{:x} is not a task_struct", what, addr));
     return nullptr;
   }
@@ -945,6 +971,7 @@ s32 BpfScxOps::init_task(task_struct* p, scx_init_task_args* a) {
 void BpfScxOps::exit_task(task_struct* p, scx_exit_task_args* a) {
   run(ScxOp::ExitTask, {expose_task(p), scratch_mem(a, sizeof(*a), kPermRead, "scx_exit_task_args")}, 0);
   const uint64_t addr = reinterpret_cast<uint64_t>(p);
+  exposed_tasks_.erase(addr);
   if (exposed_.erase(addr)) vm_->memory().remove(addr);
   // A dead task's exit_task comes from sched_ext_free() when its task_struct is released; the
   // kernel then frees its local storage (free_task -> bpf_task_storage_free). Tasks leaving

@@ -1,5 +1,7 @@
 #include "bpf/vm/memory.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace scx::bpf {
@@ -47,8 +49,8 @@ Status AddressSpace::add(Region r) {
 bool AddressSpace::remove(uint64_t base) {
   auto it = regions_.find(base);
   if (it == regions_.end()) return false;
+  forget_cached(base, it->second.size);  // its entries may point at the erased layout
   regions_.erase(it);
-  invalidate_cache();  // the cache may point at the erased layout
   return true;
 }
 
@@ -62,9 +64,21 @@ Status AddressSpace::resize(uint64_t base, uint64_t size) {
   if (next != regions_.end() && next->first < base + size)
     return Status::Errorf("memory", "region '{}' resized to {} bytes would overlap '{}'", r.name,
                           size, next->second.name);
+  forget_cached(base, r.size);
   r.size = size;
-  invalidate_cache();
+  // The resized region is read next (the ctx buffer, resized before each run): its first
+  // page's slot holds it at once rather than after a map search.
+  cache_[slot_of(base)] = CacheEntry{r.base, r.size, r.perms, r.layout.get()};
   return {};
+}
+
+void AddressSpace::forget_cached(uint64_t base, uint64_t size) const {
+  const uint64_t first_page = base >> kCachePageShift;
+  const uint64_t pages = ((base + size - 1) >> kCachePageShift) - first_page + 1;
+  for (uint64_t i = 0; i < std::min(pages, kCacheSlots); ++i) {
+    CacheEntry& e = cache_[slot_of((first_page + i) << kCachePageShift)];
+    if (e.len && e.lo == base) e = CacheEntry{};
+  }
 }
 
 void AddressSpace::clear() {
@@ -81,26 +95,11 @@ const Region* AddressSpace::find(uint64_t addr) const {
 }
 
 bool AddressSpace::allowed_slow(uint64_t addr, uint64_t size, uint8_t need) const {
-  // Move-to-front over the small cache, then the map.
-  int hit = -1;
-  for (int i = 1; i < kCacheEntries; ++i) {
-    if (addr - cache_[i].lo < cache_[i].len) {
-      hit = i;
-      break;
-    }
-  }
-  CacheEntry e;
-  if (hit > 0) {
-    e = cache_[hit];
-  } else {
-    if (addr < kLowAddressLimit) return false;
-    const Region* r = find(addr);
-    if (!r) return false;
-    e = CacheEntry{r->base, r->size, r->perms, r->layout.get()};
-    hit = kCacheEntries - 1;
-  }
-  for (int i = hit; i > 0; --i) cache_[i] = cache_[i - 1];
-  cache_[0] = e;
+  if (addr < kLowAddressLimit) return false;
+  const Region* r = find(addr);
+  if (!r) return false;
+  CacheEntry& e = cache_[slot_of(addr)];
+  e = CacheEntry{r->base, r->size, r->perms, r->layout.get()};
   const uint64_t off = addr - e.lo;
   if (size > e.len - off || (e.perms & need) != need) return false;
   return !e.layout || e.layout->allows(off, size, need);

@@ -80,10 +80,9 @@ class AddressSpace {
   const Region* find(uint64_t addr) const;
 
   // True when [addr, addr+size) lies in one region and every byte allows `need`.
-  // Inline fast path on the last region hit; a few more recent regions and the map search
-  // are out of line.
+  // Inline fast path on the cache slot of addr's page; the map search is out of line.
   [[gnu::always_inline]] bool allowed(uint64_t addr, uint64_t size, uint8_t need) const {
-    const CacheEntry& e = cache_[0];  // most recent
+    const CacheEntry& e = cache_[slot_of(addr)];
     const uint64_t off = addr - e.lo;
     if (off < e.len && size <= e.len - off) {
       if ((e.perms & need) != need) return false;
@@ -98,20 +97,28 @@ class AddressSpace {
 
  private:
   bool allowed_slow(uint64_t addr, uint64_t size, uint8_t need) const;
-  void invalidate_cache() const {
-    for (CacheEntry& e : cache_) e = CacheEntry{};
-  }
 
   std::map<uint64_t, Region> regions_;  // by base; never overlapping
-  // Recently hit regions (mutable: lookups are logically const). A handful covers what one
-  // callback touches: the task, a map value, the ctx.
+
+  // A direct-mapped cache of region lookups, one slot per 4 KiB page (like a TLB): the
+  // hundreds of task_structs a run touches in turn each keep their slot, where a
+  // most-recently-used list of a few regions missed on nearly every op. An entry is a copy of
+  // a live region, filled in the slot of the accessed address's page; it answers for any
+  // address inside that region.
   struct CacheEntry {
     uint64_t lo = 0, len = 0;
     uint8_t perms = 0;
     const FieldLayout* layout = nullptr;
   };
-  static constexpr int kCacheEntries = 4;
-  mutable CacheEntry cache_[kCacheEntries];  // most recently used first
+  static constexpr int kCachePageShift = 12;
+  static constexpr uint64_t kCacheSlots = 512;
+  static size_t slot_of(uint64_t addr) { return (addr >> kCachePageShift) & (kCacheSlots - 1); }
+  // Drops the entries of the region at base, which lie in the slots of its pages.
+  void forget_cached(uint64_t base, uint64_t size) const;
+  void invalidate_cache() const {
+    for (CacheEntry& e : cache_) e = CacheEntry{};
+  }
+  mutable CacheEntry cache_[kCacheSlots];  // mutable: lookups are logically const
 };
 
 }  // namespace scx::bpf
