@@ -232,5 +232,29 @@ TEST(ExtSafety, InitFailureAbortsTheLoad) {
   EXPECT_STREQ(s.kernel->find_task(1000)->sched_class->name(), "fair");
 }
 
+// scx_enable(): a scheduler whose ops.init() fails gets ops.exit() and nothing else: the
+// kernel turns on scx_enabled() (and the ops' static keys) only after ops.init() succeeded and
+// every task is READY, so no CPU may call ops.dispatch in the window before the disable work.
+// ops.init() kicks the idle CPU 1 before it fails, so that CPU 1 picks (and balances from
+// the ext class down) in that window.
+TEST(ExtSafety, InitFailureCallsOnlyInitAndExit) {
+  ExtSim s("2");
+  WorkloadBuilder wb("w");
+  wb.task("w").cpus(CpuMask::single(0)).program().run(ms(5));
+  s.load(wb.build());
+  auto pol = std::make_unique<RecordingPolicy>(all_task_ops());
+  RecordingPolicy* raw = pol.get();
+  pol->on_init = [raw] {
+    raw->kf().kick_cpu(1, 0);
+    return -12;
+  };
+  RecordingPolicy& rec = s.attach(std::move(pol), ms(1));
+  ASSERT_TRUE(s.kernel->run_until(ms(20)).ok());
+  ASSERT_TRUE(s.ext->exit_info().has_value());
+  EXPECT_EQ(s.ext->exit_info()->msg, "ops.init() failed (-12)");
+  EXPECT_EQ(rec.log, (V{"1000:init", "1000:exit(kind=1024)"}));
+  EXPECT_EQ(s.ext->callback_count(ScxOp::Dispatch), 0u);
+}
+
 }  // namespace
 }  // namespace scx::testing
