@@ -99,7 +99,7 @@ void describe_ext(const ExtClass& ext, RunInfo& info) {
     if (!ei->msg.empty()) line += ": " + ei->msg;
     info.scheduler_state.emplace_back("sched_ext exit", line);
   }
-  for (const std::string& l : ext.log()) info.scheduler_state.emplace_back("kernel log", l);
+  for (const std::string& l : ext.log()) info.scheduler_state.emplace_back(kKernelLogKey, l);
 }
 
 // The user-space scheduler's process, for reports.

@@ -31,6 +31,10 @@ struct RunInfo {
   std::vector<std::pair<std::string, std::string>> scheduler_state;  // e.g. sched_ext state
 };
 
+// The scheduler_state key of the kernel log's lines (one entry per line, in order); JSON gives
+// them as one array.
+inline constexpr const char* kKernelLogKey = "kernel log";
+
 struct RunReport {
   RunInfo info;
   KernelStats stats;
