@@ -119,6 +119,32 @@ TEST(ExtSafety, LocalOnToADisallowedCpuAborts) {
   }
 }
 
+// The same check on scx_bpf_dsq_move()'s path (task_can_run_on_remote_rq() with enforce, the
+// function whose message 6.14's f3f08c3acfb8 reworded): the wording follows --kernel too.
+TEST(ExtSafety, DsqMoveToADisallowedCpuAborts) {
+  for (KernelVersion v : {KernelVersion::V6_12, KernelVersion::V6_18}) {
+    SCOPED_TRACE(kernel_version_name(v));
+    ExtSim s("2", zero_costs(), v);
+    auto pol = std::make_unique<RecordingPolicy>(enqueue_dispatch_ops());
+    RecordingPolicy* raw = pol.get();
+    pol->on_dispatch = [raw](s32, task_struct*) {
+      bpf_iter_scx_dsq it{};
+      raw->kf().iter_scx_dsq_new(&it, RecordingPolicy::kDsq, 0);
+      while (task_struct* p = raw->kf().iter_scx_dsq_next(&it)) raw->kf().dsq_move(&it, p, SCX_DSQ_LOCAL_ON | 1, 0);
+      raw->kf().iter_scx_dsq_destroy(&it);
+    };
+    s.attach(std::move(pol));
+    WorkloadBuilder wb("w");
+    wb.task("pinned").cpus(CpuMask::single(0)).program().run(ms(1));
+    s.load(wb.build());
+    ASSERT_TRUE(s.kernel->run_until_idle(kNsPerSec).ok());
+    ASSERT_TRUE(s.ext->exit_info().has_value());
+    EXPECT_EQ(s.ext->exit_info()->msg, v == KernelVersion::V6_18
+                                           ? "SCX_DSQ_LOCAL[_ON] target CPU 1 not allowed for pinned[1000]"
+                                           : "SCX_DSQ_LOCAL[_ON] verdict target cpu 1 not allowed for pinned[1000]");
+  }
+}
+
 TEST(ExtSafety, DispatchBufferOverflowAborts) {
   ExtSim s("1");
   auto pol = std::make_unique<RecordingPolicy>(enqueue_dispatch_ops());
