@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <filesystem>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -12,6 +15,32 @@
 
 namespace scx {
 
+namespace {
+
+// Where a variant option goes: a single value (the last one given wins) or a list.
+struct VariantKey {
+  const char* key;
+  std::string Variant::*single;
+  std::vector<std::string> Variant::*list;
+  bool bpf_only;  // a BPF object's setting, as `run` takes it
+};
+constexpr VariantKey kVariantKeys[] = {
+    {"sched", &Variant::sched, nullptr, false},        {"kernel", &Variant::kernel, nullptr, false},
+    {"fair", nullptr, &Variant::fair, false},          {"cost", nullptr, &Variant::costs, false},
+    {"noise", nullptr, &Variant::noise, false},        {"set", nullptr, &Variant::bpf_globals, true},
+    {"resize", nullptr, &Variant::bpf_resize, true},   {"map-size", nullptr, &Variant::bpf_map_size, true},
+    {"sched-opt", nullptr, &Variant::sched_opts, true}, {"profile", &Variant::profile, nullptr, true},
+    {"usersched", &Variant::usersched, nullptr, true},
+};
+
+bool valid_variant_name(const std::string& name) {
+  for (char c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '+')) return false;
+  return !name.empty();
+}
+
+}  // namespace
+
 Result<Variant> parse_variant(const std::string& text, const std::string& default_sched) {
   const size_t colon = text.find(':');
   Variant v;
@@ -19,29 +48,54 @@ Result<Variant> parse_variant(const std::string& text, const std::string& defaul
   v.sched = default_sched;
   v.name = text.substr(0, colon);
   if (v.name.empty()) return Status::Errorf("--variant", "expected NAME:OPTIONS, got '{}'", text);
-  for (char c : v.name)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '+'))
-      return Status::Errorf("--variant", "name '{}' may only use letters, digits and - _ . +", v.name);
+  if (!valid_variant_name(v.name))
+    return Status::Errorf("--variant", "name '{}' may only use letters, digits and - _ . +", v.name);
   if (colon == std::string::npos) return v;
   std::istringstream in(text.substr(colon + 1));
-  std::string word;
-  while (in >> word) {
-    std::string w = word;
+  std::vector<std::string> words{std::istream_iterator<std::string>(in), std::istream_iterator<std::string>()};
+  bool bpf_settings = false;
+  for (size_t i = 0; i < words.size(); ++i) {
+    std::string w = words[i];
     while (!w.empty() && w[0] == '-') w.erase(0, 1);
     const size_t eq = w.find('=');
     const std::string key = w.substr(0, eq);
-    if (eq == std::string::npos || eq + 1 >= w.size())
-      return Status::Errorf("--variant " + v.name,
-                            "expected --sched=X, --fair=NAME=VALUE, --cost=NAME=VALUE or --kernel=VERSION, got '{}'", word);
-    const std::string value = w.substr(eq + 1);
-    if (key == "sched") v.sched = value;
-    else if (key == "fair") v.fair.push_back(value);
-    else if (key == "cost") v.costs.push_back(value);
-    else if (key == "noise") v.noise.push_back(value);
-    else if (key == "kernel") v.kernel = value;
-    else return Status::Errorf("--variant " + v.name, "unknown option '{}' (use sched, fair, cost, noise or kernel)", key);
+    std::string value = eq == std::string::npos ? std::string() : w.substr(eq + 1);
+    if (eq == std::string::npos && i + 1 < words.size()) value = words[++i];  // "--set A=1"
+    const VariantKey* k = nullptr;
+    for (const VariantKey& c : kVariantKeys) k = key == c.key ? &c : k;
+    if (!k)
+      return Status::Errorf("--variant " + v.name, "unknown option '{}' (use sched, fair, cost, noise, kernel, set, "
+                            "resize, map-size, profile, sched-opt or usersched)", key);
+    if (value.empty()) return Status::Errorf("--variant " + v.name, "--{} needs a value, got '{}'", key, words[i]);
+    if (k->single) v.*(k->single) = value;
+    else (v.*(k->list)).push_back(value);
+    bpf_settings |= k->bpf_only;
   }
+  if (bpf_settings && !is_bpf_object(v.sched))
+    return Status::Errorf("--variant " + v.name, "--set, --resize, --map-size, --profile, --sched-opt and "
+                          "--usersched apply only to a --sched FILE.bpf.o, not to '{}'", v.sched);
   return v;
+}
+
+std::string variant_name_for(const std::string& sched, const std::vector<std::string>& taken) {
+  auto is_free = [&](const std::string& n) { return std::find(taken.begin(), taken.end(), n) == taken.end(); };
+  if (!is_bpf_object(sched)) return sched;
+  // Letters, digits and - _ . + only (names go into file names: --perfetto FILE.<name>.ext).
+  auto clean = [](std::string n) {
+    for (char& c : n)
+      if (!valid_variant_name(std::string(1, c))) c = '_';
+    return n;
+  };
+  const std::filesystem::path path(sched);
+  std::string stem = path.filename().string();
+  stem = stem.ends_with(".bpf.o") ? stem.substr(0, stem.size() - 6) : path.stem().string();
+  const std::string name = clean(stem);
+  if (is_free(name)) return name;
+  const std::string dir = path.parent_path().filename().string();
+  const std::string with_dir = dir.empty() ? name : clean(dir + "-" + stem);
+  if (is_free(with_dir)) return with_dir;
+  for (int n = 2;; ++n)
+    if (is_free(with_dir + "-" + std::to_string(n))) return with_dir + "-" + std::to_string(n);
 }
 
 Result<std::vector<uint64_t>> parse_seeds(const std::string& text) {
@@ -79,37 +133,93 @@ Result<std::vector<uint64_t>> parse_seeds(const std::string& text) {
 }
 
 Result<std::vector<Variant>> resolve_variants(const CompareOptions& opts) {
-  std::vector<Variant> out;
   std::vector<std::string> scheds = opts.scheds;
   if (scheds.empty()) scheds.push_back("eevdf");
-  for (const std::string& s : scheds) {
-    if (s.empty()) return Status::Error("--sched", "empty scheduler name in the list");
-    Variant v;
-    v.name = v.sched = v.spec = s;
-    out.push_back(v);
-  }
+  std::vector<Variant> variants;  // the --variant ones; their names are taken first
+  std::vector<std::string> taken;
   for (const std::string& text : opts.variants) {
     SCX_ASSIGN_OR_RETURN(Variant v, parse_variant(text, scheds[0]));
+    taken.push_back(v.name);
+    variants.push_back(v);
+  }
+  std::vector<Variant> out;
+  std::set<std::string> listed;
+  for (const std::string& s : scheds) {
+    if (s.empty()) return Status::Error("--sched", "empty scheduler name in the list");
+    if (!listed.insert(s).second) return Status::Errorf("--sched", "'{}' is listed twice", s);
+    Variant v;
+    v.sched = v.spec = s;
+    v.name = variant_name_for(s, taken);
+    taken.push_back(v.name);
     out.push_back(v);
   }
+  out.insert(out.end(), variants.begin(), variants.end());
   std::set<std::string> names;
   for (const Variant& v : out)
     if (!names.insert(v.name).second)
       return Status::Errorf("compare", "variant name '{}' is used twice", v.name);
   if (out.size() < 2) return Status::Error("compare", "needs at least two variants (--sched a,b or --variant)");
+  bool any_bpf = false;
   for (const Variant& v : out) {
-    bool known = false;
-    for (const auto& s : available_schedulers()) known |= s.name == v.sched;
-    if (!known) {
-      std::string names_list;
-      for (const auto& s : available_schedulers()) names_list += (names_list.empty() ? "" : ", ") + s.name;
-      return Status::Errorf("--sched", "unknown scheduler '{}' (available: {})", v.sched, names_list);
-    }
+    SCX_RETURN_IF_ERROR(check_scheduler(v.sched));
+    any_bpf |= is_bpf_object(v.sched);
   }
+  const RunOptions& b = opts.base;
+  if (!any_bpf && (!b.bpf_globals.empty() || !b.bpf_resize.empty() || !b.bpf_map_size.empty() ||
+                   !b.sched_opts.empty() || !b.profile.empty() || !b.usersched.empty()))
+    return Status::Error("compare", "--set, --resize, --map-size, --profile, --sched-opt and --usersched apply "
+                                    "only to FILE.bpf.o schedulers, and no variant has one");
   return out;
 }
 
 namespace {
+
+template <typename T>
+void append(std::vector<T>& to, const std::vector<T>& from) {
+  to.insert(to.end(), from.begin(), from.end());
+}
+
+// One variant's run options: the scenario's, then the variant's settings on top. The common
+// BPF settings (--set, --profile, ...) go to the BPF objects only.
+RunOptions options_of(const RunOptions& base, const Variant& v) {
+  RunOptions o = base;
+  o.sched = v.sched;
+  append(o.fair, v.fair);
+  append(o.costs, v.costs);
+  append(o.noise, v.noise);
+  if (!v.kernel.empty()) o.kernel = v.kernel;
+  if (!is_bpf_object(v.sched)) {
+    o.bpf_globals.clear(), o.bpf_resize.clear(), o.bpf_map_size.clear(), o.sched_opts.clear();
+    o.profile.clear(), o.usersched.clear();
+    return o;
+  }
+  append(o.bpf_globals, v.bpf_globals);
+  append(o.bpf_resize, v.bpf_resize);
+  append(o.bpf_map_size, v.bpf_map_size);
+  append(o.sched_opts, v.sched_opts);
+  if (!v.profile.empty()) o.profile = v.profile;
+  if (!v.usersched.empty()) o.usersched = v.usersched;
+  return o;
+}
+
+// How a variant runs, as flags (the report's spec line).
+std::string spec_of(const RunOptions& o) {
+  std::string spec = "--sched=" + o.sched + " --kernel=" + o.kernel;
+  if (!o.cost_profile.empty()) spec += " --cost-profile=" + o.cost_profile;
+  auto flags = [&](const char* flag, const std::vector<std::string>& values) {
+    for (const auto& x : values) spec += fmt::format(" --{}={}", flag, x);
+  };
+  flags("fair", o.fair);
+  flags("cost", o.costs);
+  flags("noise", o.noise);
+  flags("set", o.bpf_globals);
+  flags("resize", o.bpf_resize);
+  flags("map-size", o.bpf_map_size);
+  flags("sched-opt", o.sched_opts);
+  if (!o.profile.empty()) spec += " --profile=" + o.profile;
+  if (!o.usersched.empty()) spec += " --usersched=" + o.usersched;
+  return spec;
+}
 
 // "kernel 6.18", or "kernels 6.12, 6.18" when variants differ (each spec names its own).
 std::string kernels_of(const std::vector<RunOptions>& runs) {
@@ -143,13 +253,8 @@ Result<CompareResult> run_compare(const CompareOptions& opts) {
   std::vector<RunOptions> run_opts(njobs);
   for (size_t v = 0; v < nv; ++v)
     for (size_t s = 0; s < ns; ++s) {
-      RunOptions o = opts.base;
-      o.sched = variants[v].sched;
+      RunOptions o = options_of(opts.base, variants[v]);
       o.seed = opts.seeds[s];
-      o.fair.insert(o.fair.end(), variants[v].fair.begin(), variants[v].fair.end());
-      o.costs.insert(o.costs.end(), variants[v].costs.begin(), variants[v].costs.end());
-      o.noise.insert(o.noise.end(), variants[v].noise.begin(), variants[v].noise.end());
-      if (!variants[v].kernel.empty()) o.kernel = variants[v].kernel;
       o.trace_path.clear();
       o.fingerprint = false;
       o.perfetto_path = s == 0 && !opts.base.perfetto_path.empty()
@@ -201,17 +306,9 @@ Result<CompareResult> run_compare(const CompareOptions& opts) {
       return errors[j].within(fmt::format("variant {} seed {}", variants[j / ns].name, opts.seeds[j % ns]));
 
   std::vector<std::string> names, specs;
-  for (const Variant& v : variants) {
-    names.push_back(v.name);
-    std::string spec = "--sched=" + v.sched + " --kernel=" + (v.kernel.empty() ? opts.base.kernel : v.kernel);
-    if (!opts.base.cost_profile.empty()) spec += " --cost-profile=" + opts.base.cost_profile;
-    for (const auto& f : opts.base.fair) spec += " --fair=" + f;
-    for (const auto& f : v.fair) spec += " --fair=" + f;
-    for (const auto& c : opts.base.costs) spec += " --cost=" + c;
-    for (const auto& c : v.costs) spec += " --cost=" + c;
-    for (const auto& n : opts.base.noise) spec += " --noise=" + n;
-    for (const auto& n : v.noise) spec += " --noise=" + n;
-    specs.push_back(spec);
+  for (size_t v = 0; v < nv; ++v) {
+    names.push_back(variants[v].name);
+    specs.push_back(spec_of(run_opts[v * ns]));
   }
   std::vector<std::vector<RunDigest>> runs(nv);
   for (size_t j = 0; j < njobs; ++j) runs[j / ns].push_back(std::move(*digests[j]));

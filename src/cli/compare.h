@@ -15,11 +15,15 @@ namespace scx {
 // One column of the comparison.
 struct Variant {
   std::string name;
-  std::string sched;
+  std::string sched;               // eevdf, a native policy, or a FILE.bpf.o
   std::vector<std::string> fair;   // added after the scenario's common --fair settings
   std::vector<std::string> costs;  // added after the scenario's common --cost settings
   std::vector<std::string> noise;  // added after the common --noise settings
   std::string kernel;              // --kernel for this variant ("" = the scenario's)
+  // A BPF object's settings, as `run` takes them; added after the common ones (--profile and
+  // --usersched replace the common value).
+  std::vector<std::string> bpf_globals, bpf_resize, bpf_map_size, sched_opts;  // --set --resize --map-size --sched-opt
+  std::string profile, usersched;                                                // --profile --usersched
   std::string spec;                // as the user wrote it (for the report)
 };
 
@@ -33,8 +37,15 @@ struct CompareOptions {
 };
 
 // "--variant NAME:OPTIONS": OPTIONS are whitespace-separated --sched=X, --fair=K=V, --cost=K=V,
-// --kernel=6.12|6.18 (the leading dashes are optional). The scheduler defaults to `default_sched`.
+// --noise=K=V, --kernel=6.12|6.18 and, for a FILE.bpf.o, --set=NAME=VALUE, --resize=NAME=N,
+// --map-size=NAME=N, --profile=FILE|none, --sched-opt=NAME[=VALUE], --usersched=NAME|none; each
+// also as "--key VALUE" (the leading dashes are optional). The scheduler defaults to
+// `default_sched`.
 Result<Variant> parse_variant(const std::string& text, const std::string& default_sched);
+// The column name of a --sched item: its name, or a BPF object's file name without ".bpf.o"
+// ("build/bpf/schedulers/simple.bpf.o" -> "simple"); when that is taken, "DIR-STEM" with the
+// object's directory, then "-2", "-3", ...
+std::string variant_name_for(const std::string& sched, const std::vector<std::string>& taken);
 // "--seeds N" (1..N), "A-B" (a range) or "A,B,C" (a list; items may be ranges).
 Result<std::vector<uint64_t>> parse_seeds(const std::string& text);
 Result<std::vector<Variant>> resolve_variants(const CompareOptions& opts);

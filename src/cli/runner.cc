@@ -98,8 +98,11 @@ void describe_ext(const ExtClass& ext, RunInfo& info) {
                                    format_seconds(ei->at));
     if (!ei->msg.empty()) line += ": " + ei->msg;
     info.scheduler_state.emplace_back("sched_ext exit", line);
+    if (ei->kind != SCX_EXIT_UNREG)  // UNREG: detached by --sched-unload-at, as asked
+      info.scheduler_ejected = fmt::format("at {}s: {}{}", format_seconds(ei->at), ei->reason,
+                                           ei->msg.empty() ? "" : " (" + ei->msg + ")");
   }
-  for (const std::string& l : ext.log()) info.scheduler_state.emplace_back("kernel log", l);
+  for (const std::string& l : ext.log()) info.scheduler_state.emplace_back(kKernelLogKey, l);
 }
 
 // The user-space scheduler's process, for reports.
@@ -112,6 +115,26 @@ std::vector<SchedulerInfo> available_schedulers() {
   std::vector<SchedulerInfo> out = {{"eevdf", "Linux's fair class (EEVDF) of --kernel 6.12 or 6.18; the baseline"}};
   for (const PolicyInfo& p : native_policies()) out.push_back({p.name, p.description});
   return out;
+}
+
+bool is_bpf_object(const std::string& sched) {
+  std::error_code fs_error;
+  return sched.ends_with(".bpf.o") || std::filesystem::is_regular_file(sched, fs_error);
+}
+
+Status check_scheduler(const std::string& sched) {
+  if (is_bpf_object(sched)) {
+    std::error_code fs_error;
+    if (!std::filesystem::is_regular_file(sched, fs_error))
+      return Status::Errorf("--sched", "no such file '{}'", sched);
+    return {};
+  }
+  std::string names;
+  for (const auto& s : available_schedulers()) {
+    if (s.name == sched) return {};
+    names += (names.empty() ? "" : ", ") + s.name;
+  }
+  return Status::Errorf("--sched", "unknown scheduler '{}' (available: {}, or a FILE.bpf.o)", sched, names);
 }
 
 namespace {
@@ -165,8 +188,7 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   for (const auto& f : opts.fair) SCX_RETURN_IF_ERROR(apply_fair_setting(fcfg, f));
 
   // --sched FILE.bpf.o (or any existing file): an unmodified sched_ext BPF object.
-  std::error_code fs_error;
-  const bool bpf_object = opts.sched.ends_with(".bpf.o") || std::filesystem::is_regular_file(opts.sched, fs_error);
+  const bool bpf_object = is_bpf_object(opts.sched);
   std::unique_ptr<bpf::BpfScxOps> bpf_ops;
   if (bpf_object) {
     bpf::BpfHostOptions bo;
@@ -195,13 +217,7 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
     return Status::Errorf("--sched", "--set, --resize, --map-size, --profile, --sched-opt and --usersched apply "
                                      "only to a --sched FILE.bpf.o");
   }
-  bool known = bpf_object;
-  for (const auto& s : available_schedulers()) known |= s.name == opts.sched;
-  if (!known) {
-    std::string names;
-    for (const auto& s : available_schedulers()) names += (names.empty() ? "" : ", ") + s.name;
-    return Status::Errorf("--sched", "unknown scheduler '{}' (available: {})", opts.sched, names);
-  }
+  if (!bpf_object) SCX_RETURN_IF_ERROR(check_scheduler(opts.sched));
 
   Kernel kernel(t, kcfg);
   kernel.set_fair_class(std::make_unique<FairClass>(kernel, fcfg));

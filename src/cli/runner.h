@@ -59,6 +59,11 @@ struct SchedulerInfo {
   std::string description;
 };
 std::vector<SchedulerInfo> available_schedulers();
+// Whether --sched names a sched_ext BPF object (FILE.bpf.o, or any existing file) rather than
+// eevdf or a native policy.
+bool is_bpf_object(const std::string& sched);
+// An error naming the problem when --sched is neither a known name nor an existing BPF object.
+Status check_scheduler(const std::string& sched);
 
 // The cost model of a run: the defaults, then --cost-profile's values, then each --cost.
 Status apply_costs(const RunOptions& opts, CostModel& cost);

@@ -36,10 +36,8 @@ Kernel::Kernel(const Topology& topo, KernelConfig config)
     rq.idle->state = TaskState::Running;
     rq.idle->on_cpu = true;
     rq.curr = rq.idle;
-    rq.stop = create_kthread(fmt::format("migration/{}", cpu), cpu + 1, cpu, 0);
+    rq.stop = create_kthread(fmt::format("migration/{}", cpu), cpu + 1, cpu, 0, Policy::Fifo, 99);
     rq.stop->sched_class = &stop_class();
-    rq.stop->policy = Policy::Fifo;
-    rq.stop->rt_priority = 99;
     rq.stop->state = TaskState::Blocked;
   }
   set_check_context(&kernel_context, this);
@@ -55,12 +53,14 @@ Kernel::~Kernel() {
 void Kernel::set_fair_class(std::unique_ptr<SchedClass> fair) { classes_[2] = std::move(fair); }
 void Kernel::set_ext_class(std::unique_ptr<SchedClass> ext) { classes_[3] = std::move(ext); }
 
-Task* Kernel::create_kthread(const std::string& comm, int pid, int cpu, int prio) {
+Task* Kernel::create_kthread(const std::string& comm, int pid, int cpu, int prio, Policy policy, int rt_priority) {
   auto t = std::make_unique<Task>();
   t->pid = t->tgid = pid;
   t->comm = comm;
   t->kthread = true;
   t->prio = prio;
+  t->policy = policy;
+  t->rt_priority = rt_priority;
   t->cpu = cpu;
   t->cpus_allowed = t->task_affinity = CpuMask::single(cpu);
   t->nr_cpus_allowed = 1;

@@ -226,7 +226,10 @@ class Kernel {
   int event_cpu(const Event& e);
   // `program` nullptr: the workload's program of spec.
   Task& create_task(const TaskSpec& spec, int instance, int parent_pid, const Program* program = nullptr);
-  Task* create_kthread(const std::string& comm, int pid, int cpu, int prio);
+  // A per-CPU kernel thread; its policy is set before its task_struct view is synced, as the
+  // BPF scheduler reads the view (a stopper is SCHED_FIFO 99, not SCHED_NORMAL).
+  Task* create_kthread(const std::string& comm, int pid, int cpu, int prio, Policy policy = Policy::Normal,
+                       int rt_priority = 0);
   void wake_up_new_task(Task& p, int parent_cpu);
   bool try_to_wake_up(Task& p, int wake_flags);
   void ttwu_do_activate(Rq& rq, Task& p, int wake_flags);

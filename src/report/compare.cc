@@ -25,6 +25,8 @@ std::string format_value(std::optional<double> v) {
   return fmt::format("{:.3f}", *v);
 }
 
+const char* const kEjectedKey = "scx.ejected_pct";
+
 const char* verdict_name(Verdict v) {
   switch (v) {
     case Verdict::None: return "";
@@ -70,6 +72,7 @@ RunDigest make_digest(const std::string& variant, const RunReport& report, const
   d.seed = report.info.seed;
   d.duration = s.duration;
   d.events = report.stats.events;
+  d.ejected = report.info.scheduler_ejected;
   Catalogue c;
   const EntitySummary& all = s.overall;
   c.dist("wakeup_latency", "wake-up latency", all.wakeup_latency, true);
@@ -270,11 +273,24 @@ CompareResult build_compare(std::vector<std::string> variants, std::vector<std::
     for (const RunDigest& d : vr)
       for (const MetricValue& mv : d.metrics)
         if (index.emplace(mv.def.key, r.rows.size()).second) r.rows.push_back({mv.def, {}});
+  bool any_ejected = false;
+  for (const auto& vr : r.runs)
+    for (const RunDigest& d : vr) any_ejected |= !d.ejected.empty();
+  if (any_ejected) {
+    CompareRow ejected_row;
+    ejected_row.def = {kEjectedKey, "sched_ext ejected (seeds)", "%", -1};
+    r.rows.insert(r.rows.begin(), ejected_row);
+  }
   for (CompareRow& row : r.rows) row.cells.resize(r.variants.size());
   for (size_t v = 0; v < r.runs.size(); ++v) {
     for (CompareRow& row : r.rows) row.cells[v].per_seed.assign(r.runs[v].size(), std::nullopt);
-    for (size_t s = 0; s < r.runs[v].size(); ++s)
-      for (const MetricValue& mv : r.runs[v][s].metrics) r.rows[index.at(mv.def.key)].cells[v].per_seed[s] = mv.value;
+    const size_t first = any_ejected ? 1 : 0;  // rows shifted by the ejection row
+    for (size_t s = 0; s < r.runs[v].size(); ++s) {
+      const RunDigest& d = r.runs[v][s];
+      if (any_ejected) r.rows[0].cells[v].per_seed[s] = d.ejected.empty() ? 0.0 : 100.0;
+      if (!d.ejected.empty()) continue;  // its values are not the scheduler's: left out
+      for (const MetricValue& mv : d.metrics) r.rows[first + index.at(mv.def.key)].cells[v].per_seed[s] = mv.value;
+    }
   }
   for (CompareRow& row : r.rows) {
     for (CompareCell& c : row.cells) {
@@ -325,6 +341,11 @@ std::string format_compare_text(const CompareResult& r) {
   for (size_t v = 0; v < r.variants.size(); ++v)
     if (v < r.variant_args.size() && r.variant_args[v] != r.variants[v])
       out += fmt::format("  {} = {}\n", r.variants[v], r.variant_args[v]);
+  for (size_t v = 0; v < r.runs.size(); ++v)
+    for (const RunDigest& d : r.runs[v])
+      if (!d.ejected.empty())
+        out += fmt::format("warning: {} seed {}: the scheduler was ejected {}; that run's values are left out\n",
+                           r.variants[v], d.seed, d.ejected);
   size_t wm = 6;
   for (const CompareRow& row : r.rows) wm = std::max(wm, row.def.label.size());
   std::vector<size_t> wv;
@@ -358,6 +379,11 @@ std::string format_compare_json(const CompareResult& r) {
     vars.push_back({{"name", r.variants[v]}, {"spec", v < r.variant_args.size() ? r.variant_args[v] : r.variants[v]}});
   j["variants"] = vars;
   j["seeds"] = r.seeds;
+  nlohmann::ordered_json ejected = nlohmann::ordered_json::array();
+  for (size_t v = 0; v < r.runs.size(); ++v)
+    for (const RunDigest& d : r.runs[v])
+      if (!d.ejected.empty()) ejected.push_back({{"variant", r.variants[v]}, {"seed", d.seed}, {"what", d.ejected}});
+  if (!ejected.empty()) j["ejected"] = ejected;
   j["verdict_rule"] = kVerdictRule;
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (const CompareRow& row : r.rows) {

@@ -48,6 +48,7 @@ struct RunDigest {
   std::vector<std::vector<double>> busy;  // [cpu][bucket] busy fraction 0..1
   std::vector<double> queued;             // [bucket] average number of waiting tasks, all CPUs
   std::vector<double> dsq_depth;          // [bucket] average tasks queued in DSQs; empty = no sched_ext
+  std::string ejected;                    // RunInfo::scheduler_ejected: this run's metrics are left out
 };
 
 // Extra figures a workload reports itself (WorkloadFiguresSink), passed through as metrics.
@@ -88,7 +89,10 @@ struct CompareResult {
 };
 
 // Builds rows from digests laid out [variant][seed] (every run of one variant must have the same
-// seeds order). Metric order: first appearance scanning variants then seeds.
+// seeds order). Metric order: first appearance scanning variants then seeds. A run whose
+// sched_ext scheduler was ejected contributes no values (its seed is "not measured" in every
+// row), only to the row `scx.ejected_pct` (100 for it, 0 for every other run), which exists
+// when some run was ejected.
 CompareResult build_compare(std::vector<std::string> variants, std::vector<std::string> variant_args,
                             std::vector<uint64_t> seeds, std::string scenario,
                             std::vector<std::vector<RunDigest>> runs);
@@ -103,6 +107,9 @@ double incomplete_beta(double a, double b, double x);
 std::string format_compare_text(const CompareResult& r);
 std::string format_compare_json(const CompareResult& r);
 std::string format_compare_csv(const CompareResult& r);
+
+// The row of the seeds whose sched_ext scheduler was ejected (in % of the seeds).
+extern const char* const kEjectedKey;
 
 // The rule, one paragraph (printed under tables and in the HTML report).
 extern const char* const kVerdictRule;

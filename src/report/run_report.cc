@@ -99,7 +99,10 @@ std::string format_run_json(const RunReport& r) {
   if (i.noise.any())
     for (const auto& p : i.noise.describe()) noise[p.name] = p.value;
   j["noise"] = noise;
-  for (const auto& [k, v] : i.scheduler_state) j["scheduler_state"][k] = v;
+  for (const auto& [k, v] : i.scheduler_state) {
+    if (k == kKernelLogKey) j["scheduler_state"][k].push_back(v);  // every line, not the last one
+    else j["scheduler_state"][k] = v;
+  }
   j["stats"] = {{"events", r.stats.events},
                 {"context_switches", r.stats.context_switches},
                 {"wakeups", r.stats.wakeups},

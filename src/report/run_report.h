@@ -29,7 +29,15 @@ struct RunInfo {
   std::vector<std::string> counters;  // workload counter names, by id
   std::optional<std::string> fingerprint;
   std::vector<std::pair<std::string, std::string>> scheduler_state;  // e.g. sched_ext state
+  // The sched_ext scheduler stopped during the run other than by --sched-unload-at (an error,
+  // a failed load, or its own exit), e.g. "at 0.037332s: scx_bpf_error (forced failure 10)";
+  // "" = it scheduled throughout (or there was none).
+  std::string scheduler_ejected;
 };
+
+// The scheduler_state key of the kernel log's lines (one entry per line, in order); JSON gives
+// them as one array.
+inline constexpr const char* kKernelLogKey = "kernel log";
 
 struct RunReport {
   RunInfo info;

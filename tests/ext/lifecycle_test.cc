@@ -30,6 +30,25 @@ TEST(ExtLifecycle, ForkRunSleepWakeExit) {
   EXPECT_FALSE(s.ext->exit_info().has_value());
 }
 
+// What ops.init_task() reads of a kernel thread: the stopper migration/N is SCHED_FIFO with
+// rt_priority 99 (sched_set_stop_task() gives it MAX_RT_PRIO - 1), so its prio is
+// MAX_RT_PRIO - 1 - 99 = 0; a scheduler that skips RT kthreads by policy must see that.
+TEST(ExtLifecycle, InitTaskSeesTheStoppersPolicy) {
+  struct PolicyProbe : RecordingPolicy {
+    using RecordingPolicy::RecordingPolicy;
+    std::vector<std::string> seen;
+    s32 init_task(task_struct* p, scx_init_task_args* a) override {
+      seen.push_back(fmt::format("{} policy={} rt_priority={} prio={}", p->comm, p->policy, p->rt_priority, p->prio));
+      return RecordingPolicy::init_task(p, a);
+    }
+  };
+  ExtSim s("2");
+  auto probe = std::make_unique<PolicyProbe>(all_task_ops());
+  PolicyProbe* raw = probe.get();
+  s.attach(std::move(probe));
+  EXPECT_EQ(raw->seen, (V{"migration/0 policy=1 rt_priority=99 prio=0", "migration/1 policy=1 rt_priority=99 prio=0"}));
+}
+
 // KernelConfig::uptime: every clock the scheduler reads (scx_bpf_now, rq->clock, exec_start,
 // runnable_at in jiffies) starts at the machine's uptime, not at the simulation's 0.
 TEST(ExtLifecycle, TheSchedulersClockStartsAtTheMachinesUptime) {

@@ -119,6 +119,32 @@ TEST(ExtSafety, LocalOnToADisallowedCpuAborts) {
   }
 }
 
+// The same check on scx_bpf_dsq_move()'s path (task_can_run_on_remote_rq() with enforce, the
+// function whose message 6.14's f3f08c3acfb8 reworded): the wording follows --kernel too.
+TEST(ExtSafety, DsqMoveToADisallowedCpuAborts) {
+  for (KernelVersion v : {KernelVersion::V6_12, KernelVersion::V6_18}) {
+    SCOPED_TRACE(kernel_version_name(v));
+    ExtSim s("2", zero_costs(), v);
+    auto pol = std::make_unique<RecordingPolicy>(enqueue_dispatch_ops());
+    RecordingPolicy* raw = pol.get();
+    pol->on_dispatch = [raw](s32, task_struct*) {
+      bpf_iter_scx_dsq it{};
+      raw->kf().iter_scx_dsq_new(&it, RecordingPolicy::kDsq, 0);
+      while (task_struct* p = raw->kf().iter_scx_dsq_next(&it)) raw->kf().dsq_move(&it, p, SCX_DSQ_LOCAL_ON | 1, 0);
+      raw->kf().iter_scx_dsq_destroy(&it);
+    };
+    s.attach(std::move(pol));
+    WorkloadBuilder wb("w");
+    wb.task("pinned").cpus(CpuMask::single(0)).program().run(ms(1));
+    s.load(wb.build());
+    ASSERT_TRUE(s.kernel->run_until_idle(kNsPerSec).ok());
+    ASSERT_TRUE(s.ext->exit_info().has_value());
+    EXPECT_EQ(s.ext->exit_info()->msg, v == KernelVersion::V6_18
+                                           ? "SCX_DSQ_LOCAL[_ON] target CPU 1 not allowed for pinned[1000]"
+                                           : "SCX_DSQ_LOCAL[_ON] verdict target cpu 1 not allowed for pinned[1000]");
+  }
+}
+
 TEST(ExtSafety, DispatchBufferOverflowAborts) {
   ExtSim s("1");
   auto pol = std::make_unique<RecordingPolicy>(enqueue_dispatch_ops());
@@ -230,6 +256,30 @@ TEST(ExtSafety, InitFailureAbortsTheLoad) {
   s.load(wb.build());
   ASSERT_TRUE(s.kernel->run_until_idle(kNsPerSec).ok());
   EXPECT_STREQ(s.kernel->find_task(1000)->sched_class->name(), "fair");
+}
+
+// scx_enable(): a scheduler whose ops.init() fails gets ops.exit() and nothing else: the
+// kernel turns on scx_enabled() (and the ops' static keys) only after ops.init() succeeded and
+// every task is READY, so no CPU may call ops.dispatch in the window before the disable work.
+// ops.init() kicks the idle CPU 1 before it fails, so that CPU 1 picks (and balances from
+// the ext class down) in that window.
+TEST(ExtSafety, InitFailureCallsOnlyInitAndExit) {
+  ExtSim s("2");
+  WorkloadBuilder wb("w");
+  wb.task("w").cpus(CpuMask::single(0)).program().run(ms(5));
+  s.load(wb.build());
+  auto pol = std::make_unique<RecordingPolicy>(all_task_ops());
+  RecordingPolicy* raw = pol.get();
+  pol->on_init = [raw] {
+    raw->kf().kick_cpu(1, 0);
+    return -12;
+  };
+  RecordingPolicy& rec = s.attach(std::move(pol), ms(1));
+  ASSERT_TRUE(s.kernel->run_until(ms(20)).ok());
+  ASSERT_TRUE(s.ext->exit_info().has_value());
+  EXPECT_EQ(s.ext->exit_info()->msg, "ops.init() failed (-12)");
+  EXPECT_EQ(rec.log, (V{"1000:init", "1000:exit(kind=1024)"}));
+  EXPECT_EQ(s.ext->callback_count(ScxOp::Dispatch), 0u);
 }
 
 }  // namespace

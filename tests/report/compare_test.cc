@@ -119,6 +119,37 @@ TEST(CompareVerdict, WelchAndRule) {
   EXPECT_EQ(decide(-1, z1, z2), Verdict::Worse);
 }
 
+// One ejected seed of three: the candidate's means are over the two others (n = 2), and the
+// ejection row reads 33.3 % (0, 0, 100 per seed) against the baseline's 0.
+TEST(CompareEjection, AnEjectedSeedIsLeftOutOfTheMeans) {
+  auto digest = [](uint64_t seed, double latency, std::string ejected) {
+    RunDigest d;
+    d.seed = seed;
+    d.ejected = std::move(ejected);
+    d.metrics.push_back({{"wakeup_latency_us.p50", "wake-up latency p50", "us", -1}, latency});
+    return d;
+  };
+  std::vector<std::vector<RunDigest>> runs = {
+      {digest(1, 10, ""), digest(2, 12, ""), digest(3, 14, "")},
+      {digest(1, 20, ""), digest(2, 22, ""), digest(3, 500, "at 0.5s: runtime error (boom)")}};
+  CompareResult r = build_compare({"eevdf", "x"}, {"eevdf", "x"}, {1, 2, 3}, "s", std::move(runs));
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(r.rows[0].def.key, kEjectedKey);
+  EXPECT_EQ(r.rows[0].cells[0].per_seed, (std::vector<std::optional<double>>{0.0, 0.0, 0.0}));
+  EXPECT_EQ(r.rows[0].cells[1].per_seed, (std::vector<std::optional<double>>{0.0, 0.0, 100.0}));
+  EXPECT_NEAR(*r.rows[0].cells[1].mean, 100.0 / 3, 1e-9);
+  EXPECT_EQ(r.rows[1].cells[1].n, 2);
+  EXPECT_EQ(*r.rows[1].cells[1].mean, 21.0);  // (20 + 22) / 2, not (20 + 22 + 500) / 3
+  EXPECT_EQ(r.rows[1].cells[1].per_seed[2], std::nullopt);
+  EXPECT_EQ(*r.rows[1].cells[0].mean, 12.0);
+  EXPECT_NE(format_compare_text(r).find("warning: x seed 3: the scheduler was ejected at 0.5s: runtime error "
+                                        "(boom); that run's values are left out\n"),
+            std::string::npos);
+  // Without an ejection there is no such row.
+  std::vector<std::vector<RunDigest>> fine = {{digest(1, 10, "")}, {digest(1, 20, "")}};
+  EXPECT_EQ(build_compare({"a", "b"}, {"a", "b"}, {1}, "s", std::move(fine)).rows.size(), 1u);
+}
+
 TEST(Compare, GoldenTableOnFixedSeeds) {
   auto r = run_compare(small_scenario(2));
   ASSERT_TRUE(r.ok()) << r.status().message();

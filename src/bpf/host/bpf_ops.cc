@@ -670,10 +670,6 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
       }
     }
   }
-  // exit_task is always taken, program or not: the host must forget a dying task's memory
-  // (its task_struct region) before the kernel frees it, so a stale pointer kept by a program
-  // faults instead of touching freed memory.
-  info.implemented.set(static_cast<size_t>(ScxOp::ExitTask));
   SCX_ASSIGN_OR_RETURN(self->tracing_, TracingPrograms::create(*self, o));
   HelperHooks hooks;
   hooks.ktime_ns = [raw] { return raw->kf().now(); };
@@ -970,6 +966,11 @@ s32 BpfScxOps::init_task(task_struct* p, scx_init_task_args* a) {
 }
 void BpfScxOps::exit_task(task_struct* p, scx_exit_task_args* a) {
   run(ScxOp::ExitTask, {expose_task(p), scratch_mem(a, sizeof(*a), kPermRead, "scx_exit_task_args")}, 0);
+}
+// Whether the object has an exit_task program or not: the host forgets a leaving task's memory
+// (its task_struct region) before the kernel frees it, so a stale pointer kept by a program
+// faults instead of touching freed memory.
+void BpfScxOps::task_released(task_struct* p) {
   const uint64_t addr = reinterpret_cast<uint64_t>(p);
   exposed_tasks_.erase(addr);
   if (exposed_.erase(addr)) vm_->memory().remove(addr);

@@ -92,6 +92,7 @@ class BpfScxOps : public ScxOps {
   void cpu_release(s32 cpu, scx_cpu_release_args* args) override;
   s32 init_task(task_struct* p, scx_init_task_args* args) override;
   void exit_task(task_struct* p, scx_exit_task_args* args) override;
+  void task_released(task_struct* p) override;
   void enable(task_struct* p) override;
   void disable(task_struct* p) override;
   void dump(scx_dump_ctx* ctx) override;

@@ -566,6 +566,7 @@ void ExtClass::exit_task_op(Task& p, bool cancelled) {
     OpScope op(*this, ScxOp::ExitTask, SCX_KF_REST, &p.kt);
     ops_->exit_task(&p.kt, &args);
   }
+  ops_->task_released(&p.kt);
   set_task_scx_state(p, SCX_TASK_NONE);
 }
 

@@ -62,7 +62,11 @@ class ExtClass : public SchedClass {
   void load_at(std::unique_ptr<ScxOps> ops, Ns at);
   // Detaches at `at` (exit kind UNREG, "unregistered from user space").
   void unload_at(Ns at);
-  bool enabled() const { return enable_state_ == SCX_OPS_ENABLED || enable_state_ == SCX_OPS_ENABLING; }
+  // scx_enabled(): the kernel turns it on only once ops.init() succeeded and every task is
+  // READY (taking_tasks_), so a failed ops.init() is followed by ops.exit() and no other op.
+  bool enabled() const {
+    return enable_state_ == SCX_OPS_ENABLED || (enable_state_ == SCX_OPS_ENABLING && taking_tasks_);
+  }
   bool bypassing() const { return bypass_depth_ > 0; }
   ScxState state() const;
   const std::optional<ScxExitInfo>& exit_info() const { return exit_info_; }

@@ -104,6 +104,9 @@ class ScxOps {
   // Not an op either: the cgroup is being freed (rmdir), loaded or not; after ops.cgroup_exit
   // if it had one. What the policy's kernel side keeps of it goes too (cgroup local storage).
   virtual void cgroup_released(cgroup* cgrp) { (void)cgrp; }
+  // Not an op either: p leaves the policy (its exit_task moment, after ops.exit_task if the
+  // policy has one, and also when it has none), so the host forgets what it keeps of p.
+  virtual void task_released(task_struct* p) { (void)p; }
 
  protected:
   // What the policy's user space has done before it creates the link: runs at attach(), before
