@@ -176,15 +176,22 @@ TEST(ExtCgroupOps, CpusetCpusAllowedIsReadable) {
   EXPECT_EQ(allowed[4], 0b10u);
 }
 
+// A public scx object from SCXSIM_COMPAT_DIR (never in the repository), or "" when it is not there.
+std::string compat_object(const std::string& name) {
+  const char* dir = std::getenv("SCXSIM_COMPAT_DIR");
+  if (!dir) return "";
+  const std::string path = std::string(dir) + "/" + name + ".bpf.o";
+  return std::ifstream(path) ? path : "";
+}
+
 // The public scx_flatcg (compat: SCXSIM_COMPAT_DIR holds the objects): two cgroups of weights
 // 100 and 300, two hogs each, one CPU. flatcg's hierarchical weights give the cgroups 1/4 and
 // 3/4 of the CPU (hweight = weight / sum of the active siblings' weights), split evenly between
 // each cgroup's two hogs; the scheduler must stay loaded. Measured over 4 s after a 1 s start
 // (flatcg adjusts the cgroup vtimes as it goes), within 0.02 of the share.
 TEST(ExtCgroupCompat, FlatcgSharesFollowCgroupWeights) {
-  const char* dir = std::getenv("SCXSIM_COMPAT_DIR");
-  if (!dir) GTEST_SKIP() << "SCXSIM_COMPAT_DIR is not set";
-  if (!std::ifstream(std::string(dir) + "/scx_flatcg.bpf.o")) GTEST_SKIP() << "no scx_flatcg.bpf.o in " << dir;
+  const std::string path = compat_object("scx_flatcg");
+  if (path.empty()) GTEST_SKIP() << "no scx_flatcg.bpf.o (SCXSIM_COMPAT_DIR)";
   testing::ExtSim sim{"1", testing::zero_costs()};
   auto w = resolve_workload("hogs:count=4", 1, 1);
   ASSERT_TRUE(w.ok()) << w.status().message();
@@ -194,7 +201,7 @@ TEST(ExtCgroupCompat, FlatcgSharesFollowCgroupWeights) {
   bpf::BpfHostOptions o;
   o.nr_cpus = 1;
   o.topology = &sim.topo;
-  auto ops = bpf::BpfScxOps::load(std::string(dir) + "/scx_flatcg.bpf.o", o);
+  auto ops = bpf::BpfScxOps::load(path, o);
   ASSERT_TRUE(ops.ok()) << ops.status().message();
   sim.ext->load_at(std::move(*ops), 0);
   ASSERT_TRUE(sim.kernel->run_until(kNsPerSec).ok());
@@ -220,9 +227,8 @@ TEST(ExtCgroupCompat, FlatcgSharesFollowCgroupWeights) {
 // cgroup storage), a hog moves /w1 -> /w2 at 200 ms (ops.cgroup_move) and /w3 is made at 300
 // ms; the scheduler must stay loaded through 1 s.
 TEST(ExtCgroupCompat, MitosisRunsWithCgroups) {
-  const char* dir = std::getenv("SCXSIM_COMPAT_DIR");
-  if (!dir) GTEST_SKIP() << "SCXSIM_COMPAT_DIR is not set";
-  if (!std::ifstream(std::string(dir) + "/scx_mitosis.bpf.o")) GTEST_SKIP() << "no scx_mitosis.bpf.o in " << dir;
+  const std::string path = compat_object("scx_mitosis");
+  if (path.empty()) GTEST_SKIP() << "no scx_mitosis.bpf.o (SCXSIM_COMPAT_DIR)";
   testing::ExtSim sim{"4", testing::zero_costs()};
   auto w = resolve_workload("hogs:count=4", 4, 1);
   ASSERT_TRUE(w.ok()) << w.status().message();
@@ -237,7 +243,7 @@ TEST(ExtCgroupCompat, MitosisRunsWithCgroups) {
   bpf::BpfHostOptions o;
   o.nr_cpus = 4;
   o.topology = &sim.topo;
-  auto ops = bpf::BpfScxOps::load(std::string(dir) + "/scx_mitosis.bpf.o", o);
+  auto ops = bpf::BpfScxOps::load(path, o);
   ASSERT_TRUE(ops.ok()) << ops.status().message();
   // The profile of 7a58a3a1a fills llc_to_cpus (struct llc_cpumask { u64 bits[128]; }[16])
   // flattened: one LLC of CPUs 0-3 is word 0x0f of row 0; the object of 0f379644a lacks it.
@@ -268,10 +274,8 @@ TEST(ExtCgroupCompat, MitosisRunsWithCgroups) {
 // without SCX_OPS_ENQ_LAST, so the test uses tasks that sleep.) The object of 0f379644a drives cells otherwise
 // (not modelled): skipped.
 TEST(ExtCgroupCompat, MitosisCellsConfineChildCgroups) {
-  const char* dir = std::getenv("SCXSIM_COMPAT_DIR");
-  if (!dir) GTEST_SKIP() << "SCXSIM_COMPAT_DIR is not set";
-  const std::string path = std::string(dir) + "/scx_mitosis.bpf.o";
-  if (!std::ifstream(path)) GTEST_SKIP() << "no scx_mitosis.bpf.o in " << dir;
+  const std::string path = compat_object("scx_mitosis");
+  if (path.empty()) GTEST_SKIP() << "no scx_mitosis.bpf.o (SCXSIM_COMPAT_DIR)";
   testing::ExtSim sim{"8", testing::zero_costs()};
   auto w = resolve_workload("interactive:frames=4,hogs=0,period=10ms,work=2ms", 8, 1);
   ASSERT_TRUE(w.ok()) << w.status().message();
@@ -321,10 +325,8 @@ TEST(ExtCgroupCompat, MitosisCellsConfineChildCgroups) {
 // runs on CPUs 2-3 only, once the timer has run. Two periodic tasks in each, 4 CPUs. The object
 // of 7a58a3a1a has no such timer (its cells come from user space): skipped.
 TEST(ExtCgroupCompat, MitosisOldCommitMakesCellsFromCpusets) {
-  const char* dir = std::getenv("SCXSIM_COMPAT_DIR");
-  if (!dir) GTEST_SKIP() << "SCXSIM_COMPAT_DIR is not set";
-  const std::string path = std::string(dir) + "/scx_mitosis.bpf.o";
-  if (!std::ifstream(path)) GTEST_SKIP() << "no scx_mitosis.bpf.o in " << dir;
+  const std::string path = compat_object("scx_mitosis");
+  if (path.empty()) GTEST_SKIP() << "no scx_mitosis.bpf.o (SCXSIM_COMPAT_DIR)";
   testing::ExtSim sim{"4", testing::zero_costs()};
   auto w = resolve_workload("interactive:frames=4,hogs=0,period=10ms,work=2ms", 4, 1);
   ASSERT_TRUE(w.ok()) << w.status().message();
@@ -361,10 +363,8 @@ TEST(ExtCgroupCompat, MitosisOldCommitMakesCellsFromCpusets) {
 // A cell parent that does not exist stops the scheduler as the real user space stops
 // ("Cell parent cgroup path does not exist"), without a crash.
 TEST(ExtCgroupCompat, MitosisMissingCellParentIsAnError) {
-  const char* dir = std::getenv("SCXSIM_COMPAT_DIR");
-  if (!dir) GTEST_SKIP() << "SCXSIM_COMPAT_DIR is not set";
-  const std::string path = std::string(dir) + "/scx_mitosis.bpf.o";
-  if (!std::ifstream(path)) GTEST_SKIP() << "no scx_mitosis.bpf.o in " << dir;
+  const std::string path = compat_object("scx_mitosis");
+  if (path.empty()) GTEST_SKIP() << "no scx_mitosis.bpf.o (SCXSIM_COMPAT_DIR)";
   testing::ExtSim sim{"2", testing::zero_costs()};
   auto w = resolve_workload("hogs:count=2", 2, 1);
   ASSERT_TRUE(w.ok());

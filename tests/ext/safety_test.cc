@@ -99,6 +99,21 @@ TEST(ExtSafety, KfuncFromTheWrongContextIsAnError) {
 
 // The wording is the kernel's: 6.14 reworded it ("sched_ext: Fix incorrect assumption about
 // migration disabled tasks in task_can_run_on_remote_rq()").
+// The abort of a LOCAL_ON verdict naming CPU 1 for a task pinned to CPU 0, as each kernel words it.
+std::string local_on_abort(KernelVersion v) {
+  return v == KernelVersion::V6_18 ? "SCX_DSQ_LOCAL[_ON] target CPU 1 not allowed for pinned[1000]"
+                                   : "SCX_DSQ_LOCAL[_ON] verdict target cpu 1 not allowed for pinned[1000]";
+}
+
+// Runs one task pinned to CPU 0 for 1 ms under `pol` on 2 CPUs until nothing is left to run.
+void run_pinned_task(ExtSim& s, std::unique_ptr<RecordingPolicy> pol) {
+  s.attach(std::move(pol));
+  WorkloadBuilder wb("w");
+  wb.task("pinned").cpus(CpuMask::single(0)).program().run(ms(1));
+  s.load(wb.build());
+  ASSERT_TRUE(s.kernel->run_until_idle(kNsPerSec).ok());
+}
+
 TEST(ExtSafety, LocalOnToADisallowedCpuAborts) {
   for (KernelVersion v : {KernelVersion::V6_12, KernelVersion::V6_18}) {
     SCOPED_TRACE(kernel_version_name(v));
@@ -106,15 +121,9 @@ TEST(ExtSafety, LocalOnToADisallowedCpuAborts) {
     auto pol = std::make_unique<RecordingPolicy>(enqueue_dispatch_ops());
     RecordingPolicy* raw = pol.get();
     pol->on_enqueue = [raw](task_struct* p, u64 f) { raw->kf().dsq_insert(p, SCX_DSQ_LOCAL_ON | 1, SCX_SLICE_DFL, f); };
-    s.attach(std::move(pol));
-    WorkloadBuilder wb("w");
-    wb.task("pinned").cpus(CpuMask::single(0)).program().run(ms(1));
-    s.load(wb.build());
-    ASSERT_TRUE(s.kernel->run_until_idle(kNsPerSec).ok());
+    run_pinned_task(s, std::move(pol));
     ASSERT_TRUE(s.ext->exit_info().has_value());
-    EXPECT_EQ(s.ext->exit_info()->msg, v == KernelVersion::V6_18
-                                           ? "SCX_DSQ_LOCAL[_ON] target CPU 1 not allowed for pinned[1000]"
-                                           : "SCX_DSQ_LOCAL[_ON] verdict target cpu 1 not allowed for pinned[1000]");
+    EXPECT_EQ(s.ext->exit_info()->msg, local_on_abort(v));
     EXPECT_EQ(s.rec.filter("exit:pinned"), (V{"1000:0:exit:pinned"}));  // fell back to the global DSQ
   }
 }
@@ -133,15 +142,9 @@ TEST(ExtSafety, DsqMoveToADisallowedCpuAborts) {
       while (task_struct* p = raw->kf().iter_scx_dsq_next(&it)) raw->kf().dsq_move(&it, p, SCX_DSQ_LOCAL_ON | 1, 0);
       raw->kf().iter_scx_dsq_destroy(&it);
     };
-    s.attach(std::move(pol));
-    WorkloadBuilder wb("w");
-    wb.task("pinned").cpus(CpuMask::single(0)).program().run(ms(1));
-    s.load(wb.build());
-    ASSERT_TRUE(s.kernel->run_until_idle(kNsPerSec).ok());
+    run_pinned_task(s, std::move(pol));
     ASSERT_TRUE(s.ext->exit_info().has_value());
-    EXPECT_EQ(s.ext->exit_info()->msg, v == KernelVersion::V6_18
-                                           ? "SCX_DSQ_LOCAL[_ON] target CPU 1 not allowed for pinned[1000]"
-                                           : "SCX_DSQ_LOCAL[_ON] verdict target cpu 1 not allowed for pinned[1000]");
+    EXPECT_EQ(s.ext->exit_info()->msg, local_on_abort(v));
   }
 }
 
