@@ -153,6 +153,7 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   kcfg.seed = opts.seed;
   kcfg.version = *version;
   kcfg.uptime = kCliUptime;
+  kcfg.max_tasks = opts.max_tasks;
   SCX_RETURN_IF_ERROR(apply_costs(opts, kcfg.cost));
   SCX_ASSIGN_OR_RETURN(Workload workload, resolve_workload(opts.workload, t.nr_cpus(), opts.seed, kcfg.cost, opts.max_tasks));
   if (!opts.cgroup.empty()) {

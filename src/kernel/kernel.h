@@ -44,6 +44,8 @@ struct KernelConfig {
   // longer advances (a loop of kicks or timers with zero costs). A sched_ext scheduler is then
   // ejected; without one the run stops with an error (docs/sched_ext.md, "Floods").
   uint64_t livelock_events = 10'000'000;
+  // Tasks the run may create (forks included): past it a fork stops the run (--max-tasks).
+  int64_t max_tasks = kDefaultMaxTasks;
 };
 
 // A scheduler is attached long after boot; schedulers that compare the clock with a time they

@@ -10,9 +10,8 @@
 
 namespace scx {
 
-// Far above any bundled workload or real machine's thread count (docs/workloads.md, "Limits").
-inline constexpr int64_t kDefaultMaxTasks = int64_t{1} << 20;
-
+// The default, kDefaultMaxTasks (kernel/program.h), is far above any bundled workload or real
+// machine's thread count (docs/workloads.md, "Task limit").
 // The tasks a workload starts (every TaskSpec's instances).
 int64_t workload_task_count(const Workload& w);
 

@@ -83,5 +83,20 @@ TEST(Limits, LatencySamples) {
             "metrics: more than 100 latency samples (raise the limit with --max-samples, or shorten --duration)");
 }
 
+// Tasks forked during the run count too: a parent forking without end stops the run once the
+// kernel holds max_tasks tasks (its kernel threads included, hence only the message is exact).
+TEST(Limits, ForksDuringTheRun) {
+  const std::string path = testing::write_test_file(
+      "forker.json", R"({"tasks": {"parent": {"loop": -1, "fork": "child", "run": 10},
+                                   "child": {"instance": 0, "loop": 1, "run": 10}}})");
+  RunOptions o = small_run(path);
+  o.max_tasks = 50;
+  const std::string e = run_error(o);
+  EXPECT_EQ(e.rfind("task 'parent' (pid ", 0), 0u) << e;
+  EXPECT_NE(e.find("fork: the run would create more than 50 tasks (raise the limit with --max-tasks) at t="),
+            std::string::npos)
+      << e;
+}
+
 }  // namespace
 }  // namespace scx
