@@ -65,7 +65,7 @@ void add_scenario_options(CLI::App* cmd, scx::RunOptions& opts, std::string& dur
                   "Run the whole workload inside this cgroup, e.g. /box:cpu.weight=200,cpu.max=50000 100000 "
                   "(its own cgroups go below it; docs/cgroups.md)");
   cmd->add_option("--max-tasks", opts.max_tasks,
-                  "Refuse a workload that starts more tasks than this (default 1048576; docs/workloads.md)")
+                  "Refuse a workload that starts more tasks than this, stop a run whose forks exceed it (default 1048576)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--max-samples", opts.max_samples,
                   "Stop a run that keeps more latency samples than this (default 268435456, 2 GiB)")
