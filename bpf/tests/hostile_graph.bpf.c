@@ -144,3 +144,17 @@ int kptr_store(void *ctx) {
   *(struct elem *volatile *)&v->e = (struct elem *)ctx;
   return 0;
 }
+
+/* A leak: bpf_obj_new until it returns NULL (the heap's cap); returns how many it got. */
+struct leak {
+  u64 payload;
+};
+
+SEC("syscall")
+int leak_until_null(void *ctx) {
+  for (int i = 0; i < 100000; i++) {
+    struct leak *l = bpf_obj_new(struct leak);
+    if (!l) return i;
+  }
+  return -1;
+}

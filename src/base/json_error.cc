@@ -1,4 +1,5 @@
 #include "base/json_error.h"
+#include "base/json_parse.h"
 
 #include <algorithm>
 
@@ -19,6 +20,14 @@ std::string parse_reason(const char* what) {
   size_t at = w.find("parse error");
   size_t colon = at == std::string_view::npos ? at : w.find(": ", at);
   return std::string(colon == std::string_view::npos ? w : w.substr(colon + 2));
+}
+
+std::string json_path_join(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+std::string json_path_index(const std::string& path, size_t index) {
+  return fmt::format("{}[{}]", path, index);
 }
 
 }  // namespace scx

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/json_error.h"
+#include "base/json_parse.h"
 
 namespace scx {
 namespace detail {
@@ -89,11 +90,7 @@ std::string format_cost_profile(const CostProfile& p) {
 
 Result<CostProfile> parse_cost_profile(std::string_view text, const std::string& origin) {
   ordered_json doc;
-  try {
-    doc = ordered_json::parse(text);
-  } catch (const ordered_json::parse_error& e) {
-    return Status::Error(origin + ": " + line_column(text, e.byte), parse_reason(e.what()));
-  }
+  if (auto e = parse_json(text, &doc)) return Status::Error(origin + ": " + line_column(text, e->byte), e->reason);
   auto p = parse_doc(doc);
   if (!p.ok()) return p.status().within(origin);
   return p;

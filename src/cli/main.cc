@@ -64,6 +64,15 @@ void add_scenario_options(CLI::App* cmd, scx::RunOptions& opts, std::string& dur
   cmd->add_option("--cgroup", opts.cgroup,
                   "Run the whole workload inside this cgroup, e.g. /box:cpu.weight=200,cpu.max=50000 100000 "
                   "(its own cgroups go below it; docs/cgroups.md)");
+  cmd->add_option("--max-tasks", opts.max_tasks,
+                  "Refuse a workload that starts more tasks than this, stop a run whose forks exceed it (default 1048576)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-samples", opts.max_samples,
+                  "Stop a run that keeps more latency samples than this (default 268435456, 2 GiB)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-topology-size", opts.max_topology_bytes,
+                  "Refuse a --topology file larger than this many bytes (default 16 MiB)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--kernel", opts.kernel,
                   "Whose scheduler behaviour to simulate: 6.12 or 6.18 (EEVDF and sched_ext differences: "
                   "docs/kernel-versions.md)")
@@ -89,7 +98,7 @@ scx::Status write_file(const std::string& path, const std::string& text, const c
 
 // --stats: the interval table needs the CPU count, known once the topology is resolved.
 scx::Result<scx::RunOutput> run_with_stats(scx::RunOptions opts, double secs) {
-  SCX_ASSIGN_OR_RETURN(scx::Topology topo, scx::resolve_topology(opts.topology));
+  SCX_ASSIGN_OR_RETURN(scx::Topology topo, scx::resolve_topology(opts.topology, opts.max_topology_bytes));
   scx::IntervalStatsSink stats(topo.nr_cpus(), static_cast<scx::Ns>(secs * 1e9 + 0.5), stderr);
   opts.sinks.push_back(&stats);
   auto out = scx::run_simulation(opts);
@@ -129,6 +138,7 @@ int main(int argc, char** argv) {
   bool json = false;
   std::string html_path;
   double stats_secs = 0;
+  double stats_floor_secs = scx::kStatsFloorSecs;
 
   CLI::App* run = app.add_subcommand("run", "Simulate one workload under one scheduler and print the metrics");
   add_scenario_options(run, opts, duration_text);
@@ -142,6 +152,13 @@ int main(int argc, char** argv) {
                   "'NAME[4]=7' one element (repeatable; wins over the profile)");
   run->add_option("--resize", opts.bpf_resize, "NAME=N: give array global NAME N elements before load (RESIZE_ARRAY)");
   run->add_option("--map-size", opts.bpf_map_size, "NAME=N: set map NAME's max_entries before load");
+  run->add_option("--bpf-max-global-data", opts.bpf_max_global_data,
+                  "Refuse a BPF object whose global data (.data/.bss/.rodata) exceed this many bytes")
+      ->capture_default_str();
+  run->add_option("--bpf-max-heap", opts.bpf_max_heap,
+                  "Bytes a BPF object's bpf_obj_new objects may take (with the host's bookkeeping); "
+                  "beyond, bpf_obj_new returns NULL")
+      ->capture_default_str();
   run->add_option("--profile", opts.profile,
                   "What the scheduler's user space does before load (docs/profiles.md): a JSON file, or 'none'; "
                   "default: the bundled profile for the object's ops name");
@@ -157,6 +174,8 @@ int main(int argc, char** argv) {
   run->add_option("--perfetto", opts.perfetto_path, "Write a Perfetto trace (open it in ui.perfetto.dev) to FILE");
   run->add_option("--html", html_path, "Write a self-contained HTML report (plots as inline SVG) to FILE");
   run->add_option("--stats", stats_secs, "Print a periodic table every SECS of simulated time (0.1 = 100ms) on stderr");
+  run->add_option("--stats-floor", stats_floor_secs, "The shortest --stats interval accepted, in seconds")
+      ->capture_default_str();
 
   // compare
   scx::CompareOptions copts;
@@ -279,7 +298,7 @@ int main(int argc, char** argv) {
       if (!d.ok()) return fail(d.status().within("--sched-unload-at"));
       opts.sched_unload_at = *d;
     }
-    if (stats_secs < 0) return fail(scx::Status::Error("--stats", "must be positive"));
+    if (auto st = scx::check_stats_interval(stats_secs, stats_floor_secs); !st.ok()) return fail(st);
     const bool progress = scx::stderr_is_tty() && stats_secs == 0;
     scx::ProgressMeter meter(1, opts.duration.value_or(scx::kNsPerSec), progress);
     scx::ProgressSink progress_sink(&meter.slot(0));

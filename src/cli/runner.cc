@@ -167,7 +167,7 @@ Status apply_costs(const RunOptions& opts, CostModel& cost) {
 
 Result<RunOutput> run_simulation(const RunOptions& opts) {
   RunOutput out;
-  SCX_ASSIGN_OR_RETURN(Topology topo, resolve_topology(opts.topology));
+  SCX_ASSIGN_OR_RETURN(Topology topo, resolve_topology(opts.topology, opts.max_topology_bytes));
   out.topology = std::make_unique<Topology>(std::move(topo));
   const Topology& t = *out.topology;
   const std::optional<KernelVersion> version = parse_kernel_version(opts.kernel);
@@ -176,8 +176,9 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   kcfg.seed = opts.seed;
   kcfg.version = *version;
   kcfg.uptime = kCliUptime;
+  kcfg.max_tasks = opts.max_tasks;
   SCX_RETURN_IF_ERROR(apply_costs(opts, kcfg.cost));
-  SCX_ASSIGN_OR_RETURN(Workload workload, resolve_workload(opts.workload, t.nr_cpus(), opts.seed, kcfg.cost));
+  SCX_ASSIGN_OR_RETURN(Workload workload, resolve_workload(opts.workload, t.nr_cpus(), opts.seed, kcfg.cost, opts.max_tasks));
   if (!opts.cgroup.empty()) {
     SCX_ASSIGN_OR_RETURN(CgroupSpec outer, parse_cgroup_option(opts.cgroup));
     nest_in_cgroup(workload, outer);
@@ -209,6 +210,8 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
     bo.profile = opts.profile;
     bo.sched_opts = opts.sched_opts;
     bo.usersched = opts.usersched;
+    bo.max_global_data = opts.bpf_max_global_data;
+    bo.max_heap_bytes = opts.bpf_max_heap;
     auto loaded = bpf::BpfScxOps::load(opts.sched, bo);
     if (!loaded.ok()) return loaded.status().within("--sched");
     bpf_ops = std::move(*loaded);
@@ -249,6 +252,7 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   if (opts.series_buckets > 0)
     out.metrics->enable_series(std::max<Ns>(1, (duration + static_cast<Ns>(opts.series_buckets) - 1) /
                                                    static_cast<Ns>(opts.series_buckets)));
+  out.metrics->limit_samples(opts.max_samples, [&kernel](const Status& why) { kernel.stop(why); });
   kernel.trace().subscribe(out.metrics.get());
   for (TraceSink* s : opts.sinks) kernel.trace().subscribe(s);
   std::unique_ptr<WorkloadFiguresSink> figures = make_figures_sink(workload);

@@ -8,11 +8,13 @@
 #include <vector>
 
 #include "base/status.h"
+#include "bpf/loader/object.h"
 #include "kernel/kernel.h"
 #include "metrics/metrics.h"
 #include "report/compare.h"
 #include "report/run_report.h"
 #include "topo/topology.h"
+#include "workload/task_limit.h"
 
 namespace scx {
 
@@ -30,6 +32,8 @@ struct RunOptions {
   std::string profile;                   // --profile: "" bundled, "none", or a file
   std::vector<std::string> sched_opts;   // --sched-opt NAME[=VALUE]: the profile's options
   std::string usersched;                 // --usersched: "" the profile's / ops name's, "none", NAME
+  uint64_t bpf_max_global_data = bpf::kDefaultMaxGlobalData;        // --bpf-max-global-data
+  uint64_t bpf_max_heap = bpf::GraphHeap::kDefaultMaxHeapBytes;      // --bpf-max-heap
   std::string kernel = "6.18";       // --kernel: whose scheduler behaviour (kernel_version.h)
   std::string cost_profile = "default";  // --cost-profile: a file or bundled name; "none": the bare model
   std::vector<std::string> costs;    // NAME=VALUE, applied after the profile's
@@ -42,6 +46,9 @@ struct RunOptions {
   bool check = false;                // check kernel invariants every simulated ms
   std::string perfetto_path;         // Perfetto protobuf trace (report/perfetto.h)
   int series_buckets = 100;          // time buckets of the per-CPU series (heatmap, depth plots)
+  int64_t max_tasks = kDefaultMaxTasks;  // --max-tasks: the most tasks a workload may start
+  size_t max_topology_bytes = kDefaultMaxTopologyFileBytes;  // --max-topology-size
+  uint64_t max_samples = MetricsCollector::kDefaultMaxSamples;  // --max-samples
   std::vector<TraceSink*> sinks;     // extra listeners (progress, --stats), subscribed before load
 };
 

@@ -258,6 +258,11 @@ Kernel::Step Kernel::step_fork(Rq& rq, Task& p, const Op& op) {
   ++p.pc;
   const TaskSpec& tmpl = workload_.tasks[op.obj];
   for (int64_t i = 0; i < std::max<int64_t>(op.a, 1); ++i) {
+    if (static_cast<int64_t>(tasks_.size()) >= config_.max_tasks) {
+      fail(p, fmt::format("fork: the run would create more than {} tasks (raise the limit with --max-tasks)",
+                          config_.max_tasks));
+      return Step::kStop;
+    }
     Task& child = create_task(tmpl, -1, p.pid);
     child.spec_index = static_cast<int>(op.obj);
     if (op.b == kForkThread) {  // CLONE_THREAD: the parent's thread group and mm

@@ -407,7 +407,22 @@ int Kernel::event_cpu(const Event& e) {
   return e.target;
 }
 
+void Kernel::watch_livelock(const Event& e) {
+  if (e.time != same_time_) {
+    same_time_ = e.time;
+    same_time_events_ = 0;
+  }
+  if (++same_time_events_ <= config_.livelock_events) return;
+  same_time_events_ = 0;
+  const std::string why = fmt::format("simulated time stopped advancing at {}: {} events at the same nanosecond",
+                                      format_duration(e.time), config_.livelock_events);
+  for (auto& c : classes_)
+    if (c && c->stop_livelock(why)) return;
+  if (error_.ok()) error_ = Status::Error("", why);
+}
+
 void Kernel::handle(const Event& e) {
+  watch_livelock(e);
   if (any_held_) {
     const int cpu = event_cpu(e);
     if (cpu >= 0 && rqs_[cpu].held) {

@@ -40,6 +40,12 @@ struct KernelConfig {
   // scheduler reads (ExtClass::now) starts there. 0 unless asked, so that tests see plain
   // times; the CLI uses kCliUptime.
   Ns uptime = 0;
+  // Events handled at one simulated nanosecond before the run is called a livelock: time no
+  // longer advances (a loop of kicks or timers with zero costs). A sched_ext scheduler is then
+  // ejected; without one the run stops with an error (docs/sched_ext.md, "Floods").
+  uint64_t livelock_events = 10'000'000;
+  // Tasks the run may create (forks included): past it a fork stops the run (--max-tasks).
+  int64_t max_tasks = kDefaultMaxTasks;
 };
 
 // A scheduler is attached long after boot; schedulers that compare the clock with a time they
@@ -98,6 +104,11 @@ class Kernel {
   Ns uptime() const { return config_.uptime; }  // KernelConfig::uptime
   KernelVersion kernel_version() const { return config_.version; }
   const KernelStats& stats() const { return stats_; }
+  void set_livelock_events(uint64_t n) { config_.livelock_events = n; }
+  // Ends the run with `why` (the first such error wins): a resource limit reached.
+  void stop(const Status& why) {
+    if (error_.ok()) error_ = why;
+  }
   int nr_cpus() const { return topo_.nr_cpus(); }
   Rq& rq(int cpu) { return rqs_[cpu]; }
   const Rq& rq(int cpu) const { return rqs_[cpu]; }
@@ -222,6 +233,8 @@ class Kernel {
   };
 
   void handle(const Event& e);
+  // Counts the events at one time; too many end the loop that keeps time from advancing.
+  void watch_livelock(const Event& e);
   // The CPU an event interrupts (-1: none), to hold it back while that CPU is held.
   int event_cpu(const Event& e);
   // `program` nullptr: the workload's program of spec.
@@ -365,6 +378,8 @@ class Kernel {
   bool any_held_ = false;  // some CPU is held (hold_cpu): events are filtered in handle()
   std::vector<int> distribute_prev_;  // per CPU (distribute_cpu_mask_prev, 0 at boot)
   Status error_;  // first fatal workload error (stops the run)
+  Ns same_time_ = 0;                 // the time of the last event handled
+  uint64_t same_time_events_ = 0;    // events handled at same_time_ (livelock_events)
 
   Workload workload_;
   std::vector<HostFn> host_fns_;

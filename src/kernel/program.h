@@ -146,6 +146,10 @@ struct CgroupEvent {
   int task = -1;        // TaskSpec index, for a move
 };
 
+// The most tasks a run creates, kernel threads and forks included (--max-tasks; a workload's
+// own count is checked before it starts: workload/task_limit.h).
+inline constexpr int64_t kDefaultMaxTasks = int64_t{1} << 20;
+
 struct Workload {
   std::string name;
   std::vector<Program> programs;

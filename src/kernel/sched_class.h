@@ -2,6 +2,8 @@
 // calls these hooks; a class never calls another class directly.
 #pragma once
 
+#include <string>
+
 #include "base/cpumask.h"
 #include "kernel/program.h"
 #include "kernel/sched_flags.h"
@@ -104,6 +106,9 @@ class SchedClass {
   // Of those, the tasks this CPU itself must run (an idle CPU may not ignore them); sched_ext
   // overrides it: its tasks may wait in a BPF scheduler's queues for another CPU to dispatch.
   virtual int nr_runnable_here(const Rq& rq) const { return nr_queued(rq); }
+  // The kernel saw simulated time stop advancing (KernelConfig::livelock_events): a class
+  // whose policy may be the cause stops it (sched_ext ejects its scheduler) and returns true.
+  virtual bool stop_livelock(const std::string& why) { (void)why; return false; }
 
  private:
   ClassRank rank_;

@@ -52,6 +52,19 @@ MetricsCollector::MetricsCollector(const Topology& topo)
       iww_since_(topo.nr_cpus(), kNever),
       cgroups_(topo.all_cpus()) {}
 
+void MetricsCollector::limit_samples(uint64_t max, std::function<void(const Status&)> over) {
+  max_samples_ = max;
+  samples_over_ = std::move(over);
+}
+
+bool MetricsCollector::take_sample() {
+  if (++samples_ <= max_samples_) return true;
+  if (samples_ == max_samples_ + 1 && samples_over_)
+    samples_over_(Status::Errorf("metrics", "more than {} latency samples (raise the limit with --max-samples, or "
+                                 "shorten --duration)", max_samples_));
+  return false;
+}
+
 void MetricsCollector::enable_series(Ns width) {
   series_.width = width;
   series_.busy.assign(cpus_.size(), {});
@@ -219,12 +232,12 @@ void MetricsCollector::on_event(const TraceEvent& e) {
         stop_waiting(*next, e.time);
         if (next->runnable_since != kNever) {
           t.wait_time += e.time - next->wait_mark;
-          t.run_delay.push_back(e.time - next->runnable_since);
+          if (take_sample()) t.run_delay.push_back(e.time - next->runnable_since);
           cgroups_.waited(e.pid2, e.time - next->runnable_since);
           next->runnable_since = kNever;
         }
         if (next->waking_since != kNever) {
-          t.wakeup_latency.push_back(e.time - next->waking_since);
+          if (take_sample()) t.wakeup_latency.push_back(e.time - next->waking_since);
           cgroups_.woke_after(e.pid2, e.time - next->waking_since);
           next->waking_since = kNever;
         }

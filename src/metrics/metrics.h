@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "base/cpumask.h"
+#include "base/status.h"
 #include "metrics/cgroup_metrics.h"
 #include "metrics/scx_metrics.h"
 #include "sim/time.h"
@@ -73,6 +75,11 @@ class MetricsCollector : public TraceSink {
   explicit MetricsCollector(const Topology& topo);
   // Enables the time series with buckets of `width` ns (call before the run starts).
   void enable_series(Ns width);
+  // Latency samples (a wake-up latency and a run delay per context switch, kept for exact
+  // percentiles) are what grows with a run's length: past `max` of them, `over` is called once
+  // (the runner stops the run with its error) and no more are kept (--max-samples).
+  static constexpr uint64_t kDefaultMaxSamples = uint64_t{1} << 28;
+  void limit_samples(uint64_t max, std::function<void(const Status&)> over);
 
   void on_event(const TraceEvent& e) override;
   void on_finish(Ns end) override;
@@ -132,6 +139,11 @@ class MetricsCollector : public TraceSink {
   uint64_t phases_ = 0;
   uint64_t misses_ = 0;
   Ns end_ = 0;
+  uint64_t samples_ = 0;
+  uint64_t max_samples_ = kDefaultMaxSamples;
+  std::function<void(const Status&)> samples_over_;
+  // Counts one sample; false when it is past the limit (not kept).
+  bool take_sample();
 };
 
 // Adds the interval [from, to) to per-bucket totals of `width` ns, growing `buckets` as needed;

@@ -8,6 +8,19 @@
 
 namespace scx {
 
+Status check_stats_interval(double secs, double floor_secs) {
+  constexpr double kCeilingSecs = 1e6;
+  if (!(secs >= 0)) return Status::Error("--stats", "must be positive");
+  if (secs == 0) return Status();
+  if (!(floor_secs > 0)) return Status::Errorf("--stats-floor", "must be positive, got {}", floor_secs);
+  if (secs < floor_secs)
+    return Status::Errorf("--stats", "{} s is shorter than the floor of {} s (lower it with --stats-floor)", secs,
+                          floor_secs);
+  if (secs < 1e-9) return Status::Errorf("--stats", "{} s is shorter than a nanosecond", secs);
+  if (secs > kCeilingSecs) return Status::Errorf("--stats", "{} s is longer than {} s", secs, kCeilingSecs);
+  return Status();
+}
+
 IntervalStatsSink::IntervalStatsSink(int nr_cpus, Ns interval, std::FILE* out)
     : interval_(std::max<Ns>(interval, 1)), out_(out), curr_(nr_cpus, 0), since_(nr_cpus, 0) {}
 

@@ -13,9 +13,16 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "trace/trace.h"
 
 namespace scx {
+
+// --stats SECS below a millisecond is a flood, not a table (1e-12 printed 680k lines in 20 s):
+// refused unless --stats-floor lowers the floor; never below 1 ns, never above 1e6 s (which
+// keeps SECS in ns clear of overflow). 0 means no table.
+inline constexpr double kStatsFloorSecs = 0.001;
+Status check_stats_interval(double secs, double floor_secs);
 
 class IntervalStatsSink : public TraceSink {
  public:

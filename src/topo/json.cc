@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/json_error.h"
+#include "base/json_parse.h"
 #include "topo/topology.h"
 #include "topo/topology_internal.h"
 
@@ -139,11 +140,7 @@ Result<TopologyDesc> parse_desc(const json& doc, const std::string& default_name
 
 Result<Topology> parse_topology_json(std::string_view text, const std::string& origin) {
   json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    return Status::Error(origin + ": " + line_column(text, e.byte), parse_reason(e.what()));
-  }
+  if (auto e = parse_json(text, &doc)) return Status::Error(origin + ": " + line_column(text, e->byte), e->reason);
   auto desc = parse_desc(doc, std::filesystem::path(origin).stem().string());
   if (!desc.ok()) return desc.status().within(origin);
   auto topo = Topology::build(std::move(desc).value());
@@ -151,13 +148,19 @@ Result<Topology> parse_topology_json(std::string_view text, const std::string& o
   return topo;
 }
 
-Result<Topology> load_topology_json(const std::string& path) {
+Result<Topology> load_topology_json(const std::string& path, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::Errorf(path, "cannot open: {}", std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
+  // Chunk by chunk, stopping one byte past the limit: an endless device (/dev/zero) ends too.
+  std::string text;
+  char chunk[65536];
+  while (text.size() <= max_bytes && in.read(chunk, sizeof chunk).gcount() > 0)
+    text.append(chunk, static_cast<size_t>(in.gcount()));
   if (in.bad()) return Status::Errorf(path, "read error: {}", std::strerror(errno));
-  return parse_topology_json(text.str(), path);
+  if (text.size() > max_bytes)
+    return Status::Errorf(path, "larger than the limit of {} bytes for a topology file (raise it with "
+                          "--max-topology-size)", max_bytes);
+  return parse_topology_json(text, path);
 }
 
 }  // namespace scx

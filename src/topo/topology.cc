@@ -222,18 +222,18 @@ std::string Topology::to_json() const {
   return out;
 }
 
-Result<Topology> resolve_topology(std::string_view arg) {
+Result<Topology> resolve_topology(std::string_view arg, size_t max_file_bytes) {
   if (arg.empty()) return Status::Error("--topology", "empty topology argument");
   if (arg == "host") return import_sysfs_topology("/sys");
   const std::string path(arg);
   if (arg.ends_with(".json") || arg.find('/') != std::string_view::npos)
-    return load_topology_json(path);
+    return load_topology_json(path, max_file_bytes);
   for (const TopologyPreset& p : topology_presets()) {
     if (p.name == arg) return make_preset(arg);
   }
   if (looks_like_spec(arg)) return parse_topology_spec(arg);
   std::error_code ec;
-  if (std::filesystem::is_regular_file(path, ec)) return load_topology_json(path);
+  if (std::filesystem::is_regular_file(path, ec)) return load_topology_json(path, max_file_bytes);
   return Status::Errorf("--topology",
                         "unknown topology '{}': not a preset ({}), 'host', a JSON file or a spec "
                         "such as 'nodes=2,cores=8,smt=2'",

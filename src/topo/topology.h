@@ -85,7 +85,10 @@ class Topology {
 
 // --topology argument: a preset name, "host" (import this machine from /sys), a path to a JSON
 // file (anything ending in .json or containing '/'), or the compact spec syntax.
-Result<Topology> resolve_topology(std::string_view arg);
+// A file larger than max_file_bytes is refused (--max-topology-size): `--topology /dev/zero`
+// would otherwise grow without end.
+inline constexpr size_t kDefaultMaxTopologyFileBytes = size_t{16} << 20;
+Result<Topology> resolve_topology(std::string_view arg, size_t max_file_bytes = kDefaultMaxTopologyFileBytes);
 
 // Compact syntax. A bare number N: N single-thread cores sharing one LLC on one node.
 // Otherwise comma-separated key=value: nodes=2,llcs=2,cores=8,smt=2 means 2 nodes, each with
@@ -100,7 +103,7 @@ struct TopologyPreset {
 const std::vector<TopologyPreset>& topology_presets();
 Result<Topology> make_preset(std::string_view name);
 
-Result<Topology> load_topology_json(const std::string& path);
+Result<Topology> load_topology_json(const std::string& path, size_t max_bytes = kDefaultMaxTopologyFileBytes);
 Result<Topology> parse_topology_json(std::string_view text, const std::string& origin);
 
 // Reads a sysfs tree rooted at `root` ("/sys" for the host; tests pass a fixture directory).

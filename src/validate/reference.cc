@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/json_parse.h"
 #include "sim/fingerprint.h"
 #include "workload/json_prep.h"
 
@@ -55,9 +56,12 @@ Result<ReferenceRun> read_run(const fs::path& path) {
   std::ifstream in(path);
   std::stringstream s;
   s << in.rdbuf();
-  const nlohmann::json j = nlohmann::json::parse(s.str(), nullptr, false);
+  nlohmann::json j;
   const std::string where = path.string();
-  if (j.is_discarded()) return Status::Error(where, "not valid JSON");
+  if (auto e = parse_json(s.str(), &j)) {
+    if (!e->number_out_of_range) return Status::Error(where, "not valid JSON");
+    return Status::Error(where + ": " + line_column(s.str(), e->byte), e->reason);
+  }
   if (!j.is_object() || j.value("format", "") != kFormat)
     return Status::Errorf(where, "not a validate reference run (expected \"format\": \"{}\")", kFormat);
   ReferenceRun r;

@@ -220,7 +220,8 @@ std::vector<BundledWorkload> bundled_workloads() {
   return out;
 }
 
-Result<Workload> resolve_workload(std::string_view arg, int nr_cpus, uint64_t seed, const CostModel& cost) {
+Result<Workload> resolve_workload(std::string_view arg, int nr_cpus, uint64_t seed, const CostModel& cost,
+                                  int64_t max_tasks) {
   std::string_view name = arg, opts;
   if (size_t colon = arg.find(':'); colon != std::string_view::npos) {
     name = arg.substr(0, colon);
@@ -232,11 +233,13 @@ Result<Workload> resolve_workload(std::string_view arg, int nr_cpus, uint64_t se
                          GeneratorOptions::parse(g.name, opts, GeneratorContext{nr_cpus, seed, cost}));
     SCX_ASSIGN_OR_RETURN(Workload w, g.build(o));
     SCX_RETURN_IF_ERROR(o.finish());
+    SCX_RETURN_IF_ERROR(check_task_count(workload_task_count(w), max_tasks, "--workload " + std::string(arg)));
     return w;
   }
   RtAppOptions ro;
   ro.nr_cpus = nr_cpus;
   ro.loop_ns = cost.rtapp_loop_ns;
+  ro.max_tasks = max_tasks;
   std::string path(arg);
   if (path.find('/') == std::string::npos && !std::filesystem::exists(path)) {
     std::string bundled = bundled_workload_dir() + "/" + path;

@@ -11,6 +11,7 @@
 #include "base/status.h"
 #include "kernel/cost_model.h"
 #include "kernel/program.h"
+#include "workload/task_limit.h"
 
 namespace scx {
 
@@ -68,8 +69,9 @@ const std::vector<GeneratorInfo>& workload_generators();
 
 // --workload argument: "name[:opts]" for a generator, a bundled rt-app file name (from the
 // workloads/ folder, with or without .json), or a path to an rt-app JSON file.
+// At most max_tasks tasks (--max-tasks; an rt-app file is refused before its instances exist).
 Result<Workload> resolve_workload(std::string_view arg, int nr_cpus, uint64_t seed = 1,
-                                  const CostModel& cost = {});
+                                  const CostModel& cost = {}, int64_t max_tasks = kDefaultMaxTasks);
 
 // Where bundled workloads live: $SCXSIM_DATA_DIR/workloads, else the source tree's.
 std::string bundled_workload_dir();

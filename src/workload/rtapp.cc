@@ -16,8 +16,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_parse.h"
 #include "workload/json_prep.h"
 #include "workload/rtapp_cgroups.h"
+#include "workload/task_limit.h"
 
 namespace scx {
 namespace {
@@ -786,6 +788,10 @@ Status Compiler::finish() {
                               f.target);
     }
   }
+  // Before anything is copied per instance.
+  int64_t tasks = 0;
+  for (const Draft& d : drafts_) tasks += d.spec.instances;
+  SCX_RETURN_IF_ERROR(check_task_count(tasks, opt_.max_tasks, ""));
   // Lay out TaskSpecs. A task whose instances need their own unique timers becomes one
   // TaskSpec (and program) per instance, named "<task>-<i>" as the kernel would name them.
   std::vector<uint32_t> first_spec(drafts_.size());
@@ -866,17 +872,12 @@ Result<Workload> parse_rtapp_json(std::string_view text, const std::string& orig
                                   const RtAppOptions& opt) {
   PreparedJson prep = prepare_json(text, opt.rename_duplicates);
   Json root;
-  try {
-    root = Json::parse(prep.text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const Json::parse_error& e) {
-    // e.byte counts the characters read, the offending one included.
+  if (auto e = parse_json(prep.text, &root, /*ignore_comments=*/true)) {
+    // e->byte counts the characters read, the offending one included.
     // Lines of the prepared text are those of the original (renaming only widens a line).
-    LineCol lc = line_col(prep.text, e.byte > 0 ? e.byte - 1 : 0);
-    std::string msg = e.what();
-    size_t p = msg.find("syntax error");
-    msg = p == std::string::npos ? msg : msg.substr(p);
+    LineCol lc = line_col(prep.text, e->byte > 0 ? e->byte - 1 : 0);
     return Status::Errorf(fmt::format("{}: line {}, column {}", origin, lc.line, lc.column), "{}",
-                          msg);
+                          e->reason);
   }
   if (prep.duplicate && !opt.rename_duplicates) {
     // json-c (rt-app) would silently keep one of the values, so the file cannot mean what

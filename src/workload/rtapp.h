@@ -17,6 +17,7 @@
 #include "base/status.h"
 #include "kernel/program.h"
 #include "sim/time.h"
+#include "workload/task_limit.h"
 
 namespace scx {
 
@@ -37,6 +38,8 @@ struct RtAppOptions {
   double mem_ns_per_byte = 0.1;
   // Rename repeated keys like workgen (and warn) instead of refusing the file.
   bool rename_duplicates = true;
+  // The most tasks (instances of every task) the file may start (--max-tasks).
+  int64_t max_tasks = kDefaultMaxTasks;
 };
 
 // Reads and compiles a file. Errors are prefixed with `path`.

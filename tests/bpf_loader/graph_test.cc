@@ -293,5 +293,26 @@ TEST(HostileGraphLoad, ListHeadWithoutContainsIsALoadError) {
              "struct bpf_list_head head: no __contains(type, field) declaration");
 }
 
+// A leaking program gets NULL once the heap's cap is reached; each 8-byte struct leak is
+// charged 8 + GraphHeap::kHostBytesPerBlock = 264 bytes, so a cap of 10 * 264 + 263 bytes holds
+// exactly 10 of them.
+TEST(HostileGraphLoad, HeapCapMakesObjNewReturnNull) {
+  LoadOptions o;
+  o.max_heap_bytes = 10 * (8 + GraphHeap::kHostBytesPerBlock) + 263;
+  auto obj = must_load("hostile_graph.bpf.o", o);
+  ASSERT_TRUE(obj);
+  Vm vm;
+  HelperEnv h;
+  h.bind(vm);
+  obj->attach(vm);
+  const BpfProgram* p = obj->program("leak_until_null");
+  ASSERT_NE(p, nullptr);
+  RunResult r = vm.run(*p->program, {0});
+  ASSERT_TRUE(r.ok) << r.fault->message;
+  EXPECT_EQ(r.r0, 10u);
+  EXPECT_EQ(obj->graph()->live_objects(), 10u);
+  obj->detach();
+}
+
 }  // namespace
 }  // namespace scx::bpf::test

@@ -210,5 +210,13 @@ TEST(BundledTopologies, FourSocketRing) {
   EXPECT_EQ(t->node_distance(0, 3), 21);
 }
 
+// A number no double holds is one line naming the key and the number (nlohmann's out_of_range
+// aborted scxsim): `{"cpus": 1e999}` has read 14 characters, the last at column 14.
+TEST(TopologyJson, NumberOutOfRangeIsOneLine) {
+  EXPECT_EQ(json_error(R"({"cpus": 1e999})"), "topo.json: line 1, column 14: cpus: number 1e999 is out of range");
+  EXPECT_EQ(json_error(R"({"cpus": [{"id": 0, "capacity": -1e999}]})"),
+            "topo.json: line 1, column 38: cpus[0].capacity: number -1e999 is out of range");
+}
+
 }  // namespace
 }  // namespace scx

@@ -283,5 +283,28 @@ TEST(RtAppErrors, MissingFile) {
             "/nonexistent/x.json: cannot open the file (No such file or directory)");
 }
 
+// A number no double can hold aborted scxsim (nlohmann's out_of_range); now one line naming the
+// task's key and the number. Columns: "run" is at 29..33 (1-based), its value 1e999 at 36..40,
+// and nlohmann has read through column 40. A huge integer becomes a double (the nearest one to
+// 10^23 prints as 9.999999999999999e+22): not an integer.
+TEST(RtAppErrors, NumbersOutOfRange) {
+  EXPECT_EQ(error(R"({"tasks": {"a": {"loop": 1, "run": 1e999}}})"),
+            "bad.json: line 1, column 40: tasks.a.run: number 1e999 is out of range");
+  EXPECT_EQ(error(R"({"tasks": {"a": {"loop": 1, "run": -1e999}}})"),
+            "bad.json: line 1, column 41: tasks.a.run: number -1e999 is out of range");
+  EXPECT_EQ(error(R"({"tasks": {"a": {"loop": 1, "run": 99999999999999999999999}}})"),
+            "bad.json: task 'a', key 'run': expected an integer number of microseconds, got 9.999999999999999e+22");
+}
+
+// The task limit counts every instance before any is laid out.
+TEST(RtAppErrors, TaskLimit) {
+  RtAppOptions opt;
+  opt.max_tasks = 4;
+  const char* text = R"({"tasks": {"a": {"instance": 3, "loop": 1, "run": 10}, "b": {"instance": 2, "loop": 1, "run": 10}}})";
+  EXPECT_EQ(error(text, opt), "bad.json: 5 tasks, more than the limit of 4 (raise it with --max-tasks)");
+  opt.max_tasks = 5;
+  EXPECT_EQ(error(text, opt), "ok");
+}
+
 }  // namespace
 }  // namespace scx

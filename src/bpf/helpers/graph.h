@@ -106,16 +106,19 @@ struct MapValueFields {
 class GraphHeap : public std::enable_shared_from_this<GraphHeap> {
  public:
   // bpf_mem_alloc's largest size class is 4096 bytes including an 8-byte header: larger
-  // objects are NULL. All blocks together are capped (NULL beyond), so a hostile loop cannot
-  // exhaust the host.
+  // objects are NULL. All blocks together are capped (NULL beyond, as an allocation failure),
+  // so a hostile loop cannot exhaust the host: each block is charged its size plus what the
+  // host spends on it besides (bookkeeping, its region in the address space, allocator
+  // headers: an estimate), so that the cap bounds the host's memory, not only the objects'.
   static constexpr uint64_t kMaxObjectSize = 4096 - 8;
-  static constexpr uint64_t kMaxHeapBytes = 64ULL << 20;
+  static constexpr uint64_t kHostBytesPerBlock = 256;
+  static constexpr uint64_t kDefaultMaxHeapBytes = 512ULL << 20;  // --bpf-max-heap
   // BPF_GLOBAL_PERCPU_MA_MAX_SIZE: the verifier rejects larger percpu object types.
   static constexpr uint64_t kMaxPercpuObjectSize = 512;
 
   // Create with std::make_shared (map value fields keep the heap alive). `env` gives the
   // number of CPUs and the current one for percpu objects (nullptr: one CPU).
-  explicit GraphHeap(Btf btf, std::shared_ptr<MapEnv> env = nullptr);
+  explicit GraphHeap(Btf btf, std::shared_ptr<MapEnv> env = nullptr, uint64_t max_bytes = kDefaultMaxHeapBytes);
   ~GraphHeap();
   GraphHeap(const GraphHeap&) = delete;
   GraphHeap& operator=(const GraphHeap&) = delete;
@@ -258,7 +261,8 @@ class GraphHeap : public std::enable_shared_from_this<GraphHeap> {
   std::map<uint64_t, std::unique_ptr<PercpuObject>> percpu_;         // by pointer
   FreeBlocks percpu_free_;  // by block size
   std::map<std::string, KptrDtor> dtors_;                            // by pointee struct name
-  uint64_t heap_bytes_ = 0;
+  uint64_t heap_bytes_ = 0;  // charged so far (kHostBytesPerBlock included)
+  uint64_t max_bytes_;
   uint64_t mutations_ = 0;  // any change to an object or a collection (rbtree_add's callback)
   Root adding_;             // owner of a node while rbtree_add runs its callbacks
 };

@@ -83,8 +83,8 @@ bool GraphType::owns() const {
   return false;
 }
 
-GraphHeap::GraphHeap(Btf btf, std::shared_ptr<MapEnv> env)
-    : btf_(std::move(btf)), env_(env ? std::move(env) : std::make_shared<MapEnv>()) {
+GraphHeap::GraphHeap(Btf btf, std::shared_ptr<MapEnv> env, uint64_t max_bytes)
+    : btf_(std::move(btf)), env_(env ? std::move(env) : std::make_shared<MapEnv>()), max_bytes_(max_bytes) {
   if (!btf_.raw()) return;
   const uint32_t n = btf_.count();
   for (uint32_t id = 1; id < n; ++id) {
@@ -546,9 +546,10 @@ std::unique_ptr<uint8_t[]> GraphHeap::take_block(FreeBlocks& free, uint64_t byte
     fl->second.pop_front();
     forget(reinterpret_cast<uint64_t>(mem.get()));
   } else {
-    if (heap_bytes_ + bytes > kMaxHeapBytes) return nullptr;
+    const uint64_t charge = bytes + kHostBytesPerBlock;
+    if (heap_bytes_ + charge > max_bytes_) return nullptr;
     mem = std::make_unique<uint8_t[]>(bytes);
-    heap_bytes_ += bytes;
+    heap_bytes_ += charge;
   }
   std::memset(mem.get(), 0, bytes);
   return mem;

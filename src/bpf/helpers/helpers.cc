@@ -172,6 +172,7 @@ std::optional<uint64_t> HelperEnv::next_timer() const {
   std::optional<uint64_t> best;
   for (auto& [a, t] : timers_)
     if (t.armed && (!best || t.expires < *best)) best = t.expires;
+  if (best && last_timer_pass_) best = std::max(*best, *last_timer_pass_ + kMinClockEventDeltaNs);
   return best;
 }
 
@@ -184,13 +185,15 @@ size_t HelperEnv::armed_timers() const {
 std::vector<std::string> HelperEnv::run_timers(Vm& vm, uint64_t now) {
   std::vector<std::string> faults;
   HelperImpl impl{*this};
-  for (int guard = 0; guard < 100000; ++guard) {
+  const uint64_t armed_before_pass = timer_seq_;
+  for (;;) {
     TimerState* pick = nullptr;
     for (auto& [a, t] : timers_)
-      if (t.armed && t.expires <= now && (!pick || t.expires < pick->expires ||
-                                          (t.expires == pick->expires && t.seq < pick->seq)))
+      if (t.armed && t.expires <= now && t.seq <= armed_before_pass &&
+          (!pick || t.expires < pick->expires || (t.expires == pick->expires && t.seq < pick->seq)))
         pick = &t;
     if (!pick) break;
+    last_timer_pass_ = now;
     pick->armed = false;
     // A copy: the callback may free its own timer (deleting or overwriting its element).
     TimerState t = *pick;

@@ -137,12 +137,22 @@ class HelperEnv : private TimerOwner {
     uint64_t expires = 0;     // absolute ns
     uint64_t seq = 0;         // arming order (ties)
   };
-  // Earliest armed expiry, if any.
+  // When the next pass of run_timers() is due: the earliest armed expiry, but never sooner
+  // than kMinClockEventDeltaNs after the previous pass (nullopt: nothing armed).
   std::optional<uint64_t> next_timer() const;
-  // Runs every timer with expiry <= now, in (expiry, arming order), each as a top-level run of
-  // its callback (map, key, value). Returns the faults (one message per faulting callback).
+  // One softirq pass (hrtimer_run_softirq -> __hrtimer_run_queues): runs every timer that was
+  // armed before the pass and expires <= now, in (expiry, arming order), each as a top-level
+  // run of its callback (map, key, value). A timer (re)started during the pass waits for the
+  // next pass, however early it expires: the kernel's pass stops at the first timer expiring
+  // after the clock read when it began, and a restart reads the clock again, later. Returns
+  // the faults (one message per faulting callback).
   std::vector<std::string> run_timers(Vm& vm, uint64_t now);
   size_t armed_timers() const;
+  // The clock event device is never programmed closer than min_delta_ns, at least 1 us
+  // (cev_delta2ns: "Deltas less than 1usec are pointless noise"; clockevents_program_event
+  // clamps to it): a timer re-armed in its callback to expire at once fires a microsecond later,
+  // so simulated time always advances (docs/sched_ext.md, "bpf_timer").
+  static constexpr uint64_t kMinClockEventDeltaNs = 1000;
 
   // A per-CPU kernel variable (a typed __ksym of a DEFINE_PER_CPU variable): `handle` is the
   // address the loader gives the ksym (LoadOptions::ksyms), which, like the kernel's percpu
@@ -168,6 +178,7 @@ class HelperEnv : private TimerOwner {
   std::map<uint64_t, TimerState> timers_;  // by bpf_timer address
   std::set<Map*> timer_maps_;              // maps we are a TimerOwner of
   uint64_t timer_seq_ = 0;
+  std::optional<uint64_t> last_timer_pass_;  // the time run_timers() last ran callbacks
   std::vector<std::string> log_;
   std::map<uint64_t, std::function<uint64_t(uint32_t)>> percpu_ksyms_;
 };

@@ -592,6 +592,8 @@ Result<std::unique_ptr<BpfScxOps>> BpfScxOps::load(const std::string& path, cons
   self->vm_ = std::make_unique<Vm>(vo);
   LoadOptions lo;
   lo.kfuncs = &scx_kfunc_registry();
+  lo.max_global_data = opts.max_global_data;
+  lo.max_heap_bytes = opts.max_heap_bytes;
   lo.map_env = std::make_shared<MapEnv>();
   lo.map_env->nr_cpus = static_cast<uint32_t>(std::max(1, opts.nr_cpus));
   BpfScxOps* raw = self.get();

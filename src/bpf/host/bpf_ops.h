@@ -55,6 +55,8 @@ struct BpfHostOptions {
   // The user-space scheduler (userspace.h): "" = the profile's, else the one for the ops name
   // (if any); "none"; or a registered name.
   std::string usersched;
+  uint64_t max_global_data = kDefaultMaxGlobalData;        // --bpf-max-global-data
+  uint64_t max_heap_bytes = GraphHeap::kDefaultMaxHeapBytes;  // --bpf-max-heap
 };
 
 

@@ -14,6 +14,7 @@
 
 #include <linux/btf.h>
 
+#include "base/json_parse.h"
 #include "bpf/host/native_setup.h"
 #include "bpf/loader/btf.h"
 #include "bpf/maps/map.h"
@@ -460,8 +461,11 @@ Result<std::vector<std::string>> parse_native_setup(const json& j, const std::st
 }  // namespace
 
 Result<Profile> parse_profile(std::string_view text, const std::string& origin) {
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) return Status::Error(origin, "not valid JSON");
+  json j;
+  if (auto e = parse_json(text, &j)) {
+    if (!e->number_out_of_range) return Status::Error(origin, "not valid JSON");
+    return Status::Error(origin + ": " + line_column(text, e->byte), e->reason);
+  }
   if (!j.is_object()) return Status::Error(origin, "a profile is a JSON object");
   static const std::set<std::string> known = {"ops_name", "scheduler", "source", "notes", "resize", "map_size",
                                               "globals", "arrays", "maps", "ops", "syscall", "options",

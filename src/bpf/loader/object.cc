@@ -600,7 +600,8 @@ Status ObjectLoader::load_data_maps() {
     SCX_ASSIGN_OR_RETURN(const uint64_t size, data_section_size(s));
     global_data_bytes_ += size;
     if (size > UINT32_MAX || global_data_bytes_ > opts_.max_global_data)
-      return err("section " + s.name, fmt::format("global data would reach {} bytes, over the limit of {}",
+      return err("section " + s.name, fmt::format("global data would reach {} bytes, over the limit of {} "
+                                                  "(raise it with --bpf-max-global-data)",
                                                   global_data_bytes_, opts_.max_global_data));
     const bool rodata = starts_with(s.name, ".rodata");
     MapSpec spec;
@@ -1403,7 +1404,7 @@ Result<std::unique_ptr<BpfObject>> ObjectLoader::load(std::vector<uint8_t> bytes
   if (!e.ok()) return e.status().within(name_);
   elf_ = std::move(e).value();
   SCX_RETURN_IF_ERROR(load_btf());
-  if (has_btf_) obj_->graph_ = std::make_shared<GraphHeap>(obj_->btf_, obj_->map_env_);
+  if (has_btf_) obj_->graph_ = std::make_shared<GraphHeap>(obj_->btf_, obj_->map_env_, opts_.max_heap_bytes);
   SCX_RETURN_IF_ERROR(collect_sections());
   if (code_.empty()) return err("", "no code sections");
   if (!has_btf_ && !obj_->ext_.empty()) return err("", ".BTF.ext without .BTF");

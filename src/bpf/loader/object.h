@@ -53,6 +53,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "bpf/helpers/graph.h"
 #include "bpf/loader/btf.h"
 #include "bpf/loader/kfuncs.h"
 #include "bpf/maps/map.h"
@@ -62,6 +63,8 @@
 namespace scx::bpf {
 
 class GraphHeap;
+
+inline constexpr uint64_t kDefaultMaxGlobalData = 1ULL << 30;
 
 struct LoadOptions {
   const KfuncRegistry* kfuncs = nullptr;  // nullptr: global_kfunc_registry()
@@ -86,7 +89,9 @@ struct LoadOptions {
   uint64_t resizable_array_length = 0;
   // Global data may be large (scx_layered's .bss is 165 MB): values are zero pages the host
   // backs on first touch, and all of an object's global data together may not exceed this.
-  uint64_t max_global_data = 1ULL << 30;
+  uint64_t max_global_data = kDefaultMaxGlobalData;  // --bpf-max-global-data
+  // All bpf_obj_new / bpf_percpu_obj_new blocks together (GraphHeap): NULL beyond.
+  uint64_t max_heap_bytes = GraphHeap::kDefaultMaxHeapBytes;  // --bpf-max-heap
 };
 
 struct LineInfo {

@@ -83,6 +83,12 @@ class ExtClass : public SchedClass {
 
   // --- SchedClass ---------------------------------------------------------------------------
   bool takes_policy(Policy policy) const override;
+  // Ejects an enabled scheduler: its kicks or timers are what keeps time from advancing.
+  bool stop_livelock(const std::string& why) override {
+    if (!enabled()) return false;
+    error(why);
+    return true;
+  }
   void enqueue_task(Rq& rq, Task& p, int flags) override;
   bool dequeue_task(Rq& rq, Task& p, int flags) override;
   void yield_task(Rq& rq) override;

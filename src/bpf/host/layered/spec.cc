@@ -12,6 +12,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "base/json_parse.h"
+
 namespace scx::bpf::layered {
 
 using json = nlohmann::json;
@@ -267,12 +269,10 @@ std::string_view match_kind_name(MatchKind k) { return kMatchNames[static_cast<s
 
 Result<std::vector<LayerSpec>> parse_layer_specs(std::string_view text, const std::string& origin) {
   json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    std::string why = e.what();
+  if (auto e = parse_json(text, &j)) {
+    std::string why = e->number_out_of_range ? e->reason : e->what;
     if (const size_t p = why.find("parse error"); p != std::string::npos) why = why.substr(p);
-    return Status::Errorf(origin, "{}: not valid JSON ({})", line_col(text, e.byte ? e.byte - 1 : 0), why);
+    return Status::Errorf(origin, "{}: not valid JSON ({})", line_col(text, e->byte ? e->byte - 1 : 0), why);
   }
   if (!j.is_array()) return Status::Error(origin, "a layer config is a JSON list of layer specs");
   Reader r(origin);
