@@ -12,6 +12,7 @@
 #include "../ext/ext_harness.h"
 #include "bpf/host/bpf_ops.h"
 #include "cli/runner.h"
+#include "object_run.h"
 #include "workload/generators.h"
 
 namespace scx {
@@ -290,26 +291,13 @@ TEST(BpfPrintk, LinesGoToTheTrace) {
   EXPECT_EQ(*again->report.info.fingerprint, *r->report.info.fingerprint);
 }
 
-struct LifecycleRun {
-  testing::ExtSim sim{"4", testing::zero_costs()};
-  bpf::BpfScxOps* ops = nullptr;
-  template <typename T>
-  T global(const char* name, size_t i = 0) {
-    return reinterpret_cast<const T*>(ops->object().global_data(name))[i];
-  }
+// lifecycle_sched.bpf.o on 4 CPUs.
+struct LifecycleRun : testing::ObjectRun {
+  LifecycleRun() : ObjectRun("4") {}
 };
 
 void start(LifecycleRun& run, const std::string& workload) {
-  bpf::BpfHostOptions o;
-  o.nr_cpus = run.sim.topo.nr_cpus();
-  o.topology = &run.sim.topo;
-  auto ops = bpf::BpfScxOps::load(kSubjects + "/lifecycle_sched.bpf.o", o);
-  ASSERT_TRUE(ops.ok()) << ops.status().message();
-  run.ops = ops->get();
-  run.sim.ext->load_at(std::move(*ops), 0);
-  auto w = resolve_workload(workload, run.sim.topo.nr_cpus(), 1);
-  ASSERT_TRUE(w.ok()) << w.status().message();
-  run.sim.load(*w);
+  run.start(kSubjects + "/lifecycle_sched.bpf.o", workload);
 }
 
 // The kernel frees a task's local storage when the task_struct goes (after ops.exit_task):

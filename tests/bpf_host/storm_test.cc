@@ -5,9 +5,9 @@
 // The kernel ejects none of these schedulers, and neither does scxsim.
 #include <gtest/gtest.h>
 
-#include "../ext/ext_harness.h"
 #include "bpf/host/bpf_ops.h"
 #include "cli/runner.h"
+#include "object_run.h"
 #include "workload/generators.h"
 
 namespace scx {
@@ -15,26 +15,13 @@ namespace {
 
 const std::string kStorm = std::string(SCXSIM_BPF_HOST_SUBJECTS) + "/hostile_storm.bpf.o";
 
-struct StormRun {
-  testing::ExtSim sim{"2", testing::zero_costs()};
-  bpf::BpfScxOps* ops = nullptr;
-  uint64_t global(const char* name) {
-    return *reinterpret_cast<const uint64_t*>(ops->object().global_data(name));
-  }
+// The storm object in `mode`, on 2 CPUs.
+struct StormRun : testing::ObjectRun {
+  StormRun() : ObjectRun("2") {}
 };
 
 void start(StormRun& run, uint32_t mode, const std::string& workload) {
-  bpf::BpfHostOptions o;
-  o.nr_cpus = run.sim.topo.nr_cpus();
-  o.topology = &run.sim.topo;
-  o.globals = {{"mode", std::to_string(mode)}};
-  auto ops = bpf::BpfScxOps::load(kStorm, o);
-  ASSERT_TRUE(ops.ok()) << ops.status().message();
-  run.ops = ops->get();
-  run.sim.ext->load_at(std::move(*ops), 0);
-  auto w = resolve_workload(workload, run.sim.topo.nr_cpus(), 1);
-  ASSERT_TRUE(w.ok()) << w.status().message();
-  run.sim.load(*w);
+  run.start(kStorm, workload, {{"mode", std::to_string(mode)}});
 }
 
 // ops.init starts the timer 0 ns ahead at t=0, so the first pass runs at 0; each callback
