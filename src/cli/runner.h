@@ -68,6 +68,11 @@ Status check_scheduler(const std::string& sched);
 // The cost model of a run: the defaults, then --cost-profile's values, then each --cost.
 Status apply_costs(const RunOptions& opts, CostModel& cost);
 
+// What run_simulation resolves before it simulates (topology, kernel version, costs, workload,
+// cgroup, noise, fair knobs, scheduler name), checked without running: the CLI calls it first so
+// that every mistake on the command line is a usage error (exit code 2).
+Status check_scenario(const RunOptions& opts);
+
 Result<RunOutput> run_simulation(const RunOptions& opts);
 
 }  // namespace scx
