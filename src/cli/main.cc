@@ -1,4 +1,6 @@
 // scxsim: the command-line entry point. Subcommands parse options, call the runner and print.
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <tuple>
@@ -21,6 +23,23 @@
 #include "workload/generators.h"
 
 namespace {
+
+// Ctrl-C or SIGTERM during `scxsim run`: the run stops at the next simulated millisecond and
+// prints what it has. A second signal ends the process at once (the default action is back).
+std::atomic<bool> g_interrupt{false};
+
+extern "C" void on_interrupt(int sig) {
+  g_interrupt.store(true, std::memory_order_relaxed);
+  std::signal(sig, SIG_DFL);
+}
+
+void catch_interrupts() {
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+}
+
+// Exit code of an interrupted run: 128 + SIGINT, as shells report Ctrl-C.
+constexpr int kInterruptedExitCode = 130;
 
 // A run that failed (a file's contents, the simulation): exit code 1.
 int fail(const scx::Status& st) {
@@ -339,6 +358,8 @@ int main(int argc, char** argv) {
     scx::ProgressMeter meter(1, opts.duration.value_or(scx::kNsPerSec), progress);
     scx::ProgressSink progress_sink(&meter.slot(0));
     if (progress) opts.sinks.push_back(&progress_sink);
+    opts.interrupt = &g_interrupt;
+    catch_interrupts();
     meter.start();
     auto result = stats_interval > 0 ? run_with_stats(opts, stats_interval) : scx::run_simulation(opts);
     meter.stop();
@@ -358,6 +379,13 @@ int main(int argc, char** argv) {
                       scx::format_duration(i.duration), i.kernel),
           std::move(runs));
       if (auto st = write_file(html_path, scx::format_html_report(r, "scxsim run"), "--html"); !st.ok()) return fail(st);
+    }
+    if (result->interrupted) {
+      // After the tables on stdout; beside JSON on stderr, so that stdout stays one JSON document.
+      const std::string asked = opts.duration ? " (of " + scx::format_duration(*opts.duration) + ")" : "";
+      std::fprintf(json ? stderr : stdout, "partial: interrupted after %s of simulated time%s; the report covers only that\n",
+                   scx::format_duration(result->report.info.duration).c_str(), asked.c_str());
+      return kInterruptedExitCode;
     }
     return 0;
   }

@@ -160,6 +160,30 @@ Status parse_name_counts(const char* flag, const std::vector<std::string>& args,
   return Status();
 }
 
+// The run without --check when it may be interrupted: one simulated millisecond at a time,
+// checking `stop` in between. A step only pops the events due by its end, so an uninterrupted
+// run handles the same events as one straight run_until / run_until_idle. Interrupted, the
+// books close at the end of the last whole step.
+Status run_in_steps(Kernel& kernel, Ns duration, bool until_done, const std::atomic<bool>& stop, Ns& end,
+                    bool& interrupted) {
+  for (Ns at = kNsPerMs; at < duration; at += kNsPerMs) {
+    if (until_done && kernel.live_user_tasks() == 0) break;
+    if (stop.load(std::memory_order_relaxed)) {
+      interrupted = true;
+      end = at - kNsPerMs;
+      return kernel.run_until(end);
+    }
+    SCX_RETURN_IF_ERROR(until_done ? kernel.advance_while_alive(at) : kernel.advance_to(at));
+  }
+  if (!until_done) {
+    end = duration;
+    return kernel.run_until(duration);
+  }
+  SCX_RETURN_IF_ERROR(kernel.run_until_idle(duration));
+  end = kernel.now();
+  return {};
+}
+
 }  // namespace
 
 Status apply_costs(const RunOptions& opts, CostModel& cost) {
@@ -307,6 +331,8 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
       }
       if (st.ok()) st = kernel.run_until_idle(duration);  // closes the books once, as a straight run
       end = kernel.now();
+    } else if (opts.interrupt) {
+      st = run_in_steps(kernel, duration, true, *opts.interrupt, end, out.interrupted);
     } else {
       st = kernel.run_until_idle(duration);
       end = kernel.now();
@@ -319,6 +345,8 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
       }
       if (st.ok()) st = kernel.run_until(duration);
       if (st.ok()) st = kernel.check_invariants().within(fmt::format("invariant at t={}", format_seconds(duration)));
+    } else if (opts.interrupt) {
+      st = run_in_steps(kernel, duration, false, *opts.interrupt, end, out.interrupted);
     } else {
       st = kernel.run_until(duration);
     }

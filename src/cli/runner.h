@@ -2,6 +2,7 @@
 // seed, costs) and runs it. `scxsim run` prints its result; `scxsim compare` runs many.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,9 @@ struct RunOptions {
   std::string perfetto_path;         // Perfetto protobuf trace (report/perfetto.h)
   int series_buckets = 100;          // time buckets of the per-CPU series (heatmap, depth plots)
   std::vector<TraceSink*> sinks;     // extra listeners (progress, --stats), subscribed before load
+  // Set (from a SIGINT/SIGTERM handler) to end the run early: it stops at the next simulated
+  // millisecond and reports the time simulated so far (RunOutput::interrupted). nullptr: never.
+  const std::atomic<bool>* interrupt = nullptr;
 };
 
 struct RunOutput {
@@ -51,6 +55,7 @@ struct RunOutput {
   RunReport report;
   // The workload's own figures (WorkloadFiguresSink); empty until that sink is wired in.
   std::vector<ExtraFigure> figures;
+  bool interrupted = false;  // RunOptions::interrupt stopped the run; report.info.duration is how far it got
 };
 
 // Known --sched names with one-line descriptions.
