@@ -55,6 +55,7 @@ int usage_error(const std::string& message) {
 int usage_error(const scx::Status& st) { return usage_error(st.message()); }
 
 // CLI11's own errors end the same way as ours; help and --version print and exit 0.
+// Returns the exit code, or -1 when the command line parsed and the subcommand should run.
 int parse_command_line(CLI::App& app, int argc, char** argv) {
   try {
     app.parse(argc, argv);
