@@ -50,7 +50,10 @@ Result<Variant> parse_variant(const std::string& text, const std::string& defaul
   if (v.name.empty()) return Status::Errorf("--variant", "expected NAME:OPTIONS, got '{}'", text);
   if (!valid_variant_name(v.name))
     return Status::Errorf("--variant", "name '{}' may only use letters, digits and - _ . +", v.name);
-  if (colon == std::string::npos) return v;
+  // Without options the variant would silently repeat the baseline's run.
+  if (colon == std::string::npos || text.find_first_not_of(' ', colon + 1) == std::string::npos)
+    return Status::Errorf("--variant", "'{}' has no options (expected NAME:OPTIONS, e.g. rtp0:--fair=RUN_TO_PARITY=0)",
+                          text);
   std::istringstream in(text.substr(colon + 1));
   std::vector<std::string> words{std::istream_iterator<std::string>(in), std::istream_iterator<std::string>()};
   bool bpf_settings = false;

@@ -1,7 +1,11 @@
 // scxsim: the command-line entry point. Subcommands parse options, call the runner and print.
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -11,6 +15,7 @@
 #include "cli/compare.h"
 #include "cli/progress.h"
 #include "cli/runner.h"
+#include "cli/usage_checks.h"
 #include "cli/validate.h"
 #include "report/html.h"
 #include "report/interval_stats.h"
@@ -19,9 +24,58 @@
 
 namespace {
 
+// Ctrl-C or SIGTERM during `scxsim run`: the run stops at the next simulated millisecond and
+// prints what it has. A second signal ends the process at once (the default action is back).
+std::atomic<bool> g_interrupt{false};
+
+extern "C" void on_interrupt(int sig) {
+  g_interrupt.store(true, std::memory_order_relaxed);
+  std::signal(sig, SIG_DFL);
+}
+
+void catch_interrupts() {
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+}
+
+// Exit code of an interrupted run: 128 + SIGINT, as shells report Ctrl-C.
+constexpr int kInterruptedExitCode = 130;
+
+// A run that failed (a file's contents, the simulation): exit code 1.
 int fail(const scx::Status& st) {
   std::fprintf(stderr, "scxsim: %s\n", st.message().c_str());
   return 1;
+}
+
+// The command line itself is wrong: one line, exit code 2 (README "Errors and exit codes").
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "scxsim: %s\n", message.c_str());
+  return scx::kUsageExitCode;
+}
+int usage_error(const scx::Status& st) { return usage_error(st.message()); }
+
+// CLI11's own errors end the same way as ours; help and --version print and exit 0.
+// Returns the exit code, or -1 when the command line parsed and the subcommand should run.
+int parse_command_line(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(std::string(e.what()) + " (see 'scxsim --help')");
+  }
+  return -1;
+}
+
+// The first word must be a subcommand; CLI11 would say only "A subcommand is required".
+std::string unknown_subcommand(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return {};
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    if (sub->get_name() == argv[1]) return {};
+    names.push_back(sub->get_name());
+  }
+  return scx::unknown_subcommand_message(argv[1], names);
 }
 
 void print_lists() {
@@ -81,10 +135,7 @@ void add_scenario_options(CLI::App* cmd, scx::RunOptions& opts, std::string& dur
 
 scx::Status apply_duration(const std::string& text, scx::RunOptions& opts) {
   if (text.empty()) return {};
-  auto d = scx::parse_duration(text);
-  if (!d.ok()) return d.status().within("--duration");
-  if (*d == 0) return scx::Status::Error("--duration", "must be greater than zero");
-  opts.duration = *d;
+  SCX_ASSIGN_OR_RETURN(opts.duration, scx::parse_positive_duration(text, "--duration"));
   return {};
 }
 
@@ -97,9 +148,9 @@ scx::Status write_file(const std::string& path, const std::string& text, const c
 }
 
 // --stats: the interval table needs the CPU count, known once the topology is resolved.
-scx::Result<scx::RunOutput> run_with_stats(scx::RunOptions opts, double secs) {
+scx::Result<scx::RunOutput> run_with_stats(scx::RunOptions opts, scx::Ns interval) {
   SCX_ASSIGN_OR_RETURN(scx::Topology topo, scx::resolve_topology(opts.topology, opts.max_topology_bytes));
-  scx::IntervalStatsSink stats(topo.nr_cpus(), static_cast<scx::Ns>(secs * 1e9 + 0.5), stderr);
+  scx::IntervalStatsSink stats(topo.nr_cpus(), interval, stderr);
   opts.sinks.push_back(&stats);
   auto out = scx::run_simulation(opts);
   if (out.ok()) stats.print_tail();
@@ -133,16 +184,18 @@ int main(int argc, char** argv) {
       "  scxsim run --workload workloads/gaming.json --json > result.json\n"
       "  scxsim list                                  # schedulers, topologies, workloads"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", scx::version_text());
   scx::RunOptions opts;
+  std::string seed_text;
   std::string duration_text;
   bool json = false;
   std::string html_path;
-  double stats_secs = 0;
-  double stats_floor_secs = scx::kStatsFloorSecs;
+  std::string stats_text;
+  std::string stats_floor_text = "1ms";
 
   CLI::App* run = app.add_subcommand("run", "Simulate one workload under one scheduler and print the metrics");
   add_scenario_options(run, opts, duration_text);
-  run->add_option("--seed,-s", opts.seed, "Random seed; the same seed gives the same run")->capture_default_str();
+  run->add_option("--seed,-s", seed_text, "Random seed, 0..2^64-1 (default 1); the same seed gives the same run");
   run->add_option("--sched", opts.sched, "Scheduler to run; 'list' shows them")->capture_default_str();
   std::string load_at_text, unload_at_text;
   run->add_option("--sched-load-at", load_at_text, "Attach the sched_ext policy at this simulated time (default 0)");
@@ -173,8 +226,8 @@ int main(int argc, char** argv) {
   run->add_flag("--check", opts.check, "Check the kernel's invariants every simulated millisecond (slower)");
   run->add_option("--perfetto", opts.perfetto_path, "Write a Perfetto trace (open it in ui.perfetto.dev) to FILE");
   run->add_option("--html", html_path, "Write a self-contained HTML report (plots as inline SVG) to FILE");
-  run->add_option("--stats", stats_secs, "Print a periodic table every SECS of simulated time (0.1 = 100ms) on stderr");
-  run->add_option("--stats-floor", stats_floor_secs, "The shortest --stats interval accepted, in seconds")
+  run->add_option("--stats", stats_text, "Print a periodic table every INTERVAL of simulated time (e.g. 100ms) on stderr");
+  run->add_option("--stats-floor", stats_floor_text, "The shortest --stats interval accepted (a duration)")
       ->capture_default_str();
 
   // compare
@@ -269,7 +322,12 @@ int main(int argc, char** argv) {
   inspect->add_option("file", inspect_path, "The BPF object")->required();
   inspect->add_flag("--json", inspect_json, "Print JSON");
 
-  CLI11_PARSE(app, argc, argv);
+  if (argc == 1) {  // a bare `scxsim` asks what the tool does: the help, on stdout, exit 0
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  }
+  if (std::string bad = unknown_subcommand(app, argc, argv); !bad.empty()) return usage_error(bad);
+  if (int code = parse_command_line(app, argc, argv); code >= 0) return code;
 
   if (inspect->parsed()) {
     auto text = scx::bpf::inspect_scheduler_file(inspect_path, inspect_json);
@@ -277,7 +335,10 @@ int main(int argc, char** argv) {
     std::fwrite(text->data(), 1, text->size(), stdout);
     return 0;
   }
-  if (calibrate->parsed()) return run_calibrate(calibrate_opts, calibrate_out);
+  if (calibrate->parsed()) {
+    if (auto st = scx::check_output_path(calibrate_out, "calibrate -o"); !st.ok()) return usage_error(st);
+    return run_calibrate(calibrate_opts, calibrate_out);
+  }
   if (list->parsed()) {
     print_lists();
     return 0;
@@ -287,24 +348,43 @@ int main(int argc, char** argv) {
       for (const auto& s : scx::available_schedulers()) std::printf("%-12s %s\n", s.name.c_str(), s.description.c_str());
       return 0;
     }
-    if (auto st = apply_duration(duration_text, opts); !st.ok()) return fail(st);
+    if (auto st = apply_duration(duration_text, opts); !st.ok()) return usage_error(st);
+    if (!seed_text.empty()) {
+      auto seed = scx::parse_seed(seed_text);
+      if (!seed.ok()) return usage_error(seed.status());
+      opts.seed = *seed;
+    }
     if (!load_at_text.empty()) {
       auto d = scx::parse_duration(load_at_text);
-      if (!d.ok()) return fail(d.status().within("--sched-load-at"));
+      if (!d.ok()) return usage_error(d.status().within("--sched-load-at"));
       opts.sched_load_at = *d;
     }
     if (!unload_at_text.empty()) {
       auto d = scx::parse_duration(unload_at_text);
-      if (!d.ok()) return fail(d.status().within("--sched-unload-at"));
+      if (!d.ok()) return usage_error(d.status().within("--sched-unload-at"));
       opts.sched_unload_at = *d;
     }
-    if (auto st = scx::check_stats_interval(stats_secs, stats_floor_secs); !st.ok()) return fail(st);
-    const bool progress = scx::stderr_is_tty() && stats_secs == 0;
+    scx::Ns stats_interval = 0;
+    if (!stats_text.empty()) {
+      auto d = scx::parse_positive_duration(stats_text, "--stats");
+      if (!d.ok()) return usage_error(d.status());
+      auto floor = scx::parse_positive_duration(stats_floor_text, "--stats-floor");
+      if (!floor.ok()) return usage_error(floor.status());
+      if (auto st = scx::check_stats_interval(*d, *floor); !st.ok()) return usage_error(st);
+      stats_interval = *d;
+    }
+    if (auto st = scx::check_scenario(opts); !st.ok()) return usage_error(st);
+    for (const auto& [path, option] : {std::pair{html_path, "--html"}, {opts.perfetto_path, "--perfetto"},
+                                       {opts.trace_path, "--trace"}})
+      if (auto st = scx::check_output_path(path, option); !st.ok()) return usage_error(st);
+    const bool progress = scx::stderr_is_tty() && stats_interval == 0;
     scx::ProgressMeter meter(1, opts.duration.value_or(scx::kNsPerSec), progress);
     scx::ProgressSink progress_sink(&meter.slot(0));
     if (progress) opts.sinks.push_back(&progress_sink);
+    opts.interrupt = &g_interrupt;
+    catch_interrupts();
     meter.start();
-    auto result = stats_secs > 0 ? run_with_stats(opts, stats_secs) : scx::run_simulation(opts);
+    auto result = stats_interval > 0 ? run_with_stats(opts, stats_interval) : scx::run_simulation(opts);
     meter.stop();
     if (!result.ok()) return fail(result.status());
     for (const auto& w : result->report.workload_warnings) std::fprintf(stderr, "scxsim: warning: %s\n", w.c_str());
@@ -323,10 +403,17 @@ int main(int argc, char** argv) {
           std::move(runs));
       if (auto st = write_file(html_path, scx::format_html_report(r, "scxsim run"), "--html"); !st.ok()) return fail(st);
     }
+    if (result->interrupted) {
+      // After the tables on stdout; beside JSON on stderr, so that stdout stays one JSON document.
+      const std::string asked = opts.duration ? " (of " + scx::format_duration(*opts.duration) + ")" : "";
+      std::fprintf(json ? stderr : stdout, "partial: interrupted after %s of simulated time%s; the report covers only that\n",
+                   scx::format_duration(result->report.info.duration).c_str(), asked.c_str());
+      return kInterruptedExitCode;
+    }
     return 0;
   }
   if (compare->parsed()) {
-    if (auto st = apply_duration(compare_duration, copts.base); !st.ok()) return fail(st);
+    if (auto st = apply_duration(compare_duration, copts.base); !st.ok()) return usage_error(st);
     if (!sched_list.empty()) {
       std::string item;
       for (char c : sched_list + ",") {
@@ -339,9 +426,16 @@ int main(int argc, char** argv) {
       }
     }
     auto seeds = scx::parse_seeds(seeds_text);
-    if (!seeds.ok()) return fail(seeds.status());
+    if (!seeds.ok()) return usage_error(seeds.status());
     copts.seeds = *seeds;
-    if (compare_json && compare_csv) return fail(scx::Status::Error("compare", "choose one of --json and --csv"));
+    if (compare_json && compare_csv) return usage_error("compare: choose one of --json and --csv");
+    if (auto st = scx::check_scenario(copts.base); !st.ok()) return usage_error(st);
+    for (const std::string& sched : copts.scheds)
+      if (auto st = scx::check_scheduler(sched); !st.ok()) return usage_error(st);
+    for (const std::string& v : copts.variants)
+      if (auto parsed = scx::parse_variant(v, "eevdf"); !parsed.ok()) return usage_error(parsed.status());
+    for (const auto& [path, option] : {std::pair{compare_html, "--html"}, {copts.base.perfetto_path, "--perfetto"}})
+      if (auto st = scx::check_output_path(path, option); !st.ok()) return usage_error(st);
     copts.progress = scx::stderr_is_tty();
     auto result = scx::run_compare(copts);
     if (!result.ok()) return fail(result.status());
@@ -357,10 +451,10 @@ int main(int argc, char** argv) {
   }
   if (validate->parsed()) {
     auto seeds = scx::parse_seeds(validate_seeds);
-    if (!seeds.ok()) return fail(seeds.status());
+    if (!seeds.ok()) return usage_error(seeds.status());
     vopts.seeds = *seeds;
     if (!vopts.reference.empty() && validate->count("--runs"))
-      return fail(scx::Status::Error("validate", "--runs applies to host runs, not to --reference"));
+      return usage_error("validate: --runs applies to host runs, not to --reference");
     vopts.note = [](const std::string& line) { std::fprintf(stderr, "scxsim: validate: %s\n", line.c_str()); };
     auto report = scx::run_validate(vopts);
     if (!report.ok()) return fail(report.status());

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "base/suggest.h"
 #include "bpf/host/bpf_ops.h"
 #include "calibrate/cost_profile.h"
 #include "kernel/ext/ext_class.h"
@@ -29,8 +30,10 @@ Status apply_fair_setting(FairConfig& cfg, const std::string& assignment) {
   size_t eq = assignment.find('=');
   if (eq == std::string::npos) return Status::Errorf("--fair", "expected NAME=VALUE, got '{}'", assignment);
   std::string name = assignment.substr(0, eq), value = assignment.substr(eq + 1);
+  // A bare number is nanoseconds only for the knobs whose kernel names say so (base_slice_ns=3000000).
+  const bool bare_is_ns = name.ends_with("_ns") && value.find_first_not_of("0123456789") == std::string::npos;
   auto duration = [&](Ns* out) -> Status {
-    auto d = parse_duration(value.find_first_not_of("0123456789") == std::string::npos ? value + "ns" : value);
+    auto d = parse_duration(bare_is_ns ? value + "ns" : value);
     if (!d.ok()) return d.status().within("--fair " + name);
     *out = *d;
     return {};
@@ -130,11 +133,14 @@ Status check_scheduler(const std::string& sched) {
     return {};
   }
   std::string names;
+  std::vector<std::string> known;
   for (const auto& s : available_schedulers()) {
     if (s.name == sched) return {};
     names += (names.empty() ? "" : ", ") + s.name;
+    known.push_back(s.name);
   }
-  return Status::Errorf("--sched", "unknown scheduler '{}' (available: {}, or a FILE.bpf.o)", sched, names);
+  return Status::Errorf("--sched", "unknown scheduler '{}'{} (available: {}, or a FILE.bpf.o)", sched,
+                        did_you_mean(sched, known), names);
 }
 
 namespace {
@@ -154,6 +160,30 @@ Status parse_name_counts(const char* flag, const std::vector<std::string>& args,
   return Status();
 }
 
+// The run without --check when it may be interrupted: one simulated millisecond at a time,
+// checking `stop` in between. A step only pops the events due by its end, so an uninterrupted
+// run handles the same events as one straight run_until / run_until_idle. Interrupted, the
+// books close at the end of the last whole step.
+Status run_in_steps(Kernel& kernel, Ns duration, bool until_done, const std::atomic<bool>& stop, Ns& end,
+                    bool& interrupted) {
+  for (Ns at = kNsPerMs; at < duration; at += kNsPerMs) {
+    if (until_done && kernel.live_user_tasks() == 0) break;
+    if (stop.load(std::memory_order_relaxed)) {
+      interrupted = true;
+      end = at - kNsPerMs;
+      return kernel.run_until(end);
+    }
+    SCX_RETURN_IF_ERROR(until_done ? kernel.advance_while_alive(at) : kernel.advance_to(at));
+  }
+  if (!until_done) {
+    end = duration;
+    return kernel.run_until(duration);
+  }
+  SCX_RETURN_IF_ERROR(kernel.run_until_idle(duration));
+  end = kernel.now();
+  return {};
+}
+
 }  // namespace
 
 Status apply_costs(const RunOptions& opts, CostModel& cost) {
@@ -163,6 +193,21 @@ Status apply_costs(const RunOptions& opts, CostModel& cost) {
   }
   for (const auto& c : opts.costs) SCX_RETURN_IF_ERROR(cost.set(c));
   return {};
+}
+
+Status check_scenario(const RunOptions& opts) {
+  SCX_ASSIGN_OR_RETURN(Topology topo, resolve_topology(opts.topology));
+  const std::optional<KernelVersion> version = parse_kernel_version(opts.kernel);
+  if (!version) return Status::Errorf("--kernel", "unknown kernel version '{}' (available: 6.12, 6.18)", opts.kernel);
+  CostModel cost;
+  SCX_RETURN_IF_ERROR(apply_costs(opts, cost));
+  SCX_RETURN_IF_ERROR(resolve_workload(opts.workload, topo.nr_cpus(), opts.seed, cost).status());
+  if (!opts.cgroup.empty()) SCX_RETURN_IF_ERROR(parse_cgroup_option(opts.cgroup).status());
+  NoiseModel noise = NoiseModel::defaults();
+  for (const auto& n : opts.noise) SCX_RETURN_IF_ERROR(noise.set(n));
+  FairConfig fair = FairConfig::for_kernel(*version, static_cast<int>(topo.nr_cpus()), static_cast<unsigned>(cost.hz));
+  for (const auto& f : opts.fair) SCX_RETURN_IF_ERROR(apply_fair_setting(fair, f));
+  return check_scheduler(opts.sched);
 }
 
 Result<RunOutput> run_simulation(const RunOptions& opts) {
@@ -290,6 +335,8 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
       }
       if (st.ok()) st = kernel.run_until_idle(duration);  // closes the books once, as a straight run
       end = kernel.now();
+    } else if (opts.interrupt) {
+      st = run_in_steps(kernel, duration, true, *opts.interrupt, end, out.interrupted);
     } else {
       st = kernel.run_until_idle(duration);
       end = kernel.now();
@@ -302,6 +349,8 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
       }
       if (st.ok()) st = kernel.run_until(duration);
       if (st.ok()) st = kernel.check_invariants().within(fmt::format("invariant at t={}", format_seconds(duration)));
+    } else if (opts.interrupt) {
+      st = run_in_steps(kernel, duration, false, *opts.interrupt, end, out.interrupted);
     } else {
       st = kernel.run_until(duration);
     }

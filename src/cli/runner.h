@@ -2,6 +2,7 @@
 // seed, costs) and runs it. `scxsim run` prints its result; `scxsim compare` runs many.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +51,9 @@ struct RunOptions {
   size_t max_topology_bytes = kDefaultMaxTopologyFileBytes;  // --max-topology-size
   uint64_t max_samples = MetricsCollector::kDefaultMaxSamples;  // --max-samples
   std::vector<TraceSink*> sinks;     // extra listeners (progress, --stats), subscribed before load
+  // Set (from a SIGINT/SIGTERM handler) to end the run early: it stops at the next simulated
+  // millisecond and reports the time simulated so far (RunOutput::interrupted). nullptr: never.
+  const std::atomic<bool>* interrupt = nullptr;
 };
 
 struct RunOutput {
@@ -58,6 +62,7 @@ struct RunOutput {
   RunReport report;
   // The workload's own figures (WorkloadFiguresSink); empty until that sink is wired in.
   std::vector<ExtraFigure> figures;
+  bool interrupted = false;  // RunOptions::interrupt stopped the run; report.info.duration is how far it got
 };
 
 // Known --sched names with one-line descriptions.
@@ -74,6 +79,11 @@ Status check_scheduler(const std::string& sched);
 
 // The cost model of a run: the defaults, then --cost-profile's values, then each --cost.
 Status apply_costs(const RunOptions& opts, CostModel& cost);
+
+// What run_simulation resolves before it simulates (topology, kernel version, costs, workload,
+// cgroup, noise, fair knobs, scheduler name), checked without running: the CLI calls it first so
+// that every mistake on the command line is a usage error (exit code 2).
+Status check_scenario(const RunOptions& opts);
 
 Result<RunOutput> run_simulation(const RunOptions& opts);
 

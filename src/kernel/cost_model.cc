@@ -68,11 +68,15 @@ Status CostModel::set(std::string_view assignment) {
   }
   if (name == "rtapp_loop") {
     std::string_view v = value;
-    if (v.size() > 2 && v.substr(v.size() - 2) == "ns") v.remove_suffix(2);
+    // Fractional nanoseconds, so parse_duration does not fit; the unit is still required.
+    if (v.size() <= 2 || v.substr(v.size() - 2) != "ns")
+      return Status::Errorf("--cost rtapp_loop", "'{}' needs the unit ns (e.g. 18.5ns; 0ns = as the workload's "
+                            "calibration)", std::string(value));
+    v.remove_suffix(2);
     double ns = -1;
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), ns);
     if (ec != std::errc() || p != v.data() + v.size() || !(ns >= 0 && ns <= 1e6))
-      return Status::Errorf("--cost rtapp_loop", "expected a time per loop in ns (e.g. 18.5ns; 0 = as "
+      return Status::Errorf("--cost rtapp_loop", "expected a time per loop in ns (e.g. 18.5ns; 0ns = as "
                             "the workload's calibration), got '{}'", std::string(value));
     rtapp_loop_ns = ns;
     return {};

@@ -30,7 +30,11 @@ Result<Ns> parse_duration(std::string_view text) {
                           std::string(text));
   std::string_view unit = s.substr(i);
   Ns mult;
-  if (unit.empty() || unit == "s") mult = kNsPerSec;
+  // A bare number is refused rather than read as seconds: "--cost context_switch=3" meaning 3 s
+  // was a silent trap.
+  if (unit.empty())
+    return Status::Errorf("", "'{}' needs a unit (ns, us, ms, s)", std::string(text));
+  if (unit == "s") mult = kNsPerSec;
   else if (unit == "ms") mult = kNsPerMs;
   else if (unit == "us") mult = kNsPerUs;
   else if (unit == "ns") mult = 1;

@@ -16,7 +16,7 @@ inline constexpr Ns kNsPerMs = 1000 * kNsPerUs;
 inline constexpr Ns kNsPerSec = 1000 * kNsPerMs;
 inline constexpr Ns kNever = ~Ns{0};
 
-// "500ms", "2s", "1.5s", "250us", "100ns", "3m"; a bare number is seconds.
+// "500ms", "2s", "1.5s", "250us", "100ns", "3m"; a bare number is an error (it needs a unit).
 Result<Ns> parse_duration(std::string_view text);
 // Seconds with 6 decimals, as ftrace prints timestamps: "12.345678".
 std::string format_seconds(Ns t);

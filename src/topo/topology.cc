@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/suggest.h"
 #include "topo/topology_internal.h"
 
 namespace scx {
@@ -234,10 +235,12 @@ Result<Topology> resolve_topology(std::string_view arg, size_t max_file_bytes) {
   if (looks_like_spec(arg)) return parse_topology_spec(arg);
   std::error_code ec;
   if (std::filesystem::is_regular_file(path, ec)) return load_topology_json(path, max_file_bytes);
+  std::vector<std::string> known{"host"};
+  for (const TopologyPreset& p : topology_presets()) known.push_back(p.name);
   return Status::Errorf("--topology",
-                        "unknown topology '{}': not a preset ({}), 'host', a JSON file or a spec "
+                        "unknown topology '{}'{}: not a preset ({}), 'host', a JSON file or a spec "
                         "such as 'nodes=2,cores=8,smt=2'",
-                        path, preset_names());
+                        path, did_you_mean(arg, known), preset_names());
 }
 
 }  // namespace scx

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "base/suggest.h"
 #include "workload/builder.h"
 #include "workload/gen_internal.h"
 #include "workload/rtapp.h"
@@ -247,11 +248,15 @@ Result<Workload> resolve_workload(std::string_view arg, int nr_cpus, uint64_t se
     if (std::filesystem::exists(bundled)) path = bundled;
   }
   if (std::filesystem::exists(path)) return parse_rtapp_file(path, ro);
+  // Something written as a path is a missing file, not a misspelt name.
+  if (path.find('/') != std::string::npos || path.ends_with(".json"))
+    return Status::Errorf("--workload", "no such file '{}'", path);
   std::string names;
-  for (const auto& g : workload_generators()) names += (names.empty() ? "" : ", ") + g.name;
-  for (const auto& b : bundled_workloads()) names += ", " + b.name;
-  return Status::Errorf("--workload", "'{}' is not a file, a bundled workload or a generator (known: {})",
-                        std::string(arg), names);
+  std::vector<std::string> known;
+  for (const auto& g : workload_generators()) names += (names.empty() ? "" : ", ") + g.name, known.push_back(g.name);
+  for (const auto& b : bundled_workloads()) names += ", " + b.name, known.push_back(b.name);
+  return Status::Errorf("--workload", "'{}'{} is not a file, a bundled workload or a generator (known: {})",
+                        std::string(arg), did_you_mean(name, known), names);
 }
 
 }  // namespace scx

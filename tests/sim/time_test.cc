@@ -8,7 +8,6 @@ namespace {
 TEST(Duration, ParsesUnits) {
   EXPECT_EQ(*parse_duration("500ms"), 500 * kNsPerMs);
   EXPECT_EQ(*parse_duration("2s"), 2 * kNsPerSec);
-  EXPECT_EQ(*parse_duration("2"), 2 * kNsPerSec);
   EXPECT_EQ(*parse_duration("1.5s"), 1500 * kNsPerMs);
   EXPECT_EQ(*parse_duration("250us"), 250 * kNsPerUs);
   EXPECT_EQ(*parse_duration("7ns"), 7u);
@@ -22,6 +21,15 @@ TEST(Duration, RejectsNonsenseWithTheText) {
   EXPECT_FALSE(parse_duration("10parsecs").ok());
   EXPECT_FALSE(parse_duration("").ok());
   EXPECT_FALSE(parse_duration("99999999999999999999s").ok());
+}
+
+// A bare number used to mean seconds ("--cost context_switch=3" = 3 s); now it must carry a unit.
+TEST(Duration, RefusesABareNumber) {
+  auto r = parse_duration("10");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "'10' needs a unit (ns, us, ms, s)");
+  EXPECT_EQ(r.status().within("--duration").message(), "--duration: '10' needs a unit (ns, us, ms, s)");
+  EXPECT_FALSE(parse_duration("0.5").ok());
 }
 
 TEST(Duration, Formats) {

@@ -63,11 +63,14 @@ TEST(RtAppLoopCost, ParsesAndListsOnlyWhenSet) {
   ASSERT_EQ(c.describe().size(), nominal + 1);
   EXPECT_EQ(c.describe().back().name, "rtapp_loop");
   EXPECT_EQ(c.describe().back().value, "18.7ns");
-  ASSERT_TRUE(c.set("rtapp_loop=0").ok());
+  ASSERT_TRUE(c.set("rtapp_loop=0ns").ok());
   EXPECT_EQ(c.describe().size(), nominal);
-  EXPECT_EQ(c.set("rtapp_loop=fast").message(),
-            "--cost rtapp_loop: expected a time per loop in ns (e.g. 18.5ns; 0 = as the workload's calibration), "
-            "got 'fast'");
+  EXPECT_EQ(c.set("rtapp_loop=fastns").message(),
+            "--cost rtapp_loop: expected a time per loop in ns (e.g. 18.5ns; 0ns = as the workload's calibration), "
+            "got 'fastns'");
+  // A bare number is refused like every other duration's.
+  EXPECT_EQ(c.set("rtapp_loop=18.7").message(),
+            "--cost rtapp_loop: '18.7' needs the unit ns (e.g. 18.5ns; 0ns = as the workload's calibration)");
 }
 
 // run 1000 us at calibration 17 on a machine whose loop takes 18.7 ns: 1000 x 18.7 / 17 = 1100 us;

@@ -175,8 +175,9 @@ TEST(Hackbench, OptionErrors) {
   EXPECT_EQ(make_error("hackbench:groups=1000,fds=20"),
             "--workload hackbench: groups*fds*2 = 40000 tasks; at most 20000 are supported");
   EXPECT_EQ(make_error("hackbench:loop=3").substr(0, 48), "--workload hackbench: unknown option 'loop' (opt");
-  EXPECT_EQ(make_error("hackbench:write_cost=3"),  // a bare number is seconds
-            "--workload hackbench: write_cost=3 must be between 0ns and 1s");
+  EXPECT_EQ(make_error("hackbench:write_cost=3"),  // a bare number has no unit
+            "--workload hackbench: write_cost=3: '3' needs a unit (ns, us, ms, s)");
+  EXPECT_EQ(make_error("hackbench:write_cost=3s"), "--workload hackbench: write_cost=3s must be between 0ns and 1s");
   EXPECT_EQ(make_error("hackbench:read_cost=fast").substr(0, 38), "--workload hackbench: read_cost=fast: ");
 }
 
