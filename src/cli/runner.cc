@@ -196,12 +196,12 @@ Status apply_costs(const RunOptions& opts, CostModel& cost) {
 }
 
 Status check_scenario(const RunOptions& opts) {
-  SCX_ASSIGN_OR_RETURN(Topology topo, resolve_topology(opts.topology));
+  SCX_ASSIGN_OR_RETURN(Topology topo, resolve_topology(opts.topology, opts.max_topology_bytes));
   const std::optional<KernelVersion> version = parse_kernel_version(opts.kernel);
   if (!version) return Status::Errorf("--kernel", "unknown kernel version '{}' (available: 6.12, 6.18)", opts.kernel);
   CostModel cost;
   SCX_RETURN_IF_ERROR(apply_costs(opts, cost));
-  SCX_RETURN_IF_ERROR(resolve_workload(opts.workload, topo.nr_cpus(), opts.seed, cost).status());
+  SCX_RETURN_IF_ERROR(resolve_workload(opts.workload, topo.nr_cpus(), opts.seed, cost, opts.max_tasks).status());
   if (!opts.cgroup.empty()) SCX_RETURN_IF_ERROR(parse_cgroup_option(opts.cgroup).status());
   NoiseModel noise = NoiseModel::defaults();
   for (const auto& n : opts.noise) SCX_RETURN_IF_ERROR(noise.set(n));

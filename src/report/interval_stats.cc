@@ -8,16 +8,15 @@
 
 namespace scx {
 
-Status check_stats_interval(double secs, double floor_secs) {
-  constexpr double kCeilingSecs = 1e6;
-  if (!(secs >= 0)) return Status::Error("--stats", "must be positive");
-  if (secs == 0) return Status();
-  if (!(floor_secs > 0)) return Status::Errorf("--stats-floor", "must be positive, got {}", floor_secs);
-  if (secs < floor_secs)
-    return Status::Errorf("--stats", "{} s is shorter than the floor of {} s (lower it with --stats-floor)", secs,
-                          floor_secs);
-  if (secs < 1e-9) return Status::Errorf("--stats", "{} s is shorter than a nanosecond", secs);
-  if (secs > kCeilingSecs) return Status::Errorf("--stats", "{} s is longer than {} s", secs, kCeilingSecs);
+Status check_stats_interval(Ns interval, Ns floor) {
+  constexpr Ns kCeiling = 1'000'000 * kNsPerSec;
+  if (interval <= 0) return Status::Error("--stats", "must be positive");
+  if (floor <= 0) return Status::Error("--stats-floor", "must be positive");
+  if (interval < floor)
+    return Status::Errorf("--stats", "{} is shorter than the floor of {} (lower it with --stats-floor)",
+                          format_duration(interval), format_duration(floor));
+  if (interval > kCeiling)
+    return Status::Errorf("--stats", "{} is longer than {}", format_duration(interval), format_duration(kCeiling));
   return Status();
 }
 

@@ -18,11 +18,10 @@
 
 namespace scx {
 
-// --stats SECS below a millisecond is a flood, not a table (1e-12 printed 680k lines in 20 s):
-// refused unless --stats-floor lowers the floor; never below 1 ns, never above 1e6 s (which
-// keeps SECS in ns clear of overflow). 0 means no table.
-inline constexpr double kStatsFloorSecs = 0.001;
-Status check_stats_interval(double secs, double floor_secs);
+// --stats INTERVAL below a millisecond is a flood, not a table (1e-12 s printed 680k lines in
+// 20 s): refused unless --stats-floor lowers the floor; never above 1e6 s.
+inline constexpr Ns kStatsFloor = kNsPerMs;
+Status check_stats_interval(Ns interval, Ns floor);
 
 class IntervalStatsSink : public TraceSink {
  public:

@@ -28,14 +28,14 @@ std::string run_error(const RunOptions& o) {
 }
 
 TEST(Limits, StatsIntervalHasAFloor) {
-  EXPECT_TRUE(check_stats_interval(0, kStatsFloorSecs).ok());  // no table
-  EXPECT_TRUE(check_stats_interval(0.001, kStatsFloorSecs).ok());
-  EXPECT_EQ(check_stats_interval(1e-12, kStatsFloorSecs).message(),
-            "--stats: 1e-12 s is shorter than the floor of 0.001 s (lower it with --stats-floor)");
-  EXPECT_TRUE(check_stats_interval(1e-6, 1e-6).ok());
-  EXPECT_EQ(check_stats_interval(1e-12, 1e-15).message(), "--stats: 1e-12 s is shorter than a nanosecond");
-  EXPECT_EQ(check_stats_interval(-1, kStatsFloorSecs).message(), "--stats: must be positive");
-  EXPECT_EQ(check_stats_interval(1e7, kStatsFloorSecs).message(), "--stats: 10000000 s is longer than 1000000 s");
+  EXPECT_TRUE(check_stats_interval(kNsPerMs, kStatsFloor).ok());
+  EXPECT_EQ(check_stats_interval(1, kStatsFloor).message(),
+            "--stats: 1ns is shorter than the floor of 1ms (lower it with --stats-floor)");
+  EXPECT_TRUE(check_stats_interval(kNsPerUs, kNsPerUs).ok());
+  EXPECT_EQ(check_stats_interval(0, kStatsFloor).message(), "--stats: must be positive");
+  EXPECT_EQ(check_stats_interval(kNsPerMs, 0).message(), "--stats-floor: must be positive");
+  EXPECT_EQ(check_stats_interval(10'000'000 * kNsPerSec, kStatsFloor).message(),
+            "--stats: 10000000s is longer than 1000000s");
 }
 
 // hogs:count=3 starts 3 tasks: a limit of 3 passes, 2 refuses.
