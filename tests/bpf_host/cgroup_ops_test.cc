@@ -184,6 +184,16 @@ std::string compat_object(const std::string& name) {
   return std::ifstream(path) ? path : "";
 }
 
+// Four periodic tasks (10 ms period, 2 ms of work), two in each of `groups`, loaded on `sim`.
+void load_two_groups(testing::ExtSim& sim, std::vector<CgroupSpec> groups) {
+  auto w = resolve_workload("interactive:frames=4,hogs=0,period=10ms,work=2ms", sim.topo.nr_cpus(), 1);
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  ASSERT_EQ(w->tasks.size(), 4u);
+  for (size_t i = 0; i < w->tasks.size(); ++i) w->tasks[i].cgroup = groups[i < 2 ? 0 : 1].path;
+  w->cgroups = std::move(groups);
+  sim.load(*w);
+}
+
 // The public scx_flatcg (compat: SCXSIM_COMPAT_DIR holds the objects): two cgroups of weights
 // 100 and 300, two hogs each, one CPU. flatcg's hierarchical weights give the cgroups 1/4 and
 // 3/4 of the CPU (hweight = weight / sum of the active siblings' weights), split evenly between
@@ -277,12 +287,7 @@ TEST(ExtCgroupCompat, MitosisCellsConfineChildCgroups) {
   const std::string path = compat_object("scx_mitosis");
   if (path.empty()) GTEST_SKIP() << "no scx_mitosis.bpf.o (SCXSIM_COMPAT_DIR)";
   testing::ExtSim sim{"8", testing::zero_costs()};
-  auto w = resolve_workload("interactive:frames=4,hogs=0,period=10ms,work=2ms", 8, 1);
-  ASSERT_TRUE(w.ok()) << w.status().message();
-  ASSERT_EQ(w->tasks.size(), 4u);
-  w->cgroups = {{"/p/a", {}}, {"/p/b", {}}};
-  for (size_t i = 0; i < w->tasks.size(); ++i) w->tasks[i].cgroup = i < 2 ? "/p/a" : "/p/b";
-  sim.load(*w);
+  load_two_groups(sim, {{"/p/a", {}}, {"/p/b", {}}});
   bpf::BpfHostOptions o;
   o.nr_cpus = 8;
   o.topology = &sim.topo;
@@ -328,11 +333,7 @@ TEST(ExtCgroupCompat, MitosisOldCommitMakesCellsFromCpusets) {
   const std::string path = compat_object("scx_mitosis");
   if (path.empty()) GTEST_SKIP() << "no scx_mitosis.bpf.o (SCXSIM_COMPAT_DIR)";
   testing::ExtSim sim{"4", testing::zero_costs()};
-  auto w = resolve_workload("interactive:frames=4,hogs=0,period=10ms,work=2ms", 4, 1);
-  ASSERT_TRUE(w.ok()) << w.status().message();
-  w->cgroups = {{"/a", {{"cpuset.cpus", "0-1"}}}, {"/b", {}}};
-  for (size_t i = 0; i < w->tasks.size(); ++i) w->tasks[i].cgroup = i < 2 ? "/a" : "/b";
-  sim.load(*w);
+  load_two_groups(sim, {{"/a", {{"cpuset.cpus", "0-1"}}}, {"/b", {}}});
   bpf::BpfHostOptions o;
   o.nr_cpus = 4;
   o.topology = &sim.topo;

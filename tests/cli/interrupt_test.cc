@@ -83,13 +83,6 @@ TEST(CliInterrupt, AnInterruptedRunReportsTheTimeSimulatedSoFar) {
   EXPECT_EQ(format_run_text(r->report), format_run_text(s->report));
 }
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The real thing: SIGINT to a child `scxsim run` of an hour of simulated time.
 TEST(CliInterrupt, SigintToARunPrintsThePartialReportAndExits130) {
   const std::string out = testing::test_temp_path("stdout"), err = testing::test_temp_path("stderr");
@@ -118,7 +111,7 @@ TEST(CliInterrupt, SigintToARunPrintsThePartialReportAndExits130) {
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status)) << "killed by the signal instead of stopping";
   EXPECT_EQ(WEXITSTATUS(status), 130);
-  const std::string text = read_all(out);
+  const std::string text = testing::read_test_file(out);
   EXPECT_EQ(text.rfind("scxsim run: workload pingpong:pairs=64", 0), 0u) << text;
   const size_t last = text.rfind("partial: interrupted after ");
   ASSERT_NE(last, std::string::npos) << text;

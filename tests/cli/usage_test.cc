@@ -20,13 +20,6 @@ struct Outcome {
   std::string out, err;
 };
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Runs the built scxsim with `args` (shell words) and collects its exit code and output.
 Outcome scxsim(const std::string& args) {
   const std::string out = testing::test_temp_path("stdout"), err = testing::test_temp_path("stderr");
@@ -34,8 +27,8 @@ Outcome scxsim(const std::string& args) {
   const int status = std::system(cmd.c_str());
   Outcome o;
   o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  o.out = read_all(out);
-  o.err = read_all(err);
+  o.out = testing::read_test_file(out);
+  o.err = testing::read_test_file(err);
   return o;
 }
 

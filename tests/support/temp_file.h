@@ -4,6 +4,7 @@
 #pragma once
 
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -21,6 +22,14 @@ inline std::string write_test_file(const std::string& name, const std::string& t
   const std::string path = test_temp_path(name);
   std::ofstream(path) << text;
   return path;
+}
+
+// The whole content of the file at `path` ("" when it cannot be read).
+inline std::string read_test_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 }  // namespace scx::testing
