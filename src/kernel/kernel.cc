@@ -513,8 +513,9 @@ void Kernel::resched_curr(Rq& rq) {
   if (rq.need_resched) return;
   rq.need_resched = true;
   // The target reaches __schedule() after the rest of the wake-up or tick path and the irq
-  // exit (wakeup_local); another CPU first has to take the resched IPI.
-  Ns delay = config_.cost.wakeup_local_ns + (rq.cpu == this_cpu_ ? 0 : config_.cost.wakeup_ipi_ns);
+  // exit (wakeup_local, varying by the noise's wakeup_jitter); another CPU first has to take
+  // the resched IPI.
+  Ns delay = config_.cost.wakeup_local_ns + noisy_resched(rq.cpu) + (rq.cpu == this_cpu_ ? 0 : config_.cost.wakeup_ipi_ns);
   if (rq.cpu != this_cpu_) charge_ipi_send();
   events_.push(now() + delay, kResched, rq.cpu, 0);
 }

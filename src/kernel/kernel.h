@@ -304,6 +304,7 @@ class Kernel {
   void kworker_arrival(Task& kworker, uint32_t sem, double rate);
   Ns noisy_timer(Task& p, Ns when);
   Ns noisy_work(Task& p, Ns work);
+  Ns noisy_resched(int cpu);
   void run_stopper(Rq& rq, Task& p);
   Status fail(const Task& p, const std::string& reason);
 
@@ -385,6 +386,7 @@ class Kernel {
   std::vector<HostFn> host_fns_;
   std::vector<std::unique_ptr<Program>> daemon_programs_;  // stable addresses (Task::program)
   Ns tick_offset_ = 0;  // the tick grid's phase (noise tick_phase)
+  std::vector<Rng> resched_rngs_;  // per CPU: the wake-up path's jitter (noise wakeup_jitter)
   std::vector<MutexState> mutexes_;
   std::vector<WaitQueue> condvars_;
   std::vector<BarrierState> barriers_;

@@ -17,6 +17,11 @@ namespace scx {
 
 struct NoiseModel {
   Ns timer_jitter_ns = 0;   // mean extra delay of an hrtimer expiry (exponential)
+  // Mean extra time (exponential) from a resched to the target's __schedule(), beyond the cost
+  // model's fixed wakeup_local: a fair wake-up's path varies with what the interrupt, the
+  // cgroup levels and the caches hold (the validation host's same-CPU wake-ups of fair tasks:
+  // min 6 us, p50 11 us, p90 22 us; docs/validate.md).
+  Ns wakeup_jitter_ns = 0;
   double kthread_rate = 0;  // background kernel-thread wake-ups per second per CPU (Poisson)
   Ns kthread_run_ns = 0;    // mean CPU time of one such wake-up (exponential)
   // A real machine's background work has a long tail (kdamond, writeback, a daemon's burst):

@@ -14,6 +14,7 @@ constexpr uint64_t kTickStream = 0x7469636bULL;            // "tick"
 constexpr uint64_t kKworkerStream = 0x6b776f726b00000ULL;  // "kwork" + cpu
 constexpr uint64_t kUnboundStream = 0x6b776f726b75ULL;     // "kworku"
 constexpr uint64_t kDaemonStream = 0x6461656d6f6eULL;      // "daemon"
+constexpr uint64_t kReschedStream = 0x72657363680000ULL;   // "resch" + cpu
 
 }  // namespace
 
@@ -94,6 +95,17 @@ void Kernel::kworker_arrival(Task& k, uint32_t sem, double rate) {
 Ns Kernel::noisy_timer(Task& p, Ns when) {
   if (!config_.noise.timer_jitter_ns) return when;
   return when + static_cast<Ns>(p.noise_rng.exponential(static_cast<double>(config_.noise.timer_jitter_ns)));
+}
+
+// The extra time a resched of this CPU takes to reach __schedule() (noise wakeup_jitter), from
+// the CPU's own stream: the streams are made at the first resched, which may come before
+// start_noise() (the workload's tasks are woken first).
+Ns Kernel::noisy_resched(int cpu) {
+  const Ns mean = config_.noise.wakeup_jitter_ns;
+  if (!mean) return 0;
+  if (resched_rngs_.empty())
+    for (int c = 0; c < nr_cpus(); ++c) resched_rngs_.push_back(Rng(config_.seed).fork(kReschedStream + static_cast<uint64_t>(c)));
+  return static_cast<Ns>(resched_rngs_[static_cast<size_t>(cpu)].exponential(static_cast<double>(mean)));
 }
 
 Ns Kernel::noisy_work(Task& p, Ns work) {

@@ -109,9 +109,12 @@ TEST(Noise, SettingsParseAndRejectBadValues) {
   ASSERT_TRUE(n.set("kthread_long_run=2ms").ok());
   EXPECT_DOUBLE_EQ(n.kthread_long, 0.05);
   EXPECT_EQ(n.kthread_long_run_ns, ms(2));
+  ASSERT_TRUE(n.set("wakeup_jitter=3us").ok());
+  EXPECT_EQ(n.wakeup_jitter_ns, us(3));
+  EXPECT_EQ(n.set("wakeup_jitter=3").message(), "--noise wakeup_jitter: '3' needs a unit (ns, us, ms, s)");
   EXPECT_EQ(n.set("kthread_long=2").message(), "--noise kthread_long: a fraction (0.05 or 5%) must be in 0..1, got '2'");
   EXPECT_EQ(n.set("colour=red").message(),
-            "--noise: unknown source 'colour' (known: timer_jitter, kthread_rate, kthread_run, kthread_long, "
+            "--noise: unknown source 'colour' (known: timer_jitter, wakeup_jitter, kthread_rate, kthread_run, kthread_long, "
             "kthread_long_run, unbound_rate, daemon_rate, daemon_run, daemon_nice, work_jitter, tick_phase, "
             "timer_phase)");
   ASSERT_TRUE(n.set("daemon_rate=2.6/s").ok());

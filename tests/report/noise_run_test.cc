@@ -4,6 +4,7 @@
 
 #include "cli/runner.h"
 #include "report/run_report.h"
+#include "temp_file.h"
 
 namespace scx {
 namespace {
@@ -117,6 +118,48 @@ TEST(NoiseRun, TheDaemonRunsAtItsNiceApartFromTheWorkload) {
   const std::string text = format_run_text(r->report);
   EXPECT_NE(text.find("daemon_rate=500/s daemon_run=50us daemon_nice=-10"), std::string::npos) << text;
   for (const auto& g : summarize(*r->metrics).groups) EXPECT_NE(g.name, "daemon");
+}
+
+// wakeup_jitter: a resched reaches __schedule() wakeup_local plus an exponential time later.
+// One CPU, a hog and a SCHED_FIFO task woken every 5 ms that preempts it at once: without the jitter every
+// wake-up waits exactly wakeup_local (5 us here); with a 20 us mean each waits at least that,
+// 25 us on average (200 wake-ups: the mean of 200 exponential draws is within +-30 % of 20 us
+// with overwhelming probability), and different seeds give different waits.
+TEST(NoiseRun, WakeupJitterLengthensTheWakeUpPath) {
+  const std::string file = testing::write_test_file("jitter.json", R"({
+    "global": {"duration": 1, "calibration": 10},
+    "tasks": {
+      "hog": {"run": 100000000},
+      "tick": {"policy": "SCHED_FIFO", "priority": 10, "loop": -1, "run": 100, "timer": {"ref": "unique", "period": 5000}}
+    }})");
+  auto waits = [&](const std::string& jitter, uint64_t seed) {
+    RunOptions o;
+    o.topology = "1";
+    o.workload = file;
+    o.seed = seed;
+    o.costs = {"wakeup_local=5us"};
+    o.noise = {"off", "wakeup_jitter=" + jitter};
+    auto r = run_simulation(o);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    for (const auto& t : r->metrics->tasks())
+      if (t.comm == "tick") return t.wakeup_latency;
+    return std::vector<Ns>{};
+  };
+  const std::vector<Ns> exact = waits("0ns", 1);
+  ASSERT_GE(exact.size(), 190u);
+  for (Ns w : exact) EXPECT_EQ(w, 5 * kNsPerUs);
+  const std::vector<Ns> jittered = waits("20us", 1);
+  ASSERT_GE(jittered.size(), 190u);
+  double sum = 0;
+  for (Ns w : jittered) {
+    EXPECT_GE(w, 5 * kNsPerUs);
+    sum += static_cast<double>(w);
+  }
+  const double mean = sum / static_cast<double>(jittered.size());
+  EXPECT_GT(mean, 19 * kNsPerUs);
+  EXPECT_LT(mean, 31 * kNsPerUs);
+  EXPECT_NE(jittered, waits("20us", 2));
+  EXPECT_EQ(jittered, waits("20us", 1));
 }
 
 TEST(NoiseRun, SeedsDifferWithNoiseAndNotWithout) {
