@@ -1,0 +1,97 @@
+#include "sweep/run_cells.h"
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cli/compare.h"
+#include "cli/runner.h"
+#include "metrics/summary.h"
+#include "sweep/result_file.h"
+
+namespace scx::sweep {
+
+namespace {
+
+// The directory's manifest must be this sweep's (or absent); then it is (re)written.
+Status claim_directory(const SweepSpec& spec, const std::vector<Cell>& all, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::Errorf(dir, "cannot create the output directory ({})", ec.message());
+  const std::string manifest = (std::filesystem::path(dir) / kManifestName).string();
+  if (std::filesystem::exists(manifest)) {
+    SCX_ASSIGN_OR_RETURN(Manifest m, read_manifest(manifest));
+    if (m.sweep_hash != spec.hash)
+      return Status::Errorf(dir, "holds results of another sweep file ({} with hash {}; {} has hash {})", m.sweep_file,
+                            m.sweep_hash, spec.path, spec.hash);
+  }
+  return write_atomically(manifest, format_manifest(make_manifest(spec, all)));
+}
+
+// Whether a cell's result is already there (and of this sweep).
+Result<bool> has_result(const SweepSpec& spec, const std::string& dir, const Cell& cell) {
+  const std::string path = result_path(dir, cell.id);
+  if (!std::filesystem::exists(path)) return false;
+  SCX_ASSIGN_OR_RETURN(CellResult r, read_result(path));
+  if (r.sweep_hash != spec.hash)
+    return Status::Errorf(path, "is a result of another sweep file (hash {}, {} has {})", r.sweep_hash, spec.path,
+                          spec.hash);
+  return true;
+}
+
+Result<CellResult> run_one(const SweepSpec& spec, const Cell& cell) {
+  auto out = run_simulation(cell.run);
+  if (!out.ok()) return out.status().within(fmt::format("cell {} ({} {} {} seed {})", cell.id, cell.workload,
+                                                        cell.topology, cell.variant, cell.seed));
+  const RunInfo& i = out->report.info;
+  CellResult r;
+  r.sweep_hash = spec.hash;
+  r.id = cell.id, r.index = cell.index, r.workload = cell.workload, r.topology = cell.topology;
+  r.variant = cell.variant, r.seed = cell.seed;
+  r.spec = spec_of(cell.as_written);
+  r.command = run_command(cell);
+  r.fingerprint = i.fingerprint.value_or("");
+  r.ran_workload = i.workload, r.ran_topology = i.topology, r.topology_summary = i.topology_summary;
+  r.kernel = i.kernel, r.duration = i.duration;
+  r.digest = make_digest(cell.variant, out->report, summarize(*out->metrics), out->figures);
+  return r;
+}
+
+}  // namespace
+
+Result<RunCounts> run_cells(const SweepSpec& spec, const std::vector<Cell>& all, const std::vector<Cell>& todo,
+                            const std::string& dir, unsigned jobs) {
+  SCX_RETURN_IF_ERROR(claim_directory(spec, all, dir));
+  RunCounts counts;
+  std::vector<const Cell*> missing;
+  for (const Cell& c : todo) {
+    SCX_ASSIGN_OR_RETURN(bool done, has_result(spec, dir, c));
+    if (done) ++counts.skipped;
+    else missing.push_back(&c);
+  }
+  std::vector<Status> errors(missing.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t k = next.fetch_add(1); k < missing.size(); k = next.fetch_add(1)) {
+      auto r = run_one(spec, *missing[k]);
+      errors[k] = r.ok() ? write_atomically(result_path(dir, missing[k]->id), format_result(*r)) : r.status();
+    }
+  };
+  unsigned threads = jobs ? jobs : std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, missing.size())));
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  size_t failed = 0;
+  for (const Status& st : errors) failed += !st.ok();
+  for (const Status& st : errors)
+    if (!st.ok()) return failed > 1 ? st.within(fmt::format("{} of {} runs failed; the first", failed, missing.size())) : st;
+  counts.ran = missing.size();
+  return counts;
+}
+
+}  // namespace scx::sweep
