@@ -1,5 +1,6 @@
 #include "sweep/spec.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -57,20 +58,23 @@ Result<std::vector<std::string>> string_list(const std::string& key, const Json&
   return out;
 }
 
-// "seeds": N (1..N), "A-B" / "A,B,C" as compare's --seeds, or an array of whole numbers; all
-// spelt as --seeds text so that one parser decides.
+// "seeds": N (1..N), "A-B" / "A,B,C" as compare's --seeds, or an array of whole numbers.
 Result<std::vector<uint64_t>> seed_list(const Json& v) {
-  std::string text;
-  if (v.is_number_unsigned()) text = std::to_string(v.get<uint64_t>());
-  else if (v.is_string()) text = v.get<std::string>();
-  else if (!v.is_array() || v.empty()) return Status::Error("seeds", "expected N, \"A-B\", \"A,B,...\" or an array of seeds");
-  for (size_t i = 0; v.is_array() && i < v.size(); ++i) {
-    if (!v[i].is_number_unsigned()) return Status::Error(json_path_index("seeds", i), "expected a whole number");
-    text += (i ? "," : "") + std::to_string(v[i].get<uint64_t>());
+  std::vector<uint64_t> seeds;
+  if (v.is_array() && !v.empty()) {
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_number_unsigned()) return Status::Error(json_path_index("seeds", i), "expected a whole number");
+      seeds.push_back(v[i].get<uint64_t>());
+      if (std::count(seeds.begin(), seeds.end(), seeds.back()) > 1)
+        return Status::Errorf("seeds", "seed {} is listed twice", seeds.back());
+    }
+    return seeds;
   }
-  auto seeds = parse_seeds(text);
-  if (!seeds.ok()) return Status::Error("seeds", seeds.status().reason());
-  return seeds;
+  if (!v.is_number_unsigned() && !v.is_string())
+    return Status::Error("seeds", "expected N, \"A-B\", \"A,B,...\" or an array of seeds");
+  auto parsed = parse_seeds(v.is_string() ? v.get<std::string>() : std::to_string(v.get<uint64_t>()));
+  if (!parsed.ok()) return Status::Error("seeds", parsed.status().reason());
+  return parsed;
 }
 
 Status read_key(const std::string& key, const Json& value, SweepSpec& spec) {
