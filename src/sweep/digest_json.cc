@@ -3,11 +3,11 @@
 #include <cmath>
 #include <limits>
 
-namespace scx::sweep {
+namespace scx {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
+using Json = nlohmann::json;
 
 // JSON has no infinities or NaN (nlohmann would write null): they go as strings.
 Json number(double v) {
@@ -15,14 +15,12 @@ Json number(double v) {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   return v;
 }
-Json optional_number(std::optional<double> v) { return v ? number(*v) : Json(); }
 Json numbers(const std::vector<double>& v) {
   Json a = Json::array();
   for (double x : v) a.push_back(number(x));
   return a;
 }
 
-// Reading: a malformed file throws type_error inside; the caller turns it into one error.
 double to_double(const Json& j) {
   if (j.is_string()) {
     const std::string s = j.get<std::string>();
@@ -32,6 +30,7 @@ double to_double(const Json& j) {
   return j.get<double>();
 }
 std::vector<double> to_doubles(const Json& j) {
+  if (!j.is_array()) throw Json::type_error::create(302, "expected an array of numbers", &j);
   std::vector<double> v;
   for (const Json& x : j) v.push_back(to_double(x));
   return v;
@@ -39,56 +38,36 @@ std::vector<double> to_doubles(const Json& j) {
 
 }  // namespace
 
-nlohmann::ordered_json digest_to_json(const RunDigest& d) {
-  Json j;
-  j["variant"] = d.variant;
-  j["seed"] = d.seed;
-  j["duration_ns"] = d.duration;
-  j["events"] = d.events;
+void to_json(nlohmann::json& j, const RunDigest& d) {
   Json metrics = Json::array();
   for (const MetricValue& m : d.metrics)
     metrics.push_back({{"key", m.def.key}, {"label", m.def.label}, {"unit", m.def.unit},
-                       {"direction", m.def.direction}, {"value", optional_number(m.value)}});
-  j["metrics"] = metrics;
-  j["latency_quantiles"] = numbers(d.latency_quantiles);
-  j["bucket_ns"] = d.bucket;
+                       {"direction", m.def.direction}, {"value", m.value ? number(*m.value) : Json()}});
   Json busy = Json::array();
   for (const auto& cpu : d.busy) busy.push_back(numbers(cpu));
-  j["busy"] = busy;
-  j["queued"] = numbers(d.queued);
-  j["dsq_depth"] = numbers(d.dsq_depth);
-  j["ejected"] = d.ejected;
-  return j;
+  j = {{"variant", d.variant}, {"seed", d.seed}, {"duration_ns", d.duration}, {"events", d.events},
+       {"metrics", metrics}, {"latency_quantiles", numbers(d.latency_quantiles)}, {"bucket_ns", d.bucket},
+       {"busy", busy}, {"queued", numbers(d.queued)}, {"dsq_depth", numbers(d.dsq_depth)}, {"ejected", d.ejected}};
 }
 
-Result<RunDigest> digest_from_json(const nlohmann::ordered_json& j) {
-  RunDigest d;
-  const char* key = "digest";
-  try {
-    for (const char* k : {"variant", "seed", "duration_ns", "events", "metrics", "latency_quantiles", "bucket_ns",
-                          "busy", "queued", "dsq_depth", "ejected"})
-      if (!j.contains(key = k)) return Status::Error(std::string("digest.") + k, "missing");
-    d.variant = j.at(key = "variant").get<std::string>();
-    d.seed = j.at(key = "seed").get<uint64_t>();
-    d.duration = j.at(key = "duration_ns").get<Ns>();
-    d.events = j.at(key = "events").get<uint64_t>();
-    for (const Json& m : j.at(key = "metrics")) {
-      MetricValue v;
-      v.def = {m.at("key").get<std::string>(), m.at("label").get<std::string>(), m.at("unit").get<std::string>(),
-               m.at("direction").get<int>()};
-      if (!m.at("value").is_null()) v.value = to_double(m.at("value"));
-      d.metrics.push_back(std::move(v));
-    }
-    d.latency_quantiles = to_doubles(j.at(key = "latency_quantiles"));
-    d.bucket = j.at(key = "bucket_ns").get<Ns>();
-    for (const Json& cpu : j.at(key = "busy")) d.busy.push_back(to_doubles(cpu));
-    d.queued = to_doubles(j.at(key = "queued"));
-    d.dsq_depth = to_doubles(j.at(key = "dsq_depth"));
-    d.ejected = j.at(key = "ejected").get<std::string>();
-  } catch (const nlohmann::json::exception&) {
-    return Status::Error(std::string("digest.") + key, "missing or of the wrong type");
+void from_json(const nlohmann::json& j, RunDigest& d) {
+  d.variant = j.at("variant").get<std::string>();
+  d.seed = j.at("seed").get<uint64_t>();
+  d.duration = j.at("duration_ns").get<Ns>();
+  d.events = j.at("events").get<uint64_t>();
+  for (const Json& m : j.at("metrics")) {
+    MetricValue v;
+    v.def = {m.at("key").get<std::string>(), m.at("label").get<std::string>(), m.at("unit").get<std::string>(),
+             m.at("direction").get<int>()};
+    if (!m.at("value").is_null()) v.value = to_double(m.at("value"));
+    d.metrics.push_back(std::move(v));
   }
-  return d;
+  d.latency_quantiles = to_doubles(j.at("latency_quantiles"));
+  d.bucket = j.at("bucket_ns").get<Ns>();
+  for (const Json& cpu : j.at("busy")) d.busy.push_back(to_doubles(cpu));
+  d.queued = to_doubles(j.at("queued"));
+  d.dsq_depth = to_doubles(j.at("dsq_depth"));
+  d.ejected = j.at("ejected").get<std::string>();
 }
 
-}  // namespace scx::sweep
+}  // namespace scx

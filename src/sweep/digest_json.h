@@ -5,13 +5,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base/status.h"
 #include "report/compare.h"
 
-namespace scx::sweep {
+namespace scx {
 
-nlohmann::ordered_json digest_to_json(const RunDigest& d);
-// An error names the key that is missing or of the wrong type.
-Result<RunDigest> digest_from_json(const nlohmann::ordered_json& j);
+// nlohmann's conversions (found by argument-dependent lookup): `json j = digest;`,
+// `j.get<RunDigest>()`; a missing key or a wrong type throws nlohmann's exception.
+void to_json(nlohmann::json& j, const RunDigest& d);
+void from_json(const nlohmann::json& j, RunDigest& d);
 
-}  // namespace scx::sweep
+}  // namespace scx

@@ -94,13 +94,13 @@ MergedGroup build_group(const std::vector<const ManifestCell*>& cells, const std
       names.push_back(c->variant), specs.push_back(r.spec), runs.emplace_back();
     }
     if (names.size() == 1) seeds.push_back(c->seed);
-    kernels.insert(r.kernel);
+    kernels.insert(r.ran.kernel);
     runs.back().push_back(r.digest);
   }
   const CellResult& first = found.at(cells[0]->id).result;
   const std::string scenario =
-      fmt::format("workload {} on {} [{}], {} simulated, {}", first.ran_workload, first.ran_topology,
-                  first.topology_summary, format_duration(first.duration), kernels_of(kernels));
+      fmt::format("workload {} on {} [{}], {} simulated, {}", first.ran.workload, first.ran.topology,
+                  first.ran.topology_summary, format_duration(first.ran.duration), kernels_of(kernels));
   return {cells[0]->workload, cells[0]->topology, build_compare(names, specs, seeds, scenario, std::move(runs))};
 }
 

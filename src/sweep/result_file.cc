@@ -14,11 +14,20 @@
 
 namespace scx::sweep {
 
+// Field by field, under the members' names (nlohmann's macros; a missing key throws).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RanScenario, workload, topology, topology_summary, kernel, duration)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CellResult, sweep_hash, id, index, workload, topology, variant, seed, spec, command,
+                                   fingerprint, ran, digest)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ManifestCell, id, workload, topology, variant, seed)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Manifest, sweep_file, sweep_hash, cells)
+
 namespace {
 
-using Json = nlohmann::ordered_json;
+using Json = nlohmann::json;
 
-Result<Json> read_json(const std::string& path) {
+// A file of one of the types above; `what` names the type in the error.
+template <class T>
+Result<T> read_as(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::Error(path, "cannot read");
   std::stringstream ss;
@@ -26,14 +35,12 @@ Result<Json> read_json(const std::string& path) {
   const std::string text = ss.str();
   Json j;
   if (auto err = parse_json(text, &j)) return Status::Errorf(path, "{}: {}", line_column(text, err->byte), err->reason);
-  if (!j.is_object()) return Status::Error(path, "expected a JSON object");
-  return j;
-}
-
-// A required member; the type error of a wrong type is caught by the caller.
-const Json& member(const Json& j, const char* key) {
-  if (!j.contains(key)) throw std::out_of_range(key);
-  return j.at(key);
+  try {
+    return j.get<T>();
+  } catch (const nlohmann::json::exception& e) {
+    const std::string why = e.what();  // "[json.exception.type_error.302] type must be ..."
+    return Status::Errorf(path, "not a {}: {}", what, why.substr(why.find("] ") + 2));
+  }
 }
 
 }  // namespace
@@ -44,53 +51,9 @@ std::string result_path(const std::string& dir, const std::string& id) {
 
 bool is_result_name(const std::string& name) { return name.starts_with("cell-") && name.ends_with(".json"); }
 
-std::string format_result(const CellResult& r) {
-  Json j;
-  j["sweep_hash"] = r.sweep_hash;
-  j["id"] = r.id;
-  j["index"] = r.index;
-  j["workload"] = r.workload;
-  j["topology"] = r.topology;
-  j["variant"] = r.variant;
-  j["seed"] = r.seed;
-  j["spec"] = r.spec;
-  j["command"] = r.command;
-  j["fingerprint"] = r.fingerprint;
-  j["ran"] = {{"workload", r.ran_workload}, {"topology", r.ran_topology}, {"topology_summary", r.topology_summary},
-              {"kernel", r.kernel}, {"duration_ns", r.duration}};
-  j["digest"] = digest_to_json(r.digest);
-  return j.dump(1) + "\n";
-}
+std::string format_result(const CellResult& r) { return Json(r).dump(1) + "\n"; }
 
-Result<CellResult> read_result(const std::string& path) {
-  SCX_ASSIGN_OR_RETURN(Json j, read_json(path));
-  CellResult r;
-  try {
-    r.sweep_hash = member(j, "sweep_hash").get<std::string>();
-    r.id = member(j, "id").get<std::string>();
-    r.index = member(j, "index").get<size_t>();
-    r.workload = member(j, "workload").get<std::string>();
-    r.topology = member(j, "topology").get<std::string>();
-    r.variant = member(j, "variant").get<std::string>();
-    r.seed = member(j, "seed").get<uint64_t>();
-    r.spec = member(j, "spec").get<std::string>();
-    r.command = member(j, "command").get<std::string>();
-    r.fingerprint = member(j, "fingerprint").get<std::string>();
-    const Json& ran = member(j, "ran");
-    r.ran_workload = member(ran, "workload").get<std::string>();
-    r.ran_topology = member(ran, "topology").get<std::string>();
-    r.topology_summary = member(ran, "topology_summary").get<std::string>();
-    r.kernel = member(ran, "kernel").get<std::string>();
-    r.duration = member(ran, "duration_ns").get<Ns>();
-  } catch (const std::exception& e) {
-    return Status::Error(path, "not a sweep cell result (a key is missing or of the wrong type)");
-  }
-  if (!j.contains("digest")) return Status::Error(path, "not a sweep cell result (no digest)");
-  auto digest = digest_from_json(j["digest"]);
-  if (!digest.ok()) return digest.status().within(path);
-  r.digest = std::move(*digest);
-  return r;
-}
+Result<CellResult> read_result(const std::string& path) { return read_as<CellResult>(path, "sweep cell result"); }
 
 Manifest make_manifest(const SweepSpec& spec, const std::vector<Cell>& cells) {
   Manifest m{std::filesystem::path(spec.path).filename().string(), spec.hash, {}};
@@ -98,34 +61,9 @@ Manifest make_manifest(const SweepSpec& spec, const std::vector<Cell>& cells) {
   return m;
 }
 
-std::string format_manifest(const Manifest& m) {
-  Json j;
-  j["sweep_file"] = m.sweep_file;
-  j["sweep_hash"] = m.sweep_hash;
-  Json cells = Json::array();
-  for (const ManifestCell& c : m.cells)
-    cells.push_back({{"id", c.id}, {"workload", c.workload}, {"topology", c.topology}, {"variant", c.variant},
-                     {"seed", c.seed}});
-  j["cells"] = cells;
-  return j.dump(1) + "\n";
-}
+std::string format_manifest(const Manifest& m) { return Json(m).dump(1) + "\n"; }
 
-Result<Manifest> read_manifest(const std::string& path) {
-  SCX_ASSIGN_OR_RETURN(Json j, read_json(path));
-  Manifest m;
-  try {
-    m.sweep_file = member(j, "sweep_file").get<std::string>();
-    m.sweep_hash = member(j, "sweep_hash").get<std::string>();
-    for (const Json& c : member(j, "cells"))
-      m.cells.push_back({member(c, "id").get<std::string>(), member(c, "workload").get<std::string>(),
-                         member(c, "topology").get<std::string>(), member(c, "variant").get<std::string>(),
-                         member(c, "seed").get<uint64_t>()});
-  } catch (const std::exception&) {
-    return Status::Error(path, "not a sweep manifest (a key is missing or of the wrong type)");
-  }
-  return m;
-}
-
+Result<Manifest> read_manifest(const std::string& path) { return read_as<Manifest>(path, "sweep manifest"); }
 Status write_atomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   std::FILE* f = std::fopen(tmp.c_str(), "wb");

@@ -13,6 +13,12 @@
 
 namespace scx::sweep {
 
+// The run's own description of its scenario (compare's scenario line).
+struct RanScenario {
+  std::string workload, topology, topology_summary, kernel;
+  Ns duration = 0;
+};
+
 // What a merge needs of a run, and how to reproduce it.
 struct CellResult {
   std::string sweep_hash;
@@ -22,9 +28,7 @@ struct CellResult {
   std::string spec;         // the variant's settings as flags (the report's spec line)
   std::string command;      // `scxsim run ...` that reproduces the run
   std::string fingerprint;  // that run's --fingerprint
-  // The run's own description of its scenario (compare's scenario line).
-  std::string ran_workload, ran_topology, topology_summary, kernel;
-  Ns duration = 0;
+  RanScenario ran;
   RunDigest digest;
 };
 

@@ -54,8 +54,7 @@ Result<CellResult> run_one(const SweepSpec& spec, const Cell& cell) {
   r.spec = spec_of(cell.as_written);
   r.command = run_command(cell);
   r.fingerprint = i.fingerprint.value_or("");
-  r.ran_workload = i.workload, r.ran_topology = i.topology, r.topology_summary = i.topology_summary;
-  r.kernel = i.kernel, r.duration = i.duration;
+  r.ran = {i.workload, i.topology, i.topology_summary, i.kernel, i.duration};
   r.digest = make_digest(cell.variant, out->report, summarize(*out->metrics), out->figures);
   return r;
 }

@@ -7,6 +7,8 @@
 #include "cli/runner.h"
 #include "metrics/summary.h"
 #include "sweep/digest_json.h"
+#include "sweep/result_file.h"
+#include "temp_file.h"
 
 namespace scx::sweep {
 namespace {
@@ -29,25 +31,31 @@ TEST(SweepDigestJson, RoundTripIsExact) {
   d.queued.push_back(HUGE_VAL);
   d.dsq_depth.push_back(-HUGE_VAL);
   d.latency_quantiles[0] = std::nan("");
-  const nlohmann::ordered_json j = digest_to_json(d);
-  auto back = digest_from_json(nlohmann::ordered_json::parse(j.dump()));
-  ASSERT_TRUE(back.ok()) << back.status().message();
-  EXPECT_EQ(digest_to_json(*back).dump(), j.dump());
-  EXPECT_EQ(back->queued[back->queued.size() - 2], 0.1 + 0.2);
-  EXPECT_EQ(back->queued.back(), HUGE_VAL);
-  EXPECT_EQ(back->dsq_depth.back(), -HUGE_VAL);
-  EXPECT_TRUE(std::isnan(back->latency_quantiles[0]));
-  EXPECT_EQ(back->metrics.size(), d.metrics.size());
-  EXPECT_EQ(back->busy, d.busy);
+  const nlohmann::json j = d;
+  const auto back = nlohmann::json::parse(j.dump()).get<RunDigest>();
+  EXPECT_EQ(nlohmann::json(back).dump(), j.dump());
+  EXPECT_EQ(back.queued[back.queued.size() - 2], 0.1 + 0.2);
+  EXPECT_EQ(back.queued.back(), HUGE_VAL);
+  EXPECT_EQ(back.dsq_depth.back(), -HUGE_VAL);
+  EXPECT_TRUE(std::isnan(back.latency_quantiles[0]));
+  EXPECT_EQ(back.metrics.size(), d.metrics.size());
+  EXPECT_EQ(back.busy, d.busy);
 }
 
-TEST(SweepDigestJson, ABrokenDigestNamesTheKey) {
-  nlohmann::ordered_json j = digest_to_json(digest_of_a_short_run());
-  j.erase("bucket_ns");
-  EXPECT_EQ(digest_from_json(j).status().message(), "digest.bucket_ns: missing");
-  j = digest_to_json(digest_of_a_short_run());
-  j["queued"] = "many";
-  EXPECT_EQ(digest_from_json(j).status().message(), "digest.queued: missing or of the wrong type");
+// A result file with a key missing or of the wrong type is refused, naming the file and the key.
+TEST(SweepDigestJson, ABrokenResultNamesTheKey) {
+  CellResult r;
+  r.digest = digest_of_a_short_run();
+  nlohmann::json j = nlohmann::json::parse(format_result(r));
+  j["digest"].erase("bucket_ns");
+  std::string path = testing::write_test_file("cell.json", j.dump());
+  EXPECT_EQ(read_result(path).status().message(), path + ": not a sweep cell result: key 'bucket_ns' not found");
+  j = nlohmann::json::parse(format_result(r));
+  j["digest"]["queued"] = "many";
+  path = testing::write_test_file("cell.json", j.dump());
+  EXPECT_EQ(read_result(path).status().message(), path + ": not a sweep cell result: expected an array of numbers");
+  path = testing::write_test_file("cell.json", "{\"id\": 3}");
+  EXPECT_EQ(read_result(path).status().message(), path + ": not a sweep cell result: key 'sweep_hash' not found");
 }
 
 }  // namespace
