@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/progress.h"
 #include "cli/usage_checks.h"
 #include "sweep/cells.h"
 #include "sweep/merge.h"
@@ -52,7 +53,7 @@ int run_sweep(const SweepCommand& cmd) {
     return 0;
   }
   if (cmd.out.empty()) return report_error(Status::Error("sweep", "--out DIR is required to run (or --list)"), kUsageExitCode);
-  auto counts = sweep::run_cells(*spec, *cells, mine, cmd.out, cmd.jobs);
+  auto counts = sweep::run_cells(*spec, *cells, mine, cmd.out, cmd.jobs, stderr_is_tty());
   if (!counts.ok()) return report_error(counts.status(), kRunFailed);
   std::fprintf(stderr, "sweep: shard %zu/%zu: ran %zu cells, skipped %zu with results in %s (%zu cells in the sweep)\n",
                shard.index, shard.count, counts->ran, counts->skipped, cmd.out.c_str(), cells->size());

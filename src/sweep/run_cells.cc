@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <memory>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "cli/compare.h"
+#include "cli/progress.h"
 #include "cli/runner.h"
 #include "metrics/summary.h"
 #include "sweep/result_file.h"
@@ -42,8 +44,10 @@ Result<bool> has_result(const SweepSpec& spec, const std::string& dir, const Cel
   return true;
 }
 
-Result<CellResult> run_one(const SweepSpec& spec, const Cell& cell) {
-  auto out = run_simulation(cell.run);
+Result<CellResult> run_one(const SweepSpec& spec, const Cell& cell, TraceSink* progress) {
+  RunOptions options = cell.run;
+  if (progress) options.sinks.push_back(progress);
+  auto out = run_simulation(options);
   if (!out.ok()) return out.status().within(fmt::format("cell {} ({} {} {} seed {})", cell.id, cell.workload,
                                                         cell.topology, cell.variant, cell.seed));
   const RunInfo& i = out->report.info;
@@ -59,10 +63,37 @@ Result<CellResult> run_one(const SweepSpec& spec, const Cell& cell) {
   return r;
 }
 
+// Runs the cells with `jobs` threads, writing each result when its run ends; one status per cell.
+std::vector<Status> run_missing(const SweepSpec& spec, const std::vector<const Cell*>& missing, const std::string& dir,
+                                unsigned jobs, bool progress) {
+  ProgressMeter meter(missing.size(), missing.empty() ? kNsPerSec : missing[0]->run.duration.value_or(kNsPerSec),
+                      progress);
+  std::vector<std::unique_ptr<ProgressSink>> sinks;
+  for (size_t k = 0; k < missing.size(); ++k) sinks.push_back(std::make_unique<ProgressSink>(&meter.slot(k)));
+  std::vector<Status> errors(missing.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t k = next.fetch_add(1); k < missing.size(); k = next.fetch_add(1)) {
+      auto r = run_one(spec, *missing[k], progress ? sinks[k].get() : nullptr);
+      errors[k] = r.ok() ? write_atomically(result_path(dir, missing[k]->id), format_result(*r)) : r.status();
+      meter.slot(k).done.store(true, std::memory_order_relaxed);
+    }
+  };
+  unsigned threads = jobs ? jobs : std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, missing.size())));
+  meter.start();
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  meter.stop();
+  return errors;
+}
+
 }  // namespace
 
 Result<RunCounts> run_cells(const SweepSpec& spec, const std::vector<Cell>& all, const std::vector<Cell>& todo,
-                            const std::string& dir, unsigned jobs) {
+                            const std::string& dir, unsigned jobs, bool progress) {
   SCX_RETURN_IF_ERROR(claim_directory(spec, all, dir));
   RunCounts counts;
   std::vector<const Cell*> missing;
@@ -71,20 +102,7 @@ Result<RunCounts> run_cells(const SweepSpec& spec, const std::vector<Cell>& all,
     if (done) ++counts.skipped;
     else missing.push_back(&c);
   }
-  std::vector<Status> errors(missing.size());
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t k = next.fetch_add(1); k < missing.size(); k = next.fetch_add(1)) {
-      auto r = run_one(spec, *missing[k]);
-      errors[k] = r.ok() ? write_atomically(result_path(dir, missing[k]->id), format_result(*r)) : r.status();
-    }
-  };
-  unsigned threads = jobs ? jobs : std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, missing.size())));
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  const std::vector<Status> errors = run_missing(spec, missing, dir, jobs, progress);
   size_t failed = 0;
   for (const Status& st : errors) failed += !st.ok();
   for (const Status& st : errors)

@@ -18,8 +18,8 @@ struct RunCounts {
 
 // Runs `todo` (a shard of `all`) with `jobs` threads (0 = the number of CPUs). Refuses a
 // directory that holds results of another sweep file. A failed run does not stop the others;
-// the first failure is returned once all have ended.
+// the first failure is returned once all have ended. `progress`: a live line on stderr.
 Result<RunCounts> run_cells(const SweepSpec& spec, const std::vector<Cell>& all, const std::vector<Cell>& todo,
-                            const std::string& dir, unsigned jobs);
+                            const std::string& dir, unsigned jobs, bool progress);
 
 }  // namespace scx::sweep
