@@ -1,5 +1,7 @@
 // The cells of a sweep: their order, ids that depend only on each cell's own settings, the
 // shards that split them and the command that reproduces one.
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -111,6 +113,31 @@ TEST(SweepCells, RunCommandSpellsEveryRunOption) {
             "scxsim run --workload pingpong:pairs=2 --topology nodes=1,llcs=2,cores=2 --duration 20ms --seed 7 "
             "--sched vtime --kernel 6.18 --cost-profile default --cost context_switch=3us --noise off --fingerprint");
   EXPECT_EQ(describe(cells[1]), cells[1].id + "  workload=pingpong:pairs=2 topology=nodes=1,llcs=2,cores=2 variant=slow seed=7");
+}
+
+// A BPF object named relative to the sweep file is found there, wherever scxsim runs; the id and
+// the report keep the file's spelling, the run and its command take the resolved path.
+TEST(SweepCells, RelativePathsResolveAgainstTheSweepFile) {
+  const std::filesystem::path dir = testing::test_temp_path("dir");
+  std::filesystem::create_directories(dir / "objs");
+  std::filesystem::copy_file(std::string(SCXSIM_BINARY_DIR) + "/bpf/schedulers/simple.bpf.o", dir / "objs/simple.bpf.o",
+                             std::filesystem::copy_options::overwrite_existing);
+  const std::string text = R"({"schedulers": ["eevdf", "objs/simple.bpf.o"],
+      "variants": ["fifo:--sched=objs/simple.bpf.o --set fifo_sched=1"], "workloads": ["demo"], "seeds": 1})";
+  std::ofstream((dir / "sweep.json").string()) << text;
+  auto spec = read_sweep_file((dir / "sweep.json").string());
+  ASSERT_TRUE(spec.ok()) << spec.status().message();
+  auto cells = enumerate_cells(*spec);
+  ASSERT_TRUE(cells.ok()) << cells.status().message();
+  ASSERT_EQ(cells->size(), 3u);
+  EXPECT_EQ((*cells)[1].variant, "simple");
+  EXPECT_EQ((*cells)[1].as_written.sched, "objs/simple.bpf.o");
+  EXPECT_EQ((*cells)[1].run.sched, (dir / "objs/simple.bpf.o").string());
+  EXPECT_EQ((*cells)[2].run.sched, (dir / "objs/simple.bpf.o").string());
+  EXPECT_EQ((*cells)[2].run.bpf_globals, std::vector<std::string>{"fifo_sched=1"});
+  EXPECT_NE(run_command((*cells)[2]).find(" --sched " + (dir / "objs/simple.bpf.o").string() + " "), std::string::npos);
+  // Resolved against the working directory instead, the object would not be found.
+  EXPECT_FALSE(std::filesystem::exists("objs/simple.bpf.o"));
 }
 
 }  // namespace
