@@ -1,14 +1,12 @@
 #include "sweep/run_cells.h"
 
-#include <algorithm>
-#include <atomic>
 #include <filesystem>
 #include <memory>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "cli/compare.h"
+#include "cli/parallel_runs.h"
 #include "cli/progress.h"
 #include "cli/runner.h"
 #include "metrics/summary.h"
@@ -71,21 +69,12 @@ std::vector<Status> run_missing(const SweepSpec& spec, const std::vector<const C
   std::vector<std::unique_ptr<ProgressSink>> sinks;
   for (size_t k = 0; k < missing.size(); ++k) sinks.push_back(std::make_unique<ProgressSink>(&meter.slot(k)));
   std::vector<Status> errors(missing.size());
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t k = next.fetch_add(1); k < missing.size(); k = next.fetch_add(1)) {
-      auto r = run_one(spec, *missing[k], progress ? sinks[k].get() : nullptr);
-      errors[k] = r.ok() ? write_atomically(result_path(dir, missing[k]->id), format_result(*r)) : r.status();
-      meter.slot(k).done.store(true, std::memory_order_relaxed);
-    }
-  };
-  unsigned threads = jobs ? jobs : std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, missing.size())));
   meter.start();
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  for_each_parallel(missing.size(), jobs, [&](size_t k) {
+    auto r = run_one(spec, *missing[k], progress ? sinks[k].get() : nullptr);
+    errors[k] = r.ok() ? write_atomically(result_path(dir, missing[k]->id), format_result(*r)) : r.status();
+    meter.slot(k).done.store(true, std::memory_order_relaxed);
+  });
   meter.stop();
   return errors;
 }
