@@ -182,8 +182,8 @@ void append(std::vector<T>& to, const std::vector<T>& from) {
   to.insert(to.end(), from.begin(), from.end());
 }
 
-// One variant's run options: the scenario's, then the variant's settings on top. The common
-// BPF settings (--set, --profile, ...) go to the BPF objects only.
+}  // namespace
+
 RunOptions options_of(const RunOptions& base, const Variant& v) {
   RunOptions o = base;
   o.sched = v.sched;
@@ -205,7 +205,6 @@ RunOptions options_of(const RunOptions& base, const Variant& v) {
   return o;
 }
 
-// How a variant runs, as flags (the report's spec line).
 std::string spec_of(const RunOptions& o) {
   std::string spec = "--sched=" + o.sched + " --kernel=" + o.kernel;
   if (!o.cost_profile.empty()) spec += " --cost-profile=" + o.cost_profile;
@@ -223,6 +222,8 @@ std::string spec_of(const RunOptions& o) {
   if (!o.usersched.empty()) spec += " --usersched=" + o.usersched;
   return spec;
 }
+
+namespace {
 
 // "kernel 6.18", or "kernels 6.12, 6.18" when variants differ (each spec names its own).
 std::string kernels_of(const std::vector<RunOptions>& runs) {

@@ -49,6 +49,11 @@ std::string variant_name_for(const std::string& sched, const std::vector<std::st
 // "--seeds N" (1..N), "A-B" (a range) or "A,B,C" (a list; items may be ranges).
 Result<std::vector<uint64_t>> parse_seeds(const std::string& text);
 Result<std::vector<Variant>> resolve_variants(const CompareOptions& opts);
+// One variant's run options: the scenario's, then the variant's settings on top. The common
+// BPF settings (--set, --profile, ...) go to the BPF objects only.
+RunOptions options_of(const RunOptions& base, const Variant& v);
+// How a variant runs, as flags (the report's spec line).
+std::string spec_of(const RunOptions& o);
 
 // Runs every (variant, seed) and builds the comparison. Results do not depend on `jobs` or on
 // thread timing: every simulation is independent and results are stored by (variant, seed).

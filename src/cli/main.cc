@@ -15,6 +15,7 @@
 #include "cli/compare.h"
 #include "cli/progress.h"
 #include "cli/runner.h"
+#include "cli/sweep_command.h"
 #include "cli/usage_checks.h"
 #include "cli/validate.h"
 #include "report/html.h"
@@ -307,6 +308,8 @@ int main(int argc, char** argv) {
                        "as the real run, /scxsim-validate:cpu.shares=262144)");
   validate->add_option("--jobs,-j", vopts.jobs, "Parallel simulations (default: the number of CPUs)");
 
+  std::unique_ptr<scx::SweepCommand> sweep = scx::add_sweep_command(app);
+
   CLI::App* list = app.add_subcommand("list", "List schedulers, topology presets and workloads");
 
   std::string calibrate_out;
@@ -339,6 +342,7 @@ int main(int argc, char** argv) {
     if (auto st = scx::check_output_path(calibrate_out, "calibrate -o"); !st.ok()) return usage_error(st);
     return run_calibrate(calibrate_opts, calibrate_out);
   }
+  if (sweep->sweep->parsed()) return scx::run_sweep_command(*sweep);
   if (list->parsed()) {
     print_lists();
     return 0;
