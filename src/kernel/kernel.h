@@ -387,6 +387,7 @@ class Kernel {
   std::vector<std::unique_ptr<Program>> daemon_programs_;  // stable addresses (Task::program)
   Ns tick_offset_ = 0;  // the tick grid's phase (noise tick_phase)
   std::vector<Rng> resched_rngs_;  // per CPU: the wake-up path's jitter (noise wakeup_jitter)
+  double speed_factor_ = 1.0;      // this run's machine speed (noise speed_spread)
   std::vector<MutexState> mutexes_;
   std::vector<WaitQueue> condvars_;
   std::vector<BarrierState> barriers_;

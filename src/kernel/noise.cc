@@ -1,5 +1,6 @@
 #include "kernel/noise.h"
 
+#include <algorithm>
 #include <charconv>
 #include <fmt/format.h>
 
@@ -34,13 +35,14 @@ NoiseModel NoiseModel::defaults() {
   n.kthread_long_run_ns = 1200 * kNsPerUs;
   n.unbound_rate = 10;
   n.work_jitter = 0.02;
+  n.speed_spread = 0.005;
   n.tick_phase = true;
   n.timer_phase_ns = 2 * kNsPerMs;
   return n;
 }
 
 bool NoiseModel::any() const {
-  return timer_jitter_ns || wakeup_jitter_ns || kthread_rate > 0 || unbound_rate > 0 || daemon_rate > 0 || work_jitter > 0 || tick_phase ||
+  return timer_jitter_ns || wakeup_jitter_ns || kthread_rate > 0 || unbound_rate > 0 || daemon_rate > 0 || work_jitter > 0 || speed_spread > 0 || tick_phase ||
          timer_phase_ns;
 }
 
@@ -66,6 +68,11 @@ std::vector<NoiseModel::Param> NoiseModel::describe() const {
                                        "kernel-thread wake-ups that run long"});
     params.insert(params.begin() + 4, {"kthread_long_run", format_duration(kthread_long_run_ns),
                                        "mean CPU time of a long wake-up"});
+  }
+  if (speed_spread > 0) {  // listed only when used, so that reports without it read as before
+    auto at = std::find_if(params.begin(), params.end(), [](const Param& q) { return q.name == "work_jitter"; });
+    params.insert(at + 1, {"speed_spread", fmt::format("{:g}%", speed_spread * 100),
+                           "relative spread of the machine's speed from run to run"});
   }
   if (wakeup_jitter_ns)  // after the others' fixed positions; listed only when used, as above
     params.insert(params.begin() + 1, {"wakeup_jitter", format_duration(wakeup_jitter_ns),
@@ -121,10 +128,10 @@ Status NoiseModel::set(std::string_view assignment) {
     (name == "kthread_rate" ? kthread_rate : name == "unbound_rate" ? unbound_rate : daemon_rate) = *r;
     return {};
   }
-  if (name == "work_jitter") {
+  if (name == "work_jitter" || name == "speed_spread") {
     auto r = parse_number(value, 0, 0.5, "a fraction (0.02 or 2%)");
     if (!r.ok()) return r.status().within(where);
-    work_jitter = *r;
+    (name == "work_jitter" ? work_jitter : speed_spread) = *r;
     return {};
   }
   if (name == "tick_phase") {
@@ -135,7 +142,7 @@ Status NoiseModel::set(std::string_view assignment) {
   }
   return Status::Errorf("--noise", "unknown source '{}' (known: timer_jitter, wakeup_jitter, kthread_rate, "
                         "kthread_run, kthread_long, kthread_long_run, unbound_rate, daemon_rate, daemon_run, daemon_nice, "
-                        "work_jitter, tick_phase, "
+                        "work_jitter, speed_spread, tick_phase, "
                         "timer_phase)", name);
 }
 

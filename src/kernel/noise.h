@@ -38,6 +38,12 @@ struct NoiseModel {
   Ns daemon_run_ns = 0;
   int daemon_nice = 0;
   double work_jitter = 0;   // relative standard deviation of a loop-based run's work (normal)
+  // Relative standard deviation (normal) of the machine's speed for a whole run: every
+  // loop-based run's work is scaled by one factor drawn per run. A real machine's loop time
+  // moves between runs (a VM's host load, frequency): the validation host's periodic tasks took
+  // 43.3-44.3 % of the CPU over five runs of periodic-run (sd 0.39 points; 0.5 % gives 0.37
+  // over ten seeds; docs/validate.md).
+  double speed_spread = 0;
   bool tick_phase = false;  // the tick grid starts at a random offset from t=0 (the phase at
                             // which periodic tasks start against the tick)
   Ns timer_phase_ns = 0;    // each initial task's timer time line starts up to this much late

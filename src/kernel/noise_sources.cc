@@ -15,12 +15,16 @@ constexpr uint64_t kKworkerStream = 0x6b776f726b00000ULL;  // "kwork" + cpu
 constexpr uint64_t kUnboundStream = 0x6b776f726b75ULL;     // "kworku"
 constexpr uint64_t kDaemonStream = 0x6461656d6f6eULL;      // "daemon"
 constexpr uint64_t kReschedStream = 0x72657363680000ULL;   // "resch" + cpu
+constexpr uint64_t kSpeedStream = 0x7370656564ULL;         // "speed"
 
 }  // namespace
 
 void Kernel::start_noise() {
   const NoiseModel& n = config_.noise;
   if (n.tick_phase) tick_offset_ = Rng(config_.seed).fork(kTickStream).below(config_.cost.tick_ns());
+  // Clamped as work_jitter's draws are, far outside what the spread is meant for.
+  if (n.speed_spread > 0)
+    speed_factor_ = std::clamp(Rng(config_.seed).fork(kSpeedStream).normal(1.0, n.speed_spread), 0.5, 1.5);
   if (!class_for_policy(Policy::Normal)) return;
   if (n.kthread_run_ns > 0) {
     for (int cpu = 0; n.kthread_rate > 0 && cpu < nr_cpus(); ++cpu)
@@ -109,6 +113,7 @@ Ns Kernel::noisy_resched(int cpu) {
 }
 
 Ns Kernel::noisy_work(Task& p, Ns work) {
+  if (speed_factor_ != 1.0) work = std::max<Ns>(1, static_cast<Ns>(std::llround(static_cast<double>(work) * speed_factor_)));
   if (config_.noise.work_jitter <= 0) return work;
   // Clamped so that a run never shrinks below a fifth or grows past twice its nominal length.
   const double f = std::clamp(p.noise_rng.normal(1.0, config_.noise.work_jitter), 0.2, 2.0);

@@ -67,6 +67,32 @@ TEST(Noise, WorkJitterVariesLoopBasedRunsAroundTheirLength) {
   EXPECT_LT(total, ms(105));                       // sum: 1 ms)
 }
 
+// speed_spread: one factor per run scales every loop-based run alike. Two tasks' runs of
+// 1 ms and 3 ms take the same multiple of their nominal time (up to the 1 ns rounding of each
+// run), the multiple differs between seeds, and a 10 % spread keeps it within 0.5..1.5.
+TEST(Noise, SpeedSpreadScalesEveryRunOfARunAlike) {
+  auto factors = [](uint64_t seed) {
+    NoiseModel n = NoiseModel::off();
+    n.speed_spread = 0.10;
+    Sim s("2", zero_costs(), seed, KernelVersion::V6_12, n);
+    WorkloadBuilder wb("speed");
+    wb.task("short").fifo(10).program().begin_loop(10).run(ms(1)).sleep(ms(1)).end_loop();
+    wb.task("long").fifo(10).program().begin_loop(10).run(ms(3)).sleep(ms(1)).end_loop();
+    s.load(wb.build());
+    EXPECT_TRUE(s.kernel->run_until_idle(ms(1000)).ok());
+    const double a = static_cast<double>(s.task("short").cpu_time) / static_cast<double>(ms(10));
+    const double b = static_cast<double>(s.task("long").cpu_time) / static_cast<double>(ms(30));
+    EXPECT_NEAR(a, b, 1e-6);
+    EXPECT_GT(a, 0.5);
+    EXPECT_LT(a, 1.5);
+    return a;
+  };
+  const double f1 = factors(1), f2 = factors(2);
+  EXPECT_NE(f1, 1.0);
+  EXPECT_NE(f1, f2);
+  EXPECT_EQ(f1, factors(1));
+}
+
 TEST(Noise, TickPhaseShiftsTheTickGrid) {
   NoiseModel n = NoiseModel::off();
   n.tick_phase = true;
@@ -109,13 +135,15 @@ TEST(Noise, SettingsParseAndRejectBadValues) {
   ASSERT_TRUE(n.set("kthread_long_run=2ms").ok());
   EXPECT_DOUBLE_EQ(n.kthread_long, 0.05);
   EXPECT_EQ(n.kthread_long_run_ns, ms(2));
+  ASSERT_TRUE(n.set("speed_spread=0.5%").ok());
+  EXPECT_DOUBLE_EQ(n.speed_spread, 0.005);
   ASSERT_TRUE(n.set("wakeup_jitter=3us").ok());
   EXPECT_EQ(n.wakeup_jitter_ns, us(3));
   EXPECT_EQ(n.set("wakeup_jitter=3").message(), "--noise wakeup_jitter: '3' needs a unit (ns, us, ms, s)");
   EXPECT_EQ(n.set("kthread_long=2").message(), "--noise kthread_long: a fraction (0.05 or 5%) must be in 0..1, got '2'");
   EXPECT_EQ(n.set("colour=red").message(),
             "--noise: unknown source 'colour' (known: timer_jitter, wakeup_jitter, kthread_rate, kthread_run, kthread_long, "
-            "kthread_long_run, unbound_rate, daemon_rate, daemon_run, daemon_nice, work_jitter, tick_phase, "
+            "kthread_long_run, unbound_rate, daemon_rate, daemon_run, daemon_nice, work_jitter, speed_spread, tick_phase, "
             "timer_phase)");
   ASSERT_TRUE(n.set("daemon_rate=2.6/s").ok());
   ASSERT_TRUE(n.set("daemon_run=12ms").ok());
