@@ -1145,7 +1145,12 @@ Status Kernel::check_invariants() const {
       if (p.on_rq || p.on_cpu) return Status::Error(where, "dead but still on a runqueue");
       continue;
     }
-    if (!p.cpus_allowed.test(p.cpu)) return Status::Error(where, "task_cpu outside its affinity");
+    // Outside its affinity is allowed while the move is still due: a sleeping task is placed
+    // by its next wakeup (the kernel keeps task_cpu and sets wake_cpu), and a queued one by the
+    // stopper already queued on its CPU (migration_cpu_stop), which a check between two events
+    // at the same time can see before it runs.
+    const bool move_due = !p.on_rq || rqs_[p.cpu].stop->on_rq;
+    if (!p.cpus_allowed.test(p.cpu) && !move_due) return Status::Error(where, "task_cpu outside its affinity");
     if (p.on_cpu && rqs_[p.cpu].curr != &p) return Status::Error(where, "on_cpu but not its rq's curr");
     if (p.state == TaskState::Running && !p.on_cpu) return Status::Error(where, "Running but not on a CPU");
     if ((p.state == TaskState::Runnable || p.state == TaskState::Running) && !p.on_rq)
