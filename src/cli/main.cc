@@ -19,6 +19,7 @@
 #include "cli/validate.h"
 #include "report/html.h"
 #include "report/interval_stats.h"
+#include "schedfuzz/fuzz_command.h"
 #include "topo/topology.h"
 #include "workload/generators.h"
 
@@ -322,6 +323,8 @@ int main(int argc, char** argv) {
   inspect->add_option("file", inspect_path, "The BPF object")->required();
   inspect->add_flag("--json", inspect_json, "Print JSON");
 
+  scx::fuzz::FuzzCommand fuzz(app);
+
   if (argc == 1) {  // a bare `scxsim` asks what the tool does: the help, on stdout, exit 0
     std::fputs(app.help().c_str(), stdout);
     return 0;
@@ -339,6 +342,7 @@ int main(int argc, char** argv) {
     if (auto st = scx::check_output_path(calibrate_out, "calibrate -o"); !st.ok()) return usage_error(st);
     return run_calibrate(calibrate_opts, calibrate_out);
   }
+  if (fuzz.parsed()) return fuzz.run(argv[0]);
   if (list->parsed()) {
     print_lists();
     return 0;
