@@ -1145,11 +1145,9 @@ Status Kernel::check_invariants() const {
       if (p.on_rq || p.on_cpu) return Status::Error(where, "dead but still on a runqueue");
       continue;
     }
-    // Outside its affinity is allowed while the move is still due: a sleeping task is placed
-    // by its next wakeup (the kernel keeps task_cpu and sets wake_cpu), and a queued one by the
-    // stopper already queued on its CPU (migration_cpu_stop), which a check between two events
-    // at the same time can see before it runs.
-    const bool move_due = !p.on_rq || rqs_[p.cpu].stop->on_rq;
+    // Outside its affinity is allowed while the stopper queued on its CPU has yet to move it
+    // (migration_cpu_stop): a check between two events at the same time can see that.
+    const bool move_due = rqs_[p.cpu].stop->on_rq;
     if (!p.cpus_allowed.test(p.cpu) && !move_due) return Status::Error(where, "task_cpu outside its affinity");
     if (p.on_cpu && rqs_[p.cpu].curr != &p) return Status::Error(where, "on_cpu but not its rq's curr");
     if (p.state == TaskState::Running && !p.on_cpu) return Status::Error(where, "Running but not on a CPU");
