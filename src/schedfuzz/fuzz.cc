@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/text_file.h"
 #include "schedfuzz/shrink.h"
 #include "sim/rng.h"
 #include "topo/topology.h"
@@ -75,14 +76,6 @@ void note(const FuzzOptions& opts, const std::string& line) {
   if (opts.progress) std::fprintf(opts.progress, "scxsim fuzz: %s\n", line.c_str());
 }
 
-Status write_text(const std::string& path, const std::string& text) {
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) return Status::Errorf("fuzz", "cannot write '{}'", path);
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !ok) return Status::Errorf("fuzz", "error writing '{}'", path);
-  return {};
-}
-
 // Shrinks the failing scenario i, keeping its failure kind, and writes both rt-app files.
 Result<FuzzFinding> shrink_finding(const FuzzOptions& opts, uint64_t index, const FuzzScenario& failing,
                                    const Outcome& outcome, const std::string& work_path) {
@@ -100,7 +93,7 @@ Result<FuzzFinding> shrink_finding(const FuzzOptions& opts, uint64_t index, cons
   f.shrink_tries = shrunk.tries;
   f.original_path = opts.out_dir + "/original.json";
   f.repro_path = opts.out_dir + "/repro.json";
-  SCX_RETURN_IF_ERROR(write_text(f.original_path, scenario_json_text(f.original)));
+  SCX_RETURN_IF_ERROR(write_text_file(f.original_path, scenario_json_text(f.original), "fuzz"));
   // The reproducer's own file, run once more: its outcome is the one reported.
   f.outcome = run_scenario(opts.base, f.minimal, f.repro_path);
   f.command = reproducer_command(opts, f.minimal, f.repro_path);

@@ -1,7 +1,6 @@
 #include "schedfuzz/outcome.h"
 
-#include <fstream>
-
+#include "base/text_file.h"
 #include "kernel/ext/ext_class.h"
 
 namespace scx::fuzz {
@@ -44,11 +43,8 @@ RunOptions scenario_run_options(const RunOptions& base, const FuzzScenario& s, c
 }
 
 Outcome run_scenario(const RunOptions& base, const FuzzScenario& s, const std::string& workload_path) {
-  {
-    std::ofstream out(workload_path);
-    out << scenario_json_text(s);
-    if (!out) return {FailureKind::kRunError, "cannot write '" + workload_path + "'"};
-  }
+  if (Status st = write_text_file(workload_path, scenario_json_text(s), "fuzz"); !st.ok())
+    return {FailureKind::kRunError, st.message()};
   return classify_run(run_simulation(scenario_run_options(base, s, workload_path)));
 }
 
