@@ -78,12 +78,13 @@ void note(const FuzzOptions& opts, const std::string& line) {
 
 // Shrinks the failing scenario i, keeping its failure kind, and writes both rt-app files.
 Result<FuzzFinding> shrink_finding(const FuzzOptions& opts, uint64_t index, const FuzzScenario& failing,
-                                   const Outcome& outcome, const std::string& work_path) {
+                                   const Outcome& outcome, const std::string& work_path, Clock::time_point end) {
   note(opts, fmt::format("scenario {} failed ({}): {}; shrinking", index, failure_kind_name(outcome.kind),
                          outcome.detail));
   ShrinkOptions so;
   so.topology_fixed = opts.topology.has_value();
   so.duration_fixed = opts.duration.has_value();
+  so.out_of_time = [end] { return Clock::now() >= end; };
   const auto same_kind = [&](const FuzzScenario& s) { return run_scenario(opts.base, s, work_path).kind == outcome.kind; };
   ShrinkResult shrunk = shrink_scenario(failing, same_kind, so);
   FuzzFinding f;
@@ -91,6 +92,7 @@ Result<FuzzFinding> shrink_finding(const FuzzOptions& opts, uint64_t index, cons
   f.original = failing;
   f.minimal = shrunk.scenario;
   f.shrink_tries = shrunk.tries;
+  f.shrunk_to_minimal = shrunk.minimal;
   f.original_path = opts.out_dir + "/original.json";
   f.repro_path = opts.out_dir + "/repro.json";
   SCX_RETURN_IF_ERROR(write_text_file(f.original_path, scenario_json_text(f.original), "fuzz"));
@@ -111,16 +113,18 @@ Result<FuzzReport> run_fuzz(const FuzzOptions& opts) {
   SCX_ASSIGN_OR_RETURN(GenerateOptions g, generate_options(opts));
   const std::string work_path = opts.out_dir + "/scenario.json";
   const Clock::time_point t0 = Clock::now();
+  const auto budget = std::chrono::nanoseconds(opts.budget);
+  const Clock::time_point search_end = t0 + budget * 3 / 4, end = t0 + budget;
   double last_note = 0;
   FuzzReport r;
   for (uint64_t i = 0; !opts.max_scenarios || i < *opts.max_scenarios; ++i) {
-    if (seconds_since(t0) >= static_cast<double>(opts.budget) / kNsPerSec) break;
+    if (Clock::now() >= search_end) break;
     const FuzzScenario s = generate_scenario(scenario_seed(opts.seed, i), g);
     const Outcome outcome = run_scenario(opts.base, s, work_path);
     ++r.tried;
     ++r.by_kind[static_cast<size_t>(outcome.kind)];
     if (outcome.kind != FailureKind::kNone) {
-      SCX_ASSIGN_OR_RETURN(r.finding, shrink_finding(opts, i, s, outcome, work_path));
+      SCX_ASSIGN_OR_RETURN(r.finding, shrink_finding(opts, i, s, outcome, work_path, end));
       break;
     }
     if (seconds_since(t0) - last_note >= kProgressEverySeconds) {
@@ -151,9 +155,9 @@ std::string format_fuzz_summary(const FuzzReport& r) {
   if (!r.finding) return out + "no failure found\n";
   const FuzzFinding& f = *r.finding;
   out += fmt::format("failure: {} in scenario {}: {}\n", failure_kind_name(f.outcome.kind), f.index, f.outcome.detail);
-  out += fmt::format("shrunk in {} runs to {} task(s) on {} CPU(s), {}: {}\n", f.shrink_tries,
+  out += fmt::format("shrunk in {} runs to {} task(s) on {} CPU(s), {}{}: {}\n", f.shrink_tries,
                      scenario_task_count(f.minimal), f.minimal.nr_cpus, format_duration(f.minimal.duration),
-                     f.repro_path);
+                     f.shrunk_to_minimal ? "" : " (stopped by the budget: smaller ones may fail too)", f.repro_path);
   out += fmt::format("original scenario: {}\n", f.original_path);
   out += "reproduce with:\n  " + f.command + "\n";
   return out;

@@ -17,7 +17,9 @@ namespace scx::fuzz {
 struct FuzzOptions {
   RunOptions base;                      // --sched and its settings (--set, --profile, ...)
   uint64_t seed = 1;                    // scenario i comes from (seed, i): same seed, same scenarios
-  Ns budget = 120 * kNsPerSec;          // wall-clock time for trying scenarios (shrinking is extra)
+  // Wall-clock time of the whole run: scenarios are tried for its first three quarters, and
+  // shrinking a failure ends by its end.
+  Ns budget = 120 * kNsPerSec;
   std::optional<uint64_t> max_scenarios;  // stop after this many scenarios
   std::optional<std::string> topology;  // fixed machine (else random small ones, shrunk too)
   std::optional<Ns> duration;           // fixed run length (else random; shrunk too)
@@ -32,6 +34,7 @@ struct FuzzFinding {
   FuzzScenario original;
   FuzzScenario minimal;
   int shrink_tries = 0;
+  bool shrunk_to_minimal = false;  // false: the budget or the run limit stopped shrinking
   std::string original_path;  // the rt-app files written to out_dir
   std::string repro_path;
   std::string command;        // the `scxsim run` line that reproduces it

@@ -19,7 +19,7 @@ FuzzCommand::FuzzCommand(CLI::App& app) {
                "  scxsim fuzz --sched build/bpf/schedulers/simple.bpf.o\n"
                "  scxsim fuzz --sched vtime --budget 30s --seed 7 --out /tmp/fuzz");
   cmd_->add_option("--sched", b.sched, "The scheduler to fuzz: a FILE.bpf.o or a native policy")->required();
-  cmd_->add_option("--budget", budget_text_, "Wall-clock time for trying scenarios (shrinking comes on top)")
+  cmd_->add_option("--budget", budget_text_, "Wall-clock time of the whole run: scenarios are tried for its first 3/4, shrinking a failure ends by its end")
       ->capture_default_str();
   cmd_->add_option("--seed,-s", seed_text_, "Seed of the scenario sequence (default 1): same seed, same scenarios");
   cmd_->add_option("--scenarios", max_scenarios_, "Stop after this many scenarios (default: only the budget)")
@@ -65,6 +65,7 @@ Status FuzzCommand::make_out_dir() {
     std::string tmpl = (std::filesystem::temp_directory_path() / "scxsim-fuzz-XXXXXX").string();
     if (!::mkdtemp(tmpl.data())) return Status::Error("fuzz", "cannot create a temporary directory");
     opts_.out_dir = tmpl;
+    temp_out_dir_ = true;
     return {};
   }
   std::error_code ec;
@@ -85,8 +86,10 @@ int FuzzCommand::run(const std::string& program) {
     std::fprintf(stderr, "scxsim: %s\n", report.status().message().c_str());
     return 1;
   }
-  std::printf("scxsim fuzz: %s, seed %llu, files in %s\n", opts_.base.sched.c_str(),
-              static_cast<unsigned long long>(opts_.seed), opts_.out_dir.c_str());
+  // A temporary directory of ours that holds nothing (no failure) is not worth keeping.
+  std::error_code ec;
+  if (!report->finding && temp_out_dir_) std::filesystem::remove(opts_.out_dir, ec);
+  std::printf("scxsim fuzz: %s, seed %llu\n", opts_.base.sched.c_str(), static_cast<unsigned long long>(opts_.seed));
   std::fputs(format_fuzz_summary(*report).c_str(), stdout);
   return report->finding ? kFoundFailureExitCode : 0;
 }

@@ -29,6 +29,7 @@ class FuzzCommand {
   FuzzOptions opts_;
   std::string seed_text_, budget_text_ = "2m", duration_text_, topology_text_;
   uint64_t max_scenarios_ = 0;
+  bool temp_out_dir_ = false;  // out_dir is a temporary directory made for this run
 };
 
 }  // namespace scx::fuzz

@@ -145,11 +145,13 @@ std::vector<FuzzScenario> smaller_variants(const FuzzScenario& s, const ShrinkOp
 ShrinkResult shrink_scenario(const FuzzScenario& failing, const std::function<bool(const FuzzScenario&)>& still_fails,
                              const ShrinkOptions& opts) {
   ShrinkResult r{failing};
-  for (bool kept = true; kept && r.tries < opts.max_tries;) {
+  auto may_run = [&] { return r.tries < opts.max_tries && !(opts.out_of_time && opts.out_of_time()); };
+  for (bool kept = true; kept;) {
     kept = false;
-    for (size_t i = 0; r.tries < opts.max_tries;) {
+    for (size_t i = 0;;) {
       std::vector<FuzzScenario> variants = smaller_variants(r.scenario, opts);
       if (i >= variants.size()) break;
+      if (!may_run()) return r;
       ++r.tries;
       if (still_fails(variants[i])) {
         r.scenario = std::move(variants[i]);
@@ -160,6 +162,7 @@ ShrinkResult shrink_scenario(const FuzzScenario& failing, const std::function<bo
       }
     }
   }
+  r.minimal = true;
   return r;
 }
 

@@ -52,6 +52,7 @@ TEST(FuzzShrink, KeepsOnlyWhatThePredicateNeeds) {
   EXPECT_EQ(r.scenario.seed, 9u);
   EXPECT_EQ(scenario_task_count(r.scenario), 1);
   EXPECT_GT(r.accepted, 0);
+  EXPECT_TRUE(r.minimal);
   // A fixpoint: no variant of the result satisfies the predicate.
   for (const FuzzScenario& v : smaller_variants(r.scenario, {})) EXPECT_FALSE(has_nice5_task(v)) << v.workload.dump();
 }
@@ -98,6 +99,16 @@ TEST(FuzzShrink, StopsAtMaxTries) {
   EXPECT_EQ(r.tries, 5);
   EXPECT_EQ(calls, 5);
   EXPECT_EQ(r.accepted, 5);
+  EXPECT_FALSE(r.minimal);
+}
+
+TEST(FuzzShrink, StopsWhenOutOfTime) {
+  ShrinkOptions o;
+  int asked = 0;
+  o.out_of_time = [&] { return ++asked > 3; };
+  ShrinkResult r = shrink_scenario(three_tasks(), [](const FuzzScenario&) { return true; }, o);
+  EXPECT_EQ(r.tries, 3);
+  EXPECT_FALSE(r.minimal);
 }
 
 }  // namespace
