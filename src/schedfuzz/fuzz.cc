@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/text_file.h"
+#include "schedfuzz/generate.h"
 #include "schedfuzz/shrink.h"
 #include "sim/rng.h"
 #include "topo/topology.h"
@@ -103,11 +104,6 @@ Result<FuzzFinding> shrink_finding(const FuzzOptions& opts, uint64_t index, cons
 }
 
 }  // namespace
-
-Result<FuzzScenario> scenario_at(const FuzzOptions& opts, uint64_t index) {
-  SCX_ASSIGN_OR_RETURN(GenerateOptions g, generate_options(opts));
-  return generate_scenario(scenario_seed(opts.seed, index), g);
-}
 
 Result<FuzzReport> run_fuzz(const FuzzOptions& opts) {
   SCX_ASSIGN_OR_RETURN(GenerateOptions g, generate_options(opts));

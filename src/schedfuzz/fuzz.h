@@ -8,7 +8,6 @@
 #include <optional>
 #include <string>
 
-#include "schedfuzz/generate.h"
 #include "schedfuzz/outcome.h"
 #include "schedfuzz/scenario.h"
 
@@ -46,9 +45,6 @@ struct FuzzReport {
   std::optional<FuzzFinding> finding;
   double elapsed_s = 0;
 };
-
-// The scenario run_fuzz tries i-th (0-based) for these options.
-Result<FuzzScenario> scenario_at(const FuzzOptions& opts, uint64_t index);
 
 Result<FuzzReport> run_fuzz(const FuzzOptions& opts);
 

@@ -93,7 +93,7 @@ TEST(CliUsage, MissingFilesAndUnwritableOutputsAreSaidBeforeRunning) {
 
 TEST(CliUsage, SuggestsTheNameMeant) {
   expect_usage_error("runn", "unknown subcommand 'runn' (did you mean 'run'?) (subcommands: run, compare, validate, "
-                             "list, calibrate, inspect)");
+                             "list, calibrate, inspect, fuzz)");
   const Outcome sched = scxsim("run --sched eevfd");
   EXPECT_EQ(sched.code, 2);
   EXPECT_EQ(sched.err.rfind("scxsim: --sched: unknown scheduler 'eevfd' (did you mean 'eevdf'?)", 0), 0u) << sched.err;
