@@ -10,26 +10,17 @@
 #include <gtest/gtest.h>
 
 #include "cli/usage_checks.h"
+#include "run_command.h"
 #include "temp_file.h"
 
 namespace scx {
 namespace {
 
-struct Outcome {
-  int code = -1;
-  std::string out, err;
-};
+using Outcome = testing::CommandResult;
 
 // Runs the built scxsim with `args` (shell words) and collects its exit code and output.
 Outcome scxsim(const std::string& args) {
-  const std::string out = testing::test_temp_path("stdout"), err = testing::test_temp_path("stderr");
-  const std::string cmd = std::string(SCXSIM_BINARY_DIR) + "/src/cli/scxsim " + args + " >" + out + " 2>" + err;
-  const int status = std::system(cmd.c_str());
-  Outcome o;
-  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  o.out = testing::read_test_file(out);
-  o.err = testing::read_test_file(err);
-  return o;
+  return testing::run_command(std::string(SCXSIM_BINARY_DIR) + "/src/cli/scxsim " + args);
 }
 
 // The usage error `line` (without "scxsim: " and the newline), exit 2, nothing on stdout.

@@ -1,7 +1,5 @@
 // The fuzz loop: it finds the planted stall of nice_stall.bpf.o (nice-5 tasks never run) and
 // shrinks it to a reproducer the printed command replays; a correct scheduler gives nothing.
-#include <sys/wait.h>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -10,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "schedfuzz/fuzz.h"
+#include "run_command.h"
 #include "temp_file.h"
 
 namespace scx::fuzz {
@@ -25,21 +24,6 @@ FuzzOptions options_for(const std::string& sched, const std::string& dir) {
   std::filesystem::create_directories(o.out_dir);
   o.program = kScxsim;
   return o;
-}
-
-struct Shell {
-  int exit_code;
-  std::string out;
-};
-Shell run_shell(const std::string& command) {
-  Shell r{-1, ""};
-  std::FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
 }
 
 // The "done when" of the feature: found within 60 s, at most 3 tasks, and the printed command
@@ -61,8 +45,8 @@ TEST(Fuzz, FindsThePlantedStallAndPrintsAReproducer) {
   EXPECT_NE(testing::read_test_file(f.repro_path).find("\"priority\": 5"), std::string::npos)
       << testing::read_test_file(f.repro_path);
   EXPECT_EQ(testing::read_test_file(f.repro_path), scenario_json_text(f.minimal));
-  const Shell replay = run_shell(f.command);
-  EXPECT_EQ(replay.exit_code, 0) << f.command << "\n" << replay.out;
+  const testing::CommandResult replay = testing::run_command(f.command);
+  EXPECT_EQ(replay.code, 0) << f.command << "\n" << replay.err;
   EXPECT_NE(replay.out.find("runnable task stall"), std::string::npos) << f.command << "\n" << replay.out;
   EXPECT_NE(format_fuzz_summary(*r).find(f.command), std::string::npos);
 }
@@ -97,18 +81,19 @@ TEST(Fuzz, ACorrectSchedulerGivesNoFailure) {
 
 TEST(Fuzz, CommandLineExitCodes) {
   const std::string out = testing::test_temp_path("cli");
-  const Shell found = run_shell(kScxsim + " fuzz --sched " + kNiceStall + " --out " + out);
-  EXPECT_EQ(found.exit_code, 3) << found.out;
+  const testing::CommandResult found = testing::run_command(kScxsim + " fuzz --sched " + kNiceStall + " --out " + out);
+  EXPECT_EQ(found.code, 3) << found.err;
   EXPECT_NE(found.out.find("reproduce with:"), std::string::npos) << found.out;
   EXPECT_TRUE(std::filesystem::exists(out + "/repro.json"));
-  const Shell none = run_shell(kScxsim + " fuzz --sched vtime --scenarios 3 --out " + out);
-  EXPECT_EQ(none.exit_code, 0) << none.out;
+  const testing::CommandResult none = testing::run_command(kScxsim + " fuzz --sched vtime --scenarios 3 --out " + out);
+  EXPECT_EQ(none.code, 0) << none.err;
   EXPECT_NE(none.out.find("no failure found"), std::string::npos) << none.out;
-  const Shell bad = run_shell(kScxsim + " fuzz --sched vtime --budget 10");
-  EXPECT_EQ(bad.exit_code, 2) << bad.out;
-  EXPECT_EQ(bad.out, "scxsim: --budget: '10' needs a unit (ns, us, ms, s)\n");
-  const Shell no_sched = run_shell(kScxsim + " fuzz --sched nosuch");
-  EXPECT_EQ(no_sched.exit_code, 2) << no_sched.out;
+  const testing::CommandResult bad = testing::run_command(kScxsim + " fuzz --sched vtime --budget 10");
+  EXPECT_EQ(bad.code, 2) << bad.err;
+  EXPECT_EQ(bad.err, "scxsim: --budget: '10' needs a unit (ns, us, ms, s)\n");
+  EXPECT_EQ(bad.out, "");
+  const testing::CommandResult no_sched = testing::run_command(kScxsim + " fuzz --sched nosuch");
+  EXPECT_EQ(no_sched.code, 2) << no_sched.err;
 }
 
 // The reproducer's words are quoted for the shell where they need it.
