@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "base/text_file.h"
 #include "bpf/host/bpf_ops.h"
 #include "calibrate/calibrate.h"
 #include "cli/compare.h"
@@ -20,6 +21,7 @@
 #include "cli/validate.h"
 #include "report/html.h"
 #include "report/interval_stats.h"
+#include "schedfuzz/fuzz_command.h"
 #include "topo/topology.h"
 #include "workload/generators.h"
 
@@ -140,14 +142,6 @@ scx::Status apply_duration(const std::string& text, scx::RunOptions& opts) {
   return {};
 }
 
-scx::Status write_file(const std::string& path, const std::string& text, const char* what) {
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) return scx::Status::Errorf(what, "cannot write '{}'", path);
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !ok) return scx::Status::Errorf(what, "error writing '{}'", path);
-  return {};
-}
-
 // --stats: the interval table needs the CPU count, known once the topology is resolved.
 scx::Result<scx::RunOutput> run_with_stats(scx::RunOptions opts, scx::Ns interval) {
   SCX_ASSIGN_OR_RETURN(scx::Topology topo, scx::resolve_topology(opts.topology, opts.max_topology_bytes));
@@ -168,7 +162,7 @@ int run_calibrate(scx::CalibrateOptions opts, const std::string& out) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     return 0;
   }
-  if (auto st = write_file(out, text, "calibrate -o"); !st.ok()) return fail(st);
+  if (auto st = scx::write_text_file(out, text, "calibrate -o"); !st.ok()) return fail(st);
   return 0;
 }
 
@@ -325,6 +319,8 @@ int main(int argc, char** argv) {
   inspect->add_option("file", inspect_path, "The BPF object")->required();
   inspect->add_flag("--json", inspect_json, "Print JSON");
 
+  scx::fuzz::FuzzCommand fuzz(app);
+
   if (argc == 1) {  // a bare `scxsim` asks what the tool does: the help, on stdout, exit 0
     std::fputs(app.help().c_str(), stdout);
     return 0;
@@ -343,6 +339,7 @@ int main(int argc, char** argv) {
     return run_calibrate(calibrate_opts, calibrate_out);
   }
   if (sweep->sweep->parsed()) return scx::run_sweep_command(*sweep);
+  if (fuzz.parsed()) return fuzz.run(argv[0]);
   if (list->parsed()) {
     print_lists();
     return 0;
@@ -405,7 +402,7 @@ int main(int argc, char** argv) {
           fmt::format("workload {} on {} [{}], {} simulated, kernel {}", i.workload, i.topology, i.topology_summary,
                       scx::format_duration(i.duration), i.kernel),
           std::move(runs));
-      if (auto st = write_file(html_path, scx::format_html_report(r, "scxsim run"), "--html"); !st.ok()) return fail(st);
+      if (auto st = scx::write_text_file(html_path, scx::format_html_report(r, "scxsim run"), "--html"); !st.ok()) return fail(st);
     }
     if (result->interrupted) {
       // After the tables on stdout; beside JSON on stderr, so that stdout stays one JSON document.
@@ -448,7 +445,7 @@ int main(int argc, char** argv) {
                                      : scx::format_compare_text(*result);
     std::fwrite(text.data(), 1, text.size(), stdout);
     if (!compare_html.empty()) {
-      if (auto st = write_file(compare_html, scx::format_html_report(*result, "scxsim compare"), "--html"); !st.ok())
+      if (auto st = scx::write_text_file(compare_html, scx::format_html_report(*result, "scxsim compare"), "--html"); !st.ok())
         return fail(st);
     }
     return 0;

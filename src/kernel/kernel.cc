@@ -1146,7 +1146,10 @@ Status Kernel::check_invariants() const {
       if (p.on_rq || p.on_cpu) return Status::Error(where, "dead but still on a runqueue");
       continue;
     }
-    if (!p.cpus_allowed.test(p.cpu)) return Status::Error(where, "task_cpu outside its affinity");
+    // Outside its affinity is allowed while the stopper queued on its CPU has yet to move it
+    // (migration_cpu_stop): a check between two events at the same time can see that.
+    const bool move_due = rqs_[p.cpu].stop->on_rq;
+    if (!p.cpus_allowed.test(p.cpu) && !move_due) return Status::Error(where, "task_cpu outside its affinity");
     if (p.on_cpu && rqs_[p.cpu].curr != &p) return Status::Error(where, "on_cpu but not its rq's curr");
     if (p.state == TaskState::Running && !p.on_cpu) return Status::Error(where, "Running but not on a CPU");
     if ((p.state == TaskState::Runnable || p.state == TaskState::Running) && !p.on_rq)

@@ -10,13 +10,13 @@
 #include <gtest/gtest.h>
 
 #include "cli/usage_checks.h"
-#include "scxsim_process.h"
+#include "run_command.h"
 #include "temp_file.h"
 
 namespace scx {
 namespace {
 
-using testing::Outcome;
+using Outcome = testing::CommandResult;
 using testing::scxsim;
 
 // The usage error `line` (without "scxsim: " and the newline), exit 2, nothing on stdout.
@@ -80,7 +80,7 @@ TEST(CliUsage, MissingFilesAndUnwritableOutputsAreSaidBeforeRunning) {
 
 TEST(CliUsage, SuggestsTheNameMeant) {
   expect_usage_error("runn", "unknown subcommand 'runn' (did you mean 'run'?) (subcommands: run, compare, validate, sweep, "
-                             "list, calibrate, inspect)");
+                             "list, calibrate, inspect, fuzz)");
   const Outcome sched = scxsim("run --sched eevfd");
   EXPECT_EQ(sched.code, 2);
   EXPECT_EQ(sched.err.rfind("scxsim: --sched: unknown scheduler 'eevfd' (did you mean 'eevdf'?)", 0), 0u) << sched.err;

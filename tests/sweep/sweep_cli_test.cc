@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "scxsim_process.h"
+#include "run_command.h"
 #include "temp_file.h"
 
 namespace scx {
