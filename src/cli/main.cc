@@ -18,6 +18,8 @@
 #include "cli/usage_checks.h"
 #include "cli/validate.h"
 #include "report/html.h"
+#include "report/probe_report.h"
+#include "probe/probe_spec.h"
 #include "report/interval_stats.h"
 #include "topo/topology.h"
 #include "workload/generators.h"
@@ -147,6 +149,14 @@ scx::Status write_file(const std::string& path, const std::string& text, const c
   return {};
 }
 
+// --probe's syntax and --probe-interval, checked before the run (names are resolved once the
+// scheduler is loaded).
+scx::Status check_probe_options(const std::string& interval_text, scx::RunOptions& opts) {
+  SCX_ASSIGN_OR_RETURN(opts.probe_interval, scx::parse_positive_duration(interval_text, "--probe-interval"));
+  for (const std::string& p : opts.probes) SCX_RETURN_IF_ERROR(scx::parse_probe(p).status());
+  return {};
+}
+
 // --stats: the interval table needs the CPU count, known once the topology is resolved.
 scx::Result<scx::RunOutput> run_with_stats(scx::RunOptions opts, scx::Ns interval) {
   SCX_ASSIGN_OR_RETURN(scx::Topology topo, scx::resolve_topology(opts.topology, opts.max_topology_bytes));
@@ -226,6 +236,13 @@ int main(int argc, char** argv) {
   run->add_flag("--check", opts.check, "Check the kernel's invariants every simulated millisecond (slower)");
   run->add_option("--perfetto", opts.perfetto_path, "Write a Perfetto trace (open it in ui.perfetto.dev) to FILE");
   run->add_option("--html", html_path, "Write a self-contained HTML report (plots as inline SVG) to FILE");
+  std::string probe_interval_text = "1ms";
+  run->add_option("--probe", opts.probes,
+                  "Sample a BPF scheduler's global (NAME, NAME[3], NAME.member) or map value (map:MAP[KEY][.member]"
+                  "[@CPU|@each]), or a native policy's counter, over simulated time into --json, --html and "
+                  "--perfetto (repeatable)");
+  run->add_option("--probe-interval", probe_interval_text, "Simulated time between --probe samples")
+      ->capture_default_str();
   run->add_option("--stats", stats_text, "Print a periodic table every INTERVAL of simulated time (e.g. 100ms) on stderr");
   run->add_option("--stats-floor", stats_floor_text, "The shortest --stats interval accepted (a duration)")
       ->capture_default_str();
@@ -374,6 +391,7 @@ int main(int argc, char** argv) {
       stats_interval = *d;
     }
     if (auto st = scx::check_scenario(opts); !st.ok()) return usage_error(st);
+    if (auto st = check_probe_options(probe_interval_text, opts); !st.ok()) return usage_error(st);
     for (const auto& [path, option] : {std::pair{html_path, "--html"}, {opts.perfetto_path, "--perfetto"},
                                        {opts.trace_path, "--trace"}})
       if (auto st = scx::check_output_path(path, option); !st.ok()) return usage_error(st);
@@ -388,7 +406,8 @@ int main(int argc, char** argv) {
     meter.stop();
     if (!result.ok()) return fail(result.status());
     for (const auto& w : result->report.workload_warnings) std::fprintf(stderr, "scxsim: warning: %s\n", w.c_str());
-    std::string text = json ? scx::format_run_json(result->report) : scx::format_run_text(result->report);
+    std::string text = json ? scx::add_probes_json(scx::format_run_json(result->report), result->probes, opts.probe_interval)
+                            : scx::format_run_text(result->report);
     std::fwrite(text.data(), 1, text.size(), stdout);
     if (!html_path.empty()) {
       scx::RunSummary summary = scx::summarize(*result->metrics);
