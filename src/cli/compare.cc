@@ -264,6 +264,7 @@ Result<CompareResult> run_compare(const CompareOptions& opts) {
                             ? variant_path(opts.base.perfetto_path, variants[v].name)
                             : std::string();
       o.sinks.clear();
+      o.timeline = s == 0 && opts.base.timeline;
       run_opts[v * ns + s] = std::move(o);
     }
 
@@ -288,6 +289,7 @@ Result<CompareResult> run_compare(const CompareOptions& opts) {
       } else {
         RunSummary summary = summarize(*out->metrics);
         digests[j] = make_digest(variants[j / ns].name, out->report, summary, out->figures);
+        if (run_opts[j].timeline) digests[j]->html = make_html_data(std::move(out->timeline), summary, out->probes);
         if (j == 0) {
           const RunInfo& i = out->report.info;
           scenario = fmt::format("workload {} on {} [{}], {} simulated, {}", i.workload, i.topology,

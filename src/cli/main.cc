@@ -392,6 +392,7 @@ int main(int argc, char** argv) {
     }
     if (auto st = scx::check_scenario(opts); !st.ok()) return usage_error(st);
     if (auto st = check_probe_options(probe_interval_text, opts); !st.ok()) return usage_error(st);
+    opts.timeline = !html_path.empty();
     for (const auto& [path, option] : {std::pair{html_path, "--html"}, {opts.perfetto_path, "--perfetto"},
                                        {opts.trace_path, "--trace"}})
       if (auto st = scx::check_output_path(path, option); !st.ok()) return usage_error(st);
@@ -413,6 +414,7 @@ int main(int argc, char** argv) {
       scx::RunSummary summary = scx::summarize(*result->metrics);
       scx::RunDigest digest = scx::make_digest(opts.sched, result->report, summary, result->figures);
       digest.ejected.clear();  // one run is shown as it ran (the text report says if it was ejected)
+      digest.html = scx::make_html_data(std::move(result->timeline), summary, result->probes);
       std::vector<std::vector<scx::RunDigest>> runs{{std::move(digest)}};
       const scx::RunInfo& i = result->report.info;
       scx::CompareResult r = scx::build_compare(
@@ -456,6 +458,7 @@ int main(int argc, char** argv) {
     for (const auto& [path, option] : {std::pair{compare_html, "--html"}, {copts.base.perfetto_path, "--perfetto"}})
       if (auto st = scx::check_output_path(path, option); !st.ok()) return usage_error(st);
     copts.progress = scx::stderr_is_tty();
+    copts.base.timeline = !compare_html.empty();
     auto result = scx::run_compare(copts);
     if (!result.ok()) return fail(result.status());
     std::string text = compare_json ? scx::format_compare_json(*result)

@@ -341,6 +341,11 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   }
   FingerprintSink fp;
   if (opts.fingerprint) kernel.trace().subscribe(&fp);
+  std::unique_ptr<TimelineRecorder> timeline;
+  if (opts.timeline) {
+    timeline = std::make_unique<TimelineRecorder>(static_cast<int>(t.nr_cpus()));
+    kernel.trace().subscribe(timeline.get());
+  }
   std::FILE* trace_file = nullptr;
   std::unique_ptr<TextTraceSink> text;
   if (!opts.trace_path.empty()) {
@@ -425,6 +430,7 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
                     ? ext->exit_info()->reason
                     : fmt::format("{} ({})", ext->exit_info()->reason, ext->exit_info()->msg));
   if (probes) out.probes = probes->series();
+  if (timeline) out.timeline = timeline->timeline();
   out.report.stats = kernel.stats();
   out.report.metrics = out.metrics.get();
   out.report.workload_warnings = workload.warnings;

@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/runner.h"
+#include "metrics/summary.h"
 #include "probe/probe_spec.h"
+#include "report/html.h"
 #include "report/probe_report.h"
 #include "temp_file.h"
 
@@ -194,6 +196,24 @@ TEST(Probe, JsonSectionAndPerfettoTracks) {
   EXPECT_EQ(without.dump(2) + "\n", plain);
   EXPECT_EQ(add_probes_json(plain, {}, kNsPerMs), plain);
   EXPECT_NE(testing::read_test_file(o.perfetto_path).find("probe nr_ticks"), std::string::npos);
+}
+
+// The HTML report plots each probe: one polyline per variant through its samples, on a time
+// axis over the samples (0..20 ms) and a nice y axis (values 1..5 in at most 5 ticks: raw step
+// 1.25 -> 2, so 0..6).
+TEST(Probe, HtmlPlotsEachProbe) {
+  RunOptions o = two_hogs_one_cpu();
+  o.probes = {"nr_ticks"};
+  auto r = run_simulation(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const RunSummary summary = summarize(*r->metrics);
+  RunDigest d = make_digest("probe", r->report, summary);
+  d.html = make_html_data({}, summary, r->probes);
+  const std::string html = format_html_report(build_compare({"probe"}, {"x"}, {1}, "w", {{d}}), "t");
+  EXPECT_NE(html.find("<section id=\"probes\">"), std::string::npos);
+  EXPECT_NE(html.find("data-probe=\"nr_ticks\""), std::string::npos);
+  // x: 70 + t/20ms * 1010; y: 20 + (1 - v/6) * 156 (plot 70..1080 wide, 20..176 high).
+  EXPECT_NE(html.find("points=\"322.50,150.00 575.00,124.00 827.50,98.00 1080.00,46.00\""), std::string::npos);
 }
 
 }  // namespace
