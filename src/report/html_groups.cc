@@ -8,7 +8,7 @@
 namespace scx::html {
 namespace {
 
-constexpr int kBar = 12, kGroupGap = 10, kNameW = 160;
+constexpr int kBar = 9, kGroupGap = 6, kNameW = 160;
 
 // The mean of row `key` per variant (nullopt: not measured).
 std::vector<std::optional<double>> row_means(const CompareResult& r, const std::string& key) {

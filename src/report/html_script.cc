@@ -1,5 +1,7 @@
 // The report's only script (vanilla JS, no libraries): click a table header to sort by that
-// column, and draw the per-CPU timelines for the selected window.
+// column, fold the metrics table for report.html#plots, and draw the per-CPU timelines for the
+// selected window. It ends by marking <body>
+// data-script="done", which the headless-browser check reads back.
 #include "report/html_parts.h"
 
 namespace scx::html {
@@ -7,6 +9,7 @@ namespace scx::html {
 std::string page_script() {
   return R"JS(<script>
 "use strict";
+if (location.hash === '#plots') document.querySelectorAll('details.metrics').forEach(function (d) { d.open = false; });
 document.querySelectorAll('table.sortable').forEach(function (table) {
   table.querySelectorAll('th').forEach(function (th, i) {
     th.onclick = function () {
@@ -61,8 +64,8 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
     g.textAlign = 'center';
     for (var t = Math.ceil(from / 1e6 / step) * step; t <= to / 1e6 + 1e-9; t += step)
       g.fillText(t.toFixed(decimals), xOf(v, t * 1e6), y);
-    g.textAlign = 'left';
-    g.fillText('ms', c.width - 20, y);
+    g.textAlign = 'right';
+    g.fillText('ms', L - 4, y);
   }
   function drawAll() {
     fromIn.value = (from / 1e6).toFixed(3);
@@ -109,6 +112,8 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
   window.addEventListener('resize', fit);
   fit();
 })();
+// Reached only when everything above ran without an exception (scripts/html_check.sh looks).
+document.body.setAttribute('data-script', 'done');
 </script>
 )JS";
 }

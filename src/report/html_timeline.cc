@@ -42,8 +42,8 @@ std::string timeline_section(const CompareResult& r) {
     const Timeline& t = data[v]->timeline;
     body += fmt::format("<h3>{}</h3>\n", html_escape(r.variants[v]));
     if (t.truncated)
-      body += fmt::format("<p class=\"note\">recorded up to {} (the timeline keeps at most {} slices)</p>\n",
-                          html_escape(format_duration(t.end)), t.slices.size());
+      body += fmt::format("<p class=\"note\">recorded up to {} (the timeline keeps the first {} slices of a run)"
+                          "</p>\n", html_escape(format_duration(t.end)), TimelineRecorder::kDefaultMaxSlices);
     body += fmt::format("<canvas class=\"timeline\" id=\"timeline-{}\" data-src=\"timeline-data-{}\" width=\"{}\" "
                         "height=\"{}\"></canvas>\n", v, v, kW, canvas_height(t.nr_cpus));
     body += fmt::format("<script type=\"application/json\" id=\"timeline-data-{}\">{}</script>\n", v, timeline_json(t));
