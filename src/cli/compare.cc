@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cli/progress.h"
+#include "policy/policy.h"
 
 namespace scx {
 
@@ -265,6 +266,8 @@ Result<CompareResult> run_compare(const CompareOptions& opts) {
                             : std::string();
       o.sinks.clear();
       o.timeline = s == 0 && opts.base.timeline;
+      // Probes read a sched_ext scheduler's state; the first seed's are shown (HTML, Perfetto).
+      if (s != 0 || !(is_bpf_object(o.sched) || find_native_policy(o.sched))) o.probes.clear();
       run_opts[v * ns + s] = std::move(o);
     }
 

@@ -290,6 +290,11 @@ int main(int argc, char** argv) {
   compare->add_option("--perfetto", copts.base.perfetto_path,
                       "Write a Perfetto trace of each variant's first seed (FILE.<variant>.ext)");
   compare->add_option("--html", compare_html, "Write a self-contained HTML report to FILE");
+  std::string compare_probe_interval = "1ms";
+  compare->add_option("--probe", copts.base.probes,
+                      "As run's --probe, for every sched_ext variant's first seed, into --html and --perfetto");
+  compare->add_option("--probe-interval", compare_probe_interval, "Simulated time between --probe samples")
+      ->capture_default_str();
 
   // validate
   scx::ValidateOptions vopts;
@@ -455,6 +460,7 @@ int main(int argc, char** argv) {
       if (auto st = scx::check_scheduler(sched); !st.ok()) return usage_error(st);
     for (const std::string& v : copts.variants)
       if (auto parsed = scx::parse_variant(v, "eevdf"); !parsed.ok()) return usage_error(parsed.status());
+    if (auto st = check_probe_options(compare_probe_interval, copts.base); !st.ok()) return usage_error(st);
     for (const auto& [path, option] : {std::pair{compare_html, "--html"}, {copts.base.perfetto_path, "--perfetto"}})
       if (auto st = scx::check_output_path(path, option); !st.ok()) return usage_error(st);
     copts.progress = scx::stderr_is_tty();

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/compare.h"
 #include "cli/runner.h"
 #include "metrics/summary.h"
 #include "probe/probe_spec.h"
@@ -196,6 +197,26 @@ TEST(Probe, JsonSectionAndPerfettoTracks) {
   EXPECT_EQ(without.dump(2) + "\n", plain);
   EXPECT_EQ(add_probes_json(plain, {}, kNsPerMs), plain);
   EXPECT_NE(testing::read_test_file(o.perfetto_path).find("probe nr_ticks"), std::string::npos);
+}
+
+// compare --probe: the first seed of every sched_ext variant is probed (EEVDF has nothing to
+// probe and is left alone), and its samples are those of the same run alone.
+TEST(Probe, CompareProbesFirstSeedOfSchedExtVariants) {
+  CompareOptions c;
+  c.base = two_hogs_one_cpu();
+  c.base.probes = {"nr_ticks"};
+  c.base.timeline = true;  // as compare --html sets it
+  c.scheds = {"eevdf", kSubject};
+  c.seeds = {1, 2};
+  c.jobs = 1;
+  auto r = run_compare(c);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_TRUE(r->runs[0][0].html);
+  EXPECT_TRUE(r->runs[0][0].html->probes.empty());
+  ASSERT_TRUE(r->runs[1][0].html);
+  ASSERT_EQ(r->runs[1][0].html->probes.size(), 1u);
+  EXPECT_EQ(values(r->runs[1][0].html->probes[0]), (std::vector<int64_t>{1, 2, 3, 5}));
+  EXPECT_FALSE(r->runs[1][1].html);  // later seeds keep no HTML data
 }
 
 // The HTML report plots each probe: one polyline per variant through its samples, on a time
