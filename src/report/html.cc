@@ -181,7 +181,7 @@ std::string format_html_report(const CompareResult& r, const std::string& title)
                      v == 0 ? " (baseline)" : "", html_escape(v < r.variant_args.size() ? r.variant_args[v] : r.variants[v]));
   s += "</ul>\n<p>seeds: " + html_escape(seeds) + "; values are means over seeds (hover a cell for each seed)</p>\n";
   // The table can be folded away to see the plots (the page opened as report.html#plots folds it).
-  s += "<section id=\"compare\">\n<h2>Metrics</h2>\n<details class=\"metrics\" open>\n"
+  s += "<section id=\"compare\">\n<h2>Metrics</h2>\n<details class=\"metrics\" open=\"\">\n"
        "<summary>table (click a header to sort)</summary>\n" + table_html(r);
   s += "<p id=\"rule\">" + html_escape(kVerdictRule) + "</p>\n</details>\n</section>\n";
   s += cgroups_html(r);  // empty without cgroups
