@@ -187,7 +187,8 @@ Status run_in_steps(Kernel& kernel, Ns duration, bool until_done, const std::ato
       return kernel.run_until(end);
     }
     SCX_RETURN_IF_ERROR(until_done ? kernel.advance_while_alive(at) : kernel.advance_to(at));
-    sample_if_due(probes, at);
+    // A run-until-done workload whose last task exited before `at` has ended: no sample past it.
+    if (!until_done || kernel.live_user_tasks() > 0) sample_if_due(probes, at);
     done = at;
   }
   if (!until_done) {
@@ -365,7 +366,7 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
           break;
         }
         st = kernel.advance_while_alive(end);
-        if (st.ok()) sample_if_due(probes.get(), end);
+        if (st.ok() && kernel.live_user_tasks() > 0) sample_if_due(probes.get(), end);
         if (st.ok()) st = kernel.check_invariants().within(fmt::format("invariant at t={}", format_seconds(end)));
       }
       if (st.ok()) st = kernel.run_until_idle(duration);  // closes the books once, as a straight run

@@ -199,6 +199,21 @@ TEST(Probe, JsonSectionAndPerfettoTracks) {
   EXPECT_NE(testing::read_test_file(o.perfetto_path).find("probe nr_ticks"), std::string::npos);
 }
 
+// A run-until-done workload (hackbench) ends when its last task exits, between two sample times:
+// the samples stop at the last whole interval before that end (1.81 ms here: one sample, at 1 ms).
+TEST(Probe, RunUntilDoneHasNoSamplePastItsEnd) {
+  RunOptions o;
+  o.workload = "hackbench:groups=2,loops=20";
+  o.sched = "fifo";
+  o.series_buckets = 0;
+  o.probes = {"nr_local"};
+  auto r = run_simulation(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_FALSE(r->probes[0].samples.empty());
+  EXPECT_LE(r->probes[0].samples.back().time, r->report.info.duration);
+  EXPECT_EQ(r->probes[0].samples.size(), static_cast<size_t>(r->report.info.duration / kNsPerMs));
+}
+
 // compare --probe: the first seed of every sched_ext variant is probed (EEVDF has nothing to
 // probe and is left alone), and its samples are those of the same run alone.
 TEST(Probe, CompareProbesFirstSeedOfSchedExtVariants) {
