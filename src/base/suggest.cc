@@ -35,4 +35,13 @@ std::string did_you_mean(std::string_view typed, const std::vector<std::string>&
   return near.empty() ? std::string() : " (did you mean '" + near + "'?)";
 }
 
+std::vector<std::string> close_names(std::string_view typed, const std::vector<std::string>& known, size_t max) {
+  std::vector<std::pair<size_t, size_t>> ranked;  // (distance, index into known)
+  for (size_t i = 0; i < known.size(); ++i) ranked.emplace_back(edit_distance(typed, known[i]), i);
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> out;
+  for (size_t i = 0; i < ranked.size() && i < max; ++i) out.push_back(known[ranked[i].second]);
+  return out;
+}
+
 }  // namespace scx

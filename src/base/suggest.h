@@ -19,4 +19,8 @@ std::string nearest_name(std::string_view typed, const std::vector<std::string>&
 // " (did you mean 'X'?)", or "" when nothing is near.
 std::string did_you_mean(std::string_view typed, const std::vector<std::string>& known);
 
+// Up to `max` names of `known` nearest to `typed` (fewest edits first, then in `known`'s order),
+// for an error that lists what the user may have meant ("close names: a, b, c").
+std::vector<std::string> close_names(std::string_view typed, const std::vector<std::string>& known, size_t max);
+
 }  // namespace scx

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cli/progress.h"
+#include "policy/policy.h"
 
 namespace scx {
 
@@ -265,6 +266,9 @@ Result<CompareResult> run_compare(const CompareOptions& opts) {
                             ? variant_path(opts.base.perfetto_path, variants[v].name)
                             : std::string();
       o.sinks.clear();
+      o.timeline = s == 0 && opts.base.timeline;
+      // Probes read a sched_ext scheduler's state; the first seed's are shown (HTML, Perfetto).
+      if (s != 0 || !(is_bpf_object(o.sched) || find_native_policy(o.sched))) o.probes.clear();
       run_opts[v * ns + s] = std::move(o);
     }
 
@@ -289,6 +293,7 @@ Result<CompareResult> run_compare(const CompareOptions& opts) {
       } else {
         RunSummary summary = summarize(*out->metrics);
         digests[j] = make_digest(variants[j / ns].name, out->report, summary, out->figures);
+        if (run_opts[j].timeline) digests[j]->html = make_html_data(std::move(out->timeline), summary, out->probes);
         if (j == 0) {
           const RunInfo& i = out->report.info;
           scenario = fmt::format("workload {} on {} [{}], {} simulated, {}", i.workload, i.topology,

@@ -20,6 +20,8 @@
 #include "cli/usage_checks.h"
 #include "cli/validate.h"
 #include "report/html.h"
+#include "report/probe_report.h"
+#include "probe/probe_spec.h"
 #include "report/interval_stats.h"
 #include "schedfuzz/fuzz_command.h"
 #include "topo/topology.h"
@@ -142,6 +144,14 @@ scx::Status apply_duration(const std::string& text, scx::RunOptions& opts) {
   return {};
 }
 
+// --probe's syntax and --probe-interval, checked before the run (names are resolved once the
+// scheduler is loaded).
+scx::Status check_probe_options(const std::string& interval_text, scx::RunOptions& opts) {
+  SCX_ASSIGN_OR_RETURN(opts.probe_interval, scx::parse_positive_duration(interval_text, "--probe-interval"));
+  for (const std::string& p : opts.probes) SCX_RETURN_IF_ERROR(scx::parse_probe(p).status());
+  return {};
+}
+
 // --stats: the interval table needs the CPU count, known once the topology is resolved.
 scx::Result<scx::RunOutput> run_with_stats(scx::RunOptions opts, scx::Ns interval) {
   SCX_ASSIGN_OR_RETURN(scx::Topology topo, scx::resolve_topology(opts.topology, opts.max_topology_bytes));
@@ -221,6 +231,13 @@ int main(int argc, char** argv) {
   run->add_flag("--check", opts.check, "Check the kernel's invariants every simulated millisecond (slower)");
   run->add_option("--perfetto", opts.perfetto_path, "Write a Perfetto trace (open it in ui.perfetto.dev) to FILE");
   run->add_option("--html", html_path, "Write a self-contained HTML report (plots as inline SVG) to FILE");
+  std::string probe_interval_text = "1ms";
+  run->add_option("--probe", opts.probes,
+                  "Sample a BPF scheduler's global (NAME, NAME[3], NAME.member) or map value (map:MAP[KEY][.member]"
+                  "[@CPU|@each]), or a native policy's counter, over simulated time into --json, --html and "
+                  "--perfetto (repeatable)");
+  run->add_option("--probe-interval", probe_interval_text, "Simulated time between --probe samples")
+      ->capture_default_str();
   run->add_option("--stats", stats_text, "Print a periodic table every INTERVAL of simulated time (e.g. 100ms) on stderr");
   run->add_option("--stats-floor", stats_floor_text, "The shortest --stats interval accepted (a duration)")
       ->capture_default_str();
@@ -268,6 +285,11 @@ int main(int argc, char** argv) {
   compare->add_option("--perfetto", copts.base.perfetto_path,
                       "Write a Perfetto trace of each variant's first seed (FILE.<variant>.ext)");
   compare->add_option("--html", compare_html, "Write a self-contained HTML report to FILE");
+  std::string compare_probe_interval = "1ms";
+  compare->add_option("--probe", copts.base.probes,
+                      "As run's --probe, for every sched_ext variant's first seed, into --html and --perfetto");
+  compare->add_option("--probe-interval", compare_probe_interval, "Simulated time between --probe samples")
+      ->capture_default_str();
 
   // validate
   scx::ValidateOptions vopts;
@@ -375,6 +397,8 @@ int main(int argc, char** argv) {
       stats_interval = *d;
     }
     if (auto st = scx::check_scenario(opts); !st.ok()) return usage_error(st);
+    if (auto st = check_probe_options(probe_interval_text, opts); !st.ok()) return usage_error(st);
+    opts.timeline = !html_path.empty();
     for (const auto& [path, option] : {std::pair{html_path, "--html"}, {opts.perfetto_path, "--perfetto"},
                                        {opts.trace_path, "--trace"}})
       if (auto st = scx::check_output_path(path, option); !st.ok()) return usage_error(st);
@@ -389,12 +413,14 @@ int main(int argc, char** argv) {
     meter.stop();
     if (!result.ok()) return fail(result.status());
     for (const auto& w : result->report.workload_warnings) std::fprintf(stderr, "scxsim: warning: %s\n", w.c_str());
-    std::string text = json ? scx::format_run_json(result->report) : scx::format_run_text(result->report);
+    std::string text = json ? scx::add_probes_json(scx::format_run_json(result->report), result->probes, opts.probe_interval)
+                            : scx::format_run_text(result->report);
     std::fwrite(text.data(), 1, text.size(), stdout);
     if (!html_path.empty()) {
       scx::RunSummary summary = scx::summarize(*result->metrics);
       scx::RunDigest digest = scx::make_digest(opts.sched, result->report, summary, result->figures);
       digest.ejected.clear();  // one run is shown as it ran (the text report says if it was ejected)
+      digest.html = scx::make_html_data(std::move(result->timeline), summary, result->probes);
       std::vector<std::vector<scx::RunDigest>> runs{{std::move(digest)}};
       const scx::RunInfo& i = result->report.info;
       scx::CompareResult r = scx::build_compare(
@@ -435,9 +461,11 @@ int main(int argc, char** argv) {
       if (auto st = scx::check_scheduler(sched); !st.ok()) return usage_error(st);
     for (const std::string& v : copts.variants)
       if (auto parsed = scx::parse_variant(v, "eevdf"); !parsed.ok()) return usage_error(parsed.status());
+    if (auto st = check_probe_options(compare_probe_interval, copts.base); !st.ok()) return usage_error(st);
     for (const auto& [path, option] : {std::pair{compare_html, "--html"}, {copts.base.perfetto_path, "--perfetto"}})
       if (auto st = scx::check_output_path(path, option); !st.ok()) return usage_error(st);
     copts.progress = scx::stderr_is_tty();
+    copts.base.timeline = !compare_html.empty();
     auto result = scx::run_compare(copts);
     if (!result.ok()) return fail(result.status());
     std::string text = compare_json ? scx::format_compare_json(*result)

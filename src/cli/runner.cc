@@ -13,6 +13,7 @@
 #include "kernel/ext/ext_class.h"
 #include "kernel/fair/fair_class.h"
 #include "policy/policy.h"
+#include "probe/sampler.h"
 #include "report/perfetto.h"
 #include "trace/fingerprint_sink.h"
 #include "trace/text_sink.h"
@@ -160,24 +161,41 @@ Status parse_name_counts(const char* flag, const std::vector<std::string>& args,
   return Status();
 }
 
-// The run without --check when it may be interrupted: one simulated millisecond at a time,
-// checking `stop` in between. A step only pops the events due by its end, so an uninterrupted
-// run handles the same events as one straight run_until / run_until_idle. Interrupted, the
-// books close at the end of the last whole step.
-Status run_in_steps(Kernel& kernel, Ns duration, bool until_done, const std::atomic<bool>& stop, Ns& end,
-                    bool& interrupted) {
-  for (Ns at = kNsPerMs; at < duration; at += kNsPerMs) {
+// Where a stepped run stops next after `at`: the next simulated millisecond, or an earlier probe
+// sample.
+Ns next_stop(Ns at, const ProbeSampler* probes) {
+  const Ns ms = (at / kNsPerMs + 1) * kNsPerMs;
+  return probes ? std::min(ms, probes->next_due()) : ms;
+}
+
+void sample_if_due(ProbeSampler* probes, Ns at) {
+  if (probes && probes->next_due() == at) probes->sample(at);
+}
+
+// The run without --check when it may be interrupted or is probed: one simulated millisecond (or
+// up to the next probe sample) at a time, checking `stop` in between. A step only pops the events
+// due by its end, so an uninterrupted run handles the same events as one straight run_until /
+// run_until_idle. Interrupted, the books close at the end of the last whole step.
+Status run_in_steps(Kernel& kernel, Ns duration, bool until_done, const std::atomic<bool>* stop,
+                    ProbeSampler* probes, Ns& end, bool& interrupted) {
+  Ns done = 0;
+  for (Ns at = next_stop(0, probes); at < duration; at = next_stop(at, probes)) {
     if (until_done && kernel.live_user_tasks() == 0) break;
-    if (stop.load(std::memory_order_relaxed)) {
+    if (stop && stop->load(std::memory_order_relaxed)) {
       interrupted = true;
-      end = at - kNsPerMs;
+      end = done;
       return kernel.run_until(end);
     }
     SCX_RETURN_IF_ERROR(until_done ? kernel.advance_while_alive(at) : kernel.advance_to(at));
+    // A run-until-done workload whose last task exited before `at` has ended: no sample past it.
+    if (!until_done || kernel.live_user_tasks() > 0) sample_if_due(probes, at);
+    done = at;
   }
   if (!until_done) {
     end = duration;
-    return kernel.run_until(duration);
+    SCX_RETURN_IF_ERROR(kernel.run_until(duration));
+    sample_if_due(probes, end);
+    return {};
   }
   SCX_RETURN_IF_ERROR(kernel.run_until_idle(duration));
   end = kernel.now();
@@ -236,6 +254,8 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   // --sched FILE.bpf.o (or any existing file): an unmodified sched_ext BPF object.
   const bool bpf_object = is_bpf_object(opts.sched);
   std::unique_ptr<bpf::BpfScxOps> bpf_ops;
+  bpf::BpfObject* bpf_obj = nullptr;  // read by --probe
+  const ScxOps* native_ops = nullptr;  // read by --probe
   if (bpf_object) {
     bpf::BpfHostOptions bo;
     bo.nr_cpus = static_cast<int>(t.nr_cpus());
@@ -260,6 +280,7 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
     auto loaded = bpf::BpfScxOps::load(opts.sched, bo);
     if (!loaded.ok()) return loaded.status().within("--sched");
     bpf_ops = std::move(*loaded);
+    bpf_obj = &bpf_ops->object();
   } else if (!opts.bpf_globals.empty() || !opts.bpf_resize.empty() || !opts.bpf_map_size.empty() ||
              !opts.profile.empty() || !opts.sched_opts.empty() || !opts.usersched.empty()) {
     return Status::Errorf("--sched", "--set, --resize, --map-size, --profile, --sched-opt and --usersched apply "
@@ -276,7 +297,9 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
     auto ext_class = std::make_unique<ExtClass>(kernel);
     ext = ext_class.get();
     kernel.set_ext_class(std::move(ext_class));
-    ext->load_at(policy->make(), opts.sched_load_at);
+    std::unique_ptr<ScxOps> ops = policy->make();
+    native_ops = ops.get();
+    ext->load_at(std::move(ops), opts.sched_load_at);
     if (opts.sched_unload_at) ext->unload_at(*opts.sched_unload_at);
   }
   if (bpf_ops) {
@@ -293,6 +316,14 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
                       : workload.run_until_done ? kRunUntilDoneLimit
                       : workload.duration       ? workload.duration
                                                 : kNsPerSec;
+  std::unique_ptr<PerfettoWriter> perfetto;
+  std::unique_ptr<ProbeSampler> probes;
+  if (!opts.probes.empty()) {
+    SCX_ASSIGN_OR_RETURN(probes, make_probe_sampler(opts.probes, opts.probe_interval, bpf_obj, native_ops, opts.sched));
+    probes->on_sample([&perfetto](const std::string& name, Ns at, int64_t v) {
+      if (perfetto) perfetto->probe_value(at, name, v);
+    });
+  }
   out.metrics = std::make_unique<MetricsCollector>(t);
   if (opts.series_buckets > 0)
     out.metrics->enable_series(std::max<Ns>(1, (duration + static_cast<Ns>(opts.series_buckets) - 1) /
@@ -303,7 +334,6 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   std::unique_ptr<WorkloadFiguresSink> figures = make_figures_sink(workload);
   if (figures) kernel.trace().subscribe(figures.get());
   std::FILE* perfetto_file = nullptr;
-  std::unique_ptr<PerfettoWriter> perfetto;
   if (!opts.perfetto_path.empty()) {
     perfetto_file = std::fopen(opts.perfetto_path.c_str(), "wb");
     if (!perfetto_file) return Status::Errorf("--perfetto", "cannot write '{}'", opts.perfetto_path);
@@ -312,6 +342,11 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   }
   FingerprintSink fp;
   if (opts.fingerprint) kernel.trace().subscribe(&fp);
+  std::unique_ptr<TimelineRecorder> timeline;
+  if (opts.timeline) {
+    timeline = std::make_unique<TimelineRecorder>(static_cast<int>(t.nr_cpus()));
+    kernel.trace().subscribe(timeline.get());
+  }
   std::FILE* trace_file = nullptr;
   std::unique_ptr<TextTraceSink> text;
   if (!opts.trace_path.empty()) {
@@ -324,33 +359,36 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   Ns end = duration;
   if (st.ok() && workload.run_until_done) {
     if (opts.check) {
-      for (end = kNsPerMs; st.ok() && kernel.live_user_tasks() > 0; end += kNsPerMs) {
+      for (end = next_stop(0, probes.get()); st.ok() && kernel.live_user_tasks() > 0; end = next_stop(end, probes.get())) {
         if (end > duration) {
           st = Status::Errorf("", "{} task(s) still alive at the time limit {}", kernel.live_user_tasks(),
                               format_duration(duration));
           break;
         }
         st = kernel.advance_while_alive(end);
+        if (st.ok() && kernel.live_user_tasks() > 0) sample_if_due(probes.get(), end);
         if (st.ok()) st = kernel.check_invariants().within(fmt::format("invariant at t={}", format_seconds(end)));
       }
       if (st.ok()) st = kernel.run_until_idle(duration);  // closes the books once, as a straight run
       end = kernel.now();
-    } else if (opts.interrupt) {
-      st = run_in_steps(kernel, duration, true, *opts.interrupt, end, out.interrupted);
+    } else if (opts.interrupt || probes) {
+      st = run_in_steps(kernel, duration, true, opts.interrupt, probes.get(), end, out.interrupted);
     } else {
       st = kernel.run_until_idle(duration);
       end = kernel.now();
     }
   } else if (st.ok()) {
     if (opts.check) {
-      for (Ns at = kNsPerMs; st.ok() && at < duration; at += kNsPerMs) {
+      for (Ns at = next_stop(0, probes.get()); st.ok() && at < duration; at = next_stop(at, probes.get())) {
         st = kernel.advance_to(at);
+        if (st.ok()) sample_if_due(probes.get(), at);
         if (st.ok()) st = kernel.check_invariants().within(fmt::format("invariant at t={}", format_seconds(at)));
       }
       if (st.ok()) st = kernel.run_until(duration);
+      if (st.ok()) sample_if_due(probes.get(), duration);
       if (st.ok()) st = kernel.check_invariants().within(fmt::format("invariant at t={}", format_seconds(duration)));
-    } else if (opts.interrupt) {
-      st = run_in_steps(kernel, duration, false, *opts.interrupt, end, out.interrupted);
+    } else if (opts.interrupt || probes) {
+      st = run_in_steps(kernel, duration, false, opts.interrupt, probes.get(), end, out.interrupted);
     } else {
       st = kernel.run_until(duration);
     }
@@ -392,6 +430,8 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
         "EXIT", ext->exit_info()->msg.empty()
                     ? ext->exit_info()->reason
                     : fmt::format("{} ({})", ext->exit_info()->reason, ext->exit_info()->msg));
+  if (probes) out.probes = probes->series();
+  if (timeline) out.timeline = timeline->timeline();
   out.report.stats = kernel.stats();
   out.report.metrics = out.metrics.get();
   out.report.workload_warnings = workload.warnings;

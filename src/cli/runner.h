@@ -12,6 +12,8 @@
 #include "bpf/loader/object.h"
 #include "kernel/kernel.h"
 #include "metrics/metrics.h"
+#include "report/probe_series.h"
+#include "report/timeline.h"
 #include "report/compare.h"
 #include "report/run_report.h"
 #include "topo/topology.h"
@@ -50,6 +52,11 @@ struct RunOptions {
   int64_t max_tasks = kDefaultMaxTasks;  // --max-tasks: the most tasks a workload may start
   size_t max_topology_bytes = kDefaultMaxTopologyFileBytes;  // --max-topology-size
   uint64_t max_samples = MetricsCollector::kDefaultMaxSamples;  // --max-samples
+  // --probe: a BPF scheduler's globals / map values or a native policy's counters, sampled every
+  // probe_interval of simulated time (probe/probe_spec.h); the run is the same with or without.
+  std::vector<std::string> probes;
+  Ns probe_interval = kNsPerMs;
+  bool timeline = false;             // record the per-CPU timeline (RunOutput::timeline) for --html
   std::vector<TraceSink*> sinks;     // extra listeners (progress, --stats), subscribed before load
   // Set (from a SIGINT/SIGTERM handler) to end the run early: it stops at the next simulated
   // millisecond and reports the time simulated so far (RunOutput::interrupted). nullptr: never.
@@ -62,6 +69,8 @@ struct RunOutput {
   RunReport report;
   // The workload's own figures (WorkloadFiguresSink); empty until that sink is wired in.
   std::vector<ExtraFigure> figures;
+  Timeline timeline;                // RunOptions::timeline
+  std::vector<ProbeSeries> probes;  // one per --probe (per CPU for map:...@each), in order
   bool interrupted = false;  // RunOptions::interrupt stopped the run; report.info.duration is how far it got
 };
 

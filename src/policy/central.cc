@@ -108,4 +108,8 @@ s32 CentralPolicy::init() {
   return 0;
 }
 
+int64_t CentralPolicy::counter(size_t i) const {
+  return static_cast<int64_t>(i == 0 ? nr_timers_ : nr_queued_);
+}
+
 }  // namespace scx

@@ -7,10 +7,11 @@
 #include <vector>
 
 #include "kernel/ext/ops.h"
+#include "policy/counters.h"
 
 namespace scx {
 
-class CentralPolicy : public ScxOps {
+class CentralPolicy : public ScxOps, public ExportedCounters {
  public:
   CentralPolicy();
   const ScxOpsInfo& info() const override { return info_; }
@@ -26,6 +27,11 @@ class CentralPolicy : public ScxOps {
   static constexpr u64 kTimerIntervalNs = 1000000;
   static constexpr u64 kSliceNs = SCX_SLICE_DFL;
   static constexpr size_t kQueueSize = 4096;  // central_q max_entries
+
+  // --probe nr_timers (timer runs so far) / nr_queued (tasks waiting for the central CPU), named
+  // as the BPF twin's globals.
+  std::vector<std::string> counter_names() const override { return {"nr_timers", "nr_queued"}; }
+  int64_t counter(size_t i) const override;
 
  private:
   bool dispatch_to_cpu(s32 cpu);

@@ -3,10 +3,11 @@
 #pragma once
 
 #include "kernel/ext/ops.h"
+#include "policy/counters.h"
 
 namespace scx {
 
-class SimplePolicy : public ScxOps {
+class SimplePolicy : public ScxOps, public ExportedCounters {
  public:
   explicit SimplePolicy(bool fifo);
   const ScxOpsInfo& info() const override { return info_; }
@@ -21,6 +22,9 @@ class SimplePolicy : public ScxOps {
   static constexpr u64 kSharedDsq = 0;
   u64 nr_local() const { return nr_local_; }
   u64 nr_global() const { return nr_global_; }
+  // --probe nr_local / nr_global: the BPF twin's stats[0] / stats[1].
+  std::vector<std::string> counter_names() const override { return {"nr_local", "nr_global"}; }
+  int64_t counter(size_t i) const override { return static_cast<int64_t>(i == 0 ? nr_local_ : nr_global_); }
 
  private:
   ScxOpsInfo info_;

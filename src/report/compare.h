@@ -13,11 +13,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "metrics/summary.h"
+#include "report/html_data.h"
 #include "report/run_report.h"
 
 namespace scx {
@@ -49,6 +51,7 @@ struct RunDigest {
   std::vector<double> queued;             // [bucket] average number of waiting tasks, all CPUs
   std::vector<double> dsq_depth;          // [bucket] average tasks queued in DSQs; empty = no sched_ext
   std::string ejected;                    // RunInfo::scheduler_ejected: this run's metrics are left out
+  std::shared_ptr<const HtmlRunData> html;  // timeline, tasks, probes for the HTML report; nullptr = none
 };
 
 // Extra figures a workload reports itself (WorkloadFiguresSink), passed through as metrics.

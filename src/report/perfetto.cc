@@ -220,16 +220,8 @@ void PerfettoWriter::on_event(const TraceEvent& e) {
   if (buffered_ >= flush_bytes_) flush_bundles();
 }
 
-uint64_t PerfettoWriter::counter_track(uint64_t dsq, int kind) {
-  auto key = std::make_pair(dsq, kind);
-  auto it = tracks_.find(key);
-  if (it != tracks_.end()) return it->second;
+uint64_t PerfettoWriter::new_counter_track(uint64_t uuid, const std::string& name) {
   if (!header_done_) write_header();
-  const uint64_t uuid = 0x5c0800000000ULL + tracks_.size();
-  tracks_.emplace(key, uuid);
-  // scxtop's names; its analyzers find DSQ tracks by them.
-  const std::string id = scx_dsq_name(dsq);
-  const std::string name = kind == 0 ? fmt::format("DSQ {} nr_queued", id) : fmt::format("DSQ {} latency ns", id);
   proto::Message cd, td, pkt;
   cd.str(f::kCdUnitName, name);
   td.u(f::kTdUuid, uuid).str(f::kTdName, name).msg(f::kTdCounter, cd);
@@ -238,20 +230,37 @@ uint64_t PerfettoWriter::counter_track(uint64_t dsq, int kind) {
   return uuid;
 }
 
-void PerfettoWriter::dsq_depth(Ns t, uint64_t dsq, int64_t depth) {
-  const uint64_t uuid = counter_track(dsq, 0);
+void PerfettoWriter::counter_value(Ns t, uint64_t uuid, int64_t value) {
   proto::Message te, pkt;
-  te.u(f::kTeType, f::kTypeCounter).u(f::kTeTrackUuid, uuid).i(f::kTeCounterValue, depth < 0 ? 0 : depth);
+  te.u(f::kTeType, f::kTypeCounter).u(f::kTeTrackUuid, uuid).i(f::kTeCounterValue, value);
   pkt.u(f::kTimestamp, t).u(f::kSequenceId, kSequence).msg(f::kTrackEvent, te);
   write_packet(pkt);
 }
 
+uint64_t PerfettoWriter::counter_track(uint64_t dsq, int kind) {
+  auto key = std::make_pair(dsq, kind);
+  auto it = tracks_.find(key);
+  if (it != tracks_.end()) return it->second;
+  const uint64_t uuid = 0x5c0800000000ULL + tracks_.size();
+  tracks_.emplace(key, uuid);
+  // scxtop's names; its analyzers find DSQ tracks by them.
+  const std::string id = scx_dsq_name(dsq);
+  return new_counter_track(uuid, kind == 0 ? fmt::format("DSQ {} nr_queued", id) : fmt::format("DSQ {} latency ns", id));
+}
+
+void PerfettoWriter::dsq_depth(Ns t, uint64_t dsq, int64_t depth) {
+  counter_value(t, counter_track(dsq, 0), depth < 0 ? 0 : depth);
+}
+
 void PerfettoWriter::dsq_latency(Ns t, uint64_t dsq, Ns latency) {
-  const uint64_t uuid = counter_track(dsq, 1);
-  proto::Message te, pkt;
-  te.u(f::kTeType, f::kTypeCounter).u(f::kTeTrackUuid, uuid).i(f::kTeCounterValue, static_cast<int64_t>(latency));
-  pkt.u(f::kTimestamp, t).u(f::kSequenceId, kSequence).msg(f::kTrackEvent, te);
-  write_packet(pkt);
+  counter_value(t, counter_track(dsq, 1), static_cast<int64_t>(latency));
+}
+
+void PerfettoWriter::probe_value(Ns t, const std::string& name, int64_t value) {
+  auto it = probe_tracks_.find(name);
+  if (it == probe_tracks_.end())
+    it = probe_tracks_.emplace(name, new_counter_track(0x5c0900000000ULL + probe_tracks_.size(), "probe " + name)).first;
+  counter_value(t, it->second, value);
 }
 
 void PerfettoWriter::on_finish(Ns end) {

@@ -3,7 +3,7 @@
 // (waker = the task current on the waking CPU, so the UI draws wake-up arrows), task_newtask,
 // sched_process_free, sched_migrate_task; a ProcessTree naming every task; SystemInfo (Linux 6.x
 // prev_state layout); scxtop's topology track; and sched_ext DSQ counter tracks named as scxtop
-// names them ("DSQ {id} nr_queued", "DSQ {id} latency ns"); and, for runs with cgroups, the
+// names them ("DSQ {id} nr_queued", "DSQ {id} latency ns"); `--probe` counter tracks ("probe NAME"); and, for runs with cgroups, the
 // cgroup tracks of perfetto_cgroups.h.
 #pragma once
 
@@ -30,6 +30,8 @@ class PerfettoWriter : public TraceSink {
   // sched_ext DSQ counters (fed from ext trace events once they exist; tests call them directly).
   void dsq_depth(Ns t, uint64_t dsq, int64_t depth);
   void dsq_latency(Ns t, uint64_t dsq, Ns latency);
+  // A `--probe` sample: counter track "probe NAME" (report/probe_series.h).
+  void probe_value(Ns t, const std::string& name, int64_t value);
 
   // False if a write failed.
   bool ok() const { return ok_; }
@@ -49,6 +51,8 @@ class PerfettoWriter : public TraceSink {
   void add_event(int cpu, Ns t, int common_pid, uint32_t field, const proto::Message& body);
   const std::string& comm(int pid, int cpu);
   uint64_t counter_track(uint64_t dsq, int kind);  // kind 0 = nr_queued, 1 = latency
+  uint64_t new_counter_track(uint64_t uuid, const std::string& name);
+  void counter_value(Ns t, uint64_t uuid, int64_t value);
 
   const Topology& topo_;
   std::FILE* out_;
@@ -63,6 +67,7 @@ class PerfettoWriter : public TraceSink {
   std::map<int, TaskInfo> tasks_;
   std::vector<int> new_tasks_;              // not yet in a ProcessTree packet
   std::map<std::pair<uint64_t, int>, uint64_t> tracks_;  // (dsq, kind) -> uuid
+  std::map<std::string, uint64_t> probe_tracks_;         // probe name -> uuid
   std::string scratch_;
   PerfettoCgroupTracks cgroups_;  // written only when the run has cgroups
 };

@@ -112,8 +112,10 @@ TEST(Html, WellFormedSelfContainedWithPlots) {
                          "heatmap", "heatmap-0", "heatmap-1", "rq-depth", "depth-svg"})
     EXPECT_EQ(ids[id], 1) << id;
   EXPECT_EQ(ids["dsq-depth"], 0);  // no sched_ext data
-  EXPECT_EQ(counts["svg"], 4);     // CDF, two heatmaps, depth
+  EXPECT_EQ(counts["svg"], 5);     // CDF, its tail (1 - CDF), two heatmaps, depth
   EXPECT_EQ(counts["polyline.cdf"], 2);
+  EXPECT_EQ(counts["polyline.tail"], 2);
+  EXPECT_EQ(ids["tail-svg"], 1);
   EXPECT_EQ(counts["polyline.series"], 2);
   EXPECT_EQ(counts["rect.cell"], 2 * 3 * 4);  // variants x CPUs x buckets
   EXPECT_EQ(counts["tr"], 1 + 3);             // header + one row per metric
