@@ -4,6 +4,8 @@
 #include <cmath>
 #include <map>
 
+#include <boost/math/distributions/students_t.hpp>
+#include <boost/math/special_functions/beta.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -184,38 +186,7 @@ RunDigest make_digest(const std::string& variant, const RunReport& report, const
 double incomplete_beta(double a, double b, double x) {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  const double front = std::exp(std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) +
-                                b * std::log1p(-x));
-  // Continued fraction (modified Lentz), valid for x < (a+1)/(a+b+2); use symmetry otherwise.
-  auto cf = [](double aa, double bb, double xx) {
-    const double tiny = 1e-300, eps = 1e-15;
-    double c = 1, d = 1 - (aa + bb) * xx / (aa + 1);
-    if (std::fabs(d) < tiny) d = tiny;
-    d = 1 / d;
-    double h = d;
-    for (int m = 1; m <= 300; ++m) {
-      const double m2 = 2.0 * m;
-      double num = m * (bb - m) * xx / ((aa + m2 - 1) * (aa + m2));
-      d = 1 + num * d;
-      if (std::fabs(d) < tiny) d = tiny;
-      c = 1 + num / c;
-      if (std::fabs(c) < tiny) c = tiny;
-      d = 1 / d;
-      h *= d * c;
-      num = -(aa + m) * (aa + bb + m) * xx / ((aa + m2) * (aa + m2 + 1));
-      d = 1 + num * d;
-      if (std::fabs(d) < tiny) d = tiny;
-      c = 1 + num / c;
-      if (std::fabs(c) < tiny) c = tiny;
-      d = 1 / d;
-      const double del = d * c;
-      h *= del;
-      if (std::fabs(del - 1) < eps) break;
-    }
-    return h;
-  };
-  if (x < (a + 1) / (a + b + 2)) return front * cf(a, b, x) / a;
-  return 1 - front * cf(b, a, 1 - x) / b;
+  return boost::math::ibeta(a, b, x);
 }
 
 namespace {
@@ -239,7 +210,8 @@ std::optional<double> welch_p_value(const std::vector<double>& a, const std::vec
   const double t = (ma - mb) / std::sqrt(sa + sb);
   const double df = (sa + sb) * (sa + sb) /
                     (sa * sa / static_cast<double>(a.size() - 1) + sb * sb / static_cast<double>(b.size() - 1));
-  return incomplete_beta(df / 2, 0.5, df / (df + t * t));
+  // Two-sided: both tails of Student's t with Welch's degrees of freedom.
+  return 2 * boost::math::cdf(boost::math::complement(boost::math::students_t(df), std::fabs(t)));
 }
 
 Verdict decide(int direction, const CompareCell& base, CompareCell& cand) {
