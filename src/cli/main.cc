@@ -455,6 +455,10 @@ int main(int argc, char** argv) {
     vopts.seeds = *seeds;
     if (!vopts.reference.empty() && validate->count("--runs"))
       return usage_error("validate: --runs applies to host runs, not to --reference");
+    // The simulated side's settings, checked before any host run (which takes minutes).
+    scx::RunOptions settings = vopts.sim;
+    if (settings.cgroup == "none") settings.cgroup.clear();
+    if (auto st = scx::check_settings(settings); !st.ok()) return usage_error(st);
     vopts.note = [](const std::string& line) { std::fprintf(stderr, "scxsim: validate: %s\n", line.c_str()); };
     auto report = scx::run_validate(vopts);
     if (!report.ok()) return fail(report.status());

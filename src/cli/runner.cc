@@ -195,19 +195,25 @@ Status apply_costs(const RunOptions& opts, CostModel& cost) {
   return {};
 }
 
-Status check_scenario(const RunOptions& opts) {
-  SCX_ASSIGN_OR_RETURN(Topology topo, resolve_topology(opts.topology, opts.max_topology_bytes));
+Status check_settings(const RunOptions& opts, int nr_cpus) {
   const std::optional<KernelVersion> version = parse_kernel_version(opts.kernel);
   if (!version) return Status::Errorf("--kernel", "unknown kernel version '{}' (available: 6.12, 6.18)", opts.kernel);
   CostModel cost;
   SCX_RETURN_IF_ERROR(apply_costs(opts, cost));
-  SCX_RETURN_IF_ERROR(resolve_workload(opts.workload, topo.nr_cpus(), opts.seed, cost, opts.max_tasks).status());
   if (!opts.cgroup.empty()) SCX_RETURN_IF_ERROR(parse_cgroup_option(opts.cgroup).status());
   NoiseModel noise = NoiseModel::defaults();
   for (const auto& n : opts.noise) SCX_RETURN_IF_ERROR(noise.set(n));
-  FairConfig fair = FairConfig::for_kernel(*version, static_cast<int>(topo.nr_cpus()), static_cast<unsigned>(cost.hz));
+  FairConfig fair = FairConfig::for_kernel(*version, nr_cpus, static_cast<unsigned>(cost.hz));
   for (const auto& f : opts.fair) SCX_RETURN_IF_ERROR(apply_fair_setting(fair, f));
   return check_scheduler(opts.sched);
+}
+
+Status check_scenario(const RunOptions& opts) {
+  SCX_ASSIGN_OR_RETURN(Topology topo, resolve_topology(opts.topology, opts.max_topology_bytes));
+  SCX_RETURN_IF_ERROR(check_settings(opts, static_cast<int>(topo.nr_cpus())));
+  CostModel cost;
+  SCX_RETURN_IF_ERROR(apply_costs(opts, cost));
+  return resolve_workload(opts.workload, topo.nr_cpus(), opts.seed, cost, opts.max_tasks).status();
 }
 
 Result<RunOutput> run_simulation(const RunOptions& opts) {

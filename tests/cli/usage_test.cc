@@ -53,6 +53,20 @@ TEST(CliUsage, DurationsNeedAUnit) {
   expect_usage_error("compare --duration 10", "--duration: '10' needs a unit (ns, us, ms, s)");
 }
 
+// validate's simulated-side settings fail before the host side (minutes of rt-app runs as root)
+// or the reference is read: exit 2 even where no reference directory exists.
+TEST(CliUsage, ValidateChecksItsSettingsUpFront) {
+  const std::string wl = std::string(SCXSIM_SOURCE_DIR) + "/workloads/validation/periodic-run.json";
+  expect_usage_error("validate " + wl + " --reference /nonexistent --cost context_switch=3",
+                     "--cost context_switch: '3' needs a unit (ns, us, ms, s)");
+  expect_usage_error("validate " + wl + " --reference /nonexistent --noise kthread_run=5",
+                     "--noise kthread_run: '5' needs a unit (ns, us, ms, s)");
+  expect_usage_error("validate " + wl + " --reference /nonexistent --fair base_slice=3",
+                     "--fair base_slice: '3' needs a unit (ns, us, ms, s)");
+  expect_usage_error("validate " + wl + " --reference /nonexistent --kernel 6.15",
+                     "--kernel: unknown kernel version '6.15' (available: 6.12, 6.18)");
+}
+
 TEST(CliUsage, DurationsWithUnitsAndNsKnobsStillRun) {
   // base_slice_ns is the kernel's debugfs name: bare nanoseconds, as there.
   const Outcome o = scxsim("run --duration 2ms --stats 1ms --cost context_switch=3us --fair base_slice_ns=3000000");
