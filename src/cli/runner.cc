@@ -179,7 +179,20 @@ Status run_in_steps(Kernel& kernel, Ns duration, bool until_done, const std::ato
     end = duration;
     return kernel.run_until(duration);
   }
-  SCX_RETURN_IF_ERROR(kernel.run_until_idle(duration));
+  return {};  // the caller finishes a run-until-done workload (finish_until_done)
+}
+
+// A run-until-done workload (hackbench): until its last task exits, or up to `limit`. With an
+// explicit --duration the run then ends at the limit and reports (`still_alive`: its tasks that
+// had not finished); without one, reaching the limit is an error.
+Status finish_until_done(Kernel& kernel, Ns limit, bool limit_given, Ns& end, int64_t& still_alive) {
+  SCX_RETURN_IF_ERROR(kernel.advance_while_alive(limit));
+  if (limit_given && kernel.live_user_tasks() > 0) {
+    still_alive = static_cast<int64_t>(kernel.live_user_tasks());
+    end = limit;
+    return kernel.run_until(limit);
+  }
+  SCX_RETURN_IF_ERROR(kernel.run_until_idle(limit));
   end = kernel.now();
   return {};
 }
@@ -341,11 +354,10 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
       }
       if (st.ok()) st = kernel.run_until_idle(duration);  // closes the books once, as a straight run
       end = kernel.now();
-    } else if (opts.interrupt) {
-      st = run_in_steps(kernel, duration, true, *opts.interrupt, end, out.interrupted);
     } else {
-      st = kernel.run_until_idle(duration);
-      end = kernel.now();
+      if (opts.interrupt) st = run_in_steps(kernel, duration, true, *opts.interrupt, end, out.interrupted);
+      if (st.ok() && !out.interrupted)
+        st = finish_until_done(kernel, duration, opts.duration.has_value(), end, out.report.info.unfinished_tasks);
     }
   } else if (st.ok()) {
     if (opts.check) {

@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "report/param_json.h"
+
 namespace scx {
 
 const char* const kVerdictRule =
@@ -301,15 +303,47 @@ std::string seeds_text(const std::vector<uint64_t>& seeds) {
   return s;
 }
 
+// "cost model: hz=250 context_switch=2us ..." ("noise: off" when `any` is false).
+template <typename Param>
+std::string params_line(const char* what, const std::vector<Param>& params, bool any = true) {
+  std::string line = fmt::format("{}:", what);
+  if (!any) return line + " off\n";
+  for (const Param& p : params) line += fmt::format(" {}={}", p.name, p.value);
+  return line + "\n";
+}
+
+nlohmann::ordered_json scenario_json(const CompareResult& r) {
+  nlohmann::ordered_json j;
+  j["text"] = r.scenario;
+  if (!r.detail) return j;
+  const CompareScenario& d = *r.detail;
+  j["workload"] = d.workload;
+  j["topology"] = {{"spec", d.topology}, {"summary", d.topology_summary}};
+  j["duration_ns"] = d.duration;
+  j["kernels"] = d.kernels;
+  j["cost_model"] = cost_model_json(d.cost);
+  j["noise"] = noise_json(d.noise);
+  return j;
+}
+
 nlohmann::ordered_json opt(std::optional<double> v) { return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(); }
 
 }  // namespace
 
-std::string format_compare_text(const CompareResult& r) {
+bool row_is_all_zero(const CompareRow& row) {
+  for (const CompareCell& c : row.cells)
+    if (c.mean && *c.mean != 0) return false;
+  return true;
+}
+
+std::string format_compare_text(const CompareResult& r) { return format_compare_text(r, MetricSelection{}); }
+
+std::string format_compare_text(const CompareResult& r, const MetricSelection& selection) {
   std::string out;
   out += fmt::format("scxsim compare: {}\n", r.scenario);
   out += fmt::format("baseline {}; seeds {} ({} per variant); values are means over seeds\n", r.variants[0],
                      seeds_text(r.seeds), r.seeds.size());
+  if (r.detail) out += params_line("cost model", r.detail->cost.describe()) + params_line("noise", r.detail->noise.describe(), r.detail->noise.any());
   for (size_t v = 0; v < r.variants.size(); ++v)
     if (v < r.variant_args.size() && r.variant_args[v] != r.variants[v])
       out += fmt::format("  {} = {}\n", r.variants[v], r.variant_args[v]);
@@ -318,8 +352,11 @@ std::string format_compare_text(const CompareResult& r) {
       if (!d.ejected.empty())
         out += fmt::format("warning: {} seed {}: the scheduler was ejected {}; that run's values are left out\n",
                            r.variants[v], d.seed, d.ejected);
+  std::vector<const CompareRow*> shown;
+  for (const CompareRow& row : r.rows)
+    if (selection.shows(row.def.key, row_is_all_zero(row))) shown.push_back(&row);
   size_t wm = 6;
-  for (const CompareRow& row : r.rows) wm = std::max(wm, row.def.label.size());
+  for (const CompareRow* row : shown) wm = std::max(wm, row->def.label.size());
   std::vector<size_t> wv;
   for (const std::string& v : r.variants) wv.push_back(std::max<size_t>(10, v.size()));
   out += "\n" + fmt::format("{:<{}} {:<5}", "metric", wm, "unit");
@@ -328,23 +365,24 @@ std::string format_compare_text(const CompareResult& r) {
     if (v > 0) out += fmt::format(" {:>8} {:<7}", "change", "verdict");
   }
   out += "\n";
-  for (const CompareRow& row : r.rows) {
-    std::string line = fmt::format("{:<{}} {:<5}", row.def.label, wm, row.def.unit);
-    for (size_t v = 0; v < row.cells.size(); ++v) {
-      const CompareCell& c = row.cells[v];
-      line += fmt::format(" {:>{}}", format_value(c.mean), wv[v]);
+  for (const CompareRow* row : shown) {
+    std::string line = fmt::format("{:<{}} {:<5}", row->def.label, wm, row->def.unit);
+    for (size_t v = 0; v < row->cells.size(); ++v) {
+      const CompareCell& c = row->cells[v];
+      line += fmt::format(" {:>{}}", format_metric_value(row->def, c.mean), wv[v]);
       if (v > 0) line += fmt::format(" {:>8} {:<7}", pct(c.delta_pct), verdict_name(c.verdict));
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";
   }
+  out += hidden_metrics_note(r.rows.size() - shown.size());
   out += fmt::format("\n{}\n", kVerdictRule);
   return out;
 }
 
 std::string format_compare_json(const CompareResult& r) {
   nlohmann::ordered_json j;
-  j["scenario"] = r.scenario;
+  j["scenario"] = scenario_json(r);
   j["baseline"] = r.variants[0];
   nlohmann::ordered_json vars = nlohmann::ordered_json::array();
   for (size_t v = 0; v < r.variants.size(); ++v)

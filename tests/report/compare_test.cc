@@ -159,6 +159,10 @@ TEST(Compare, GoldenTableOnFixedSeeds) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->variants, (std::vector<std::string>{"eevdf", "rtp0", "slice1ms"}));
   check_golden("compare_demo.txt", format_compare_text(*r));
+  // --all: every row of the comparison, the zero ones too.
+  const std::string all = format_compare_text(*r, MetricSelection::all());
+  check_golden("compare_demo_all.txt", all);
+  EXPECT_EQ(all.find(" more metrics"), std::string::npos);
 }
 
 TEST(Compare, OutputIndependentOfJobs) {
