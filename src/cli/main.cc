@@ -316,7 +316,8 @@ int main(int argc, char** argv) {
                       "NAME:OPTIONS, e.g. rtp0:--fair=RUN_TO_PARITY=0 or 'fifo:--sched=x.bpf.o --set fifo_sched=1' "
                       "(repeatable)");
   compare->add_option("--seeds", seeds_text, "Seeds: N (1..N), A-B, or a list 1,4,9")->capture_default_str();
-  compare->add_option("--jobs,-j", copts.jobs, "Parallel simulations (default: the number of CPUs)");
+  compare->add_option("--jobs,-j", copts.jobs, "Parallel simulations (default: the number of CPUs)")
+      ->check(CLI::Range(1u, 4096u));
   compare->add_flag("--json", compare_json, "Print the comparison as JSON");
   TableChoice compare_table;
   add_table_options(compare, compare_table);
@@ -356,7 +357,8 @@ int main(int argc, char** argv) {
   validate->add_option("--cgroup", vopts.sim.cgroup,
                        "Cgroup the scxsim side runs the workload in, /PATH[:FILE=VALUE,...], or 'none' (default: "
                        "as the real run, /scxsim-validate:cpu.shares=262144)");
-  validate->add_option("--jobs,-j", vopts.jobs, "Parallel simulations (default: the number of CPUs)");
+  validate->add_option("--jobs,-j", vopts.jobs, "Parallel simulations (default: the number of CPUs)")
+      ->check(CLI::Range(1u, 4096u));
 
   CLI::App* list = app.add_subcommand("list", "List schedulers, topology presets and workloads");
 

@@ -53,6 +53,13 @@ TEST(CliUsage, DurationsNeedAUnit) {
   expect_usage_error("compare --duration 10", "--duration: '10' needs a unit (ns, us, ms, s)");
 }
 
+// --jobs is checked by CLI11's Range validator (0 used to mean "the number of CPUs" silently).
+TEST(CliUsage, JobsMustBePositive) {
+  expect_usage_error("compare --sched eevdf,vtime --jobs 0",
+                     "--jobs: Value 0 not in range 1 to 4096 (see 'scxsim --help')");
+  expect_usage_error("validate x.json --jobs 5000", "--jobs: Value 5000 not in range 1 to 4096 (see 'scxsim --help')");
+}
+
 // validate's simulated-side settings fail before the host side (minutes of rt-app runs as root)
 // or the reference is read: exit 2 even where no reference directory exists.
 TEST(CliUsage, ValidateChecksItsSettingsUpFront) {
@@ -86,7 +93,7 @@ TEST(CliUsage, RangesAreChecked) {
 TEST(CliUsage, ParserErrorsAreOneLineWithExitCode2) {
   // CLI11 said these on two lines with exit codes 109 and 104.
   expect_usage_error("run --bogus", "The following argument was not expected: --bogus (see 'scxsim --help')");
-  expect_usage_error("compare --jobs -1", "Could not convert: --jobs = -1 (see 'scxsim --help')");
+  expect_usage_error("compare --jobs -1", "--jobs: Value -1 not in range 1 to 4096 (see 'scxsim --help')");
   expect_usage_error("inspect", "file is required (see 'scxsim --help')");
 }
 
