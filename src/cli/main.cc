@@ -490,8 +490,10 @@ int main(int argc, char** argv) {
     if (auto st = scx::check_scenario(copts.base); !st.ok()) return usage_error(st);
     for (const std::string& sched : copts.scheds)
       if (auto st = scx::check_scheduler(sched); !st.ok()) return usage_error(st);
+    // A variant's scheduler defaults to the first of --sched, as run_compare resolves it.
+    const std::string first_sched = copts.scheds.empty() ? "eevdf" : copts.scheds.front();
     for (const std::string& v : copts.variants)
-      if (auto parsed = scx::parse_variant(v, "eevdf"); !parsed.ok()) return usage_error(parsed.status());
+      if (auto parsed = scx::parse_variant(v, first_sched); !parsed.ok()) return usage_error(parsed.status());
     for (const auto& [path, option] : {std::pair{compare_html, "--html"}, {copts.base.perfetto_path, "--perfetto"}})
       if (auto st = scx::check_output_path(path, option); !st.ok()) return usage_error(st);
     copts.progress = scx::stderr_is_tty();

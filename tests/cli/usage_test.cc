@@ -53,6 +53,17 @@ TEST(CliUsage, DurationsNeedAUnit) {
   expect_usage_error("compare --duration 10", "--duration: '10' needs a unit (ns, us, ms, s)");
 }
 
+// A --variant's BPF settings (--set) are checked against the first --sched, its default
+// scheduler (docs/reports.md's example; the up-front check used to assume eevdf).
+TEST(CliUsage, VariantSettingsApplyToTheFirstSched) {
+  const Outcome o = scxsim("compare --sched " + std::string(SCXSIM_BINARY_DIR) +
+                           "/bpf/schedulers/simple.bpf.o --variant 'fifo:--set fifo_sched=1' --seeds 1 --duration 20ms");
+  EXPECT_EQ(o.code, 0) << o.err;
+  expect_usage_error("compare --variant 'fifo:--set fifo_sched=1' --seeds 1",
+                     "--variant fifo: --set, --resize, --map-size, --profile, --sched-opt and --usersched apply only "
+                     "to a --sched FILE.bpf.o, not to 'eevdf'");
+}
+
 // --jobs is checked by CLI11's Range validator (0 used to mean "the number of CPUs" silently).
 TEST(CliUsage, JobsMustBePositive) {
   expect_usage_error("compare --sched eevdf,vtime --jobs 0",
