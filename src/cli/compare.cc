@@ -226,16 +226,40 @@ std::string spec_of(const RunOptions& o) {
 
 namespace {
 
-// "kernel 6.18", or "kernels 6.12, 6.18" when variants differ (each spec names its own).
-std::string kernels_of(const std::vector<RunOptions>& runs) {
+// The kernel versions the variants simulate, sorted.
+std::vector<std::string> kernel_names(const std::vector<RunOptions>& runs) {
   std::set<std::string> names;
   for (const RunOptions& o : runs) names.insert(kernel_version_name(parse_kernel_version(o.kernel).value_or(KernelVersion::V6_12)));
+  return {names.begin(), names.end()};
+}
+
+// "kernel 6.18", or "kernels 6.12, 6.18" when variants differ (each spec names its own).
+std::string kernels_of(const std::vector<RunOptions>& runs) {
+  const std::vector<std::string> names = kernel_names(runs);
   std::string out;
   for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
   return (names.size() > 1 ? "kernels " : "kernel ") + out;
 }
 
 }  // namespace
+
+std::string describe_interruption(const CompareResult& r, Ns asked) {
+  size_t total = 0, early = 0, skipped = 0;
+  Ns lo = 0, hi = 0;
+  for (const auto& runs : r.runs)
+    for (const RunDigest& d : runs) {
+      ++total;
+      skipped += d.not_started ? 1 : 0;
+      if (!d.stopped_early) continue;
+      lo = early == 0 ? d.duration : std::min(lo, d.duration);
+      hi = std::max(hi, d.duration);
+      ++early;
+    }
+  if (early == 0 && skipped == 0) return "";
+  std::string out = fmt::format("{} of {} runs complete, {} stopped early", total - early - skipped, total, early);
+  if (early) out += fmt::format(" (after {} to {} of {})", format_duration(lo), format_duration(hi), format_duration(asked));
+  return out + fmt::format(", {} not started", skipped);
+}
 
 std::string variant_path(const std::string& path, const std::string& variant) {
   const size_t slash = path.find_last_of('/');
@@ -284,9 +308,19 @@ Result<CompareResult> run_compare(const CompareOptions& opts) {
   std::vector<std::optional<RunDigest>> digests(njobs);
   std::vector<Status> errors(njobs);
   std::string scenario;
+  CompareScenario detail;
   std::atomic<size_t> next{0};
   auto worker = [&] {
     for (size_t j = next.fetch_add(1); j < njobs; j = next.fetch_add(1)) {
+      if (opts.interrupt && opts.interrupt->load(std::memory_order_relaxed)) {
+        digests[j] = RunDigest{};
+        digests[j]->variant = variants[j / ns].name;
+        digests[j]->seed = opts.seeds[j % ns];
+        digests[j]->not_started = true;
+        meter.slot(j).done.store(true, std::memory_order_relaxed);
+        continue;
+      }
+      run_opts[j].interrupt = opts.interrupt;
       auto out = run_simulation(run_opts[j]);
       if (!out.ok()) {
         errors[j] = out.status();
@@ -294,10 +328,12 @@ Result<CompareResult> run_compare(const CompareOptions& opts) {
         RunSummary summary = summarize(*out->metrics);
         digests[j] = make_digest(variants[j / ns].name, out->report, summary, out->figures);
         if (run_opts[j].timeline) digests[j]->html = make_html_data(std::move(out->timeline), summary, out->probes);
+        digests[j]->stopped_early = out->interrupted;
         if (j == 0) {
           const RunInfo& i = out->report.info;
           scenario = fmt::format("workload {} on {} [{}], {} simulated, {}", i.workload, i.topology,
                                  i.topology_summary, format_duration(i.duration), kernels_of(run_opts));
+          detail = {i.workload, i.topology, i.topology_summary, i.duration, kernel_names(run_opts), i.cost, i.noise};
         }
       }
       meter.slot(j).done.store(true, std::memory_order_relaxed);
@@ -321,7 +357,9 @@ Result<CompareResult> run_compare(const CompareOptions& opts) {
   }
   std::vector<std::vector<RunDigest>> runs(nv);
   for (size_t j = 0; j < njobs; ++j) runs[j / ns].push_back(std::move(*digests[j]));
-  return build_compare(names, specs, opts.seeds, scenario, std::move(runs));
+  CompareResult result = build_compare(names, specs, opts.seeds, scenario, std::move(runs));
+  if (!scenario.empty()) result.detail = detail;
+  return result;
 }
 
 }  // namespace scx

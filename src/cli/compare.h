@@ -2,6 +2,7 @@
 // different --fair/--cost settings) and seeds, in parallel, and builds the comparison.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -34,7 +35,14 @@ struct CompareOptions {
   std::vector<uint64_t> seeds = {1, 2, 3};
   unsigned jobs = 0;                    // 0 = hardware concurrency
   bool progress = false;                // live progress on stderr
+  // Set (by a SIGINT/SIGTERM handler) to stop: runs under way stop at their next simulated
+  // millisecond, runs not started are skipped (their seeds are "not measured"). nullptr: never.
+  const std::atomic<bool>* interrupt = nullptr;
 };
+
+// What an interrupted comparison covers, for the `partial:` line: "4 of 6 runs complete, 2
+// stopped early (at 0.051s to 0.107s of 1s), 0 not started"; "" when it was not interrupted.
+std::string describe_interruption(const CompareResult& r, Ns asked);
 
 // "--variant NAME:OPTIONS": OPTIONS are whitespace-separated --sched=X, --fair=K=V, --cost=K=V,
 // --noise=K=V, --kernel=6.12|6.18 and, for a FILE.bpf.o, --set=NAME=VALUE, --resize=NAME=N,

@@ -22,6 +22,7 @@
 #include "report/html.h"
 #include "report/probe_report.h"
 #include "probe/probe_spec.h"
+#include "report/run_compact.h"
 #include "report/interval_stats.h"
 #include "schedfuzz/fuzz_command.h"
 #include "topo/topology.h"
@@ -29,8 +30,8 @@
 
 namespace {
 
-// Ctrl-C or SIGTERM during `scxsim run`: the run stops at the next simulated millisecond and
-// prints what it has. A second signal ends the process at once (the default action is back).
+// Ctrl-C or SIGTERM during `scxsim run`, `compare` or `validate`: runs stop at the next
+// simulated millisecond and the report of what was simulated is printed. A second signal ends the process at once (the default action is back).
 std::atomic<bool> g_interrupt{false};
 
 extern "C" void on_interrupt(int sig) {
@@ -45,6 +46,13 @@ void catch_interrupts() {
 
 // Exit code of an interrupted run: 128 + SIGINT, as shells report Ctrl-C.
 constexpr int kInterruptedExitCode = 130;
+
+// The last line of an interrupted report, then exit 130: after the tables on stdout, or on
+// stderr beside JSON/CSV so that stdout stays one document.
+int report_partial(const std::string& what, bool machine_readable) {
+  std::fprintf(machine_readable ? stderr : stdout, "partial: interrupted; %s\n", what.c_str());
+  return kInterruptedExitCode;
+}
 
 // A run that failed (a file's contents, the simulation): exit code 1.
 int fail(const scx::Status& st) {
@@ -138,6 +146,45 @@ void add_scenario_options(CLI::App* cmd, scx::RunOptions& opts, std::string& dur
       ->capture_default_str();
 }
 
+// --metrics LIST and --all: which metrics the text table shows (report/metric_selection.h).
+struct TableChoice {
+  std::string metrics;
+  bool all = false;
+};
+
+void add_table_options(CLI::App* cmd, TableChoice& choice) {
+  CLI::Option* all = cmd->add_flag("--all", choice.all, "Print every metric and table (default: the headline metrics)");
+  cmd->add_option("--metrics", choice.metrics,
+                  "Print only these metrics: comma-separated keys or globs, e.g. 'wakeup_latency_us.*,group.*' "
+                  "(keys: docs/reports.md)")
+      ->excludes(all);
+}
+
+scx::Result<scx::MetricSelection> table_selection(const TableChoice& choice) {
+  if (choice.all) return scx::MetricSelection::all();
+  if (choice.metrics.empty()) return scx::MetricSelection{};
+  return scx::MetricSelection::parse_list(choice.metrics);
+}
+
+// A --metrics pattern that matched no metric is most likely a typo: say so on stderr.
+void warn_unmatched(const scx::MetricSelection& selection, const std::vector<std::string>& keys) {
+  for (const std::string& p : selection.unmatched(keys))
+    std::fprintf(stderr, "scxsim: warning: --metrics: '%s' matches no metric of this report\n", p.c_str());
+}
+
+std::vector<std::string> compare_metric_keys(const scx::CompareResult& r) {
+  std::vector<std::string> keys;
+  for (const scx::CompareRow& row : r.rows) keys.push_back(row.def.key);
+  return keys;
+}
+
+std::vector<std::string> run_metric_keys(const scx::RunOutput& out) {
+  std::vector<std::string> keys;
+  const scx::RunDigest d = scx::make_digest("", out.report, scx::summarize(*out.metrics), out.figures);
+  for (const scx::MetricValue& v : d.metrics) keys.push_back(v.def.key);
+  return keys;
+}
+
 scx::Status apply_duration(const std::string& text, scx::RunOptions& opts) {
   if (text.empty()) return {};
   SCX_ASSIGN_OR_RETURN(opts.duration, scx::parse_positive_duration(text, "--duration"));
@@ -225,6 +272,8 @@ int main(int argc, char** argv) {
                   "The user-space scheduler a BPF object hands tasks to ('scxsim list'), or 'none'; default: the "
                   "profile's, else the one for the object's ops name");
   run->add_flag("--json", json, "Print the result as JSON instead of tables");
+  TableChoice run_table;
+  add_table_options(run, run_table);
   run->add_flag("--fingerprint", opts.fingerprint, "Print a hash of the whole event stream (equal hashes = equal schedules)");
   run->add_option("--trace", opts.trace_path, "Write an ftrace-style event log to FILE ('-' for stdout)");
   run->add_flag("--trace-ticks", opts.trace_ticks, "Include scheduler ticks in --trace");
@@ -279,8 +328,11 @@ int main(int argc, char** argv) {
                       "NAME:OPTIONS, e.g. rtp0:--fair=RUN_TO_PARITY=0 or 'fifo:--sched=x.bpf.o --set fifo_sched=1' "
                       "(repeatable)");
   compare->add_option("--seeds", seeds_text, "Seeds: N (1..N), A-B, or a list 1,4,9")->capture_default_str();
-  compare->add_option("--jobs,-j", copts.jobs, "Parallel simulations (default: the number of CPUs)");
+  compare->add_option("--jobs,-j", copts.jobs, "Parallel simulations (default: the number of CPUs)")
+      ->check(CLI::Range(1u, 4096u));
   compare->add_flag("--json", compare_json, "Print the comparison as JSON");
+  TableChoice compare_table;
+  add_table_options(compare, compare_table);
   compare->add_flag("--csv", compare_csv, "Print the comparison as CSV (one line per metric and variant)");
   compare->add_option("--perfetto", copts.base.perfetto_path,
                       "Write a Perfetto trace of each variant's first seed (FILE.<variant>.ext)");
@@ -322,7 +374,8 @@ int main(int argc, char** argv) {
   validate->add_option("--cgroup", vopts.sim.cgroup,
                        "Cgroup the scxsim side runs the workload in, /PATH[:FILE=VALUE,...], or 'none' (default: "
                        "as the real run, /scxsim-validate:cpu.shares=262144)");
-  validate->add_option("--jobs,-j", vopts.jobs, "Parallel simulations (default: the number of CPUs)");
+  validate->add_option("--jobs,-j", vopts.jobs, "Parallel simulations (default: the number of CPUs)")
+      ->check(CLI::Range(1u, 4096u));
 
   std::unique_ptr<scx::SweepCommand> sweep = scx::add_sweep_command(app);
 
@@ -372,6 +425,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (auto st = apply_duration(duration_text, opts); !st.ok()) return usage_error(st);
+    auto run_selection = table_selection(run_table);
+    if (!run_selection.ok()) return usage_error(run_selection.status());
     if (!seed_text.empty()) {
       auto seed = scx::parse_seed(seed_text);
       if (!seed.ok()) return usage_error(seed.status());
@@ -414,7 +469,8 @@ int main(int argc, char** argv) {
     if (!result.ok()) return fail(result.status());
     for (const auto& w : result->report.workload_warnings) std::fprintf(stderr, "scxsim: warning: %s\n", w.c_str());
     std::string text = json ? scx::add_probes_json(scx::format_run_json(result->report), result->probes, opts.probe_interval)
-                            : scx::format_run_text(result->report);
+                            : scx::format_run_text(result->report, *run_selection);
+    if (!json) warn_unmatched(*run_selection, run_metric_keys(*result));
     std::fwrite(text.data(), 1, text.size(), stdout);
     if (!html_path.empty()) {
       scx::RunSummary summary = scx::summarize(*result->metrics);
@@ -456,26 +512,35 @@ int main(int argc, char** argv) {
     if (!seeds.ok()) return usage_error(seeds.status());
     copts.seeds = *seeds;
     if (compare_json && compare_csv) return usage_error("compare: choose one of --json and --csv");
+    auto compare_selection = table_selection(compare_table);
+    if (!compare_selection.ok()) return usage_error(compare_selection.status());
     if (auto st = scx::check_scenario(copts.base); !st.ok()) return usage_error(st);
     for (const std::string& sched : copts.scheds)
       if (auto st = scx::check_scheduler(sched); !st.ok()) return usage_error(st);
+    // A variant's scheduler defaults to the first of --sched, as run_compare resolves it.
+    const std::string first_sched = copts.scheds.empty() ? "eevdf" : copts.scheds.front();
     for (const std::string& v : copts.variants)
-      if (auto parsed = scx::parse_variant(v, "eevdf"); !parsed.ok()) return usage_error(parsed.status());
+      if (auto parsed = scx::parse_variant(v, first_sched); !parsed.ok()) return usage_error(parsed.status());
     if (auto st = check_probe_options(compare_probe_interval, copts.base); !st.ok()) return usage_error(st);
     for (const auto& [path, option] : {std::pair{compare_html, "--html"}, {copts.base.perfetto_path, "--perfetto"}})
       if (auto st = scx::check_output_path(path, option); !st.ok()) return usage_error(st);
     copts.progress = scx::stderr_is_tty();
     copts.base.timeline = !compare_html.empty();
+    copts.interrupt = &g_interrupt;
+    catch_interrupts();
     auto result = scx::run_compare(copts);
     if (!result.ok()) return fail(result.status());
     std::string text = compare_json ? scx::format_compare_json(*result)
                        : compare_csv ? scx::format_compare_csv(*result)
-                                     : scx::format_compare_text(*result);
+                                     : scx::format_compare_text(*result, *compare_selection);
+    if (!compare_json && !compare_csv) warn_unmatched(*compare_selection, compare_metric_keys(*result));
     std::fwrite(text.data(), 1, text.size(), stdout);
     if (!compare_html.empty()) {
       if (auto st = scx::write_text_file(compare_html, scx::format_html_report(*result, "scxsim compare"), "--html"); !st.ok())
         return fail(st);
     }
+    const std::string partial = scx::describe_interruption(*result, copts.base.duration.value_or(scx::kNsPerSec));
+    if (!partial.empty()) return report_partial(partial + "; the table covers only those", compare_json || compare_csv);
     return 0;
   }
   if (validate->parsed()) {
@@ -484,11 +549,18 @@ int main(int argc, char** argv) {
     vopts.seeds = *seeds;
     if (!vopts.reference.empty() && validate->count("--runs"))
       return usage_error("validate: --runs applies to host runs, not to --reference");
+    // The simulated side's settings, checked before any host run (which takes minutes).
+    scx::RunOptions settings = vopts.sim;
+    if (settings.cgroup == "none") settings.cgroup.clear();
+    if (auto st = scx::check_settings(settings); !st.ok()) return usage_error(st);
     vopts.note = [](const std::string& line) { std::fprintf(stderr, "scxsim: validate: %s\n", line.c_str()); };
+    vopts.interrupt = &g_interrupt;
+    catch_interrupts();
     auto report = scx::run_validate(vopts);
-    if (!report.ok()) return fail(report.status());
+    if (!report.ok()) return g_interrupt.load() ? (fail(report.status()), kInterruptedExitCode) : fail(report.status());
     std::string text = validate_json ? scx::format_validation_json(*report) : scx::format_validation_text(*report);
     std::fwrite(text.data(), 1, text.size(), stdout);
+    if (!report->partial.empty()) return report_partial(report->partial + "; the table covers only those", validate_json);
     return 0;
   }
   return 0;

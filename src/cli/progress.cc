@@ -11,6 +11,13 @@ namespace scx {
 
 bool stderr_is_tty() { return ::isatty(STDERR_FILENO) == 1; }
 
+std::string format_eta(double seconds) {
+  if (seconds < 1) return "<1 s";
+  if (seconds < 100) return fmt::format("{:.0f} s", seconds);
+  if (seconds < 100 * 60) return fmt::format("{:.0f} min", seconds / 60);
+  return fmt::format("{:.0f} h", seconds / 3600);
+}
+
 ProgressMeter::ProgressMeter(size_t jobs, Ns duration, bool enabled)
     : jobs_(jobs), duration_(std::max<Ns>(duration, 1)), enabled_(enabled) {
   for (size_t i = 0; i < jobs; ++i) slots_.push_back(std::make_unique<Slot>());
@@ -37,8 +44,9 @@ std::string ProgressMeter::line(double wall) const {
   const int width = 24, filled = static_cast<int>(frac * width);
   std::string bar = std::string(static_cast<size_t>(filled), '#') + std::string(static_cast<size_t>(width - filled), '.');
   const double rate = wall > 0 ? static_cast<double>(events) / wall : 0;
-  std::string eta = frac > 0.001 && wall > 0 ? format_duration(static_cast<Ns>(wall * (1 - frac) / frac * 1e9) / kNsPerSec * kNsPerSec) : "?";
-  if (eta == "0ns") eta = "<1s";
+  // Simulated time still to do over the simulated time done per wall second so far.
+  const double sim_rate = wall > 0 ? static_cast<double>(sim) / wall : 0;
+  const std::string eta = frac > 0.001 && sim_rate > 0 ? format_eta((total - static_cast<double>(sim)) / sim_rate) : "?";
   std::string out = fmt::format("[{}] {:5.1f}%  sim {}/{}", bar, 100 * frac,
                                 format_seconds(jobs_ == 1 ? sim : sim / jobs_), format_duration(duration_));
   if (jobs_ > 1) out += fmt::format("  runs {}/{}", done, jobs_);

@@ -32,7 +32,7 @@ class ProgressMeter {
     std::atomic<bool> done{false};
   };
   Slot& slot(size_t job) { return *slots_[job]; }
-  // The status line (exposed for tests): "[####......] 1.234s/5s sim  2 of 6 runs  1.2M ev/s  ETA 3s".
+  // The status line (exposed for tests): "[####......] 1.234s/5s sim  runs 2/6  1.20M ev/s  ETA 3 s".
   std::string line(double wall_seconds) const;
 
  private:
@@ -66,6 +66,10 @@ class ProgressSink : public TraceSink {
   ProgressMeter::Slot* slot_;
   uint64_t n_ = 0;
 };
+
+// A wall-clock estimate in one unit, rounded: "<1 s", "42 s" (below 100 s), "3 min" (below
+// 100 min), "2 h" — never mixed ("1m30s"): the figure is a rough guess, not a timestamp.
+std::string format_eta(double seconds);
 
 // True when stderr is a terminal.
 bool stderr_is_tty();

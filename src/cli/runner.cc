@@ -197,7 +197,20 @@ Status run_in_steps(Kernel& kernel, Ns duration, bool until_done, const std::ato
     sample_if_due(probes, end);
     return {};
   }
-  SCX_RETURN_IF_ERROR(kernel.run_until_idle(duration));
+  return {};  // the caller finishes a run-until-done workload (finish_until_done)
+}
+
+// A run-until-done workload (hackbench): until its last task exits, or up to `limit`. With an
+// explicit --duration the run then ends at the limit and reports (`still_alive`: its tasks that
+// had not finished); without one, reaching the limit is an error.
+Status finish_until_done(Kernel& kernel, Ns limit, bool limit_given, Ns& end, int64_t& still_alive) {
+  SCX_RETURN_IF_ERROR(kernel.advance_while_alive(limit));
+  if (limit_given && kernel.live_user_tasks() > 0) {
+    still_alive = static_cast<int64_t>(kernel.live_user_tasks());
+    end = limit;
+    return kernel.run_until(limit);
+  }
+  SCX_RETURN_IF_ERROR(kernel.run_until_idle(limit));
   end = kernel.now();
   return {};
 }
@@ -213,19 +226,25 @@ Status apply_costs(const RunOptions& opts, CostModel& cost) {
   return {};
 }
 
-Status check_scenario(const RunOptions& opts) {
-  SCX_ASSIGN_OR_RETURN(Topology topo, resolve_topology(opts.topology, opts.max_topology_bytes));
+Status check_settings(const RunOptions& opts, int nr_cpus) {
   const std::optional<KernelVersion> version = parse_kernel_version(opts.kernel);
   if (!version) return Status::Errorf("--kernel", "unknown kernel version '{}' (available: 6.12, 6.18)", opts.kernel);
   CostModel cost;
   SCX_RETURN_IF_ERROR(apply_costs(opts, cost));
-  SCX_RETURN_IF_ERROR(resolve_workload(opts.workload, topo.nr_cpus(), opts.seed, cost, opts.max_tasks).status());
   if (!opts.cgroup.empty()) SCX_RETURN_IF_ERROR(parse_cgroup_option(opts.cgroup).status());
   NoiseModel noise = NoiseModel::defaults();
   for (const auto& n : opts.noise) SCX_RETURN_IF_ERROR(noise.set(n));
-  FairConfig fair = FairConfig::for_kernel(*version, static_cast<int>(topo.nr_cpus()), static_cast<unsigned>(cost.hz));
+  FairConfig fair = FairConfig::for_kernel(*version, nr_cpus, static_cast<unsigned>(cost.hz));
   for (const auto& f : opts.fair) SCX_RETURN_IF_ERROR(apply_fair_setting(fair, f));
   return check_scheduler(opts.sched);
+}
+
+Status check_scenario(const RunOptions& opts) {
+  SCX_ASSIGN_OR_RETURN(Topology topo, resolve_topology(opts.topology, opts.max_topology_bytes));
+  SCX_RETURN_IF_ERROR(check_settings(opts, static_cast<int>(topo.nr_cpus())));
+  CostModel cost;
+  SCX_RETURN_IF_ERROR(apply_costs(opts, cost));
+  return resolve_workload(opts.workload, topo.nr_cpus(), opts.seed, cost, opts.max_tasks).status();
 }
 
 Result<RunOutput> run_simulation(const RunOptions& opts) {
@@ -371,11 +390,11 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
       }
       if (st.ok()) st = kernel.run_until_idle(duration);  // closes the books once, as a straight run
       end = kernel.now();
-    } else if (opts.interrupt || probes) {
-      st = run_in_steps(kernel, duration, true, opts.interrupt, probes.get(), end, out.interrupted);
     } else {
-      st = kernel.run_until_idle(duration);
-      end = kernel.now();
+      if (opts.interrupt || probes)
+        st = run_in_steps(kernel, duration, true, opts.interrupt, probes.get(), end, out.interrupted);
+      if (st.ok() && !out.interrupted)
+        st = finish_until_done(kernel, duration, opts.duration.has_value(), end, out.report.info.unfinished_tasks);
     }
   } else if (st.ok()) {
     if (opts.check) {

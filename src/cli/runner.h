@@ -93,6 +93,10 @@ Status apply_costs(const RunOptions& opts, CostModel& cost);
 // cgroup, noise, fair knobs, scheduler name), checked without running: the CLI calls it first so
 // that every mistake on the command line is a usage error (exit code 2).
 Status check_scenario(const RunOptions& opts);
+// The part of check_scenario that needs no topology or workload (kernel, costs, cgroup, noise,
+// fair knobs on `nr_cpus` CPUs, scheduler): `validate`, whose machine is the host's or the
+// reference's, checks these up front.
+Status check_settings(const RunOptions& opts, int nr_cpus = 1);
 
 Result<RunOutput> run_simulation(const RunOptions& opts);
 

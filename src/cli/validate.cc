@@ -112,19 +112,24 @@ RunOptions sim_options(const ValidateOptions& o, const RealSide& real, const std
 
 struct SimSide {
   std::vector<RunFigures> runs;
+  std::vector<uint64_t> seeds;  // of `runs`: every seed unless interrupted
   std::string topology_summary;
+  std::string partial;          // ValidationReport::partial
 };
 
 Result<SimSide> simulate(const ValidateOptions& o, const RunOptions& base) {
   const size_t n = o.seeds.size();
   std::vector<std::optional<RunFigures>> figures(n);
+  std::vector<Ns> stopped_at(n, 0);  // > 0: interrupted after that much simulated time
   std::vector<Status> errors(n);
   std::string summary;
   std::atomic<size_t> next{0};
   auto worker = [&] {
     for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) {
+      if (o.interrupt && o.interrupt->load(std::memory_order_relaxed)) continue;  // not started
       RunOptions r = base;
       r.seed = o.seeds[i];
+      r.interrupt = o.interrupt;
       if (!o.keep_traces.empty()) r.trace_path = (fs::path(o.keep_traces) / fmt::format("scxsim-seed-{}.txt", r.seed)).string();
       auto out = run_simulation(r);
       if (!out.ok()) {
@@ -132,6 +137,7 @@ Result<SimSide> simulate(const ValidateOptions& o, const RunOptions& base) {
         continue;
       }
       figures[i] = run_figures(*out->metrics);
+      if (out->interrupted) stopped_at[i] = out->report.info.duration;
       if (i == 0) summary = out->report.info.topology_summary;
     }
   };
@@ -143,10 +149,19 @@ Result<SimSide> simulate(const ValidateOptions& o, const RunOptions& base) {
   worker();
   for (auto& t : pool) t.join();
   SimSide s;
+  std::string early;
   for (size_t i = 0; i < n; ++i) {
     if (!errors[i].ok()) return errors[i];
+    if (!figures[i]) continue;
     s.runs.push_back(std::move(*figures[i]));
+    s.seeds.push_back(o.seeds[i]);
+    if (stopped_at[i]) early += fmt::format("{}seed {} after {}", early.empty() ? "" : ", ", o.seeds[i],
+                                            format_duration(stopped_at[i]));
   }
+  if (s.runs.empty()) return Status::Error("validate", "interrupted before the first simulated run");
+  if (s.runs.size() < n || !early.empty())
+    s.partial = fmt::format("the scxsim side has {} of {} seeds{}", s.runs.size(), n,
+                            early.empty() ? "" : " (stopped early: " + early + ")");
   s.topology_summary = summary;
   return s;
 }
@@ -174,8 +189,9 @@ Result<ValidationReport> run_validate(const ValidateOptions& o) {
   r.topology_summary = s.topology_summary;
   r.costs = sim.costs;
   r.fair = sim.fair;
-  r.seeds = o.seeds;
+  r.seeds = s.seeds;
   r.cells = build_cells(real.runs, s.runs);
+  r.partial = s.partial;
   return r;
 }
 

@@ -2,6 +2,7 @@
 // from saved reference runs) and in scxsim, compared per task group (src/validate).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -26,6 +27,9 @@ struct ValidateOptions {
   HostEnv env;
   unsigned jobs = 0;             // parallel simulations (0 = the number of CPUs)
   std::function<void(const std::string&)> note;  // progress lines
+  // Set (by a SIGINT/SIGTERM handler) to stop the simulated side: runs under way stop at their
+  // next simulated millisecond, seeds not started are left out (ValidationReport::partial).
+  const std::atomic<bool>* interrupt = nullptr;
 };
 
 Result<ValidationReport> run_validate(const ValidateOptions& o);

@@ -101,8 +101,11 @@ RunSummary summarize(const MetricsCollector& m) {
   Acc all;
   all.row.name = "all";
   std::map<std::string, Acc> groups;
-  std::map<std::tuple<int, int>, std::vector<double>> classes;
-  std::map<std::tuple<int, int>, uint64_t> starved;
+  // Fairness classes: same task group (same behaviour), same weight (policy, prio) and the same
+  // interval in the run (created, gone), so that every task of a class wanted the same CPU.
+  using ClassKey = std::tuple<std::string, int, int, Ns, Ns>;
+  std::map<ClassKey, std::vector<double>> classes;
+  std::map<ClassKey, uint64_t> starved;
   for (const TaskMetrics& t : m.tasks()) {
     if (t.kthread && t.cpu_time == 0) continue;
     Acc one;
@@ -120,8 +123,9 @@ RunSummary summarize(const MetricsCollector& m) {
     const bool weighted = t.policy == 0 || t.policy == 3 || t.policy == 5 || t.policy == 7;
     const Ns life = t.lifetime(r.duration);
     if (weighted && life > 0) {
-      classes[{t.policy, t.prio}].push_back(static_cast<double>(t.cpu_time) / static_cast<double>(life));
-      if (t.cpu_time == 0) ++starved[{t.policy, t.prio}];
+      const ClassKey key{t.group, t.policy, t.prio, t.created, t.created + life};
+      classes[key].push_back(static_cast<double>(t.cpu_time) / static_cast<double>(life));
+      if (t.cpu_time == 0) ++starved[key];
     }
   }
   r.overall = all.finish(r.duration, user_cpu);
@@ -130,9 +134,9 @@ RunSummary summarize(const MetricsCollector& m) {
   for (const auto& [key, shares] : classes) {
     if (shares.size() < 2) continue;
     FairnessClass f;
-    f.policy = std::get<0>(key);
-    f.prio = std::get<1>(key);
-    f.label = std::string(policy_short_name(f.policy)) + "/nice" + std::to_string(f.prio - 120);
+    f.policy = std::get<1>(key);
+    f.prio = std::get<2>(key);
+    f.label = std::get<0>(key) + " " + policy_short_name(f.policy) + "/nice" + std::to_string(f.prio - 120);
     f.tasks = shares.size();
     f.min_share = *std::min_element(shares.begin(), shares.end());
     f.max_share = *std::max_element(shares.begin(), shares.end());

@@ -42,12 +42,13 @@ struct EntitySummary {
   uint64_t total_migrations() const;
 };
 
-// Fairness among the user tasks of one (policy, prio) class, i.e. of equal weight. Share = CPU
-// time / lifetime in the run.
+// Fairness among the user tasks of one class: the same task group (same behaviour), the same
+// weight (policy, prio) and the same interval in the run (created and gone at the same times),
+// i.e. tasks that wanted the same CPU. Share = CPU time / lifetime in the run.
 struct FairnessClass {
   int policy = 0;
   int prio = 0;
-  std::string label;        // "normal/nice0", "fifo/prio49"
+  std::string label;        // "hog normal/nice0": group, policy, nice
   uint64_t tasks = 0;
   double min_share = 0, max_share = 0, mean_share = 0;
   std::optional<double> max_min_ratio;  // null when some task got no CPU at all
@@ -88,7 +89,7 @@ struct RunSummary {
   Ns busy = 0, idle = 0, idle_while_waiting = 0;
   double busy_pct = 0;
   uint64_t switches = 0;
-  std::vector<FairnessClass> fairness;  // classes with >= 2 tasks, ordered by (policy, prio)
+  std::vector<FairnessClass> fairness;  // classes with >= 2 tasks, ordered by (group, policy, prio, interval)
   std::vector<int64_t> counters;        // by counter id
   std::vector<std::optional<double>> counter_rates;  // per second of simulated time
   uint64_t timer_misses = 0, phases = 0, phase_misses = 0;

@@ -4,8 +4,12 @@
 #include <cmath>
 #include <map>
 
+#include <boost/math/distributions/students_t.hpp>
+#include <boost/math/special_functions/beta.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "report/param_json.h"
 
 namespace scx {
 
@@ -184,38 +188,7 @@ RunDigest make_digest(const std::string& variant, const RunReport& report, const
 double incomplete_beta(double a, double b, double x) {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  const double front = std::exp(std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) +
-                                b * std::log1p(-x));
-  // Continued fraction (modified Lentz), valid for x < (a+1)/(a+b+2); use symmetry otherwise.
-  auto cf = [](double aa, double bb, double xx) {
-    const double tiny = 1e-300, eps = 1e-15;
-    double c = 1, d = 1 - (aa + bb) * xx / (aa + 1);
-    if (std::fabs(d) < tiny) d = tiny;
-    d = 1 / d;
-    double h = d;
-    for (int m = 1; m <= 300; ++m) {
-      const double m2 = 2.0 * m;
-      double num = m * (bb - m) * xx / ((aa + m2 - 1) * (aa + m2));
-      d = 1 + num * d;
-      if (std::fabs(d) < tiny) d = tiny;
-      c = 1 + num / c;
-      if (std::fabs(c) < tiny) c = tiny;
-      d = 1 / d;
-      h *= d * c;
-      num = -(aa + m) * (aa + bb + m) * xx / ((aa + m2) * (aa + m2 + 1));
-      d = 1 + num * d;
-      if (std::fabs(d) < tiny) d = tiny;
-      c = 1 + num / c;
-      if (std::fabs(c) < tiny) c = tiny;
-      d = 1 / d;
-      const double del = d * c;
-      h *= del;
-      if (std::fabs(del - 1) < eps) break;
-    }
-    return h;
-  };
-  if (x < (a + 1) / (a + b + 2)) return front * cf(a, b, x) / a;
-  return 1 - front * cf(b, a, 1 - x) / b;
+  return boost::math::ibeta(a, b, x);
 }
 
 namespace {
@@ -239,7 +212,8 @@ std::optional<double> welch_p_value(const std::vector<double>& a, const std::vec
   const double t = (ma - mb) / std::sqrt(sa + sb);
   const double df = (sa + sb) * (sa + sb) /
                     (sa * sa / static_cast<double>(a.size() - 1) + sb * sb / static_cast<double>(b.size() - 1));
-  return incomplete_beta(df / 2, 0.5, df / (df + t * t));
+  // Two-sided: both tails of Student's t with Welch's degrees of freedom.
+  return 2 * boost::math::cdf(boost::math::complement(boost::math::students_t(df), std::fabs(t)));
 }
 
 Verdict decide(int direction, const CompareCell& base, CompareCell& cand) {
@@ -329,15 +303,47 @@ std::string seeds_text(const std::vector<uint64_t>& seeds) {
   return s;
 }
 
+// "cost model: hz=250 context_switch=2us ..." ("noise: off" when `any` is false).
+template <typename Param>
+std::string params_line(const char* what, const std::vector<Param>& params, bool any = true) {
+  std::string line = fmt::format("{}:", what);
+  if (!any) return line + " off\n";
+  for (const Param& p : params) line += fmt::format(" {}={}", p.name, p.value);
+  return line + "\n";
+}
+
+nlohmann::ordered_json scenario_json(const CompareResult& r) {
+  nlohmann::ordered_json j;
+  j["text"] = r.scenario;
+  if (!r.detail) return j;
+  const CompareScenario& d = *r.detail;
+  j["workload"] = d.workload;
+  j["topology"] = {{"spec", d.topology}, {"summary", d.topology_summary}};
+  j["duration_ns"] = d.duration;
+  j["kernels"] = d.kernels;
+  j["cost_model"] = cost_model_json(d.cost);
+  j["noise"] = noise_json(d.noise);
+  return j;
+}
+
 nlohmann::ordered_json opt(std::optional<double> v) { return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(); }
 
 }  // namespace
 
-std::string format_compare_text(const CompareResult& r) {
+bool row_is_all_zero(const CompareRow& row) {
+  for (const CompareCell& c : row.cells)
+    if (c.mean && *c.mean != 0) return false;
+  return true;
+}
+
+std::string format_compare_text(const CompareResult& r) { return format_compare_text(r, MetricSelection{}); }
+
+std::string format_compare_text(const CompareResult& r, const MetricSelection& selection) {
   std::string out;
   out += fmt::format("scxsim compare: {}\n", r.scenario);
   out += fmt::format("baseline {}; seeds {} ({} per variant); values are means over seeds\n", r.variants[0],
                      seeds_text(r.seeds), r.seeds.size());
+  if (r.detail) out += params_line("cost model", r.detail->cost.describe()) + params_line("noise", r.detail->noise.describe(), r.detail->noise.any());
   for (size_t v = 0; v < r.variants.size(); ++v)
     if (v < r.variant_args.size() && r.variant_args[v] != r.variants[v])
       out += fmt::format("  {} = {}\n", r.variants[v], r.variant_args[v]);
@@ -346,8 +352,11 @@ std::string format_compare_text(const CompareResult& r) {
       if (!d.ejected.empty())
         out += fmt::format("warning: {} seed {}: the scheduler was ejected {}; that run's values are left out\n",
                            r.variants[v], d.seed, d.ejected);
+  std::vector<const CompareRow*> shown;
+  for (const CompareRow& row : r.rows)
+    if (selection.shows(row.def.key, row_is_all_zero(row))) shown.push_back(&row);
   size_t wm = 6;
-  for (const CompareRow& row : r.rows) wm = std::max(wm, row.def.label.size());
+  for (const CompareRow* row : shown) wm = std::max(wm, row->def.label.size());
   std::vector<size_t> wv;
   for (const std::string& v : r.variants) wv.push_back(std::max<size_t>(10, v.size()));
   out += "\n" + fmt::format("{:<{}} {:<5}", "metric", wm, "unit");
@@ -356,23 +365,24 @@ std::string format_compare_text(const CompareResult& r) {
     if (v > 0) out += fmt::format(" {:>8} {:<7}", "change", "verdict");
   }
   out += "\n";
-  for (const CompareRow& row : r.rows) {
-    std::string line = fmt::format("{:<{}} {:<5}", row.def.label, wm, row.def.unit);
-    for (size_t v = 0; v < row.cells.size(); ++v) {
-      const CompareCell& c = row.cells[v];
-      line += fmt::format(" {:>{}}", format_value(c.mean), wv[v]);
+  for (const CompareRow* row : shown) {
+    std::string line = fmt::format("{:<{}} {:<5}", row->def.label, wm, row->def.unit);
+    for (size_t v = 0; v < row->cells.size(); ++v) {
+      const CompareCell& c = row->cells[v];
+      line += fmt::format(" {:>{}}", format_metric_value(row->def, c.mean), wv[v]);
       if (v > 0) line += fmt::format(" {:>8} {:<7}", pct(c.delta_pct), verdict_name(c.verdict));
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";
   }
+  out += hidden_metrics_note(r.rows.size() - shown.size());
   out += fmt::format("\n{}\n", kVerdictRule);
   return out;
 }
 
 std::string format_compare_json(const CompareResult& r) {
   nlohmann::ordered_json j;
-  j["scenario"] = r.scenario;
+  j["scenario"] = scenario_json(r);
   j["baseline"] = r.variants[0];
   nlohmann::ordered_json vars = nlohmann::ordered_json::array();
   for (size_t v = 0; v < r.variants.size(); ++v)

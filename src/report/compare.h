@@ -20,6 +20,7 @@
 
 #include "metrics/summary.h"
 #include "report/html_data.h"
+#include "report/metric_selection.h"
 #include "report/run_report.h"
 
 namespace scx {
@@ -52,6 +53,10 @@ struct RunDigest {
   std::vector<double> dsq_depth;          // [bucket] average tasks queued in DSQs; empty = no sched_ext
   std::string ejected;                    // RunInfo::scheduler_ejected: this run's metrics are left out
   std::shared_ptr<const HtmlRunData> html;  // timeline, tasks, probes for the HTML report; nullptr = none
+  // An interrupted comparison (Ctrl-C): this run stopped early (its `duration` is how far it
+  // got), or never started (no metrics).
+  bool stopped_early = false;
+  bool not_started = false;
 };
 
 // Extra figures a workload reports itself (WorkloadFiguresSink), passed through as metrics.
@@ -82,6 +87,16 @@ struct CompareRow {
   std::vector<CompareCell> cells;  // one per variant; [0] = baseline
 };
 
+// The scenario every variant ran, as its first run saw it (the baseline's cost model and
+// noise; a variant's own --cost/--noise are in its spec line).
+struct CompareScenario {
+  std::string workload, topology, topology_summary;
+  Ns duration = 0;
+  std::vector<std::string> kernels;  // of the variants, sorted
+  CostModel cost;
+  NoiseModel noise;
+};
+
 struct CompareResult {
   std::vector<std::string> variants;       // [0] = baseline
   std::vector<std::string> variant_args;   // how each variant was specified
@@ -89,6 +104,7 @@ struct CompareResult {
   std::string scenario;                    // workload / topology / duration line
   std::vector<CompareRow> rows;
   std::vector<std::vector<RunDigest>> runs;  // [variant][seed]
+  std::optional<CompareScenario> detail;     // set by run_compare: the header's cost model, JSON's scenario
 };
 
 // Builds rows from digests laid out [variant][seed] (every run of one variant must have the same
@@ -107,7 +123,11 @@ std::optional<double> welch_p_value(const std::vector<double>& a, const std::vec
 // Regularised incomplete beta I_x(a, b) (for the t distribution).
 double incomplete_beta(double a, double b, double x);
 
+// The table of the metrics `selection` shows (default: the headline set; report/metric_selection.h).
 std::string format_compare_text(const CompareResult& r);
+std::string format_compare_text(const CompareResult& r, const MetricSelection& selection);
+// Whether every variant's mean of the row is 0 or not measured (the default table hides it).
+bool row_is_all_zero(const CompareRow& row);
 std::string format_compare_json(const CompareResult& r);
 std::string format_compare_csv(const CompareResult& r);
 

@@ -152,14 +152,14 @@ std::string format_run_details_text(const RunReport& r, const RunSummary& s) {
                        s.overall.migrations[l]);
   out += "\n";
 
-  out += "\nFairness among equal-weight tasks (share = CPU time / lifetime)\n";
+  out += "\nFairness among tasks of one group, weight and interval (share = CPU time / lifetime)\n";
   if (s.fairness.empty()) {
     out += "  - (no class with two or more tasks)\n";
   } else {
-    out += fmt::format("  {:<16} {:>5} {:>9} {:>9} {:>9} {:>7} {:>6} {:>7}\n", "class", "tasks", "min", "max",
+    out += fmt::format("  {:<24} {:>5} {:>9} {:>9} {:>9} {:>7} {:>6} {:>7}\n", "class", "tasks", "min", "max",
                        "max/min", "jain", "gini", "starved");
     for (const FairnessClass& f : s.fairness)
-      out += fmt::format("  {:<16} {:>5} {:>9.4f} {:>9.4f} {:>9} {:>7} {:>6} {:>7}\n", f.label, f.tasks, f.min_share,
+      out += fmt::format("  {:<24} {:>5} {:>9.4f} {:>9.4f} {:>9} {:>7} {:>6} {:>7}\n", f.label, f.tasks, f.min_share,
                          f.max_share, fix(f.max_min_ratio, 3), fix(f.jain, 4), fix(f.gini, 4), f.starved);
   }
 

@@ -1,5 +1,6 @@
 #include "report/run_report.h"
 
+#include "report/param_json.h"
 #include "report/run_details.h"
 
 #include <fmt/format.h>
@@ -29,9 +30,8 @@ std::string policy_short(int policy) {
 
 }  // namespace
 
-std::string format_run_text(const RunReport& r) {
+std::string format_run_header(const RunReport& r) {
   const RunInfo& i = r.info;
-  const MetricsCollector& m = *r.metrics;
   std::string out;
   out += fmt::format("scxsim run: workload {} on {} [{}]\n", i.workload, i.topology, i.topology_summary);
   out += fmt::format("scheduler {}, kernel {}, seed {}, simulated {}\n", i.scheduler, i.kernel, i.seed,
@@ -47,7 +47,17 @@ std::string format_run_text(const RunReport& r) {
                      r.stats.events, r.stats.context_switches, r.stats.wakeups, r.stats.remote_wakeups,
                      r.stats.migrations);
   if (i.fingerprint) out += "fingerprint " + *i.fingerprint + "\n";
+  if (i.unfinished_tasks)
+    out += fmt::format("warning: stopped by --duration {} with {} task(s) still running: the workload did not "
+                       "finish, and its figures cover only that time\n", format_duration(i.duration),
+                       i.unfinished_tasks);
+  return out;
+}
 
+std::string format_run_text(const RunReport& r) {
+  const RunInfo& i = r.info;
+  const MetricsCollector& m = *r.metrics;
+  std::string out = format_run_header(r);
   const double wall = static_cast<double>(m.end_time());
   out += "\nTasks (times in ms, latencies in us)\n";
   out += fmt::format("{:>7} {:<16} {:<7} {:>4} {:>10} {:>6} {:>10} {:>8} {:>8} {:>8} {:>9} {:>7} {:>7} {:>6}\n",
@@ -92,13 +102,8 @@ std::string format_run_json(const RunReport& r) {
   j["kernel"] = i.kernel;
   j["seed"] = i.seed;
   j["duration_ns"] = i.duration;
-  nlohmann::ordered_json cost;
-  for (const auto& p : i.cost.describe()) cost[p.name] = p.value;
-  j["cost_model"] = cost;
-  nlohmann::ordered_json noise = nlohmann::ordered_json::object();
-  if (i.noise.any())
-    for (const auto& p : i.noise.describe()) noise[p.name] = p.value;
-  j["noise"] = noise;
+  j["cost_model"] = cost_model_json(i.cost);
+  j["noise"] = noise_json(i.noise);
   for (const auto& [k, v] : i.scheduler_state) {
     if (k == kKernelLogKey) j["scheduler_state"][k].push_back(v);  // every line, not the last one
     else j["scheduler_state"][k] = v;
@@ -115,6 +120,7 @@ std::string format_run_json(const RunReport& r) {
                 {"timer_misses", r.stats.timer_misses}};
   if (r.stats.cgroup_moves_refused) j["stats"]["cgroup_moves_refused"] = r.stats.cgroup_moves_refused;
   if (i.fingerprint) j["fingerprint"] = *i.fingerprint;
+  if (i.unfinished_tasks) j["unfinished_tasks"] = i.unfinished_tasks;  // absent when the workload finished
   nlohmann::ordered_json tasks = nlohmann::ordered_json::array();
   for (const TaskMetrics& t : m.tasks()) {
     nlohmann::ordered_json tj;

@@ -33,6 +33,9 @@ struct RunInfo {
   // a failed load, or its own exit), e.g. "at 0.037332s: scx_bpf_error (forced failure 10)";
   // "" = it scheduled throughout (or there was none).
   std::string scheduler_ejected;
+  // A run-until-done workload (hackbench) stopped by an explicit --duration: its tasks still
+  // alive then; 0 = it finished (or runs for a fixed time).
+  int64_t unfinished_tasks = 0;
 };
 
 // The scheduler_state key of the kernel log's lines (one entry per line, in order); JSON gives
@@ -50,7 +53,10 @@ struct RunReport {
   std::vector<std::string> workload_warnings;  // e.g. renamed duplicate rt-app keys
 };
 
+// Every table of the run (what `scxsim run --all` prints).
 std::string format_run_text(const RunReport& r);
+// The header lines every view starts with: scenario, cost model, noise, scheduler state, counters.
+std::string format_run_header(const RunReport& r);
 std::string format_run_json(const RunReport& r);
 
 }  // namespace scx

@@ -25,6 +25,9 @@ struct ValidationReport {
   std::vector<std::string> costs, fair;
   std::vector<uint64_t> seeds;
   std::vector<ValidationCell> cells;
+  // An interrupted simulated side: what it covers ("3 of 5 seeds, 1 stopped early at 2.1s");
+  // "" when complete.
+  std::string partial;
 };
 
 std::string format_validation_text(const ValidationReport& r);

@@ -1,5 +1,6 @@
-// Ctrl-C during `scxsim run`: the run stops at the next simulated millisecond, reports the time
-// simulated so far and exits 130; when no signal comes, the stepped run is the straight run.
+// Ctrl-C during `scxsim run`, `compare` and `validate`: runs stop at the next simulated
+// millisecond, the report covers what was simulated, a `partial:` line says so, exit 130; when
+// no signal comes, the stepped run is the straight run.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cli/compare.h"
 #include "cli/runner.h"
 #include "temp_file.h"
 
@@ -120,6 +122,80 @@ TEST(CliInterrupt, SigintToARunPrintsThePartialReportAndExits130) {
   // The header's "simulated X" is the same X as the partial line's.
   const std::string x = line.substr(27, line.find(" of simulated") - 27);
   EXPECT_NE(text.find("simulated " + x + "\n"), std::string::npos) << x;
+}
+
+// A flag raised before the comparison starts: no run starts, every seed is "not measured".
+TEST(CliInterrupt, ACompareInterruptedBeforeItsRunsStartsNone) {
+  std::atomic<bool> flag{true};
+  CompareOptions o;
+  o.base.topology = "2";
+  o.base.duration = 20 * kNsPerMs;
+  o.scheds = {"eevdf", "vtime"};
+  o.seeds = {1, 2};
+  o.interrupt = &flag;
+  auto r = run_compare(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(describe_interruption(*r, 20 * kNsPerMs), "0 of 4 runs complete, 0 stopped early, 4 not started");
+  for (const CompareRow& row : r->rows)
+    for (const CompareCell& c : row.cells) EXPECT_EQ(c.n, 0) << row.def.key;
+  flag = false;
+  auto whole = run_compare(o);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_EQ(describe_interruption(*whole, 20 * kNsPerMs), "");
+}
+
+// Whether `pid` has a handler for SIGINT (SigCgt in /proc/PID/status): the CLI installed it.
+bool catches_sigint(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("SigCgt:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> (SIGINT - 1)) & 1;
+  return false;
+}
+
+// Runs `args` in a child scxsim, sends SIGINT once it catches it, and returns (exit status, stdout).
+std::pair<int, std::string> interrupt_child(const std::vector<std::string>& args) {
+  const std::string out = testing::test_temp_path("stdout"), err = testing::test_temp_path("stderr");
+  const std::string bin = std::string(SCXSIM_BINARY_DIR) + "/src/cli/scxsim";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (!std::freopen(out.c_str(), "w", stdout) || !std::freopen(err.c_str(), "w", stderr)) _exit(126);
+    std::vector<char*> argv{const_cast<char*>("scxsim")};
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  for (int i = 0; i < 6000 && !catches_sigint(pid); ++i) usleep(10000);
+  usleep(200000);  // let the runs get under way
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, testing::read_test_file(out)};
+}
+
+TEST(CliInterrupt, SigintToACompareReportsTheRunsSoFarAndExits130) {
+  const auto [code, text] = interrupt_child({"compare", "--sched", "eevdf,vtime", "--seeds", "2", "--jobs", "2",
+                                             "--topology", "server-2s64", "--workload", "pingpong:pairs=64",
+                                             "--duration", "3600s"});
+  EXPECT_EQ(code, 130);
+  EXPECT_EQ(text.rfind("scxsim compare: workload pingpong:pairs=64", 0), 0u) << text;
+  const size_t at = text.find("partial: interrupted; 0 of 4 runs complete, 2 stopped early (after ");
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_NE(text.find(" of 3600s), 2 not started; the table covers only those\n", at), std::string::npos) << text;
+}
+
+TEST(CliInterrupt, SigintToAValidateReportsTheSeedsSoFarAndExits130) {
+  const std::string src = SCXSIM_SOURCE_DIR;
+  const auto [code, text] =
+      interrupt_child({"validate", src + "/workloads/validation/periodic-run.json", "--reference",
+                       src + "/validation/reference/periodic-run", "--seeds", "4", "--jobs", "1"});
+  EXPECT_EQ(code, 130);
+  // How many seeds ran by then depends on the machine's speed; the line says which.
+  const size_t at = text.find("partial: interrupted; the scxsim side has ");
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_NE(text.find(" of 4 seeds", at), std::string::npos) << text;
+  EXPECT_NE(text.find("; the table covers only those\n", at), std::string::npos) << text;
 }
 
 }  // namespace

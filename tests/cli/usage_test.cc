@@ -40,6 +40,38 @@ TEST(CliUsage, DurationsNeedAUnit) {
   expect_usage_error("compare --duration 10", "--duration: '10' needs a unit (ns, us, ms, s)");
 }
 
+// A --variant's BPF settings (--set) are checked against the first --sched, its default
+// scheduler (docs/reports.md's example; the up-front check used to assume eevdf).
+TEST(CliUsage, VariantSettingsApplyToTheFirstSched) {
+  const Outcome o = scxsim("compare --sched " + std::string(SCXSIM_BINARY_DIR) +
+                           "/bpf/schedulers/simple.bpf.o --variant 'fifo:--set fifo_sched=1' --seeds 1 --duration 20ms");
+  EXPECT_EQ(o.code, 0) << o.err;
+  expect_usage_error("compare --variant 'fifo:--set fifo_sched=1' --seeds 1",
+                     "--variant fifo: --set, --resize, --map-size, --profile, --sched-opt and --usersched apply only "
+                     "to a --sched FILE.bpf.o, not to 'eevdf'");
+}
+
+// --jobs is checked by CLI11's Range validator (0 used to mean "the number of CPUs" silently).
+TEST(CliUsage, JobsMustBePositive) {
+  expect_usage_error("compare --sched eevdf,vtime --jobs 0",
+                     "--jobs: Value 0 not in range 1 to 4096 (see 'scxsim --help')");
+  expect_usage_error("validate x.json --jobs 5000", "--jobs: Value 5000 not in range 1 to 4096 (see 'scxsim --help')");
+}
+
+// validate's simulated-side settings fail before the host side (minutes of rt-app runs as root)
+// or the reference is read: exit 2 even where no reference directory exists.
+TEST(CliUsage, ValidateChecksItsSettingsUpFront) {
+  const std::string wl = std::string(SCXSIM_SOURCE_DIR) + "/workloads/validation/periodic-run.json";
+  expect_usage_error("validate " + wl + " --reference /nonexistent --cost context_switch=3",
+                     "--cost context_switch: '3' needs a unit (ns, us, ms, s)");
+  expect_usage_error("validate " + wl + " --reference /nonexistent --noise kthread_run=5",
+                     "--noise kthread_run: '5' needs a unit (ns, us, ms, s)");
+  expect_usage_error("validate " + wl + " --reference /nonexistent --fair base_slice=3",
+                     "--fair base_slice: '3' needs a unit (ns, us, ms, s)");
+  expect_usage_error("validate " + wl + " --reference /nonexistent --kernel 6.15",
+                     "--kernel: unknown kernel version '6.15' (available: 6.12, 6.18)");
+}
+
 TEST(CliUsage, DurationsWithUnitsAndNsKnobsStillRun) {
   // base_slice_ns is the kernel's debugfs name: bare nanoseconds, as there.
   const Outcome o = scxsim("run --duration 2ms --stats 1ms --cost context_switch=3us --fair base_slice_ns=3000000");
@@ -59,7 +91,7 @@ TEST(CliUsage, RangesAreChecked) {
 TEST(CliUsage, ParserErrorsAreOneLineWithExitCode2) {
   // CLI11 said these on two lines with exit codes 109 and 104.
   expect_usage_error("run --bogus", "The following argument was not expected: --bogus (see 'scxsim --help')");
-  expect_usage_error("compare --jobs -1", "Could not convert: --jobs = -1 (see 'scxsim --help')");
+  expect_usage_error("compare --jobs -1", "--jobs: Value -1 not in range 1 to 4096 (see 'scxsim --help')");
   expect_usage_error("inspect", "file is required (see 'scxsim --help')");
 }
 

@@ -1,6 +1,7 @@
 // scxsim compare: option parsing, the verdict rule, a golden table on fixed seeds, and
 // independence of the output from --jobs.
 // Regenerate the golden files with SCXSIM_UPDATE_GOLDEN=1 (then review the diff).
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -90,6 +91,9 @@ TEST(CompareVerdict, WelchAndRule) {
   // Unequal variances: t = -10.8106, Welch df = 5.986 -> p = 3.7654e-5 (numerical integration).
   EXPECT_NEAR(*welch_p_value({10, 11, 12}, {20, 25, 21, 22, 23}), 3.7654e-5, 1e-8);
   EXPECT_FALSE(welch_p_value({1}, {2, 3}).has_value());
+  // Closed form: {0, 2} vs {1, 3} gives t = -1/sqrt(2) with df = 2, where the two-sided p of
+  // Student's t is 1 - |t| / sqrt(2 + t^2) = 1 - 1/sqrt(5).
+  EXPECT_NEAR(*welch_p_value({0, 2}, {1, 3}), 1 - 1 / std::sqrt(5.0), 1e-12);
   EXPECT_NEAR(incomplete_beta(2, 3, 0.4), 0.5248, 1e-4);
 
   auto cell = [](std::vector<double> v) {
@@ -155,6 +159,10 @@ TEST(Compare, GoldenTableOnFixedSeeds) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->variants, (std::vector<std::string>{"eevdf", "rtp0", "slice1ms"}));
   check_golden("compare_demo.txt", format_compare_text(*r));
+  // --all: every row of the comparison, the zero ones too.
+  const std::string all = format_compare_text(*r, MetricSelection::all());
+  check_golden("compare_demo_all.txt", all);
+  EXPECT_EQ(all.find(" more metrics"), std::string::npos);
 }
 
 TEST(Compare, OutputIndependentOfJobs) {

@@ -61,6 +61,7 @@ TEST(MetricsGolden, FifoPreemptionScenario) {
 
 // Hand-written events on 2 CPUs (one LLC). Times in ms.
 //   a, b allowed on 0-1; c pinned to 0. All nice 0 SCHED_NORMAL.
+//   (a, b, c are the tasks w1, w2, w3.)
 //   0: a, b, c forked onto CPU 0's runqueue; a runs on CPU 0. CPU 1 idles while b (allowed
 //      there) waits on CPU 0: idle-while-waiting starts.
 //   2: b migrates to CPU 1 (now it waits on CPU 1's own queue: the stretch ends, 2 ms).
@@ -116,9 +117,10 @@ class EventScript {
 
 void play_script(MetricsCollector& m) {
   EventScript s(m);
-  s.task(0, 10, "a", "0-1");
-  s.task(0, 11, "b", "0-1");
-  s.task(0, 12, "c", "0");
+  // Three instances of one behaviour (group "w"), created together: one fairness class.
+  s.task(0, 10, "w1", "0-1");
+  s.task(0, 11, "w2", "0-1");
+  s.task(0, 12, "w3", "0");
   s.wakeup_new(0, 10, 0);
   s.sw(0, 0, 0, SwitchState::Running, 10);
   s.wakeup_new(0, 11, 0);
@@ -178,7 +180,7 @@ TEST(MetricsGolden, IdleWhileWaitingSeriesAndFairness) {
   // Fairness: shares 0.7, 0.3, 0.5 of a 10 ms life.
   ASSERT_EQ(r.fairness.size(), 1u);
   const FairnessClass& f = r.fairness[0];
-  EXPECT_EQ(f.label, "normal/nice0");
+  EXPECT_EQ(f.label, "w normal/nice0");
   EXPECT_EQ(f.tasks, 3u);
   EXPECT_NEAR(*f.max_min_ratio, 0.7 / 0.3, 1e-12);
   EXPECT_NEAR(*f.jain, 2.25 / 2.49, 1e-12);
