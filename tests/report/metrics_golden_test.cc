@@ -71,10 +71,10 @@ TEST(MetricsGolden, FifoPreemptionScenario) {
 class EventScript {
  public:
   explicit EventScript(MetricsCollector& m) : m_(m) {}
-  void task(Ns t, int pid, const char* comm, const char* cpus) {
+  void task(Ns t, int pid, const char* comm, const char* cpus, int prio = 120) {
     TraceEvent e = at(t, TraceType::TaskNew, 0, pid);
     e.pid2 = pid;
-    e.prio = 120;
+    e.prio = prio;
     e.comm = comm;
     e.cpus = cpus;
     m_.on_event(e);
@@ -190,6 +190,44 @@ TEST(MetricsGolden, IdleWhileWaitingSeriesAndFairness) {
   ASSERT_EQ(r.counter_rates.size(), 1u);
   EXPECT_DOUBLE_EQ(*r.counter_rates[0], 500.0);  // 5 marks in 10 ms
   EXPECT_DOUBLE_EQ(r.busy_pct, 75.0);
+}
+
+
+// Fairness classes (docs/reports.md): one per task group, weight and interval. On one CPU,
+// x1 and x2 (nice 0) run 2 ms each, y1 and y2 (nice 5) 1 ms each, z1 1 ms and z2, created at
+// 4 ms, the last 3 ms; the run ends at 10 ms. x and y form one class each (shares 0.2, 0.2 and
+// 0.1, 0.1: even, Jain 1); z1 and z2 lived over different intervals and are not compared, nor
+// are tasks of different weights (x with y).
+TEST(MetricsGolden, FairnessClassesByGroupWeightAndInterval) {
+  Topology topo = resolve_topology("1").value();
+  MetricsCollector m(topo);
+  EventScript s(m);
+  s.task(0, 10, "x1", "0");
+  s.task(0, 11, "x2", "0");
+  s.task(0, 12, "y1", "0", 125);
+  s.task(0, 13, "y2", "0", 125);
+  s.task(0, 14, "z1", "0");
+  for (int pid = 10; pid <= 14; ++pid) s.wakeup_new(0, pid, 0);
+  s.sw(0, 0, 0, SwitchState::Running, 10);
+  s.sw(ms(2), 0, 10, SwitchState::Running, 11);
+  s.task(ms(4), 15, "z2", "0");
+  s.wakeup_new(ms(4), 15, 0);
+  s.sw(ms(4), 0, 11, SwitchState::Running, 12);
+  s.sw(ms(5), 0, 12, SwitchState::Running, 13);
+  s.sw(ms(6), 0, 13, SwitchState::Running, 14);
+  s.sw(ms(7), 0, 14, SwitchState::Running, 15);
+  m.on_finish(ms(10));
+  const RunSummary r = summarize(m);
+  ASSERT_EQ(r.fairness.size(), 2u);
+  EXPECT_EQ(r.fairness[0].label, "x normal/nice0");
+  EXPECT_EQ(r.fairness[1].label, "y normal/nice5");
+  for (const FairnessClass& f : r.fairness) {
+    EXPECT_EQ(f.tasks, 2u);
+    EXPECT_NEAR(*f.jain, 1.0, 1e-12);
+    EXPECT_NEAR(*f.max_min_ratio, 1.0, 1e-12);
+  }
+  EXPECT_NEAR(r.fairness[0].mean_share, 0.2, 1e-12);
+  EXPECT_NEAR(r.fairness[1].mean_share, 0.1, 1e-12);
 }
 
 TEST(MetricsGolden, PercentilesUseExactNearestRank) {
