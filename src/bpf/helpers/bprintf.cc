@@ -1,5 +1,6 @@
 // bpf_bprintf: the printf dialect of bpf_trace_printk / bpf_snprintf / scx_bpf_error, with
-// strings read from the program's address space (checked).
+// strings read from the program's address space (checked). A 64-bit number that points into
+// the address space prints as its simulated address (AddressSpace::printed).
 #include <cstdio>
 #include <cstring>
 
@@ -65,13 +66,13 @@ Result<std::string> bpf_bprintf(const AddressSpace& memory, std::string_view fmt
         bool is_signed = conv == 'd' || conv == 'i';
         std::string f = spec + "ll" + conv;
         if (is_signed) {
-          long long sv = len >= 1 ? static_cast<long long>(v)
+          long long sv = len >= 1 ? static_cast<long long>(memory.printed(v))
                          : len == -1 ? static_cast<short>(v)
                          : len == -2 ? static_cast<signed char>(v)
                                      : static_cast<int>(v);
           std::snprintf(buf, sizeof buf, f.c_str(), sv);
         } else {
-          unsigned long long uv = len >= 1 ? v
+          unsigned long long uv = len >= 1 ? memory.printed(v)
                                   : len == -1 ? static_cast<unsigned short>(v)
                                   : len == -2 ? static_cast<unsigned char>(v)
                                               : static_cast<unsigned int>(v);
@@ -87,9 +88,10 @@ Result<std::string> bpf_bprintf(const AddressSpace& memory, std::string_view fmt
       }
       case 'p': {
         if (!arg(&v)) return Status::Errorf("format", "missing argument for %p at offset {}", start);
-        // %pK %px %pS %ps %pB: print the value (no hashing: keeps output deterministic).
+        // %pK %px %pS %ps %pB: print the value (no hashing: keeps output deterministic), a
+        // pointer as its simulated address (a host address would vary with the allocator).
         if (i + 1 < fmt.size() && std::strchr("KxSsB", fmt[i + 1])) ++i;
-        out += fmt::format("0x{:x}", v);
+        out += fmt::format("0x{:x}", memory.printed(v));
         break;
       }
       case 's': {

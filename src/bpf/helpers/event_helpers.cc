@@ -40,7 +40,7 @@ bool dynptr_range_ok(const DynptrKern& d, uint32_t off, uint32_t len) {
 
 Map* map_arg(CallContext& cx, uint64_t h, const char* helper) {
   Map* m = Map::from_handle(h);
-  if (!m) cx.fault(fmt::format("{}: {:#x} is not a map", helper, h));
+  if (!m) cx.fault(fmt::format("{}: {} is not a map", helper, cx.memory().shown(h)));
   return m;
 }
 

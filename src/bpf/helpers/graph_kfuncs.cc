@@ -408,10 +408,10 @@ std::string GraphHeap::check_rbtree(uint64_t root_addr) const {
 std::string GraphHeap::where(CallContext& cx, uint64_t addr) const {
   const uint64_t top = cx.vm().stack_top();
   if (addr < top && addr >= top - uint64_t{kMaxCallFrames} * kStackSize)
-    return fmt::format("{:#x} (stack)", addr);
+    return fmt::format("{} (stack)", cx.memory().shown(addr));
   if (memory_ && memory_->find(addr))
-    return fmt::format("{:#x} ({})", addr, memory_->describe(addr));
-  return fmt::format("{:#x}", addr);
+    return fmt::format("{} ({})", cx.memory().shown(addr), memory_->describe(addr));
+  return cx.memory().shown(addr);
 }
 
 // ---- Argument checks ------------------------------------------------------------------------
@@ -427,14 +427,14 @@ GraphHeap::Object* GraphHeap::object_at(CallContext& cx, uint64_t p, const char*
     Object* o = std::prev(it)->second.get();
     if (p - o->base < o->type->size) {
       if (p == o->base && !o->dying) return o;
-      cx.fault(fmt::format("{}: {} {:#x} points into {}+{:#x}, not at an object from bpf_obj_new",
-                           fn, arg, p, o->type->name, p - o->base));
+      cx.fault(fmt::format("{}: {} {} points into {}+{:#x}, not at an object from bpf_obj_new",
+                           fn, arg, cx.memory().shown(p), o->type->name, p - o->base));
       return nullptr;
     }
   }
   auto d = dropped_.upper_bound(p);
   if (d != dropped_.begin() && p - std::prev(d)->first < std::prev(d)->second.size) {
-    cx.fault(fmt::format("{}: {} {:#x} is a {} (use after bpf_obj_drop)", fn, arg, p,
+    cx.fault(fmt::format("{}: {} {} is a {} (use after bpf_obj_drop)", fn, arg, cx.memory().shown(p),
                          std::prev(d)->second.name));
     return nullptr;
   }
@@ -456,14 +456,14 @@ GraphHeap::Node* GraphHeap::node_at(CallContext& cx, uint64_t p, GraphFieldKind 
         const GraphField& f = o->type->fields[o->type->node_fields[i]];
         if (o->base + f.offset == p && f.kind == kind) return &o->nodes[i];
       }
-      cx.fault(fmt::format("{}: {} {:#x} is {}+{:#x}, not a {} field", fn, arg, p, o->type->name,
+      cx.fault(fmt::format("{}: {} {} is {}+{:#x}, not a {} field", fn, arg, cx.memory().shown(p), o->type->name,
                            p - o->base, kind_type(kind)));
       return nullptr;
     }
   }
   auto d = dropped_.upper_bound(p);
   if (d != dropped_.begin() && p - std::prev(d)->first < std::prev(d)->second.size) {
-    cx.fault(fmt::format("{}: {} {:#x} is in a {} (use after bpf_obj_drop)", fn, arg, p,
+    cx.fault(fmt::format("{}: {} {} is in a {} (use after bpf_obj_drop)", fn, arg, cx.memory().shown(p),
                          std::prev(d)->second.name));
     return nullptr;
   }
@@ -693,8 +693,8 @@ void GraphHeap::obj_drop(CallContext& cx, uint64_t p) {
     for (const Node& n : o->nodes) {
       if (!n.owner) continue;
       cx.fault(
-          fmt::format("{}: {} {:#x} is still in a {} (a non-owning reference; remove it first)", fn,
-                      o->type->name, p,
+          fmt::format("{}: {} {} is still in a {} (a non-owning reference; remove it first)", fn,
+                      o->type->name, cx.memory().shown(p),
                       n.owner == &adding_ || n.owner->field->kind == GraphFieldKind::kRbRoot
                           ? "bpf_rb_root"
                           : "bpf_list_head"));
@@ -823,9 +823,9 @@ void GraphHeap::percpu_obj_drop(CallContext& cx, uint64_t p) {
     return;
   }
   if (auto o = objects_.find(p); o != objects_.end()) {
-    cx.fault(fmt::format("{}: R1 (p) {:#x} is a {} from bpf_obj_new, not a percpu object (use "
+    cx.fault(fmt::format("{}: R1 (p) {} is a {} from bpf_obj_new, not a percpu object (use "
                          "bpf_obj_drop)",
-                         fn, p, o->second->type->name));
+                         fn, cx.memory().shown(p), o->second->type->name));
     return;
   }
   cx.fault(fmt::format("{}: R1 (p) {} is not an object from bpf_percpu_obj_new", fn, where(cx, p)));
@@ -852,8 +852,8 @@ uint64_t GraphHeap::percpu_ptr(CallContext& cx, uint64_t p, std::optional<uint32
     if (it != h->percpu_.end()) o = it->second.get();
   }
   if (!o) {
-    cx.fault(fmt::format("{}: R1 (percpu_ptr) {:#x}{} is not an object from bpf_percpu_obj_new",
-                         fn, p, region ? fmt::format(" ({})", cx.memory().describe(p)) : ""));
+    cx.fault(fmt::format("{}: R1 (percpu_ptr) {}{} is not an object from bpf_percpu_obj_new",
+                         fn, cx.memory().shown(p), region ? fmt::format(" ({})", cx.memory().describe(p)) : ""));
     return 0;
   }
   const uint32_t c = cpu ? *cpu : h->env_->cpu();
@@ -876,9 +876,9 @@ uint64_t GraphHeap::already_linked(CallContext& cx, Node* n, const char* fn) {
   Object* o = n->obj;
   if (o->type->refcount_off < 0 || o->refs <= 1) {
     cx.fault(fmt::format(
-        "{}: R2 (node) {:#x} is already in a {} and the program holds no other reference to "
+        "{}: R2 (node) {} is already in a {} and the program holds no other reference to "
         "{} (the verifier rejects this)",
-        fn, n->addr,
+        fn, cx.memory().shown(n->addr),
         n->owner == &adding_ || n->owner->field->kind == GraphFieldKind::kRbRoot ? "bpf_rb_root"
                                                                                  : "bpf_list_head",
         o->type->name));

@@ -79,7 +79,7 @@ struct HelperImpl {
 
   Map* map_arg(CallContext& cx, uint64_t h, const char* helper) {
     Map* m = Map::from_handle(h);
-    if (!m) cx.fault(fmt::format("{}: R1 {:#x} is not a map", helper, h));
+    if (!m) cx.fault(fmt::format("{}: R1 {} is not a map", helper, cx.memory().shown(h)));
     return m;
   }
 
@@ -504,8 +504,9 @@ void HelperEnv::bind(Vm& vm) {
     return [discard](CallContext& cx, const HostArgs& a) -> uint64_t {
       RingbufMap* rb = RingbufMap::owner_of(a[0]);
       if (!rb || !rb->submit(a[0], discard)) {
-        cx.fault(fmt::format("{}: R1 {:#x} is not an outstanding ringbuf reservation",
-                             discard ? "bpf_ringbuf_discard" : "bpf_ringbuf_submit", a[0]));
+        cx.fault(fmt::format("{}: R1 {} is not an outstanding ringbuf reservation",
+                             discard ? "bpf_ringbuf_discard" : "bpf_ringbuf_submit",
+                             cx.memory().describe(a[0])));
       }
       return 0;
     };
@@ -581,12 +582,15 @@ void HelperEnv::bind(Vm& vm) {
     if (!cx.check(a[0], 8, kPermRead, "kptr")) return 0;
     const Region* r = cx.memory().find(a[0]);
     if (!r || !(r->perms & kPermWrite)) {
-      cx.fault(fmt::format("bpf_kptr_xchg: R1 {:#x} ({}) is not writable", a[0], cx.memory().describe(a[0])));
+      cx.fault(fmt::format("bpf_kptr_xchg: R1 {} is not writable", cx.memory().describe(a[0])));
       return 0;
     }
     uint64_t old;
     std::memcpy(&old, ptr(a[0]), 8);
     std::memcpy(ptr(a[0]), &a[1], 8);
+    // The map now owns the new object and the program the old one (loader/ref_rules.h).
+    cx.release_ref(a[1]);
+    cx.acquire_ref(old, "bpf_kptr_xchg");
     return old;
   });
 }

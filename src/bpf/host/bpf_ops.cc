@@ -87,7 +87,7 @@ Cgroup* child_after(Cgroup& parent, Cgroup* pos) {
 
 bpf_cpumask* owned_arg(CallContext& cx, uint64_t a, const char* what) {
   if (!host(cx).cpumask_owned(a)) {
-    cx.fault(fmt::format("{}: 0x{:x} is not a bpf_cpumask", what, a));
+    cx.fault(fmt::format("{}: {} is not a bpf_cpumask", what, cx.memory().describe(a)));
     return nullptr;
   }
   return reinterpret_cast<bpf_cpumask*>(a);
@@ -798,7 +798,7 @@ uint64_t BpfScxOps::expose_cgroup(const cgroup* g) {
 
 const cgroup* BpfScxOps::cgroup_arg(CallContext& cx, uint64_t addr, const char* what) {
   if (!exposed_cgroups_.count(addr)) {
-    cx.fault(fmt::format("{}: 0x{:x} is not a cgroup", what, addr));
+    cx.fault(fmt::format("{}: {} is not a cgroup", what, cx.memory().describe(addr)));
     return nullptr;
   }
   return reinterpret_cast<const cgroup*>(addr);
@@ -830,7 +830,7 @@ uint64_t BpfScxOps::scratch_mem(const void* p, size_t size, uint8_t perms, const
 // A task_struct region registered by expose_task() starts exactly at addr.
 task_struct* BpfScxOps::task_arg(CallContext& cx, uint64_t addr, const char* what) {
   if (!exposed_tasks_.count(addr)) {
-    cx.fault(fmt::format("{}: 0x{:x} is not a task_struct", what, addr));
+    cx.fault(fmt::format("{}: {} is not a task_struct", what, cx.memory().describe(addr)));
     return nullptr;
   }
   return reinterpret_cast<task_struct*>(addr);

@@ -20,6 +20,7 @@
 #include "bpf/loader/core.h"
 #include "bpf/loader/elf.h"
 #include "bpf/loader/lock_rules.h"
+#include "bpf/loader/ref_rules.h"
 #include "bpf/maps/arena.h"
 
 namespace scx::bpf {
@@ -826,7 +827,8 @@ Status ObjectLoader::load_externs() {
           e.kfunc_index = static_cast<int>(obj_->kfunc_table_->size());
           if (fn) {
             obj_->kfunc_table_->set(static_cast<uint32_t>(e.kfunc_index), e.essential_name,
-                                    bind_graph_kfunc(*fn, obj_->graph_));
+                                    with_reference_rule(e.essential_name,
+                                                        bind_graph_kfunc(*fn, obj_->graph_)));
           } else {
             std::string msg = fmt::format("call to kfunc '{}', which scxsim does not provide (weak, unresolved)",
                                           e.essential_name);

@@ -435,8 +435,8 @@ bool Vm::exec(const Program& prog, size_t entry, const HostArgs& args, int depth
   L_ATOMIC_W: {
     uint64_t a = reg[ip->dst] + static_cast<int64_t>(ip->off);
     if (a & 3) {
-      reason = fmt::format("misaligned atomic access: 4-byte atomic at {:#x} is not 4-byte aligned",
-                           a);
+      reason = fmt::format("misaligned atomic access: 4-byte atomic at {} is not 4-byte aligned",
+                           memory_.shown(a));
       goto fault_regs;
     }
     if (ARENA_HIT(a)) {
@@ -457,8 +457,8 @@ bool Vm::exec(const Program& prog, size_t entry, const HostArgs& args, int depth
   L_ATOMIC_DW: {
     uint64_t a = reg[ip->dst] + static_cast<int64_t>(ip->off);
     if (a & 7) {
-      reason = fmt::format("misaligned atomic access: 8-byte atomic at {:#x} is not 8-byte aligned",
-                           a);
+      reason = fmt::format("misaligned atomic access: 8-byte atomic at {} is not 8-byte aligned",
+                           memory_.shown(a));
       goto fault_regs;
     }
     if (ARENA_HIT(a)) {
@@ -511,8 +511,8 @@ bool Vm::exec(const Program& prog, size_t entry, const HostArgs& args, int depth
     const char* what = fa_need == kPermRead    ? "read"
                        : fa_need == kPermWrite ? "write"
                                                : "atomic access";
-    reason = fmt::format("invalid {} of {} byte{} at {:#x} ({})", what, fa_size,
-                         fa_size == 1 ? "" : "s", fa_addr,
+    reason = fmt::format("invalid {} of {} byte{} at {} ({})", what, fa_size,
+                         fa_size == 1 ? "" : "s", memory_.shown(fa_addr),
                          explain_access(fa_addr, fa_size, fa_need, stack_lo));
     goto fault_regs;
   }

@@ -42,6 +42,9 @@ Status AddressSpace::add(Region r) {
                             r.size, prev->second.name);
   }
   uint64_t base = r.base;
+  constexpr uint64_t kPage = 0x1000;
+  r.sim_base = next_sim_;
+  next_sim_ += (r.size + kPage - 1) / kPage * kPage + kPage;  // a guard page between regions
   regions_.emplace_hint(next, base, std::move(r));
   return {};
 }
@@ -105,9 +108,28 @@ bool AddressSpace::allowed_slow(uint64_t addr, uint64_t size, uint8_t need) cons
   return !e.layout || e.layout->allows(off, size, need);
 }
 
+// An address up to a page past a region's end (an end pointer, an overrun) maps into the guard
+// page after the region's simulated address.
+std::optional<uint64_t> AddressSpace::simulated(uint64_t addr) const {
+  if (addr >= stack_lo_ && addr < stack_hi_) return kSimulatedStackBase + (addr - stack_lo_);
+  if (addr < kLowAddressLimit) return std::nullopt;
+  auto it = regions_.upper_bound(addr);
+  if (it == regions_.begin()) return std::nullopt;
+  const Region& r = std::prev(it)->second;
+  if (addr - r.base >= r.size + 0x1000) return std::nullopt;
+  return r.sim_base + (addr - r.base);
+}
+
+std::string AddressSpace::shown(uint64_t addr) const {
+  if (std::optional<uint64_t> sim = simulated(addr)) return fmt::format("{:#x}", *sim);
+  constexpr uint64_t kHostUserLo = uint64_t{1} << 32, kHostUserHi = uint64_t{1} << 47;
+  if (addr < kHostUserLo || addr >= kHostUserHi) return fmt::format("{:#x}", addr);
+  return "<unmapped host address>";
+}
+
 std::string AddressSpace::describe(uint64_t addr) const {
   const Region* r = find(addr);
-  if (!r) return fmt::format("{:#x}", addr);
+  if (!r) return shown(addr);
   return fmt::format("{}+{:#x}", r->name, addr - r->base);
 }
 

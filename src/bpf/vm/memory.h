@@ -2,11 +2,16 @@
 // object's embedded kernel struct is dereferenced directly; but every access must fall inside a
 // registered region and be permitted for every byte it touches. Typed kernel objects can carry
 // a per-byte FieldLayout (e.g. task_struct: most fields readable, a few writable).
+//
+// What users read never shows a host address (it would change with the host's allocator):
+// every region also has a simulated address, given in the order regions are added (so the
+// same run gives the same ones), and messages and bpf_printk output show that (shown()).
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +59,7 @@ struct Region {
   uint8_t perms = kPermRead;
   std::string name;  // for fault messages; defaults to the layout's type name
   std::shared_ptr<const FieldLayout> layout;  // optional; byte perms = perms & layout perms
+  uint64_t sim_base = 0;  // its simulated address, set by AddressSpace::add()
 };
 
 class AddressSpace {
@@ -92,13 +98,30 @@ class AddressSpace {
   }
   // Why allowed() said no, e.g. "task_struct+0x1c8 (scx.slice): field is read-only".
   std::string explain(uint64_t addr, uint64_t size, uint8_t need) const;
-  // "name+0x10" for an address inside a region, else hex.
+  // "name+0x10" for an address inside a region, else shown().
   std::string describe(uint64_t addr) const;
+
+  // Simulated addresses: regions from kSimulatedBase up, in the order they were added, one
+  // guard page apart and never reused; the VM's stack (set_stack) from kSimulatedStackBase.
+  static constexpr uint64_t kSimulatedBase = 0xffff888000000000ULL;
+  static constexpr uint64_t kSimulatedStackBase = 0xffffc90000000000ULL;
+  void set_stack(uint64_t lo, uint64_t hi) { stack_lo_ = lo, stack_hi_ = hi; }
+  // The simulated address of a host address in a region or the stack, else nullopt.
+  std::optional<uint64_t> simulated(uint64_t addr) const;
+  // An address (or any 64-bit value a program made) as users see it: the simulated address
+  // when it is in a region or the stack; the value itself when it cannot be a host user-space
+  // address (below 4 GiB, or at or above 2^47); else "<unmapped host address>".
+  std::string shown(uint64_t addr) const;
+  // `value` as bpf_printk prints a number: its simulated address when it points into a region
+  // or the stack, else the value itself.
+  uint64_t printed(uint64_t value) const { return simulated(value).value_or(value); }
 
  private:
   bool allowed_slow(uint64_t addr, uint64_t size, uint8_t need) const;
 
   std::map<uint64_t, Region> regions_;  // by base; never overlapping
+  uint64_t next_sim_ = kSimulatedBase;
+  uint64_t stack_lo_ = 0, stack_hi_ = 0;
 
   // A direct-mapped cache of region lookups, one slot per 4 KiB page (like a TLB): the
   // hundreds of task_structs a run touches in turn each keep their slot, where a

@@ -27,10 +27,42 @@ bool CallContext::can_access(uint64_t addr, uint64_t size, uint8_t need) const {
 bool CallContext::check(uint64_t addr, uint64_t size, uint8_t need, const char* what) {
   if (can_access(addr, size, need)) return true;
   const uint64_t lo = vm_.cur_.stack_top - static_cast<uint64_t>(depth_ + 1) * kStackSize;
-  fault(fmt::format("{}: invalid {} of {} bytes at {:#x} ({})", what,
+  fault(fmt::format("{}: invalid {} of {} bytes at {} ({})", what,
                     need == kPermRead ? "read" : need == kPermWrite ? "write" : "access", size,
-                    addr, vm_.explain_access(addr, size, need, lo)));
+                    vm_.memory_.shown(addr), vm_.explain_access(addr, size, need, lo)));
   return false;
+}
+
+uint64_t Vm::ref_key(uint64_t addr) const {
+  const Region* r = memory_.find(addr);
+  return r ? r->base : addr;
+}
+
+void CallContext::acquire_ref(uint64_t addr, const char* kfunc) {
+  if (addr) vm_.cur_.refs.push_back(HeldRef{vm_.ref_key(addr), kfunc, pc_});
+}
+
+// A release of something the invocation does not hold (e.g. a reference from an enclosing
+// run's argument) is not this check's business: the kernel's argument checks cover it.
+void CallContext::release_ref(uint64_t addr) {
+  if (!addr) return;
+  std::vector<HeldRef>& refs = vm_.cur_.refs;
+  const uint64_t key = vm_.ref_key(addr);
+  for (auto it = refs.rbegin(); it != refs.rend(); ++it) {
+    if (it->object != key) continue;
+    refs.erase(std::next(it).base());
+    return;
+  }
+}
+
+// The kernel's verifier refuses such a program at load ("Unreleased reference id=N
+// alloc_insn=M"); here it shows when a run returns, and the fault names the acquiring call.
+void Vm::fault_unreleased(const Program& prog, const HeldRef& ref) {
+  set_fault(prog, ref.pc,
+            fmt::format("unreleased reference: the object {} returned here is still held when the "
+                        "program returns ({} reference{} held; the kernel's verifier refuses this "
+                        "at load: \"Unreleased reference\")",
+                        ref.kfunc, cur_.refs.size(), cur_.refs.size() == 1 ? "" : "s"));
 }
 
 std::optional<uint64_t> CallContext::call(uint64_t code_addr, const HostArgs& args) {
@@ -52,6 +84,7 @@ Vm::Vm(VmOptions options) : options_(options) {
   const auto raw = reinterpret_cast<uint64_t>(stack_mem_.get());
   stack_bottom_ = (raw + kStackSize - 1) & ~uint64_t{kStackSize - 1};
   stack_top0_ = stack_bottom_ + kBytes;
+  memory_.set_stack(stack_bottom_, stack_top0_);
   cur_.stack_top = stack_top0_;
 }
 
@@ -114,6 +147,10 @@ RunResult Vm::run(const Program& prog, size_t entry_pc, std::span<const uint64_t
   RunResult res;
   uint64_t r0 = 0;
   res.ok = exec(prog, entry_pc, a, 0, &r0);
+  if (res.ok && !cur_.refs.empty()) {
+    fault_unreleased(prog, cur_.refs.front());
+    res.ok = false;
+  }
   res.insns = options_.insn_budget - cur_.insns_left;
   if (res.ok) res.r0 = r0;
   else res.fault = std::move(cur_.fault);
@@ -177,7 +214,7 @@ std::string Vm::explain_access(uint64_t addr, uint64_t size, uint8_t need,
     return fmt::format("{} crosses a stack frame boundary", fp_rel());
   }
   if (addr >= top && addr < stack_top0_)
-    return fmt::format("{:#x} is on the stack of an enclosing run", addr);
+    return fmt::format("{} is on the stack of an enclosing run", memory_.shown(addr));
   return memory_.explain(addr, size, need);
 }
 

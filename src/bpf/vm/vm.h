@@ -95,6 +95,13 @@ struct Fault {
   std::vector<size_t> call_stack;  // return pcs of the calling frames, innermost first
 };
 
+// A reference held by a running invocation (CallContext::acquire_ref).
+struct HeldRef {
+  uint64_t object = 0;  // base of the region holding it (the address itself when unmapped)
+  const char* kfunc = "";
+  size_t pc = 0;  // the acquiring call
+};
+
 struct RunResult {
   bool ok = false;
   uint64_t r0 = 0;
@@ -120,6 +127,13 @@ class CallContext {
   bool check(uint64_t addr, uint64_t size, uint8_t need, const char* what);
   // The same test without the fault (for helpers that report -EFAULT, like probe_read).
   bool can_access(uint64_t addr, uint64_t size, uint8_t need) const;
+
+  // References the running invocation holds (the verifier's acquired references): an object
+  // an acquiring kfunc returned, held until a releasing kfunc or bpf_kptr_xchg takes it. The
+  // object is named by the base of the region holding `addr` (a list node and its object are
+  // one reference); addr 0 (a NULL return) is nothing. A run that returns holding one faults.
+  void acquire_ref(uint64_t addr, const char* kfunc);
+  void release_ref(uint64_t addr);
 
   // Runs a callback (an address from LD_IMM64 src=4) in a new frame with R1..R5 = args.
   // Returns R0, or nullopt when it faulted (the fault is recorded; return promptly).
@@ -193,6 +207,7 @@ class Vm {
     int fault_depth = 0;            // frame depth where fault was raised
     std::vector<uint64_t> scratch;  // region bases removed when the run ends
     uint64_t stack_top = 0;
+    std::vector<HeldRef> refs;  // references held now (CallContext::acquire_ref)
   };
   struct CtxBuf {
     std::array<uint64_t, kMaxCtxArgs> words{};
@@ -203,6 +218,8 @@ class Vm {
   // Executes prog from pc in a fresh frame at `depth`. False on fault (cur_.fault is set).
   bool exec(const Program& prog, size_t pc, const HostArgs& args, int depth, uint64_t* r0);
   void set_fault(const Program& prog, size_t pc, std::string reason);
+  uint64_t ref_key(uint64_t addr) const;
+  void fault_unreleased(const Program& prog, const HeldRef& ref);
   std::string explain_access(uint64_t addr, uint64_t size, uint8_t need, uint64_t stack_lo) const;
   std::optional<std::string> cannot_start(const Program& prog, size_t entry_pc) const;
   RunResult refuse(const Program& prog, size_t entry_pc, std::string reason);
