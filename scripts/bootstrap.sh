@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(build-essential cmake ninja-build pkg-config
           libgtest-dev libgmock-dev libbenchmark-dev
           libfmt-dev nlohmann-json3-dev libcli11-dev libboost-math-dev
-          libelf-dev libbpf-dev clang-19 llvm-19 protobuf-compiler rt-app
+          libelf-dev libbpf-dev clang-19 llvm-19 libclang-rt-19-dev protobuf-compiler rt-app
           python3-yaml)
 
 missing=()

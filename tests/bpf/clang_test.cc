@@ -45,7 +45,8 @@ SCX_BOTH(
     }
 
     long sarith(long a, long b) {
-      long r = 0;
+      /* The sum wraps (as BPF's 64-bit adds do): unsigned, so the native twin has no UB. */
+      unsigned long r = 0;
       if (b != 0 && b != -1) r += a / b + a % b;
       int ia = (int)a, ib = (int)b | 1;
       if (ib != -1) r += ia / ib + ia % ib;
@@ -58,7 +59,7 @@ SCX_BOTH(
       r += (long)((unsigned int)a * (unsigned int)b);
       if ((int)a < (int)b) r ^= 0x5555;
       if ((unsigned int)a > (unsigned int)b) r += 77;
-      return r;
+      return (long)r;
     }
 
     unsigned long atom(unsigned long* p, unsigned long v) {
