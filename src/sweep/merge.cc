@@ -82,6 +82,14 @@ std::string kernels_of(const std::set<std::string>& kernels) {
   return (kernels.size() > 1 ? "kernels " : "kernel ") + out;
 }
 
+// compare's structured scenario from a stored run (its settings were written by describe()).
+CompareScenario scenario_of(const RanScenario& ran, const std::set<std::string>& kernels) {
+  CompareScenario sc{ran.workload, ran.topology, ran.topology_summary, ran.duration, {kernels.begin(), kernels.end()}, {}, NoiseModel::off()};
+  for (const std::string& c : ran.cost) (void)sc.cost.set(c);
+  for (const std::string& n : ran.noise) (void)sc.noise.set(n);
+  return sc;
+}
+
 // One workload x topology: the runs laid out [variant][seed] in the sweep's order.
 MergedGroup build_group(const std::vector<const ManifestCell*>& cells, const std::map<std::string, Found>& found) {
   std::vector<std::string> names, specs;
@@ -101,7 +109,9 @@ MergedGroup build_group(const std::vector<const ManifestCell*>& cells, const std
   const std::string scenario =
       fmt::format("workload {} on {} [{}], {} simulated, {}", first.ran.workload, first.ran.topology,
                   first.ran.topology_summary, format_duration(first.ran.duration), kernels_of(kernels));
-  return {cells[0]->workload, cells[0]->topology, build_compare(names, specs, seeds, scenario, std::move(runs))};
+  CompareResult result = build_compare(names, specs, seeds, scenario, std::move(runs));
+  result.detail = scenario_of(first.ran, kernels);
+  return {cells[0]->workload, cells[0]->topology, std::move(result)};
 }
 
 }  // namespace

@@ -15,7 +15,7 @@
 namespace scx::sweep {
 
 // Field by field, under the members' names (nlohmann's macros; a missing key throws).
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RanScenario, workload, topology, topology_summary, kernel, duration)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RanScenario, workload, topology, topology_summary, kernel, duration, cost, noise)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CellResult, sweep_hash, id, index, workload, topology, variant, seed, spec, command,
                                    fingerprint, ran, digest)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ManifestCell, id, workload, topology, variant, seed)

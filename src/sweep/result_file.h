@@ -17,6 +17,9 @@ namespace scx::sweep {
 struct RanScenario {
   std::string workload, topology, topology_summary, kernel;
   Ns duration = 0;
+  // Its cost model and noise as NAME=VALUE settings (CostModel/NoiseModel::describe(), read back
+  // with set()): compare's header and JSON scenario.
+  std::vector<std::string> cost, noise;
 };
 
 // What a merge needs of a run, and how to reproduce it.

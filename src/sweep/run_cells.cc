@@ -16,6 +16,13 @@ namespace scx::sweep {
 
 namespace {
 
+// NAME=VALUE for each described parameter (what CostModel/NoiseModel::set() read back).
+std::vector<std::string> settings_of(const std::vector<CostModel::Param>& params) {
+  std::vector<std::string> out;
+  for (const CostModel::Param& p : params) out.push_back(p.name + "=" + p.value);
+  return out;
+}
+
 // The directory's manifest must be this sweep's (or absent); then it is (re)written.
 Status claim_directory(const SweepSpec& spec, const std::vector<Cell>& all, const std::string& dir) {
   std::error_code ec;
@@ -56,7 +63,8 @@ Result<CellResult> run_one(const SweepSpec& spec, const Cell& cell, TraceSink* p
   r.spec = spec_of(cell.as_written);
   r.command = run_command(cell);
   r.fingerprint = i.fingerprint.value_or("");
-  r.ran = {i.workload, i.topology, i.topology_summary, i.kernel, i.duration};
+  r.ran = {i.workload, i.topology, i.topology_summary, i.kernel, i.duration, settings_of(i.cost.describe()),
+           settings_of(i.noise.describe())};
   r.digest = make_digest(cell.variant, out->report, summarize(*out->metrics), out->figures);
   return r;
 }

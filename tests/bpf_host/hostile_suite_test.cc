@@ -101,6 +101,10 @@ TaskResults per_task_results(const std::string& sched, uint32_t hostile_case) {
   o.sched = sched;
   if (sched != "eevdf") o.bpf_globals = {fmt::format("hostile_case={}", hostile_case)};
   o.series_buckets = 0;
+  // Without noise: the noise's per-CPU wake-up jitter is drawn at every resched, and the
+  // load and ejection at t=0 resched CPUs that a run without the scheduler does not, so the
+  // draws (not the schedule's rules) would differ from then on.
+  o.noise = {"off"};
   auto r = run_simulation(o);
   EXPECT_TRUE(r.ok()) << r.status().message();
   TaskResults out;

@@ -33,6 +33,8 @@ TEST(CheckOnlyCommandLine, ValidCommandsRunNothing) {
   // Each would write its --html report if it ran (run and compare check the directory only).
   const std::string run_html = testing::test_temp_path("run.html");
   const std::string compare_html = testing::test_temp_path("compare.html");
+  std::filesystem::remove(run_html);  // a file left by an earlier run of the test would pass for one
+  std::filesystem::remove(compare_html);
   EXPECT_EQ(check_only({"run", "--duration", "100s", "--html", run_html}), 0);
   EXPECT_EQ(check_only({"compare", "--sched", "eevdf,vtime", "--seeds", "1-50", "--html", compare_html}), 0);
   EXPECT_FALSE(std::filesystem::exists(run_html));
