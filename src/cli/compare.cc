@@ -233,14 +233,6 @@ std::vector<std::string> kernel_names(const std::vector<RunOptions>& runs) {
   return {names.begin(), names.end()};
 }
 
-// "kernel 6.18", or "kernels 6.12, 6.18" when variants differ (each spec names its own).
-std::string kernels_of(const std::vector<RunOptions>& runs) {
-  const std::vector<std::string> names = kernel_names(runs);
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-  return (names.size() > 1 ? "kernels " : "kernel ") + out;
-}
-
 }  // namespace
 
 std::string describe_interruption(const CompareResult& r, Ns asked) {
@@ -331,9 +323,8 @@ Result<CompareResult> run_compare(const CompareOptions& opts) {
         digests[j]->stopped_early = out->interrupted;
         if (j == 0) {
           const RunInfo& i = out->report.info;
-          scenario = fmt::format("workload {} on {} [{}], {} simulated, {}", i.workload, i.topology,
-                                 i.topology_summary, format_duration(i.duration), kernels_of(run_opts));
           detail = {i.workload, i.topology, i.topology_summary, i.duration, kernel_names(run_opts), i.cost, i.noise};
+          scenario = format_scenario_line(detail);
         }
       }
       meter.slot(j).done.store(true, std::memory_order_relaxed);

@@ -450,4 +450,11 @@ std::string format_compare_csv(const CompareResult& r) {
   return out;
 }
 
+std::string format_scenario_line(const CompareScenario& s) {
+  std::string kernels;
+  for (const std::string& k : s.kernels) kernels += (kernels.empty() ? "" : ", ") + k;
+  return fmt::format("workload {} on {} [{}], {} simulated, {} {}", s.workload, s.topology, s.topology_summary,
+                     format_duration(s.duration), s.kernels.size() > 1 ? "kernels" : "kernel", kernels);
+}
+
 }  // namespace scx

@@ -97,6 +97,10 @@ struct CompareScenario {
   NoiseModel noise;
 };
 
+// compare's scenario line: "workload W on T [summary], 1s simulated, kernel 6.18" ("kernels
+// 6.12, 6.18" when the variants differ).
+std::string format_scenario_line(const CompareScenario& s);
+
 struct CompareResult {
   std::vector<std::string> variants;       // [0] = baseline
   std::vector<std::string> variant_args;   // how each variant was specified

@@ -75,13 +75,6 @@ Status check_complete(const Manifest& m, const std::map<std::string, Found>& fou
   return Status::Errorf("merge", "{} of {} cells missing: {}", missing.size(), m.cells.size(), name_cells(missing));
 }
 
-// "kernel 6.18", or "kernels 6.12, 6.18" when the variants differ (as compare writes it).
-std::string kernels_of(const std::set<std::string>& kernels) {
-  std::string out;
-  for (const std::string& k : kernels) out += (out.empty() ? "" : ", ") + k;
-  return (kernels.size() > 1 ? "kernels " : "kernel ") + out;
-}
-
 // compare's structured scenario from a stored run (its settings were written by describe()).
 CompareScenario scenario_of(const RanScenario& ran, const std::set<std::string>& kernels) {
   CompareScenario sc{ran.workload, ran.topology, ran.topology_summary, ran.duration, {kernels.begin(), kernels.end()}, {}, NoiseModel::off()};
@@ -106,11 +99,9 @@ MergedGroup build_group(const std::vector<const ManifestCell*>& cells, const std
     runs.back().push_back(r.digest);
   }
   const CellResult& first = found.at(cells[0]->id).result;
-  const std::string scenario =
-      fmt::format("workload {} on {} [{}], {} simulated, {}", first.ran.workload, first.ran.topology,
-                  first.ran.topology_summary, format_duration(first.ran.duration), kernels_of(kernels));
-  CompareResult result = build_compare(names, specs, seeds, scenario, std::move(runs));
-  result.detail = scenario_of(first.ran, kernels);
+  CompareScenario detail = scenario_of(first.ran, kernels);
+  CompareResult result = build_compare(names, specs, seeds, format_scenario_line(detail), std::move(runs));
+  result.detail = std::move(detail);
   return {cells[0]->workload, cells[0]->topology, std::move(result)};
 }
 
