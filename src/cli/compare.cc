@@ -7,10 +7,10 @@
 #include <iterator>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include <fmt/format.h>
 
+#include "cli/parallel_runs.h"
 #include "cli/progress.h"
 #include "policy/policy.h"
 
@@ -267,8 +267,6 @@ Result<CompareResult> run_compare(const CompareOptions& opts) {
   SCX_RETURN_IF_ERROR(apply_costs(opts.base, cost));
   const size_t nv = variants.size(), ns = opts.seeds.size();
   const size_t njobs = nv * ns;
-  unsigned threads = opts.jobs ? opts.jobs : std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<size_t>(threads, njobs));
 
   // Every run's options are fixed before any thread starts.
   std::vector<RunOptions> run_opts(njobs);
@@ -301,40 +299,33 @@ Result<CompareResult> run_compare(const CompareOptions& opts) {
   std::vector<Status> errors(njobs);
   std::string scenario;
   CompareScenario detail;
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t j = next.fetch_add(1); j < njobs; j = next.fetch_add(1)) {
-      if (opts.interrupt && opts.interrupt->load(std::memory_order_relaxed)) {
-        digests[j] = RunDigest{};
-        digests[j]->variant = variants[j / ns].name;
-        digests[j]->seed = opts.seeds[j % ns];
-        digests[j]->not_started = true;
-        meter.slot(j).done.store(true, std::memory_order_relaxed);
-        continue;
-      }
-      run_opts[j].interrupt = opts.interrupt;
-      auto out = run_simulation(run_opts[j]);
-      if (!out.ok()) {
-        errors[j] = out.status();
-      } else {
-        RunSummary summary = summarize(*out->metrics);
-        digests[j] = make_digest(variants[j / ns].name, out->report, summary, out->figures);
-        if (run_opts[j].timeline) digests[j]->html = make_html_data(std::move(out->timeline), summary, out->probes);
-        digests[j]->stopped_early = out->interrupted;
-        if (j == 0) {
-          const RunInfo& i = out->report.info;
-          detail = {i.workload, i.topology, i.topology_summary, i.duration, kernel_names(run_opts), i.cost, i.noise};
-          scenario = format_scenario_line(detail);
-        }
-      }
-      meter.slot(j).done.store(true, std::memory_order_relaxed);
-    }
-  };
   meter.start();
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  for_each_parallel(njobs, opts.jobs, [&](size_t j) {
+    if (opts.interrupt && opts.interrupt->load(std::memory_order_relaxed)) {
+      digests[j] = RunDigest{};
+      digests[j]->variant = variants[j / ns].name;
+      digests[j]->seed = opts.seeds[j % ns];
+      digests[j]->not_started = true;
+      meter.slot(j).done.store(true, std::memory_order_relaxed);
+      return;
+    }
+    run_opts[j].interrupt = opts.interrupt;
+    auto out = run_simulation(run_opts[j]);
+    if (!out.ok()) {
+      errors[j] = out.status();
+    } else {
+      RunSummary summary = summarize(*out->metrics);
+      digests[j] = make_digest(variants[j / ns].name, out->report, summary, out->figures);
+      if (run_opts[j].timeline) digests[j]->html = make_html_data(std::move(out->timeline), summary, out->probes);
+      digests[j]->stopped_early = out->interrupted;
+      if (j == 0) {
+        const RunInfo& i = out->report.info;
+        detail = {i.workload, i.topology, i.topology_summary, i.duration, kernel_names(run_opts), i.cost, i.noise};
+        scenario = format_scenario_line(detail);
+      }
+    }
+    meter.slot(j).done.store(true, std::memory_order_relaxed);
+  });
   meter.stop();
 
   for (size_t j = 0; j < njobs; ++j)
