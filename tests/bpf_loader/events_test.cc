@@ -18,8 +18,9 @@ struct EventsFixture {
   std::unique_ptr<BpfObject> obj;
   uint32_t cpu = 2;
 
-  EventsFixture() {
-    env->nr_cpus = 4;
+  explicit EventsFixture(uint32_t nr_cpus = 4) {
+    if (cpu >= nr_cpus) cpu = 0;
+    env->nr_cpus = nr_cpus;
     env->current_cpu = [this] { return cpu; };
     LoadOptions o;
     o.map_env = env;
@@ -70,6 +71,24 @@ TEST(Events, LookupPercpuElemReadsEachCpusValue) {
   ASSERT_EQ(f.obj->map("lru_pcpu")->update(&k3, &v, 0), 0);
   EXPECT_NE(f.value("lru_pcpu", 1, 0), nullptr);
   EXPECT_EQ(f.value("lru_pcpu", 2, 0), nullptr);
+}
+
+// On a one-CPU machine a per-CPU map has one value per key, and CPU 0's is found (scxsim once
+// took "one value" for "not per-CPU" and returned NULL: lavd, p2dq and rusty stopped at init).
+TEST(Events, LookupPercpuElemOnOneCpuFindsCpuZero) {
+  EventsFixture f(1);
+  ASSERT_TRUE(f.obj);
+  uint64_t v = 0;
+  uint32_t k1 = 1;
+  ASSERT_EQ(f.obj->map("pcpu_hash")->update(&k1, &v, 0), 0);
+  *f.value("pcpu_arr", 1, 0) = 10;
+  *f.value("pcpu_hash", 1, 0) = 20;
+  RunResult r = f.run("percpu_lookup");
+  ASSERT_TRUE(r.ok) << r.fault->message;
+  EXPECT_EQ(f.out(0), 10);
+  EXPECT_EQ(f.out(5), 20);
+  EXPECT_EQ(f.out(1), -1);  // cpu 1 >= nr_cpu_ids: NULL
+  EXPECT_EQ(f.out(6), -1);
 }
 
 TEST(Events, LookupPercpuElemOnAPlainMapFaults) {

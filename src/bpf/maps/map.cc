@@ -96,7 +96,7 @@ class ArrayMap : public Map {
   void* lookup_percpu(const void* key, uint32_t c) override {
     uint32_t idx;
     std::memcpy(&idx, key, 4);
-    if (ncpu_ == 1 || c >= ncpu_ || idx >= spec_.max_entries) return nullptr;
+    if (!is_percpu(spec_.type) || c >= ncpu_ || idx >= spec_.max_entries) return nullptr;
     uint8_t* p = at(idx, c);
     map_region(p, spec_.value_size, "value");
     return p;
@@ -182,7 +182,7 @@ class HashMap : public Map {
     return p;
   }
   void* lookup_percpu(const void* key, uint32_t c) override {
-    if (ncpu_ == 1 || c >= ncpu_) return nullptr;
+    if (!is_percpu(spec_.type) || c >= ncpu_) return nullptr;
     auto it = index_.find(key_string(key, spec_.key_size));
     if (it == index_.end()) return nullptr;
     touch(it->second);  // htab_lru_percpu_map_lookup_percpu_elem sets the LRU reference
