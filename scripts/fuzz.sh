@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer harnesses of fuzz/ with clang-19 (ASan+UBSan) into build-fuzz/ and runs
-# each for SECONDS (default 60), one after the other. Prints the executions of each harness and
-# the total; exits non-zero if any harness found a crash, hang, sanitizer report or multi-line
-# error (the input is saved in build-fuzz/artifacts/, the fuzzer's output in build-fuzz/logs/).
-# New inputs the fuzzers find accumulate in build-fuzz/corpus/ across runs.
+# Builds the libFuzzer harnesses of fuzz/ (clang-19, ASan+UBSan: scripts/sanitized_build.sh, in
+# build-san/) and runs each for SECONDS (default 60), one after the other. Prints the executions
+# of each harness and the total; exits non-zero if any harness found a crash, hang, sanitizer
+# report or multi-line error (the input is saved in build-san/artifacts/, the fuzzer's output
+# in build-san/logs/).
+# New inputs the fuzzers find accumulate in build-san/corpus/ across runs.
 # Usage: scripts/fuzz.sh [SECONDS] [HARNESS...]   (harnesses: bpf_loader bpf_vm rtapp topology cli)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,14 +13,11 @@ seconds="${1:-60}"
 shift || true
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(bpf_loader bpf_vm rtapp topology cli)
-build=build-fuzz
+build=build-san
 
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCXSIM_FUZZ=ON \
-      -DSCXSIM_BUILD_TESTS=OFF -DSCXSIM_BUILD_BENCH=OFF \
-      -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 >/dev/null
 targets=(scx_bpf_schedulers)
 for h in "${harnesses[@]}"; do targets+=("fuzz_$h"); done
-ninja -C "$build" -j"${SCXSIM_JOBS:-2}" "${targets[@]}" >/dev/null
+scripts/sanitized_build.sh "${targets[@]}" >/dev/null
 
 mkdir -p "$build/artifacts" "$build/logs"
 total=0
