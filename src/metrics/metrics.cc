@@ -48,8 +48,7 @@ MetricsCollector::MetricsCollector(const Topology& topo)
       cpu_since_(topo.nr_cpus(), 0),
       queued_(topo.nr_cpus(), 0),
       queued_since_(topo.nr_cpus(), 0),
-      waiters_elsewhere_(topo.nr_cpus(), 0),
-      iww_since_(topo.nr_cpus(), kNever),
+      iww_(topo.all_cpus(), topo.nr_cpus()),
       cgroups_(topo.all_cpus()) {}
 
 void MetricsCollector::limit_samples(uint64_t max, std::function<void(const Status&)> over) {
@@ -103,17 +102,6 @@ void MetricsCollector::add_busy_series(int cpu, Ns from, Ns to) {
   if (series_.width) add_to_buckets(series_.busy[cpu], series_.width, from, to);
 }
 
-// Idle-while-waiting: CPU `cpu` is idle and some waiting task allowed on it sits on another
-// CPU's runqueue. close_iww() ends the current stretch (if any) at `now` and reopens it when the
-// condition still holds.
-void MetricsCollector::close_iww(int cpu, Ns now) {
-  if (iww_since_[cpu] != kNever) {
-    cpus_[cpu].idle_while_waiting += now - iww_since_[cpu];
-    iww_since_[cpu] = kNever;
-  }
-  if (cpu_curr_[cpu] == 0 && waiters_elsewhere_[cpu] > 0) iww_since_[cpu] = now;
-}
-
 void MetricsCollector::set_queued(int cpu, int64_t delta, Ns now) {
   if (cpu < 0 || cpu >= static_cast<int>(queued_.size())) return;
   if (series_.width && queued_[cpu] > 0)
@@ -123,17 +111,11 @@ void MetricsCollector::set_queued(int cpu, int64_t delta, Ns now) {
   queued_[cpu] += delta;
 }
 
-void MetricsCollector::set_waiters_elsewhere(int cpu, int64_t delta, Ns now) {
-  waiters_elsewhere_[cpu] += delta;
-  close_iww(cpu, now);
-}
-
 void MetricsCollector::start_waiting(Live& l, int cpu, Ns now) {
   if (l.queued_on >= 0) stop_waiting(l, now);
   l.queued_on = cpu;
   set_queued(cpu, +1, now);
-  for (int c : tasks_[l.index].allowed)
-    if (c != cpu) set_waiters_elsewhere(c, +1, now);
+  iww_.start_waiting(tasks_[l.index].allowed, cpu, now);
 }
 
 void MetricsCollector::stop_waiting(Live& l, Ns now) {
@@ -141,19 +123,16 @@ void MetricsCollector::stop_waiting(Live& l, Ns now) {
   const int cpu = l.queued_on;
   l.queued_on = -1;
   set_queued(cpu, -1, now);
-  for (int c : tasks_[l.index].allowed)
-    if (c != cpu) set_waiters_elsewhere(c, -1, now);
+  iww_.stop_waiting(tasks_[l.index].allowed, cpu, now);
 }
 
 void MetricsCollector::move_waiting(Live& l, int to, Ns now) {
   const int from = l.queued_on;
   if (from < 0 || from == to) return;
-  const CpuMask& allowed = tasks_[l.index].allowed;
   set_queued(from, -1, now);
   set_queued(to, +1, now);
   l.queued_on = to;
-  if (allowed.test(from)) set_waiters_elsewhere(from, +1, now);
-  if (allowed.test(to)) set_waiters_elsewhere(to, -1, now);
+  iww_.move_waiting(tasks_[l.index].allowed, from, to, now);
 }
 
 void MetricsCollector::on_event(const TraceEvent& e) {
@@ -242,7 +221,7 @@ void MetricsCollector::on_event(const TraceEvent& e) {
           next->waking_since = kNever;
         }
       }
-      close_iww(cpu, e.time);  // the CPU's idle state changed
+      iww_.set_idle(cpu, e.pid2 == 0, e.time);
       return;
     }
     case TraceType::SchedProcessExit:
@@ -324,8 +303,9 @@ void MetricsCollector::on_finish(Ns end) {
     }
     cpu_since_[cpu] = end;
     set_queued(static_cast<int>(cpu), 0, end);
-    close_iww(static_cast<int>(cpu), end);
   }
+  iww_.settle_all(end);
+  for (size_t cpu = 0; cpu < cpus_.size(); ++cpu) cpus_[cpu].idle_while_waiting = iww_.total(static_cast<int>(cpu));
   for (Live& l : live_) {
     if (l.index < 0) continue;
     TaskMetrics& t = tasks_[l.index];

@@ -11,6 +11,7 @@
 #include "base/cpumask.h"
 #include "base/status.h"
 #include "metrics/cgroup_metrics.h"
+#include "metrics/idle_while_waiting.h"
 #include "metrics/scx_metrics.h"
 #include "sim/time.h"
 #include "topo/topology.h"
@@ -118,8 +119,6 @@ class MetricsCollector : public TraceSink {
   void stop_waiting(Live& l, Ns now);
   void move_waiting(Live& l, int to, Ns now);
   void set_queued(int cpu, int64_t delta, Ns now);
-  void set_waiters_elsewhere(int cpu, int64_t delta, Ns now);
-  void close_iww(int cpu, Ns now);
   void add_busy_series(int cpu, Ns from, Ns to);
 
   const Topology& topo_;
@@ -130,8 +129,7 @@ class MetricsCollector : public TraceSink {
   std::vector<Ns> cpu_since_;
   std::vector<int64_t> queued_;          // waiting tasks queued on each CPU
   std::vector<Ns> queued_since_;
-  std::vector<int64_t> waiters_elsewhere_;  // waiting tasks allowed here, queued elsewhere
-  std::vector<Ns> iww_since_;            // start of the current idle-while-waiting stretch
+  IdleWhileWaiting iww_;
   std::vector<int64_t> counters_;
   MetricsSeries series_;
   ScxMetrics scx_;
