@@ -322,18 +322,52 @@ void MetricsCollector::on_finish(Ns end) {
   cgroups_.finish(end);
 }
 
-int64_t percentile_sorted(const std::vector<Ns>& samples, double pct) {
-  if (samples.empty()) return -1;
+size_t percentile_index(size_t n, double pct) {
   // Integer rank (pct in 0.001 steps) so 99.9 % of 1000 samples is rank 999, not 1000.
   const uint64_t milli = static_cast<uint64_t>(std::llround(std::clamp(pct, 0.0, 100.0) * 1000.0));
-  size_t rank = static_cast<size_t>((milli * samples.size() + 99999) / 100000);
+  size_t rank = static_cast<size_t>((milli * n + 99999) / 100000);
   if (rank == 0) rank = 1;
-  return static_cast<int64_t>(samples[std::min(rank, samples.size()) - 1]);
+  return std::min(rank, n) - 1;
 }
 
-int64_t percentile(std::vector<Ns> samples, double pct) {
-  std::sort(samples.begin(), samples.end());
-  return percentile_sorted(samples, pct);
+int64_t percentile_sorted(const std::vector<Ns>& samples, double pct) {
+  if (samples.empty()) return -1;
+  return static_cast<int64_t>(samples[percentile_index(samples.size(), pct)]);
 }
+
+namespace {
+
+// Puts at each of `positions` (ascending, within [lo, hi)) the element a full sort would put
+// there: select the middle one, then each side holds exactly its own elements. O(n log k) for k
+// positions, against O(n log n) for a sort.
+void select_positions(std::span<Ns> s, std::span<const size_t> positions, size_t lo, size_t hi) {
+  if (positions.empty()) return;
+  const size_t mid = positions.size() / 2, pos = positions[mid];
+  std::nth_element(s.begin() + static_cast<std::ptrdiff_t>(lo), s.begin() + static_cast<std::ptrdiff_t>(pos),
+                   s.begin() + static_cast<std::ptrdiff_t>(hi));
+  select_positions(s, positions.first(mid), lo, pos);
+  select_positions(s, positions.subspan(mid + 1), pos + 1, hi);
+}
+
+}  // namespace
+
+std::vector<int64_t> select_percentiles(std::span<Ns> samples, std::span<const double> pcts) {
+  std::vector<int64_t> out(pcts.size(), -1);
+  if (samples.empty()) return out;
+  std::vector<size_t> at(pcts.size());
+  for (size_t i = 0; i < pcts.size(); ++i) at[i] = percentile_index(samples.size(), pcts[i]);
+  std::vector<size_t> positions = at;
+  std::sort(positions.begin(), positions.end());
+  positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
+  select_positions(samples, positions, 0, samples.size());
+  for (size_t i = 0; i < at.size(); ++i) out[i] = static_cast<int64_t>(samples[at[i]]);
+  return out;
+}
+
+std::vector<int64_t> select_percentiles(std::span<Ns> samples, std::initializer_list<double> pcts) {
+  return select_percentiles(samples, std::span<const double>(pcts.begin(), pcts.size()));
+}
+
+int64_t percentile(std::vector<Ns> samples, double pct) { return select_percentiles(samples, {pct})[0]; }
 
 }  // namespace scx

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -148,7 +150,14 @@ class MetricsCollector : public TraceSink {
 // each ns counts `weight` times.
 void add_to_buckets(std::vector<uint64_t>& buckets, Ns width, Ns from, Ns to, uint64_t weight = 1);
 
-// Nearest-rank percentile of unsorted samples (copied and sorted); -1 for no samples.
+// 0-based position of the nearest-rank percentile `pct` among n > 0 sorted samples.
+size_t percentile_index(size_t n, double pct);
+// Nearest-rank percentiles `pcts` (any order) of unsorted samples, found by selection
+// (std::nth_element, splitting at the middle one) rather than a full sort: the values are those
+// of the sorted samples, in O(n log k) for k percentiles. Reorders `samples`; -1s for none.
+std::vector<int64_t> select_percentiles(std::span<Ns> samples, std::span<const double> pcts);
+std::vector<int64_t> select_percentiles(std::span<Ns> samples, std::initializer_list<double> pcts);
+// Nearest-rank percentile of unsorted samples (taken by value, selected); -1 for no samples.
 int64_t percentile(std::vector<Ns> samples, double pct);
 // Nearest-rank percentile of sorted samples; -1 for no samples.
 int64_t percentile_sorted(const std::vector<Ns>& sorted, double pct);
