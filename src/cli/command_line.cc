@@ -2,6 +2,7 @@
 #include "cli/command_line.h"
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -12,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "base/cpu_time.h"
 #include "base/text_file.h"
 #include "bpf/host/bpf_ops.h"
 #include "calibrate/calibrate.h"
@@ -206,8 +208,15 @@ scx::Result<scx::RunOutput> run_with_stats(scx::RunOptions opts, scx::Ns interva
   SCX_ASSIGN_OR_RETURN(scx::Topology topo, scx::resolve_topology(opts.topology, opts.max_topology_bytes));
   scx::IntervalStatsSink stats(topo.nr_cpus(), interval, stderr);
   opts.sinks.push_back(&stats);
+  const auto wall_start = std::chrono::steady_clock::now();
+  const double cpu_start = scx::process_cpu_seconds();
   auto out = scx::run_simulation(opts);
-  if (out.ok()) stats.print_tail();
+  if (!out.ok()) return out;
+  stats.print_tail();
+  const scx::RunCost cost{out->report.stats.events, out->report.info.duration,
+                          std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count(),
+                          scx::process_cpu_seconds() - cpu_start};
+  std::fputs(scx::format_run_cost(cost).c_str(), stderr);
   return out;
 }
 
