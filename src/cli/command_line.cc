@@ -487,7 +487,8 @@ int scx::run_command_line(int argc, char** argv, CommandMode mode) {
     for (const auto& w : result->report.workload_warnings) std::fprintf(stderr, "scxsim: warning: %s\n", w.c_str());
     std::string text = json ? scx::add_probes_json(scx::format_run_json(result->report), result->probes, opts.probe_interval)
                             : scx::format_run_text(result->report, *run_selection);
-    if (!json) warn_unmatched(*run_selection, run_metric_keys(*result));
+    // The keys cost a second summary of the run: only a --metrics list needs them.
+    if (!json && !run_selection->patterns.empty()) warn_unmatched(*run_selection, run_metric_keys(*result));
     std::fwrite(text.data(), 1, text.size(), stdout);
     if (!html_path.empty()) {
       scx::RunSummary summary = scx::summarize(*result->metrics);
