@@ -2,6 +2,7 @@
 #include "cli/command_line.h"
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -12,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "base/cpu_time.h"
 #include "base/text_file.h"
 #include "bpf/host/bpf_ops.h"
 #include "calibrate/calibrate.h"
@@ -206,8 +208,15 @@ scx::Result<scx::RunOutput> run_with_stats(scx::RunOptions opts, scx::Ns interva
   SCX_ASSIGN_OR_RETURN(scx::Topology topo, scx::resolve_topology(opts.topology, opts.max_topology_bytes));
   scx::IntervalStatsSink stats(topo.nr_cpus(), interval, stderr);
   opts.sinks.push_back(&stats);
+  const auto wall_start = std::chrono::steady_clock::now();
+  const double cpu_start = scx::process_cpu_seconds();
   auto out = scx::run_simulation(opts);
-  if (out.ok()) stats.print_tail();
+  if (!out.ok()) return out;
+  stats.print_tail();
+  const scx::RunCost cost{out->report.stats.events, out->report.info.duration,
+                          std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count(),
+                          scx::process_cpu_seconds() - cpu_start};
+  std::fputs(scx::format_run_cost(cost).c_str(), stderr);
   return out;
 }
 
@@ -478,7 +487,8 @@ int scx::run_command_line(int argc, char** argv, CommandMode mode) {
     for (const auto& w : result->report.workload_warnings) std::fprintf(stderr, "scxsim: warning: %s\n", w.c_str());
     std::string text = json ? scx::add_probes_json(scx::format_run_json(result->report), result->probes, opts.probe_interval)
                             : scx::format_run_text(result->report, *run_selection);
-    if (!json) warn_unmatched(*run_selection, run_metric_keys(*result));
+    // The keys cost a second summary of the run: only a --metrics list needs them.
+    if (!json && !run_selection->patterns.empty()) warn_unmatched(*run_selection, run_metric_keys(*result));
     std::fwrite(text.data(), 1, text.size(), stdout);
     if (!html_path.empty()) {
       scx::RunSummary summary = scx::summarize(*result->metrics);

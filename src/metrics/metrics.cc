@@ -48,8 +48,7 @@ MetricsCollector::MetricsCollector(const Topology& topo)
       cpu_since_(topo.nr_cpus(), 0),
       queued_(topo.nr_cpus(), 0),
       queued_since_(topo.nr_cpus(), 0),
-      waiters_elsewhere_(topo.nr_cpus(), 0),
-      iww_since_(topo.nr_cpus(), kNever),
+      iww_(topo.all_cpus(), topo.nr_cpus()),
       cgroups_(topo.all_cpus()) {}
 
 void MetricsCollector::limit_samples(uint64_t max, std::function<void(const Status&)> over) {
@@ -103,17 +102,6 @@ void MetricsCollector::add_busy_series(int cpu, Ns from, Ns to) {
   if (series_.width) add_to_buckets(series_.busy[cpu], series_.width, from, to);
 }
 
-// Idle-while-waiting: CPU `cpu` is idle and some waiting task allowed on it sits on another
-// CPU's runqueue. close_iww() ends the current stretch (if any) at `now` and reopens it when the
-// condition still holds.
-void MetricsCollector::close_iww(int cpu, Ns now) {
-  if (iww_since_[cpu] != kNever) {
-    cpus_[cpu].idle_while_waiting += now - iww_since_[cpu];
-    iww_since_[cpu] = kNever;
-  }
-  if (cpu_curr_[cpu] == 0 && waiters_elsewhere_[cpu] > 0) iww_since_[cpu] = now;
-}
-
 void MetricsCollector::set_queued(int cpu, int64_t delta, Ns now) {
   if (cpu < 0 || cpu >= static_cast<int>(queued_.size())) return;
   if (series_.width && queued_[cpu] > 0)
@@ -123,17 +111,11 @@ void MetricsCollector::set_queued(int cpu, int64_t delta, Ns now) {
   queued_[cpu] += delta;
 }
 
-void MetricsCollector::set_waiters_elsewhere(int cpu, int64_t delta, Ns now) {
-  waiters_elsewhere_[cpu] += delta;
-  close_iww(cpu, now);
-}
-
 void MetricsCollector::start_waiting(Live& l, int cpu, Ns now) {
   if (l.queued_on >= 0) stop_waiting(l, now);
   l.queued_on = cpu;
   set_queued(cpu, +1, now);
-  for (int c : tasks_[l.index].allowed)
-    if (c != cpu) set_waiters_elsewhere(c, +1, now);
+  iww_.start_waiting(tasks_[l.index].allowed, cpu, now);
 }
 
 void MetricsCollector::stop_waiting(Live& l, Ns now) {
@@ -141,19 +123,16 @@ void MetricsCollector::stop_waiting(Live& l, Ns now) {
   const int cpu = l.queued_on;
   l.queued_on = -1;
   set_queued(cpu, -1, now);
-  for (int c : tasks_[l.index].allowed)
-    if (c != cpu) set_waiters_elsewhere(c, -1, now);
+  iww_.stop_waiting(tasks_[l.index].allowed, cpu, now);
 }
 
 void MetricsCollector::move_waiting(Live& l, int to, Ns now) {
   const int from = l.queued_on;
   if (from < 0 || from == to) return;
-  const CpuMask& allowed = tasks_[l.index].allowed;
   set_queued(from, -1, now);
   set_queued(to, +1, now);
   l.queued_on = to;
-  if (allowed.test(from)) set_waiters_elsewhere(from, +1, now);
-  if (allowed.test(to)) set_waiters_elsewhere(to, -1, now);
+  iww_.move_waiting(tasks_[l.index].allowed, from, to, now);
 }
 
 void MetricsCollector::on_event(const TraceEvent& e) {
@@ -242,7 +221,7 @@ void MetricsCollector::on_event(const TraceEvent& e) {
           next->waking_since = kNever;
         }
       }
-      close_iww(cpu, e.time);  // the CPU's idle state changed
+      iww_.set_idle(cpu, e.pid2 == 0, e.time);
       return;
     }
     case TraceType::SchedProcessExit:
@@ -324,8 +303,9 @@ void MetricsCollector::on_finish(Ns end) {
     }
     cpu_since_[cpu] = end;
     set_queued(static_cast<int>(cpu), 0, end);
-    close_iww(static_cast<int>(cpu), end);
   }
+  iww_.settle_all(end);
+  for (size_t cpu = 0; cpu < cpus_.size(); ++cpu) cpus_[cpu].idle_while_waiting = iww_.total(static_cast<int>(cpu));
   for (Live& l : live_) {
     if (l.index < 0) continue;
     TaskMetrics& t = tasks_[l.index];
@@ -342,18 +322,52 @@ void MetricsCollector::on_finish(Ns end) {
   cgroups_.finish(end);
 }
 
-int64_t percentile_sorted(const std::vector<Ns>& samples, double pct) {
-  if (samples.empty()) return -1;
+size_t percentile_index(size_t n, double pct) {
   // Integer rank (pct in 0.001 steps) so 99.9 % of 1000 samples is rank 999, not 1000.
   const uint64_t milli = static_cast<uint64_t>(std::llround(std::clamp(pct, 0.0, 100.0) * 1000.0));
-  size_t rank = static_cast<size_t>((milli * samples.size() + 99999) / 100000);
+  size_t rank = static_cast<size_t>((milli * n + 99999) / 100000);
   if (rank == 0) rank = 1;
-  return static_cast<int64_t>(samples[std::min(rank, samples.size()) - 1]);
+  return std::min(rank, n) - 1;
 }
 
-int64_t percentile(std::vector<Ns> samples, double pct) {
-  std::sort(samples.begin(), samples.end());
-  return percentile_sorted(samples, pct);
+int64_t percentile_sorted(const std::vector<Ns>& samples, double pct) {
+  if (samples.empty()) return -1;
+  return static_cast<int64_t>(samples[percentile_index(samples.size(), pct)]);
 }
+
+namespace {
+
+// Puts at each of `positions` (ascending, within [lo, hi)) the element a full sort would put
+// there: select the middle one, then each side holds exactly its own elements. O(n log k) for k
+// positions, against O(n log n) for a sort.
+void select_positions(std::span<Ns> s, std::span<const size_t> positions, size_t lo, size_t hi) {
+  if (positions.empty()) return;
+  const size_t mid = positions.size() / 2, pos = positions[mid];
+  std::nth_element(s.begin() + static_cast<std::ptrdiff_t>(lo), s.begin() + static_cast<std::ptrdiff_t>(pos),
+                   s.begin() + static_cast<std::ptrdiff_t>(hi));
+  select_positions(s, positions.first(mid), lo, pos);
+  select_positions(s, positions.subspan(mid + 1), pos + 1, hi);
+}
+
+}  // namespace
+
+std::vector<int64_t> select_percentiles(std::span<Ns> samples, std::span<const double> pcts) {
+  std::vector<int64_t> out(pcts.size(), -1);
+  if (samples.empty()) return out;
+  std::vector<size_t> at(pcts.size());
+  for (size_t i = 0; i < pcts.size(); ++i) at[i] = percentile_index(samples.size(), pcts[i]);
+  std::vector<size_t> positions = at;
+  std::sort(positions.begin(), positions.end());
+  positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
+  select_positions(samples, positions, 0, samples.size());
+  for (size_t i = 0; i < at.size(); ++i) out[i] = static_cast<int64_t>(samples[at[i]]);
+  return out;
+}
+
+std::vector<int64_t> select_percentiles(std::span<Ns> samples, std::initializer_list<double> pcts) {
+  return select_percentiles(samples, std::span<const double>(pcts.begin(), pcts.size()));
+}
+
+int64_t percentile(std::vector<Ns> samples, double pct) { return select_percentiles(samples, {pct})[0]; }
 
 }  // namespace scx

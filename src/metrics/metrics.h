@@ -5,12 +5,15 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "base/cpumask.h"
 #include "base/status.h"
 #include "metrics/cgroup_metrics.h"
+#include "metrics/idle_while_waiting.h"
 #include "metrics/scx_metrics.h"
 #include "sim/time.h"
 #include "topo/topology.h"
@@ -118,8 +121,6 @@ class MetricsCollector : public TraceSink {
   void stop_waiting(Live& l, Ns now);
   void move_waiting(Live& l, int to, Ns now);
   void set_queued(int cpu, int64_t delta, Ns now);
-  void set_waiters_elsewhere(int cpu, int64_t delta, Ns now);
-  void close_iww(int cpu, Ns now);
   void add_busy_series(int cpu, Ns from, Ns to);
 
   const Topology& topo_;
@@ -130,8 +131,7 @@ class MetricsCollector : public TraceSink {
   std::vector<Ns> cpu_since_;
   std::vector<int64_t> queued_;          // waiting tasks queued on each CPU
   std::vector<Ns> queued_since_;
-  std::vector<int64_t> waiters_elsewhere_;  // waiting tasks allowed here, queued elsewhere
-  std::vector<Ns> iww_since_;            // start of the current idle-while-waiting stretch
+  IdleWhileWaiting iww_;
   std::vector<int64_t> counters_;
   MetricsSeries series_;
   ScxMetrics scx_;
@@ -150,7 +150,14 @@ class MetricsCollector : public TraceSink {
 // each ns counts `weight` times.
 void add_to_buckets(std::vector<uint64_t>& buckets, Ns width, Ns from, Ns to, uint64_t weight = 1);
 
-// Nearest-rank percentile of unsorted samples (copied and sorted); -1 for no samples.
+// 0-based position of the nearest-rank percentile `pct` among n > 0 sorted samples.
+size_t percentile_index(size_t n, double pct);
+// Nearest-rank percentiles `pcts` (any order) of unsorted samples, found by selection
+// (std::nth_element, splitting at the middle one) rather than a full sort: the values are those
+// of the sorted samples, in O(n log k) for k percentiles. Reorders `samples`; -1s for none.
+std::vector<int64_t> select_percentiles(std::span<Ns> samples, std::span<const double> pcts);
+std::vector<int64_t> select_percentiles(std::span<Ns> samples, std::initializer_list<double> pcts);
+// Nearest-rank percentile of unsorted samples (taken by value, selected); -1 for no samples.
 int64_t percentile(std::vector<Ns> samples, double pct);
 // Nearest-rank percentile of sorted samples; -1 for no samples.
 int64_t percentile_sorted(const std::vector<Ns>& sorted, double pct);

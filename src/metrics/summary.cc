@@ -23,16 +23,19 @@ Dist Dist::of(std::vector<Ns> s) {
   Dist d;
   d.n = s.size();
   if (s.empty()) return d;
-  std::sort(s.begin(), s.end());
+  // Integer partial sums below 2^64 are exact in a long double (64-bit mantissa): the order of
+  // the samples (reordered by the selection below) does not change the mean.
   long double sum = 0;
   for (Ns v : s) sum += static_cast<long double>(v);
-  d.min = static_cast<double>(s.front());
-  d.max = static_cast<double>(s.back());
+  const auto [lo, hi] = std::minmax_element(s.begin(), s.end());
+  d.min = static_cast<double>(*lo);
+  d.max = static_cast<double>(*hi);
   d.mean = static_cast<double>(sum / static_cast<long double>(s.size()));
-  d.p50 = static_cast<double>(percentile_sorted(s, 50));
-  d.p90 = static_cast<double>(percentile_sorted(s, 90));
-  d.p99 = static_cast<double>(percentile_sorted(s, 99));
-  d.p999 = static_cast<double>(percentile_sorted(s, 99.9));
+  const std::vector<int64_t> p = select_percentiles(s, {50, 90, 99, 99.9});
+  d.p50 = static_cast<double>(p[0]);
+  d.p90 = static_cast<double>(p[1]);
+  d.p99 = static_cast<double>(p[2]);
+  d.p999 = static_cast<double>(p[3]);
   return d;
 }
 

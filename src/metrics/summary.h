@@ -16,7 +16,7 @@ namespace scx {
 struct Dist {
   uint64_t n = 0;
   std::optional<double> min, mean, p50, p90, p99, p999, max;
-  static Dist of(std::vector<Ns> samples);  // takes a copy; sorts it
+  static Dist of(std::vector<Ns> samples);  // owns the samples: reorders them (selection)
 };
 
 // One row of the task / group / overall tables.

@@ -152,9 +152,9 @@ RunDigest make_digest(const std::string& variant, const RunReport& report, const
     for (const TaskMetrics& t : m->tasks())
       if (!t.kthread) lat.insert(lat.end(), t.wakeup_latency.begin(), t.wakeup_latency.end());
     if (!lat.empty()) {
-      std::sort(lat.begin(), lat.end());
-      for (int q = 0; q <= 1000; ++q)
-        d.latency_quantiles.push_back(static_cast<double>(percentile_sorted(lat, q / 10.0)) / 1e3);
+      std::vector<double> pcts;
+      for (int q = 0; q <= 1000; ++q) pcts.push_back(q / 10.0);
+      for (int64_t v : select_percentiles(lat, pcts)) d.latency_quantiles.push_back(static_cast<double>(v) / 1e3);
     }
     const MetricsSeries& se = m->series();
     d.bucket = se.width;

@@ -20,6 +20,17 @@ Status check_stats_interval(Ns interval, Ns floor) {
   return Status();
 }
 
+std::string format_run_cost(const RunCost& c) {
+  const double sim_s = static_cast<double>(c.simulated) / 1e9;
+  auto per_sim_s = [&](double s) { return sim_s > 0 ? fmt::format("{:.3f}", s / sim_s) : std::string("-"); };
+  const std::string rate =
+      c.wall_s > 0 ? fmt::format("{:.3f} M", static_cast<double>(c.events) / c.wall_s / 1e6) : std::string("-");
+  return fmt::format("cost: {} events in {} simulated, {:.3f} s wall ({} per simulated second), {:.3f} s CPU ({} "
+                     "per simulated second), {} events/s of wall time\n",
+                     c.events, format_duration(c.simulated), c.wall_s, per_sim_s(c.wall_s), c.cpu_s,
+                     per_sim_s(c.cpu_s), rate);
+}
+
 IntervalStatsSink::IntervalStatsSink(int nr_cpus, Ns interval, std::FILE* out)
     : interval_(std::max<Ns>(interval, 1)), out_(out), curr_(nr_cpus, 0), since_(nr_cpus, 0) {}
 

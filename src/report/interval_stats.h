@@ -9,6 +9,7 @@
 // boundary and at the end (a final partial interval is marked with '*').
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -22,6 +23,16 @@ namespace scx {
 // 20 s): refused unless --stats-floor lowers the floor; never above 1e6 s.
 inline constexpr Ns kStatsFloor = kNsPerMs;
 Status check_stats_interval(Ns interval, Ns floor);
+
+// What a run cost this machine, printed under the --stats table (stderr: wall time never enters
+// a deterministic output): scheduler events, wall and CPU seconds, and both per simulated second.
+struct RunCost {
+  uint64_t events = 0;
+  Ns simulated = 0;
+  double wall_s = 0;
+  double cpu_s = 0;
+};
+std::string format_run_cost(const RunCost& c);
 
 class IntervalStatsSink : public TraceSink {
  public:

@@ -14,6 +14,11 @@ std::string us_or_dash(int64_t v) {
   return v < 0 ? "-" : fmt::format("{:.1f}", static_cast<double>(v) / 1e3);
 }
 nlohmann::json ns_or_null(int64_t v) { return v < 0 ? nlohmann::json() : nlohmann::json(v); }
+// A task's wake-up latency p50, p99 and max (-1: none), selected on one copy of its samples.
+std::vector<int64_t> latency_p50_p99_max(const TaskMetrics& t) {
+  std::vector<Ns> samples = t.wakeup_latency;
+  return select_percentiles(samples, {50, 99, 100});
+}
 
 std::string policy_short(int policy) {
   switch (static_cast<Policy>(policy)) {
@@ -65,12 +70,11 @@ std::string format_run_text(const RunReport& r) {
                      "lat_p99", "lat_max", "vcsw", "ivcsw", "migr");
   for (const TaskMetrics& t : m.tasks()) {
     if (t.kthread && t.cpu_time == 0) continue;
+    const std::vector<int64_t> lat = latency_p50_p99_max(t);
     out += fmt::format("{:>7} {:<16} {:<7} {:>4} {:>10} {:>6.1f} {:>10} {:>8} {:>8} {:>8} {:>9} {:>7} {:>7} {:>6}\n",
                        t.pid, t.comm, policy_short(t.policy), t.prio, ms(t.cpu_time),
                        wall > 0 ? 100.0 * static_cast<double>(t.cpu_time) / wall : 0.0, ms(t.wait_time),
-                       t.wakeups, us_or_dash(percentile(t.wakeup_latency, 50)),
-                       us_or_dash(percentile(t.wakeup_latency, 99)),
-                       us_or_dash(percentile(t.wakeup_latency, 100)), t.nvcsw, t.nivcsw,
+                       t.wakeups, us_or_dash(lat[0]), us_or_dash(lat[1]), us_or_dash(lat[2]), t.nvcsw, t.nivcsw,
                        t.total_migrations());
   }
   out += "\nCPUs\n";
@@ -132,10 +136,11 @@ std::string format_run_json(const RunReport& r) {
     tj["cpu_time_ns"] = t.cpu_time;
     tj["wait_time_ns"] = t.wait_time;
     tj["wakeups"] = t.wakeups;
+    const std::vector<int64_t> lat = latency_p50_p99_max(t);
     tj["wakeup_latency_ns"] = {{"samples", t.wakeup_latency.size()},
-                               {"p50", ns_or_null(percentile(t.wakeup_latency, 50))},
-                               {"p99", ns_or_null(percentile(t.wakeup_latency, 99))},
-                               {"max", ns_or_null(percentile(t.wakeup_latency, 100))}};
+                               {"p50", ns_or_null(lat[0])},
+                               {"p99", ns_or_null(lat[1])},
+                               {"max", ns_or_null(lat[2])}};
     tj["nvcsw"] = t.nvcsw;
     tj["nivcsw"] = t.nivcsw;
     nlohmann::ordered_json migr;
