@@ -82,20 +82,28 @@ void BM_BytesPerTask(benchmark::State& state) {
   state.counters["ratio_to_2KiB"] = per_task / kTargetPerTask;
 }
 
-void BM_BytesPerCpu(benchmark::State& state) {
-  const int few = 64, many = 1024;
+// The CPUs' share of `a` vs `b` CPUs (same tiny workload).
+void bytes_per_cpu(benchmark::State& state, const std::string& a, int cpus_a, const std::string& b, int cpus_b) {
   double per_cpu = 0;
   for (auto _ : state) {
-    const int64_t a = peak_bytes_of(std::to_string(few), "pingpong:pairs=2", state);
-    const int64_t b = peak_bytes_of(std::to_string(many), "pingpong:pairs=2", state);
-    per_cpu = static_cast<double>(b - a) / static_cast<double>(many - few);
+    const int64_t small = peak_bytes_of(a, "pingpong:pairs=2", state);
+    const int64_t large = peak_bytes_of(b, "pingpong:pairs=2", state);
+    per_cpu = static_cast<double>(large - small) / static_cast<double>(cpus_b - cpus_a);
   }
   state.counters["bytes/cpu"] = per_cpu;
   state.counters["ratio_to_8KiB"] = per_cpu / kTargetPerCpu;
 }
 
+// Servers of 64 and 1024 CPUs in 16-CPU LLCs (2 nodes, SMT2).
+void BM_BytesPerCpu(benchmark::State& state) {
+  bytes_per_cpu(state, "nodes=2,llcs=2,cores=8,smt=2", 64, "nodes=2,llcs=32,cores=8,smt=2", 1024);
+}
+// The worst case: one flat LLC, where a CPU's top domain has one group per CPU (quadratic).
+void BM_BytesPerCpuFlat(benchmark::State& state) { bytes_per_cpu(state, "64", 64, "1024", 1024); }
+
 BENCHMARK(BM_BytesPerTask)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_BytesPerCpu)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_BytesPerCpuFlat)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 }  // namespace scx
