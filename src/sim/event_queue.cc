@@ -44,6 +44,11 @@ void EventQueue::sift_up(size_t i) {
 }
 
 size_t EventQueue::min_child(size_t first, size_t n) const {
+  if (first + 4 <= n) {  // a tournament of pairs: fewer dependent branches (keys are unique)
+    const size_t a = first + before(heap_[first + 1], heap_[first]);
+    const size_t b = first + 2 + before(heap_[first + 3], heap_[first + 2]);
+    return before(heap_[b], heap_[a]) ? b : a;
+  }
   size_t best = first;
   const size_t last = std::min(first + 4, n);
   for (size_t c = first + 1; c < last; ++c)
