@@ -48,12 +48,12 @@ TEST(EventQueue, StaleHandlesCancelNothing) {
   EXPECT_EQ(q.pop().kind, 3u);
 }
 
-// Sequence numbers run out every few pushes here (limit 16, 30 pushes, up to 11 pending): each
-// renumbering must keep FIFO among equal times. Round r pushes kinds 2r and 2r+1 at time
-// 10(r+1) around a cancelled event at the same time, then pops one event; times grow with r, so
-// everything comes out in push order: kinds 0..19.
+// Sequence numbers run out at the 24th of 30 pushes here, with about 15 keys pending (cancelled
+// ones included): the renumbering must keep FIFO among equal times. Round r pushes kinds 2r and
+// 2r+1 at time 10(r+1) around a cancelled event at the same time, then pops one event; times
+// grow with r, so everything comes out in push order: kinds 0..19.
 TEST(EventQueue, RenumberingKeepsTheOrder) {
-  EventQueue q(/*seq_limit=*/16);
+  EventQueue q(/*seq_limit=*/24);
   std::vector<uint32_t> kinds;
   for (uint32_t r = 0; r < 10; ++r) {
     const Ns t = 10 * (r + 1);
