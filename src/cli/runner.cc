@@ -260,11 +260,14 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
   kcfg.uptime = kCliUptime;
   kcfg.max_tasks = opts.max_tasks;
   SCX_RETURN_IF_ERROR(apply_costs(opts, kcfg.cost));
-  SCX_ASSIGN_OR_RETURN(Workload workload, resolve_workload(opts.workload, t.nr_cpus(), opts.seed, kcfg.cost, opts.max_tasks));
+  SCX_ASSIGN_OR_RETURN(Workload resolved, resolve_workload(opts.workload, t.nr_cpus(), opts.seed, kcfg.cost, opts.max_tasks));
   if (!opts.cgroup.empty()) {
     SCX_ASSIGN_OR_RETURN(CgroupSpec outer, parse_cgroup_option(opts.cgroup));
-    nest_in_cgroup(workload, outer);
+    nest_in_cgroup(resolved, outer);
   }
+  // One copy for the whole run: the kernel shares it (its programs are every task's code).
+  const auto shared_workload = std::make_shared<const Workload>(std::move(resolved));
+  const Workload& workload = *shared_workload;
   kcfg.noise = NoiseModel::defaults();
   for (const auto& n : opts.noise) SCX_RETURN_IF_ERROR(kcfg.noise.set(n));
   FairConfig fcfg = FairConfig::for_kernel(*version, static_cast<int>(t.nr_cpus()), static_cast<unsigned>(kcfg.cost.hz));
@@ -374,7 +377,7 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
     text = std::make_unique<TextTraceSink>(trace_file, opts.trace_ticks);
     kernel.trace().subscribe(text.get());
   }
-  Status st = kernel.load(workload);
+  Status st = kernel.load(shared_workload);
   Ns end = duration;
   if (st.ok() && workload.run_until_done) {
     if (opts.check) {

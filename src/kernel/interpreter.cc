@@ -256,7 +256,7 @@ Kernel::Step Kernel::step_pipe(Rq& rq, Task& p, const Op& op) {
 
 Kernel::Step Kernel::step_fork(Rq& rq, Task& p, const Op& op) {
   ++p.pc;
-  const TaskSpec& tmpl = workload_.tasks[op.obj];
+  const TaskSpec& tmpl = workload_->tasks[op.obj];
   for (int64_t i = 0; i < std::max<int64_t>(op.a, 1); ++i) {
     if (static_cast<int64_t>(tasks_.size()) >= config_.max_tasks) {
       fail(p, fmt::format("fork: the run would create more than {} tasks (raise the limit with --max-tasks)",
@@ -310,7 +310,7 @@ Kernel::Step Kernel::step_control(Rq& rq, Task& p, const Op& op) {
       return Step::kStop;
     case OpKind::SetAffinity: {
       ++p.pc;
-      const CpuMask& m = workload_.masks[op.obj];
+      const CpuMask& m = workload_->masks[op.obj];
       set_cpus_allowed(p, cpuset_confined(p, m.empty() ? p.task_affinity : m));
       return preempt_point(rq) ? Step::kStop : Step::kNext;  // e.g. the stopper takes over
     }

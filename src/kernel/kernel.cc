@@ -158,7 +158,7 @@ void Kernel::trace_task_new(const Task& p, int cpu) {
   e.comm = p.comm.c_str();
   const std::string cpus = p.cpus_allowed.to_list();  // for reports (idle-while-waiting)
   e.cpus = cpus.c_str();
-  if (p.spec_index >= 0) e.group = workload_.tasks[p.spec_index].group.c_str();
+  if (p.spec_index >= 0) e.group = workload_->tasks[p.spec_index].group.c_str();
   trace_.emit(e);
   if (p.cgroup && !p.cgroup->is_root()) trace_cgroup_attach(p, 0);
 }
@@ -166,9 +166,9 @@ void Kernel::trace_task_new(const Task& p, int cpu) {
 // ---------------------------------------------------------------------------------------------
 // Loading a workload.
 
-Status Kernel::load(const Workload& workload) {
-  workload_ = workload;
-  const Workload& w = workload_;
+Status Kernel::load(std::shared_ptr<const Workload> workload) {
+  workload_ = std::move(workload);
+  const Workload& w = *workload_;
   auto bad = [&](const std::string& where, const std::string& why) {
     return Status::Error(w.name.empty() ? where : w.name + ": " + where, why);
   };
@@ -296,7 +296,7 @@ Task& Kernel::create_task(const TaskSpec& spec, int instance, int parent_pid, co
                      : creator && creator->cgroup ? *creator->cgroup : cgroups_->root());
   p.cpus_allowed = cpuset_confined(p, p.task_affinity);
   p.nr_cpus_allowed = p.cpus_allowed.weight();
-  p.program = program ? program : &workload_.programs[spec.program];
+  p.program = program ? program : &workload_->programs[spec.program];
   p.start_at = p.timeline_start = now() + spec.start_delay;
   p.cpu = p.cpus_allowed.test(this_cpu_) ? this_cpu_ : p.cpus_allowed.first();
   if (config_.noise.any()) p.noise_rng = Rng(config_.seed).fork(0x6e6f697365ULL + static_cast<uint64_t>(p.pid));
@@ -1075,7 +1075,7 @@ void Kernel::run_stopper(Rq& rq, Task& stop) {
   auto& work = stopper_work_[rq.cpu];
   while (!work.empty()) {
     auto fn = std::move(work.front());
-    work.pop_front();
+    work.erase(work.begin());
     fn();
   }
   stop.set_state(TaskState::Blocked);
@@ -1096,7 +1096,7 @@ void Kernel::WaitQueue::add(Task* p) {
 Task* Kernel::WaitQueue::pop() {
   if (q.empty()) return nullptr;
   Task* p = q.front();
-  q.pop_front();
+  q.erase(q.begin());
   return p;
 }
 
@@ -1115,7 +1115,7 @@ bool Kernel::mutex_lock(Task& p, uint32_t m) {
     return true;
   }
   if (mx.owner == &p) {
-    fail(p, fmt::format("locks mutex '{}' it already holds (self-deadlock)", workload_.mutexes[m]));
+    fail(p, fmt::format("locks mutex '{}' it already holds (self-deadlock)", workload_->mutexes[m]));
     return false;
   }
   mx.waiters.add(&p);
@@ -1126,7 +1126,7 @@ bool Kernel::mutex_lock(Task& p, uint32_t m) {
 Status Kernel::mutex_unlock(Task& p, uint32_t m) {
   MutexState& mx = mutexes_[m];
   if (mx.owner != &p)
-    return fail(p, fmt::format("unlocks mutex '{}' it does not hold", workload_.mutexes[m]));
+    return fail(p, fmt::format("unlocks mutex '{}' it does not hold", workload_->mutexes[m]));
   // glibc semantics: the lock is released and the first waiter woken; it competes for the lock
   // again when it runs (no ownership hand-over).
   mx.owner = nullptr;

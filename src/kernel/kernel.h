@@ -80,7 +80,11 @@ class Kernel {
 
   // Creates the workload's tasks at t=0 (or at their start delay). Validates references
   // (CPU numbers, object ids) and returns a one-line error for a bad workload.
-  Status load(const Workload& workload);
+  // The kernel keeps the workload for the run (programs, object names): shared with the caller
+  // rather than copied, as it holds every task's program.
+  Status load(std::shared_ptr<const Workload> workload);
+  // The same with a copy of `workload` (tests and other one-off callers).
+  Status load(const Workload& workload) { return load(std::make_shared<const Workload>(workload)); }
 
   // Runs events up to and including time `end`, then closes accounting at `end`.
   Status run_until(Ns end);
@@ -308,9 +312,10 @@ class Kernel {
   void run_stopper(Rq& rq, Task& p);
   Status fail(const Task& p, const std::string& reason);
 
-  // Wait objects (futex-like queues with prio-then-FIFO order).
+  // Wait objects (futex-like queues with prio-then-FIFO order). Vectors, not deques: an empty
+  // deque already holds ~600 bytes, and a workload has a few wait queues per task.
   struct WaitQueue {
-    std::deque<Task*> q;
+    std::vector<Task*> q;
     void add(Task* p);
     Task* pop();
     bool empty() const { return q.empty(); }
@@ -361,7 +366,7 @@ class Kernel {
   Status load_cgroups(const Workload& w);     // creates Workload::cgroups, schedules its events
   std::vector<Rq> rqs_;
   std::vector<std::unique_ptr<Task>> kthreads_;
-  std::vector<std::deque<std::function<void()>>> stopper_work_;
+  std::vector<std::vector<std::function<void()>>> stopper_work_;  // per CPU, oldest first
   struct CallbackSlot {
     std::function<void()> fn;
     EventQueue::Handle event = 0;
@@ -382,7 +387,7 @@ class Kernel {
   Ns same_time_ = 0;                 // the time of the last event handled
   uint64_t same_time_events_ = 0;    // events handled at same_time_ (livelock_events)
 
-  Workload workload_;
+  std::shared_ptr<const Workload> workload_ = std::make_shared<const Workload>();
   std::vector<HostFn> host_fns_;
   std::vector<std::unique_ptr<Program>> daemon_programs_;  // stable addresses (Task::program)
   Ns tick_offset_ = 0;  // the tick grid's phase (noise tick_phase)

@@ -140,7 +140,7 @@ int FairClass::select_idle_cpu(const Task& p, SchedDomain* sd, bool has_idle_cor
   // for_each_cpu_wrap(cpu, span & allowed, target + 1); select_idle_core() drops the siblings
   // of every busy core it visits from the candidates.
   CpuMask cpus = sd->span & p.cpus_allowed;
-  const std::vector<int>& order = sd->span_cpus;
+  const std::vector<int>& order = *sd->span_cpus;
   const size_t n = order.size();
   const size_t first = static_cast<size_t>(std::upper_bound(order.begin(), order.end(), target) - order.begin());
   for (size_t k = 0; k < n; ++k) {

@@ -28,6 +28,14 @@ std::vector<int> wrap_order(const CpuMask& span, int start) {
   return out;
 }
 
+// The CPU list of `span`, made once per distinct span.
+std::shared_ptr<const std::vector<int>> shared_span_cpus(
+    std::map<std::string, std::shared_ptr<const std::vector<int>>>& lists, const CpuMask& span) {
+  auto& list = lists[span.to_list()];
+  if (!list) list = std::make_shared<const std::vector<int>>(span.begin(), span.end());
+  return list;
+}
+
 }  // namespace
 
 std::string sd_flags_string(uint32_t flags) {
@@ -98,6 +106,7 @@ SchedDomains::SchedDomains(const Topology& topo) {
   // build_sched_domain() for every CPU, bottom-up, until a level spans the machine.
   std::vector<std::vector<SchedDomain*>> chain(n);  // [cpu][tl index]
   std::vector<std::vector<int>> chain_tl(n);
+  std::map<std::string, std::shared_ptr<const std::vector<int>>> span_lists;  // by span.to_list()
   bool has_asym = false;
   for (int cpu = 0; cpu < n; ++cpu) {
     SchedDomain* child = nullptr;
@@ -142,7 +151,7 @@ SchedDomains::SchedDomains(const Topology& topo) {
         sd->child = child;
       }
       sd->span_weight = sd->span.weight();
-      for (int c : sd->span) sd->span_cpus.push_back(c);
+      sd->span_cpus = shared_span_cpus(span_lists, sd->span);
       if (tl.overlap) sd->flags |= SD_OVERLAP;
       has_asym |= (sd->flags & SD_ASYM_CPUCAPACITY) != 0;
       chain[cpu].push_back(sd);

@@ -81,7 +81,9 @@ struct SchedDomain {
   std::string name;  // SMT, MC, PKG, NODE, NUMA
   int level = 0;
   CpuMask span;
-  std::vector<int> span_cpus;  // span in CPU order (cheap scans on large masks)
+  // span in CPU order (cheap scans on large masks); shared by every domain with this span, so a
+  // wide level costs its CPU list once, not once per CPU.
+  std::shared_ptr<const std::vector<int>> span_cpus;
   int span_weight = 0;
   uint32_t flags = 0;
   unsigned min_interval = 0;  // ms

@@ -36,11 +36,24 @@ void RtClass::dequeue_pushable(RtRq& rt, Task& p) {
   p.rt.pushable = false;
 }
 
+std::vector<Task*>& RtClass::level(RtRq& rt, int prio) {
+  if (rt.queue.empty()) rt.queue.resize(kMaxRtPrio);
+  return rt.queue[prio];
+}
+
+void RtClass::insert(std::vector<Task*>& q, Task& p, bool head) {
+  q.insert(head ? q.begin() : q.end(), &p);
+}
+
+void RtClass::remove(std::vector<Task*>& q, Task& p) {
+  auto it = std::find(q.begin(), q.end(), &p);
+  SCX_CHECK(it != q.end());
+  q.erase(it);
+}
+
 void RtClass::enqueue_task(Rq& rq, Task& p, int flags) {
   RtRq& rt = rqs_[rq.cpu];
-  auto& q = rt.queue[p.prio];
-  if (flags & ENQUEUE_HEAD) q.push_front(&p);
-  else q.push_back(&p);
+  insert(level(rt, p.prio), p, flags & ENQUEUE_HEAD);
   rt.active.set(p.prio);
   ++rt.nr_running;
   rt.highest_prio = std::min(rt.highest_prio, p.prio);
@@ -50,10 +63,8 @@ void RtClass::enqueue_task(Rq& rq, Task& p, int flags) {
 bool RtClass::dequeue_task(Rq& rq, Task& p, int) {
   RtRq& rt = rqs_[rq.cpu];
   if (rq.curr == &p) update_curr(rq);
-  auto& q = rt.queue[p.prio];
-  auto it = std::find(q.begin(), q.end(), &p);
-  SCX_CHECK(it != q.end());
-  q.erase(it);
+  auto& q = level(rt, p.prio);
+  remove(q, p);
   if (q.empty()) rt.active.reset(p.prio);
   --rt.nr_running;
   recompute_highest(rt);
@@ -62,10 +73,9 @@ bool RtClass::dequeue_task(Rq& rq, Task& p, int) {
 }
 
 void RtClass::requeue(RtRq& rt, Task& p, bool head) {
-  auto& q = rt.queue[p.prio];
-  q.erase(std::find(q.begin(), q.end(), &p));
-  if (head) q.push_front(&p);
-  else q.push_back(&p);
+  auto& q = level(rt, p.prio);
+  remove(q, p);
+  insert(q, p, head);
 }
 
 void RtClass::yield_task(Rq& rq) { requeue(rqs_[rq.cpu], *rq.curr, false); }
@@ -247,8 +257,7 @@ void RtClass::task_tick(Rq& rq, Task& p, bool) {
   if (--p.rt.time_slice > 0) return;
   p.rt.time_slice = rr_timeslice_ticks();
   // Requeue to the tail only if others share its priority level.
-  auto& q = rqs_[rq.cpu].queue[p.prio];
-  if (q.size() > 1) {
+  if (level(rqs_[rq.cpu], p.prio).size() > 1) {
     requeue(rqs_[rq.cpu], p, false);
     k_.resched_curr(rq);
   }

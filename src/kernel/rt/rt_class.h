@@ -4,9 +4,7 @@
 // RT_PUSH_IPI variant of pulling (we pull directly, as with the feature off).
 #pragma once
 
-#include <array>
 #include <bitset>
-#include <deque>
 #include <vector>
 
 #include "kernel/sched_class.h"
@@ -46,7 +44,9 @@ class RtClass : public SchedClass {
 
  private:
   struct RtRq {
-    std::array<std::deque<Task*>, 100> queue;  // index = prio
+    // Index = prio; sized on the CPU's first RT enqueue, so a CPU that never runs an RT task
+    // pays for none of the 100 levels.
+    std::vector<std::vector<Task*>> queue;
     std::bitset<100> active;
     int nr_running = 0;
     int highest_prio = 99;
@@ -55,6 +55,9 @@ class RtClass : public SchedClass {
     bool pull_pending = false;
   };
 
+  static std::vector<Task*>& level(RtRq& rt, int prio);
+  static void insert(std::vector<Task*>& q, Task& p, bool head);
+  static void remove(std::vector<Task*>& q, Task& p);
   void requeue(RtRq& rt, Task& p, bool head);
   void recompute_highest(RtRq& rt);
   void enqueue_pushable(RtRq& rt, Task& p);
