@@ -79,6 +79,28 @@ TEST(BpfMem, OutOfBounds) {
   EXPECT_TRUE(run1(vm, {ldx(op::kDW, 0, 1, 8)}, addr(buf)).ok);
 }
 
+// The region cache answers only inside the cached region: once buf is cached, accesses
+// running past its end fault with the messages an uncached lookup gives (as in OutOfBounds).
+TEST(BpfMem, JustPastACachedRegionFaultsAsUncached) {
+  alignas(8) uint8_t buf[16] = {};
+  Vm vm;
+  ASSERT_TRUE(vm.memory().add(buf, sizeof(buf), kPermReadWrite, "buf").ok());
+  // Insn 0 reads bytes 8..15 (caches buf), insn 1 bytes 9..16: one byte too far.
+  RunResult r = run1(vm, {ldx(op::kDW, 0, 1, 8), ldx(op::kDW, 0, 1, 9)}, addr(buf));
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.fault->pc, 1u);
+  EXPECT_EQ(r.fault->reason,
+            "invalid read of 8 bytes at 0xffff888000000009 (buf+0x9: out of bounds, 1 byte(s) past "
+            "the end of the 16-byte region)");
+  // Byte 16 is in no region; within a page of buf's end it is shown against buf.
+  r = run1(vm, {ldx(op::kB, 0, 1, 0), ldx(op::kB, 0, 1, 16)}, addr(buf));
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.fault->pc, 1u);
+  EXPECT_EQ(r.fault->reason,
+            "invalid read of 1 byte at 0xffff888000000010 (buf+0x10: out of bounds, past the end "
+            "of the 16-byte region)");
+}
+
 TEST(BpfMem, UnmappedAndNull) {
   Vm vm;
   alignas(8) uint8_t buf[16] = {};

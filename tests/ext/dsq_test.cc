@@ -71,6 +71,63 @@ TEST(ExtDsq, VtimeOrderWithFifoAmongEqualKeysAndIteration) {
   EXPECT_EQ(pg.s.ext->exit_info()->msg, "invalid DSQ ID 0x0000000000000063");
 }
 
+// Names of the tasks on a DSQ in iteration order (SCX_DSQ_ITER_REV = 1 << 16 for tail first).
+V dsq_names(ExtClass& kf, u64 dsq_id, bool reverse = false) {
+  V names;
+  bpf_iter_scx_dsq it{};
+  EXPECT_EQ(kf.iter_scx_dsq_new(&it, dsq_id, reverse ? 1ULL << 16 : 0), 0);
+  while (task_struct* p = kf.iter_scx_dsq_next(&it)) names.push_back(p->comm);
+  kf.iter_scx_dsq_destroy(&it);
+  return names;
+}
+
+// Equal vtimes stay in insertion order when tasks leave from the head in between (the vtime
+// tree and the dispatch list must agree on where each newcomer goes).
+TEST(ExtDsq, EqualVtimesKeepInsertionOrderAcrossRemovals) {
+  Playground pg(6);
+  V after_first, after_second, reversed;
+  pg.body = [&](ExtClass& kf) {
+    const u64 vt[] = {20, 10, 20, 10, 10, 20};
+    for (size_t i = 0; i < 4; ++i) kf.dsq_insert_vtime(pg.held[i], RecordingPolicy::kDsq, 0, vt[i], 0);
+    kf.dsq_move_to_local(RecordingPolicy::kDsq);  // flush: t1 t3 t0 t2, then t1 goes local
+    after_first = dsq_names(kf, RecordingPolicy::kDsq);
+    for (size_t i = 4; i < 6; ++i) kf.dsq_insert_vtime(pg.held[i], RecordingPolicy::kDsq, 0, vt[i], 0);
+    kf.dsq_move_to_local(RecordingPolicy::kDsq);  // flush: t3 t4 t0 t2 t5, then t3 goes local
+    after_second = dsq_names(kf, RecordingPolicy::kDsq);
+    reversed = dsq_names(kf, RecordingPolicy::kDsq, true);
+  };
+  pg.run();
+  EXPECT_EQ(after_first, (V{"t3", "t0", "t2"}));  // 10, then the 20s in insertion order
+  EXPECT_EQ(after_second, (V{"t4", "t0", "t2", "t5"}));  // t4 (10) after t3; t5 after the 20s
+  EXPECT_EQ(reversed, (V{"t5", "t2", "t0", "t4"}));
+  EXPECT_FALSE(pg.s.ext->exit_info().has_value());
+}
+
+// Vtime inserts while an iteration runs: the newcomers land in vtime order around the
+// iterator's cursor (t4 right after t1, where the cursor is parked) and, being newer than the
+// iteration, are not returned by it; the iteration goes on from its cursor.
+TEST(ExtDsq, VtimeInsertsWhileIterating) {
+  Playground pg(6);
+  V seen, later;
+  pg.body = [&](ExtClass& kf) {
+    const u64 vt[] = {5, 10, 20, 30, 15, 25};
+    for (size_t i = 0; i < 4; ++i) kf.dsq_insert_vtime(pg.held[i], RecordingPolicy::kDsq, 0, vt[i], 0);
+    kf.dsq_move_to_local(RecordingPolicy::kDsq);  // flush: t0 t1 t2 t3, then t0 goes local
+    bpf_iter_scx_dsq it{};
+    EXPECT_EQ(kf.iter_scx_dsq_new(&it, RecordingPolicy::kDsq, 0), 0);
+    seen.push_back(kf.iter_scx_dsq_next(&it)->comm);  // t1; the cursor sits behind it
+    for (size_t i = 4; i < 6; ++i) kf.dsq_insert_vtime(pg.held[i], RecordingPolicy::kDsq, 0, vt[i], 0);
+    kf.dsq_move_to_local(RecordingPolicy::kDsq);  // flush: t1 t4 [cursor] t2 t5 t3, t1 local
+    while (task_struct* p = kf.iter_scx_dsq_next(&it)) seen.push_back(p->comm);
+    kf.iter_scx_dsq_destroy(&it);
+    later = dsq_names(kf, RecordingPolicy::kDsq);
+  };
+  pg.run();
+  EXPECT_EQ(seen, (V{"t1", "t2", "t3"}));  // t4 and t5 are newer than the iteration
+  EXPECT_EQ(later, (V{"t4", "t2", "t5", "t3"}));
+  EXPECT_FALSE(pg.s.ext->exit_info().has_value());
+}
+
 TEST(ExtDsq, IteratorSeesOnlyTasksQueuedBeforeIt) {
   Playground pg(3);
   std::vector<std::string> seen;

@@ -45,7 +45,8 @@ Status AddressSpace::add(Region r) {
   constexpr uint64_t kPage = 0x1000;
   r.sim_base = next_sim_;
   next_sim_ += (r.size + kPage - 1) / kPage * kPage + kPage;  // a guard page between regions
-  regions_.emplace_hint(next, base, std::move(r));
+  const Region& added = regions_.emplace_hint(next, base, std::move(r))->second;
+  spans_.insert(span_at(base), Span{base, base + added.size, &added});
   return {};
 }
 
@@ -53,13 +54,16 @@ bool AddressSpace::remove(uint64_t base) {
   auto it = regions_.find(base);
   if (it == regions_.end()) return false;
   forget_cached(base, it->second.size);  // its entries may point at the erased layout
+  if (it == resized_) resized_ = regions_.end();
+  spans_.erase(span_at(base));
   regions_.erase(it);
   return true;
 }
 
 Status AddressSpace::resize(uint64_t base, uint64_t size) {
-  auto it = regions_.find(base);
+  auto it = resized_ != regions_.end() && resized_->first == base ? resized_ : regions_.find(base);
   if (it == regions_.end()) return Status::Errorf("memory", "no region at {:#x}", base);
+  resized_ = it;
   Region& r = it->second;
   if (size == 0 || base + size < base || (r.layout && size > r.layout->size()))
     return Status::Errorf("memory", "invalid size {} for region '{}'", size, r.name);
@@ -69,6 +73,7 @@ Status AddressSpace::resize(uint64_t base, uint64_t size) {
                           size, next->second.name);
   forget_cached(base, r.size);
   r.size = size;
+  span_at(base)->hi = base + size;
   // The resized region is read next (the ctx buffer, resized before each run): its first
   // page's slot holds it at once rather than after a map search.
   cache_[slot_of(base)] = CacheEntry{r.base, r.size, r.perms, r.layout.get()};
@@ -78,23 +83,32 @@ Status AddressSpace::resize(uint64_t base, uint64_t size) {
 void AddressSpace::forget_cached(uint64_t base, uint64_t size) const {
   const uint64_t first_page = base >> kCachePageShift;
   const uint64_t pages = ((base + size - 1) >> kCachePageShift) - first_page + 1;
-  for (uint64_t i = 0; i < std::min(pages, kCacheSlots); ++i) {
-    CacheEntry& e = cache_[slot_of((first_page + i) << kCachePageShift)];
+  auto forget = [base](CacheEntry& e) {
     if (e.len && e.lo == base) e = CacheEntry{};
+  };
+  if (pages >= kCacheSlots) {  // hashed pages need not cover every slot: look at them all
+    for (CacheEntry& e : cache_) forget(e);
+    return;
   }
+  for (uint64_t i = 0; i < pages; ++i) forget(cache_[slot_of((first_page + i) << kCachePageShift)]);
 }
 
 void AddressSpace::clear() {
   regions_.clear();
+  spans_.clear();
+  resized_ = regions_.end();
   invalidate_cache();
 }
 
+std::vector<AddressSpace::Span>::iterator AddressSpace::span_at(uint64_t base) {
+  return std::lower_bound(spans_.begin(), spans_.end(), base, [](const Span& s, uint64_t b) { return s.lo < b; });
+}
+
 const Region* AddressSpace::find(uint64_t addr) const {
-  auto it = regions_.upper_bound(addr);
-  if (it == regions_.begin()) return nullptr;
+  auto it = std::upper_bound(spans_.begin(), spans_.end(), addr, [](uint64_t a, const Span& s) { return a < s.lo; });
+  if (it == spans_.begin()) return nullptr;
   --it;
-  const Region& r = it->second;
-  return addr - r.base < r.size ? &r : nullptr;
+  return addr < it->hi ? it->region : nullptr;
 }
 
 bool AddressSpace::allowed_slow(uint64_t addr, uint64_t size, uint8_t need) const {

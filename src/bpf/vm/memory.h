@@ -64,6 +64,11 @@ struct Region {
 
 class AddressSpace {
  public:
+  AddressSpace() = default;
+  // Not copyable: resized_ points into regions_.
+  AddressSpace(const AddressSpace&) = delete;
+  AddressSpace& operator=(const AddressSpace&) = delete;
+
   // Addresses below this are "null pointer" faults whatever is mapped (cf. mmap_min_addr).
   static constexpr uint64_t kLowAddressLimit = 0x10000;
 
@@ -119,11 +124,23 @@ class AddressSpace {
  private:
   bool allowed_slow(uint64_t addr, uint64_t size, uint8_t need) const;
 
-  std::map<uint64_t, Region> regions_;  // by base; never overlapping
+  using Regions = std::map<uint64_t, Region>;
+  Regions regions_;  // by base; never overlapping
+  // The same regions as a sorted flat array for find(): a binary search over contiguous
+  // bounds, where a walk down the map's nodes missed the CPU cache at every level.
+  struct Span {
+    uint64_t lo, hi;  // [base, base + size)
+    const Region* region;
+  };
+  std::vector<Span> spans_;
+  std::vector<Span>::iterator span_at(uint64_t base);  // the span starting at base
+  // The region resize() changed last: the ctx buffer, resized before most runs, is found
+  // without a search. regions_.end() when none (remove() and clear() reset it).
+  Regions::iterator resized_ = regions_.end();
   uint64_t next_sim_ = kSimulatedBase;
   uint64_t stack_lo_ = 0, stack_hi_ = 0;
 
-  // A direct-mapped cache of region lookups, one slot per 4 KiB page (like a TLB): the
+  // A direct-mapped cache of region lookups, a slot per 4 KiB page (like a TLB): the
   // hundreds of task_structs a run touches in turn each keep their slot, where a
   // most-recently-used list of a few regions missed on nearly every op. An entry is a copy of
   // a live region, filled in the slot of the accessed address's page; it answers for any
@@ -133,9 +150,14 @@ class AddressSpace {
     uint8_t perms = 0;
     const FieldLayout* layout = nullptr;
   };
+  // The slot is a Fibonacci hash of the page number, so that objects a fixed number of pages
+  // apart (task_structs inside Tasks) spread over the slots rather than share a few.
   static constexpr int kCachePageShift = 12;
-  static constexpr uint64_t kCacheSlots = 512;
-  static size_t slot_of(uint64_t addr) { return (addr >> kCachePageShift) & (kCacheSlots - 1); }
+  static constexpr int kCacheSlotBits = 12;
+  static constexpr uint64_t kCacheSlots = uint64_t{1} << kCacheSlotBits;
+  static size_t slot_of(uint64_t addr) {
+    return static_cast<size_t>(((addr >> kCachePageShift) * 0x9E3779B97F4A7C15ULL) >> (64 - kCacheSlotBits));
+  }
   // Drops the entries of the region at base, which lie in the slots of its pages.
   void forget_cached(uint64_t base, uint64_t size) const;
   void invalidate_cache() const {

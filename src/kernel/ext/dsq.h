@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <list>
 
+#include "kernel/ext/dsq_priq.h"
 #include "scxsim/kernel_types.h"
 
 namespace scx {
@@ -23,6 +24,10 @@ struct Dsq {
   u32 nr = 0;       // tasks (cursors excluded)
   u32 seq = 0;      // incremented on every insert
   u32 nr_priq = 0;  // tasks inserted with vtime ordering
+  DsqPriq priq;     // those tasks in vtime order: where the next one goes in `list`
+  // FIFO and vtime insertions were mixed (an scx_error): the list is not in priq order, so
+  // vtime insertions scan it as before until the DSQ empties.
+  bool priq_mixed = false;
   bool destroyed = false;
   scx_dispatch_q kview{};  // what p->scx.dsq points at for BPF readers
 

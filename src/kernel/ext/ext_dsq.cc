@@ -47,6 +47,29 @@ Dsq* ExtClass::find_dsq_for_dispatch(int cpu, u64 dsq_id, Task& p) {
   return dsq;
 }
 
+namespace {
+
+// Where p (already in dsq.priq) goes in a vtime DSQ's list: right after the task before it in
+// vtime order, or at the head, as the kernel links it after rb_prev(). That is where a scan
+// from the tail for the last task whose vtime is not after p's lands too (cursors included),
+// which is what a mixed list still gets.
+std::list<Task*>::iterator priq_list_pos(Dsq& dsq, const Task& p) {
+  if (dsq.priq_mixed) {
+    auto pos = dsq.list.end();
+    while (pos != dsq.list.begin()) {
+      auto prev = std::prev(pos);
+      Task* t = *prev;
+      if (t && static_cast<s64>(t->kt.scx.dsq_vtime - p.kt.scx.dsq_vtime) <= 0) break;
+      pos = prev;
+    }
+    return pos;
+  }
+  if (p.ext.priq_pos == dsq.priq.begin()) return dsq.list.begin();
+  return std::next(std::prev(p.ext.priq_pos)->task->ext.dsq_pos);
+}
+
+}  // namespace
+
 void ExtClass::dispatch_enqueue(Dsq& target, Task& p, u64 enq_flags) {
   SCX_CHECK_MSG(!p.ext.dsq, fmt::format("{}[{}] is already on a DSQ", p.comm, p.pid));
   Dsq* dsq = &target;
@@ -59,23 +82,19 @@ void ExtClass::dispatch_enqueue(Dsq& target, Task& p, u64 enq_flags) {
     enq_flags &= ~static_cast<u64>(SCX_ENQ_DSQ_PRIQ);
   }
   if (enq_flags & SCX_ENQ_DSQ_PRIQ) {
-    if (!dsq->nr_priq && dsq->nr)
+    if (!dsq->nr_priq && dsq->nr) {
       scx_error(SCX_EXIT_ERROR, 0, fmt::format("DSQ ID 0x{:016x} already had FIFO-enqueued tasks", dsq->id));
+      dsq->priq_mixed = true;
+    }
     p.kt.scx.dsq_flags |= SCX_TASK_DSQ_ON_PRIQ;
     ++dsq->nr_priq;
-    // vtime order (wraparound-safe comparison), FIFO among equal keys: insert after the last
-    // task whose vtime is not after ours. Scan from the tail, where new work usually lands.
-    auto pos = dsq->list.end();
-    while (pos != dsq->list.begin()) {
-      auto prev = std::prev(pos);
-      Task* t = *prev;
-      if (t && static_cast<s64>(t->kt.scx.dsq_vtime - p.kt.scx.dsq_vtime) <= 0) break;
-      pos = prev;
-    }
-    p.ext.dsq_pos = dsq->list.insert(pos, &p);
+    p.ext.priq_pos = dsq->priq.insert(PriqEntry{p.kt.scx.dsq_vtime, &p});
+    p.ext.dsq_pos = dsq->list.insert(priq_list_pos(*dsq, p), &p);
   } else {
-    if (dsq->nr_priq)
+    if (dsq->nr_priq) {
       scx_error(SCX_EXIT_ERROR, 0, fmt::format("DSQ ID 0x{:016x} already had PRIQ-enqueued tasks", dsq->id));
+      dsq->priq_mixed = true;
+    }
     if (enq_flags & (SCX_ENQ_HEAD | SCX_ENQ_PREEMPT)) p.ext.dsq_pos = dsq->list.insert(dsq->list.begin(), &p);
     else p.ext.dsq_pos = dsq->list.insert(dsq->list.end(), &p);
   }
@@ -106,7 +125,9 @@ void ExtClass::unlink_task_from_dsq(Task& p) {
   Dsq* dsq = p.ext.dsq;
   dsq->list.erase(p.ext.dsq_pos);
   --dsq->nr;
+  if (!dsq->nr) dsq->priq_mixed = false;
   if (p.kt.scx.dsq_flags & SCX_TASK_DSQ_ON_PRIQ) {
+    dsq->priq.erase(p.ext.priq_pos);
     --dsq->nr_priq;
     p.kt.scx.dsq_flags &= ~static_cast<u32>(SCX_TASK_DSQ_ON_PRIQ);
   }
