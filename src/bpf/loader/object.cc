@@ -630,7 +630,9 @@ Status ObjectLoader::load_data_maps() {
     if (!m.ok()) return m.status().within(name_);
     uint32_t zero = 0;
     auto* value = static_cast<uint8_t*>((*m)->lookup_cpu(&zero, 0));
-    if (s.type == SHT_PROGBITS) std::memcpy(value, s.data.data(), s.size);
+    // A resized last array may make the map smaller than the section: as libbpf's resize, the
+    // initial bytes that still fit are kept.
+    if (s.type == SHT_PROGBITS) std::memcpy(value, s.data.data(), std::min<uint64_t>(s.size, size));
     BpfMapInfo info;
     info.name = s.name;
     info.section = s.name;
