@@ -77,19 +77,27 @@ class ArrayMap : public Map {
   bool allocated() const { return data_ != nullptr; }
   ~ArrayMap() override {
     detach();
+    // Only values a program or the host ever reached can hold kptrs or graph roots: a 2 GiB
+    // array that was never touched is released without walking its 2^28 values.
     if (spec_.owned_fields)
-      for (uint32_t i = 0; i < spec_.max_entries; ++i)
+      for (uint32_t i = touched_lo_; i <= touched_hi_ && i < spec_.max_entries; ++i)
         for (uint32_t c = 0; c < ncpu_; ++c) release_fields(at(i, c));
   }
 
   uint8_t* at(uint32_t idx, uint32_t cpu) { return data_.get() + (size_t{idx} * ncpu_ + cpu) * stride_; }
+  // at() for a value handed out (to a program, a helper or the host): it may now be written.
+  uint8_t* touch(uint32_t idx, uint32_t cpu) {
+    touched_lo_ = std::min(touched_lo_, idx);
+    touched_hi_ = std::max(touched_hi_, idx);
+    return at(idx, cpu);
+  }
   uint32_t cpu() const { return ncpu_ == 1 ? 0 : env_->cpu(); }
 
   void* lookup(const void* key) override {
     uint32_t idx;
     std::memcpy(&idx, key, 4);
     if (idx >= spec_.max_entries) return nullptr;
-    uint8_t* p = at(idx, cpu());
+    uint8_t* p = touch(idx, cpu());
     map_region(p, spec_.value_size, "value");
     return p;
   }
@@ -97,7 +105,7 @@ class ArrayMap : public Map {
     uint32_t idx;
     std::memcpy(&idx, key, 4);
     if (!is_percpu(spec_.type) || c >= ncpu_ || idx >= spec_.max_entries) return nullptr;
-    uint8_t* p = at(idx, c);
+    uint8_t* p = touch(idx, c);
     map_region(p, spec_.value_size, "value");
     return p;
   }
@@ -109,7 +117,7 @@ class ArrayMap : public Map {
     if (idx >= spec_.max_entries) return -E2BIG;
     if ((flags & 3) == kBpfNoExist) return -EEXIST;
     if ((flags & kBpfFLock) && spec_.spin_lock_off < 0) return -EINVAL;
-    copy_value(at(idx, cpu()), value);
+    copy_value(touch(idx, cpu()), value);
     release_fields(at(idx, cpu()));  // as array_map_update_elem: the old kptrs/lists go
     return 0;
   }
@@ -119,12 +127,12 @@ class ArrayMap : public Map {
     uint32_t idx;
     std::memcpy(&idx, key, 4);
     if (idx >= spec_.max_entries) return nullptr;
-    return at(idx, c < ncpu_ ? c : 0);
+    return touch(idx, c < ncpu_ ? c : 0);
   }
   size_t size() const override { return spec_.max_entries; }
   void for_each(const std::function<bool(const void*, void*)>& fn) override {
     for (uint32_t i = 0; i < spec_.max_entries; ++i) {
-      uint8_t* p = at(i, cpu());
+      uint8_t* p = touch(i, cpu());
       map_region(p, spec_.value_size, "value");
       if (!fn(&i, p)) return;
     }
@@ -133,7 +141,7 @@ class ArrayMap : public Map {
     Map::attach(memory);
     if (spec_.eager_regions)
       for (uint32_t i = 0; i < spec_.max_entries; ++i)
-        for (uint32_t c = 0; c < ncpu_; ++c) map_region(at(i, c), spec_.value_size, "value");
+        for (uint32_t c = 0; c < ncpu_; ++c) map_region(touch(i, c), spec_.value_size, "value");
   }
   bool locate(uint64_t addr, std::vector<uint8_t>* key, uint64_t* base) override {
     uint64_t lo = reinterpret_cast<uint64_t>(data_.get());
@@ -154,6 +162,7 @@ class ArrayMap : public Map {
     void operator()(uint8_t* p) const { std::free(p); }
   };
   std::unique_ptr<uint8_t, Free> data_;
+  uint32_t touched_lo_ = UINT32_MAX, touched_hi_ = 0;  // empty while lo > hi
 };
 
 // ---------------------------------------------------------------------------------------------
