@@ -2,10 +2,11 @@
 // as the CLI runs them — on the scenarios of issue #12, with the issue's targets:
 //   ping-pong: 200 pairs on server-2s64 for 200 ms (engine_bench's scenario), EEVDF:
 //              >= 2.5 M scheduler events per CPU-second;
-//   S-64:      hackbench:groups=10 on server-2s64 with --duration 1s: <= 0.5 CPU-s per run with
-//              EEVDF, <= 1 CPU-s with simple.bpf.o (the BPF twin of vtime). Caveat: with its
-//              default loops=100 hackbench ends after about 16 ms simulated, so these cases
-//              check per run, not issue #12's per simulated second (loops=6400 runs ~0.5 s).
+//   S-64:      hackbench:groups=10 on server-2s64: <= 0.5 CPU-s per simulated second with
+//              EEVDF, <= 1 CPU-s with simple.bpf.o (the BPF twin of vtime). With its default
+//              loops=100 hackbench ends after ~16 ms simulated, so the cases run loops=6400
+//              (~0.5 s simulated under EEVDF, ~0.9 s under simple.bpf.o; --duration 1s caps it)
+//              and are judged per simulated second.
 // Counters: events/s (per CPU-second of this process), cpu_s_per_run, cpu_s_per_sim_s, and
 // vs_target: the figure over its target, oriented so that >= 1 means the target is met.
 #include <benchmark/benchmark.h>
@@ -22,7 +23,7 @@ namespace {
 
 struct Target {
   double min_events_per_s = 0;     // 0 = no target on events/s
-  double max_cpu_s_per_run = 0;    // 0 = no target on CPU-s
+  double max_cpu_s_per_sim_s = 0;  // 0 = no target on CPU-s per simulated second
 };
 
 void run_cli_path(benchmark::State& state, const RunOptions& opts, Target target) {
@@ -49,8 +50,8 @@ void run_cli_path(benchmark::State& state, const RunOptions& opts, Target target
   state.counters["cpu_s_per_run"] = cpu_per_run;
   state.counters["cpu_s_per_sim_s"] = cpu_per_sim_s;
   if (target.min_events_per_s > 0) state.counters["vs_target"] = events_per_s / target.min_events_per_s;
-  if (target.max_cpu_s_per_run > 0 && cpu_per_run > 0)
-    state.counters["vs_target"] = target.max_cpu_s_per_run / cpu_per_run;
+  if (target.max_cpu_s_per_sim_s > 0 && cpu_per_sim_s > 0)
+    state.counters["vs_target"] = target.max_cpu_s_per_sim_s / cpu_per_sim_s;
 }
 
 RunOptions server_run(const std::string& sched, const std::string& workload, Ns duration) {
@@ -62,20 +63,22 @@ RunOptions server_run(const std::string& sched, const std::string& workload, Ns 
   return o;
 }
 
+constexpr const char* kS64Workload = "hackbench:groups=10,loops=6400";
+
 void BM_RunPingPongEevdf(benchmark::State& state) {
   run_cli_path(state, server_run("eevdf", "pingpong:pairs=200", 200 * kNsPerMs), {.min_events_per_s = 2.5e6});
 }
 void BM_RunS64Eevdf(benchmark::State& state) {
-  run_cli_path(state, server_run("eevdf", "hackbench:groups=10", kNsPerSec), {.max_cpu_s_per_run = 0.5});
+  run_cli_path(state, server_run("eevdf", kS64Workload, kNsPerSec), {.max_cpu_s_per_sim_s = 0.5});
 }
 void BM_RunS64SimpleBpf(benchmark::State& state) {
-  run_cli_path(state, server_run(SCXSIM_BPF_SIMPLE_OBJ, "hackbench:groups=10", kNsPerSec),
-               {.max_cpu_s_per_run = 1.0});
+  run_cli_path(state, server_run(SCXSIM_BPF_SIMPLE_OBJ, kS64Workload, kNsPerSec),
+               {.max_cpu_s_per_sim_s = 1.0});
 }
 
 BENCHMARK(BM_RunPingPongEevdf)->Unit(benchmark::kMillisecond)->MinTime(2.0);
-BENCHMARK(BM_RunS64Eevdf)->Unit(benchmark::kMillisecond)->MinTime(2.0);
-BENCHMARK(BM_RunS64SimpleBpf)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_RunS64Eevdf)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_RunS64SimpleBpf)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 }  // namespace scx
