@@ -173,7 +173,7 @@ Status BpfObject::set_global_bytes(std::string_view name, std::span<const uint8_
     return Status::Errorf(path_, "global '{}' has {} bytes, value has {}", name, g->size, bytes.size());
   uint8_t* p = global_data(name);
   std::memset(p, 0, g->size);
-  std::memcpy(p, bytes.data(), bytes.size());
+  if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());  // an empty one has no data()
   return Status();
 }
 
@@ -434,8 +434,9 @@ Status ObjectLoader::collect_sections() {
       std::memcpy(v.data(), s.data.data(), s.size);
       code_[s.index] = std::move(v);
     } else if (n == "license") {
-      obj_->license_ = std::string(reinterpret_cast<const char*>(s.data.data()),
-                                   strnlen(reinterpret_cast<const char*>(s.data.data()), s.data.size()));
+      // Up to its first NUL; an empty (or NOBITS) section has no data pointer at all.
+      const std::string_view text(reinterpret_cast<const char*>(s.data.data()), s.data.size());
+      obj_->license_ = std::string(text.substr(0, text.find('\0')));
     } else if (n == "maps") {
       return err("section maps", "legacy map definitions (SEC(\"maps\")) are not supported; use SEC(\".maps\")");
     } else if (n == ".maps") {
@@ -632,7 +633,8 @@ Status ObjectLoader::load_data_maps() {
     auto* value = static_cast<uint8_t*>((*m)->lookup_cpu(&zero, 0));
     // A resized last array may make the map smaller than the section: as libbpf's resize, the
     // initial bytes that still fit are kept.
-    if (s.type == SHT_PROGBITS) std::memcpy(value, s.data.data(), std::min<uint64_t>(s.size, size));
+    if (s.type == SHT_PROGBITS && !s.data.empty())
+      std::memcpy(value, s.data.data(), std::min<uint64_t>({s.size, s.data.size(), size}));
     BpfMapInfo info;
     info.name = s.name;
     info.section = s.name;
@@ -764,7 +766,8 @@ Status ObjectLoader::load_arena() {
                                                     "__arena globals", a.name(), a.size_bytes(), sec.size));
   arena_data_off_ = a.size_bytes() - alloc;
   std::vector<uint8_t> init(sec.size, 0);
-  if (sec.type == SHT_PROGBITS) std::memcpy(init.data(), sec.data.data(), std::min<size_t>(sec.size, sec.data.size()));
+  if (sec.type == SHT_PROGBITS && !sec.data.empty())
+    std::memcpy(init.data(), sec.data.data(), std::min<size_t>(sec.size, sec.data.size()));
   if (Status st = a.user_write(arena_data_off_, init.data(), init.size()); !st.ok()) return st.within(name_);
   for (const ElfSymbol& sym : elf_.symbols())
     if (sym.shndx == arena_shndx_ && sym.type == STT_OBJECT && !sym.name.empty()) add_arena_global(sym, arena_data_off_);
