@@ -184,7 +184,7 @@ std::vector<std::string> compare_metric_keys(const scx::CompareResult& r) {
 
 std::vector<std::string> run_metric_keys(const scx::RunOutput& out) {
   std::vector<std::string> keys;
-  const scx::RunDigest d = scx::make_digest("", out.report, scx::summarize(*out.metrics), out.figures);
+  const scx::RunDigest d = scx::make_metrics_digest("", out.report, scx::summarize(*out.metrics), out.figures);
   for (const scx::MetricValue& v : d.metrics) keys.push_back(v.def.key);
   return keys;
 }

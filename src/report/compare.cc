@@ -69,8 +69,8 @@ struct Catalogue {
 
 }  // namespace
 
-RunDigest make_digest(const std::string& variant, const RunReport& report, const RunSummary& s,
-                      const std::vector<ExtraFigure>& figures) {
+RunDigest make_metrics_digest(const std::string& variant, const RunReport& report, const RunSummary& s,
+                              const std::vector<ExtraFigure>& figures) {
   RunDigest d;
   d.variant = variant;
   d.seed = report.info.seed;
@@ -146,7 +146,14 @@ RunDigest make_digest(const std::string& variant, const RunReport& report, const
     }
   }
   d.metrics = std::move(c.out);
+  return d;
+}
 
+namespace {
+
+// The digest's plot data: the wake-up latency CDF (1001 quantiles of every user task's samples)
+// and the per-bucket series. Only the HTML report, comparisons and sweeps draw them.
+void add_plot_data(RunDigest& d, const RunReport& report, const RunSummary& s) {
   if (const MetricsCollector* m = report.metrics) {
     std::vector<Ns> lat;
     for (const TaskMetrics& t : m->tasks())
@@ -179,6 +186,14 @@ RunDigest make_digest(const std::string& variant, const RunReport& report, const
       }
     }
   }
+}
+
+}  // namespace
+
+RunDigest make_digest(const std::string& variant, const RunReport& report, const RunSummary& s,
+                      const std::vector<ExtraFigure>& figures) {
+  RunDigest d = make_metrics_digest(variant, report, s, figures);
+  add_plot_data(d, report, s);
   return d;
 }
 

@@ -69,6 +69,9 @@ struct ExtraFigure {
 
 RunDigest make_digest(const std::string& variant, const RunReport& report, const RunSummary& summary,
                       const std::vector<ExtraFigure>& figures = {});
+// The metrics alone, without the plot data (latency CDF, series) a text report never shows.
+RunDigest make_metrics_digest(const std::string& variant, const RunReport& report, const RunSummary& summary,
+                              const std::vector<ExtraFigure>& figures = {});
 
 enum class Verdict { None, Better, Worse, Inconclusive, NotMeasured };
 const char* verdict_name(Verdict v);  // "", "better", "worse", "~", "n/a"

@@ -61,7 +61,7 @@ std::string cpus_block(const RunSummary& s, size_t max_rows) {
 std::string format_run_text(const RunReport& r, const MetricSelection& selection) {
   if (selection.mode == MetricSelection::Mode::All) return format_run_text(r);
   const RunSummary s = summarize(*r.metrics);
-  const RunDigest d = make_digest(r.info.scheduler, r, s, extra_figures(r));
+  const RunDigest d = make_metrics_digest(r.info.scheduler, r, s, extra_figures(r));
   std::vector<const MetricValue*> rows;
   for (const MetricValue& v : d.metrics)
     if (selection.shows(v.def.key, is_zero(v))) rows.push_back(&v);
