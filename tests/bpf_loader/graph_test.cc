@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include <bpf/btf.h>
 #include <fmt/format.h>
 
 #include "bpf/helpers/graph.h"
@@ -317,6 +318,37 @@ TEST(HostileGraphLoad, HeapCapMakesObjNewReturnNull) {
       << message;
   EXPECT_EQ(obj->graph()->live_objects(), 10u);
   obj->detach();
+}
+
+// A BTF type may claim up to 4 GiB. One without special fields has none to report (and gets
+// no byte-by-byte layout: a hostile object's 4 GiB value type once made the loader allocate
+// 4 GiB for one); one with special fields past GraphHeap::kMaxLayoutBytes is an error naming it.
+TEST(GraphTypes, HugeTypesGetNoLayout) {
+  struct btf* b = btf__new_empty();
+  ASSERT_NE(b, nullptr);
+  const int int_id = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+  const int plain = btf__add_struct(b, "huge_plain", 3u << 30);
+  btf__add_field(b, "x", int_id, 0, 0);
+  const int head = btf__add_struct(b, "bpf_list_head", 16);
+  btf__add_field(b, "a", int_id, 0, 0);
+  const int with_head = btf__add_struct(b, "huge_with_head", 3u << 30);
+  btf__add_field(b, "h", head, 64, 0);
+  uint32_t size = 0;
+  const auto* raw = static_cast<const uint8_t*>(btf__raw_data(b, &size));
+  auto btf = Btf::parse(std::span<const uint8_t>(raw, size), "test");
+  btf__free(b);
+  ASSERT_TRUE(btf.ok()) << btf.status().message();
+  auto heap = std::make_shared<GraphHeap>(std::move(*btf), nullptr, uint64_t{1} << 20);
+
+  auto plain_fields = heap->value_fields(static_cast<uint32_t>(plain));
+  ASSERT_TRUE(plain_fields.ok());
+  EXPECT_FALSE(plain_fields->has_value());
+
+  auto headed = heap->value_fields(static_cast<uint32_t>(with_head));
+  ASSERT_FALSE(headed.ok());
+  EXPECT_EQ(headed.status().message(),
+            "struct huge_with_head is 3221225472 bytes with special fields (kptrs, graph roots or nodes): at most "
+            "67108864 bytes are supported");
 }
 
 }  // namespace

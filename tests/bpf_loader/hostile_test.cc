@@ -236,5 +236,28 @@ TEST(Hostile, FuzzedObjectsNeverCrash) {
   EXPECT_EQ(ok + failed, 1500);
 }
 
+// The inputs the loader fuzzer once broke on (fuzz/corpus/bpf_loader/, named by what they hold):
+// each loads or fails with one line, as the harness demands; under the sanitizer tier this
+// also replays their heap overflow, null memcpy and 4 GiB allocations. Expected messages pin
+// the two whose cause a later change could bring back silently.
+TEST(Hostile, FuzzerFindingsLoadOrFailOnOneLine) {
+  const std::string dir = std::string(SCXSIM_SOURCE_DIR) + "/fuzz/corpus/bpf_loader/";
+  LoadOptions opts;
+  opts.allow_missing_kfuncs = true;
+  opts.max_global_data = uint64_t{64} << 20;
+  for (const char* name : {"data-section-larger-than-resized-map", "empty-license-section", "elf-header-only"}) {
+    const std::vector<uint8_t> bytes = read_bytes(dir + name);
+    ASSERT_FALSE(bytes.empty()) << name;
+    auto r = load_bpf_object(bytes, name, opts);
+    if (!r.ok()) expect_one_line(r.status());
+  }
+  auto big_value = load_bpf_object(read_bytes(dir + "value-type-of-4-gib"), "v.bpf.o", opts);
+  ASSERT_FALSE(big_value.ok());
+  EXPECT_EQ(big_value.status().message(), "v.bpf.o: map 'task_ctx_stor': value_size 4294705153 too large");
+  auto big_array = load_bpf_object(read_bytes(dir + "array-value-type-of-4-gib"), "a.bpf.o", opts);
+  ASSERT_FALSE(big_array.ok());
+  EXPECT_EQ(big_array.status().message(), "a.bpf.o: map 'cpu_ctx_stor': array too large");
+}
+
 }  // namespace
 }  // namespace scx::bpf::test

@@ -115,6 +115,9 @@ class GraphHeap : public std::enable_shared_from_this<GraphHeap> {
   static constexpr uint64_t kDefaultMaxHeapBytes = 512ULL << 20;  // --bpf-max-heap
   // BPF_GLOBAL_PERCPU_MA_MAX_SIZE: the verifier rejects larger percpu object types.
   static constexpr uint64_t kMaxPercpuObjectSize = 512;
+  // A type with special fields gets a byte-by-byte access layout: past this size (a struct or
+  // data section from a hostile BTF can claim 4 GiB) loading fails instead of allocating it.
+  static constexpr uint64_t kMaxLayoutBytes = 64ULL << 20;
 
   // Create with std::make_shared (map value fields keep the heap alive). `env` gives the
   // number of CPUs and the current one for percpu objects (nullptr: one CPU).
@@ -216,6 +219,7 @@ class GraphHeap : public std::enable_shared_from_this<GraphHeap> {
   Status collect(uint32_t type_id, uint32_t off, const std::string& path,
                  const std::string* contains, std::vector<GraphField>* out, int depth);
   void finish_type(GraphType* t);
+  static Status check_layout_size(const GraphType& t);
   void resolve_contains(GraphField* f, const std::string& decl);
 
   // Argument checks: fault (naming the kfunc and argument) and return nullptr on failure.

@@ -249,6 +249,12 @@ Status GraphHeap::collect(uint32_t type_id, uint32_t off, const std::string& pat
   return Status();
 }
 
+Status GraphHeap::check_layout_size(const GraphType& t) {
+  if (t.fields.empty() || t.size <= kMaxLayoutBytes) return Status();
+  return Status::Errorf("", "{} is {} bytes with special fields (kptrs, graph roots or nodes): at most {} "
+                        "bytes are supported", t.name, t.size, kMaxLayoutBytes);
+}
+
 void GraphHeap::finish_type(GraphType* t) {
   std::stable_sort(t->fields.begin(), t->fields.end(),
                    [](const GraphField& a, const GraphField& b) { return a.offset < b.offset; });
@@ -294,7 +300,10 @@ Result<const GraphType*> GraphHeap::struct_type(uint32_t type_id) {
   gt->size = t->size;
   Status s = collect(id, 0, "", nullptr, &gt->fields, 0);
   if (!s.ok()) return Status::Errorf("", "{}: {}", gt->name, s.message());
-  finish_type(gt.get());
+  SCX_RETURN_IF_ERROR(check_layout_size(*gt));
+  // Without special fields a type past the bound needs no layout: no value of it is ever a
+  // graph object (those are at most kMaxObjectSize) and maps check values by their own size.
+  if (gt->size <= kMaxLayoutBytes) finish_type(gt.get());
   const GraphType* raw = gt.get();
   types_.emplace(id, std::move(gt));
   return raw;
@@ -339,6 +348,7 @@ Result<std::optional<MapValueFields>> GraphHeap::datasec_fields(
   }
   std::erase_if(gt->fields, [&](const GraphField& f) { return f.offset + f.size > size; });
   if (gt->fields.empty()) return std::optional<MapValueFields>();
+  SCX_RETURN_IF_ERROR(check_layout_size(*gt));
   finish_type(gt.get());
   sections_.push_back(std::move(gt));
   SCX_ASSIGN_OR_RETURN(MapValueFields v, map_fields(sections_.back().get()));
