@@ -348,7 +348,7 @@ TEST(GraphTypes, HugeTypesGetNoLayout) {
   ASSERT_FALSE(headed.ok());
   EXPECT_EQ(headed.status().message(),
             "struct huge_with_head is 3221225472 bytes with special fields (kptrs, graph roots or nodes): at most "
-            "67108864 bytes are supported");
+            "16777216 bytes are supported");
 }
 
 }  // namespace

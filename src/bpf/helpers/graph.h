@@ -117,7 +117,7 @@ class GraphHeap : public std::enable_shared_from_this<GraphHeap> {
   static constexpr uint64_t kMaxPercpuObjectSize = 512;
   // A type with special fields gets a byte-by-byte access layout: past this size (a struct or
   // data section from a hostile BTF can claim 4 GiB) loading fails instead of allocating it.
-  static constexpr uint64_t kMaxLayoutBytes = 64ULL << 20;
+  static constexpr uint64_t kMaxLayoutBytes = 16ULL << 20;
 
   // Create with std::make_shared (map value fields keep the heap alive). `env` gives the
   // number of CPUs and the current one for percpu objects (nullptr: one CPU).

@@ -10,7 +10,8 @@ FieldLayout::FieldLayout(std::string type_name, size_t size)
     : type_name_(std::move(type_name)), perms_(size, kPermNone) {}
 
 FieldLayout& FieldLayout::allow(size_t offset, size_t size, uint8_t perms, std::string field_name) {
-  for (size_t i = offset; i < offset + size && i < perms_.size(); ++i) perms_[i] = perms;
+  if (offset < perms_.size())
+    std::fill_n(perms_.begin() + static_cast<std::ptrdiff_t>(offset), std::min(size, perms_.size() - offset), perms);
   if (!field_name.empty()) fields_.push_back({offset, size, std::move(field_name)});
   return *this;
 }
