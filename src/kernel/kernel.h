@@ -128,6 +128,8 @@ class Kernel {
   // Tasks, in creation order (user tasks only; idle and stopper tasks are per-CPU).
   const std::vector<std::unique_ptr<Task>>& tasks() const { return tasks_; }
   Task* find_task(int pid);
+  int next_pid() const { return next_pid_; }  // the pid the next task gets
+  int noise_thread_count() const;  // the noise daemons load() starts (start_noise())
   int live_user_tasks() const { return live_user_tasks_; }
 
   // --- Core services used by the scheduling classes (kernel/sched/core.c equivalents) ---

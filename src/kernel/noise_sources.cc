@@ -41,6 +41,15 @@ void Kernel::start_noise() {
                         .stream = kDaemonStream});
 }
 
+int Kernel::noise_thread_count() const {
+  const NoiseModel& n = config_.noise;
+  if (!class_for_policy(Policy::Normal)) return 0;
+  int count = 0;
+  if (n.kthread_run_ns > 0) count += (n.kthread_rate > 0 ? nr_cpus() : 0) + (n.unbound_rate > 0 ? 1 : 0);
+  if (n.daemon_rate > 0 && n.daemon_run_ns > 0) ++count;
+  return count;
+}
+
 // A thread of the fair policy that sleeps on a semaphore posted at Poisson times (by an
 // interrupt, or by whatever a daemon waits for) and runs an exponential time each. A kernel
 // thread per CPU (kworker, ksoftirqd, ...) is a pinned PF_KTHREAD task; cpu kUnboundCpu is
