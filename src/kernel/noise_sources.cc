@@ -26,6 +26,11 @@ void Kernel::start_noise() {
   if (n.speed_spread > 0)
     speed_factor_ = std::clamp(Rng(config_.seed).fork(kSpeedStream).normal(1.0, n.speed_spread), 0.5, 1.5);
   if (!class_for_policy(Policy::Normal)) return;
+  // One of each per daemon (a kworker per CPU): sized once.
+  const size_t daemons = static_cast<size_t>(noise_thread_count());
+  sems_.reserve(sems_.size() + daemons);
+  host_fns_.reserve(host_fns_.size() + daemons);
+  daemon_programs_.reserve(daemon_programs_.size() + daemons);
   if (n.kthread_run_ns > 0) {
     for (int cpu = 0; n.kthread_rate > 0 && cpu < nr_cpus(); ++cpu)
       spawn_noise_thread({.name = fmt::format("kworker/{}", cpu), .cpu = cpu, .kthread = true,
