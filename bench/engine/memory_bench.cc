@@ -4,6 +4,9 @@
 // that differ only in their number of tasks, divided by that difference (likewise per CPU), so
 // what every run has once (topology tables, the binary's statics) cancels out. The targets of
 // issue #12 are 2 KiB per task and 8 KiB per CPU; the counters print the ratio to them.
+// Each figure is taken under EEVDF and under the native vtime policy: with a sched_ext
+// scheduler every task also carries the task_struct BPF programs see (Task::kt(), 1.5 KB of
+// it the 8192-CPU cpumask schedulers require), so the 2 KiB per task is met under EEVDF only.
 #include <benchmark/benchmark.h>
 
 #include <malloc.h>
@@ -56,8 +59,10 @@ constexpr double kTargetPerTask = 2048;
 constexpr double kTargetPerCpu = 8192;
 
 // Peak live heap bytes of one run (the counter is reset first).
-int64_t peak_bytes_of(const std::string& topology, const std::string& workload, benchmark::State& state) {
+int64_t peak_bytes_of(const std::string& sched, const std::string& topology, const std::string& workload,
+                      benchmark::State& state) {
   RunOptions opts;
+  opts.sched = sched;
   opts.topology = topology;
   opts.workload = workload;
   opts.duration = 2 * kNsPerMs;  // state, not the metrics samples that grow with time
@@ -70,12 +75,12 @@ int64_t peak_bytes_of(const std::string& topology, const std::string& workload, 
 
 // Sleeping pairs would still be tasks with their full state: pingpong keeps every task's state
 // live and its metrics growing, the harder case.
-void BM_BytesPerTask(benchmark::State& state) {
+void BM_BytesPerTask(benchmark::State& state, const std::string& sched) {
   const int64_t few = 500, many = 5000;  // pairs: 1000 vs 10000 tasks
   double per_task = 0;
   for (auto _ : state) {
-    const int64_t a = peak_bytes_of("server-2s64", fmt::format("pingpong:pairs={}", few), state);
-    const int64_t b = peak_bytes_of("server-2s64", fmt::format("pingpong:pairs={}", many), state);
+    const int64_t a = peak_bytes_of(sched, "server-2s64", fmt::format("pingpong:pairs={}", few), state);
+    const int64_t b = peak_bytes_of(sched, "server-2s64", fmt::format("pingpong:pairs={}", many), state);
     per_task = static_cast<double>(b - a) / static_cast<double>(2 * (many - few));
   }
   state.counters["bytes/task"] = per_task;
@@ -83,11 +88,12 @@ void BM_BytesPerTask(benchmark::State& state) {
 }
 
 // The CPUs' share of `a` vs `b` CPUs (same tiny workload).
-void bytes_per_cpu(benchmark::State& state, const std::string& a, int cpus_a, const std::string& b, int cpus_b) {
+void bytes_per_cpu(benchmark::State& state, const std::string& sched, const std::string& a, int cpus_a,
+                   const std::string& b, int cpus_b) {
   double per_cpu = 0;
   for (auto _ : state) {
-    const int64_t small = peak_bytes_of(a, "pingpong:pairs=2", state);
-    const int64_t large = peak_bytes_of(b, "pingpong:pairs=2", state);
+    const int64_t small = peak_bytes_of(sched, a, "pingpong:pairs=2", state);
+    const int64_t large = peak_bytes_of(sched, b, "pingpong:pairs=2", state);
     per_cpu = static_cast<double>(large - small) / static_cast<double>(cpus_b - cpus_a);
   }
   state.counters["bytes/cpu"] = per_cpu;
@@ -95,15 +101,20 @@ void bytes_per_cpu(benchmark::State& state, const std::string& a, int cpus_a, co
 }
 
 // Servers of 64 and 1024 CPUs in 16-CPU LLCs (2 nodes, SMT2).
-void BM_BytesPerCpu(benchmark::State& state) {
-  bytes_per_cpu(state, "nodes=2,llcs=2,cores=8,smt=2", 64, "nodes=2,llcs=32,cores=8,smt=2", 1024);
+void BM_BytesPerCpu(benchmark::State& state, const std::string& sched) {
+  bytes_per_cpu(state, sched, "nodes=2,llcs=2,cores=8,smt=2", 64, "nodes=2,llcs=32,cores=8,smt=2", 1024);
 }
 // The worst case: one flat LLC, where a CPU's top domain has one group per CPU (quadratic).
-void BM_BytesPerCpuFlat(benchmark::State& state) { bytes_per_cpu(state, "64", 64, "1024", 1024); }
+void BM_BytesPerCpuFlat(benchmark::State& state, const std::string& sched) {
+  bytes_per_cpu(state, sched, "64", 64, "1024", 1024);
+}
 
-BENCHMARK(BM_BytesPerTask)->Unit(benchmark::kMillisecond)->Iterations(1);
-BENCHMARK(BM_BytesPerCpu)->Unit(benchmark::kMillisecond)->Iterations(1);
-BENCHMARK(BM_BytesPerCpuFlat)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(BM_BytesPerTask, eevdf, "eevdf")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(BM_BytesPerTask, vtime, "vtime")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(BM_BytesPerCpu, eevdf, "eevdf")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(BM_BytesPerCpu, vtime, "vtime")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(BM_BytesPerCpuFlat, eevdf, "eevdf")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(BM_BytesPerCpuFlat, vtime, "vtime")->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 }  // namespace scx

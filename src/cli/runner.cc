@@ -20,6 +20,7 @@
 #include "workload/figures.h"
 #include "workload/generators.h"
 #include "workload/nest_in_cgroup.h"
+#include "workload/task_limit.h"
 
 namespace scx {
 namespace {
@@ -377,6 +378,10 @@ Result<RunOutput> run_simulation(const RunOptions& opts) {
     text = std::make_unique<TextTraceSink>(trace_file, opts.trace_ticks);
     kernel.trace().subscribe(text.get());
   }
+  // Every task the run starts with (forks may add more).
+  const int64_t started = workload_task_count(workload) + kernel.noise_thread_count();
+  out.metrics->reserve_tasks(static_cast<size_t>(started) + kernel.kthreads().size(),
+                             kernel.next_pid() + static_cast<int>(started));
   Status st = kernel.load(shared_workload);
   Ns end = duration;
   if (st.ok() && workload.run_until_done) {

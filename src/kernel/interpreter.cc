@@ -265,11 +265,7 @@ Kernel::Step Kernel::step_fork(Rq& rq, Task& p, const Op& op) {
     }
     Task& child = create_task(tmpl, -1, p.pid);
     child.spec_index = static_cast<int>(op.obj);
-    if (op.b == kForkThread) {  // CLONE_THREAD: the parent's thread group and mm
-      child.tgid = p.tgid;
-      child.group_mm = p.kt.mm;
-      child.kt.group_leader = p.kt.group_leader;
-    }
+    if (op.b == kForkThread) child.join_thread_group(p);  // CLONE_THREAD: the parent's group and mm
     // sched_fork(): the child inherits the parent's policy and affinity; rt-app threads then
     // apply their own description when they start (SetSched/SetAffinity ops).
     set_policy_fields(child, p.policy, is_rt_policy(p.policy) ? p.rt_priority : p.nice);

@@ -116,7 +116,7 @@ TraceEvent Kernel::task_event(TraceType type, int cpu, const Task& p) const {
 
 // ---- Tracepoints (tracepoints.h) ----
 
-uint64_t Kernel::task_ptr(const Task& p) { return reinterpret_cast<uint64_t>(&p.kt); }
+uint64_t Kernel::task_ptr(const Task& p) { return reinterpret_cast<uint64_t>(&p.kt()); }
 
 // copy_process() ends with task_newtask, then kernel_clone() fires sched_process_fork, both
 // after scx_fork() (ops.init_task). The workload's own tasks have no parent task here.
@@ -124,8 +124,8 @@ void Kernel::trace_fork(Task& child) {
   Task* parent = child.parent_pid ? find_task(child.parent_pid) : nullptr;
   if (!parent) return;
   const bool thread = child.tgid == parent->tgid;
-  tracepoint(Tracepoint::TaskNewtask, *parent, {task_ptr(child), thread ? kCloneThreadFlags : kCloneForkFlags});
-  tracepoint(Tracepoint::SchedProcessFork, *parent, {task_ptr(*parent), task_ptr(child)});
+  tracepoint(Tracepoint::TaskNewtask, *parent, child, thread ? kCloneThreadFlags : kCloneForkFlags);
+  tracepoint(Tracepoint::SchedProcessFork, *parent, *parent, child);
 }
 
 // __schedule() fires sched_switch with rq->curr already next but `current` still prev.
@@ -135,7 +135,7 @@ void Kernel::trace_switch(Task& prev, Task& next, SwitchState state) {
                               : state == SwitchState::Sleeping ? kTaskInterruptible
                                                                : kTaskRunning;
   const uint64_t preempt = state == SwitchState::Running ? 1 : 0;
-  tracepoint(Tracepoint::SchedSwitch, prev, {preempt, task_ptr(prev), task_ptr(next), prev_state});
+  tracepoint(Tracepoint::SchedSwitch, prev, preempt, prev, next, prev_state);
 }
 
 // sched_process_exit's group_dead: no other live task shares p's thread group.
@@ -303,8 +303,8 @@ Task& Kernel::create_task(const TaskSpec& spec, int instance, int parent_pid, co
   // Linux never leaves these NULL: a new process leads its own thread group (a new thread
   // takes its group's leader below); its parent is the forking task (itself without one).
   Task* parent = parent_pid > 0 ? find_task(parent_pid) : nullptr;
-  p.kt.real_parent = parent ? &parent->kt : &p.kt;
-  p.kt.group_leader = &p.kt;
+  p.real_parent = parent ? parent : &p;
+  p.group_leader = &p;
   p.sync_kernel_view();
   tasks_.push_back(std::move(t));
   pid_table_.push_back(&p);
@@ -325,12 +325,7 @@ Task& Kernel::spawn_daemon(const TaskSpec& spec, Program program, const Task* th
   p.kthread = kthread;
   p.background = background;
   p.sync_kernel_view();
-  if (thread_of) {
-    p.tgid = thread_of->tgid;
-    p.group_mm = thread_of->kt.mm;
-    p.kt.group_leader = thread_of->kt.group_leader;
-    p.sync_kernel_view();
-  }
+  if (thread_of) p.join_thread_group(*thread_of);
   --live_user_tasks_;  // not part of the workload
   trace_task_new(p, this_cpu_);
   wake_up_new_task(p, this_cpu_);
@@ -567,7 +562,7 @@ void Kernel::set_task_cpu(Task& p, int new_cpu) {
   e.arg = new_cpu;
   e.arg2 = p.cpu;
   trace_.emit(e);
-  tracepoint(Tracepoint::SchedMigrateTask, current(), {task_ptr(p), static_cast<uint64_t>(new_cpu)});
+  tracepoint(Tracepoint::SchedMigrateTask, current(), p, static_cast<uint64_t>(new_cpu));
   p.sched_class->migrate_task_rq(p, new_cpu);
   p.penalty_left += migration_penalty(topo_, config_.cost, p.cpu, new_cpu);
   p.cpu = new_cpu;
@@ -592,8 +587,7 @@ void Kernel::move_queued_task(Task& p, int dest_cpu) {
 void Kernel::update_curr_common(Rq& rq) {
   Task& curr = *rq.curr;
   if (now() > curr.exec_start) {
-    curr.sum_exec_runtime += now() - curr.exec_start;
-    curr.kt.se.sum_exec_runtime = curr.sum_exec_runtime;
+    curr.add_exec_runtime(now() - curr.exec_start);
     curr.exec_start = now();
   }
 }
@@ -707,7 +701,7 @@ void Kernel::wake_up_new_task(Task& p, int parent_cpu) {
   TraceEvent e = task_event(TraceType::SchedWakeupNew, this_cpu_, p);
   e.arg = cpu;
   trace_.emit(e);
-  tracepoint(Tracepoint::SchedWakeupNew, current(), {task_ptr(p)});
+  tracepoint(Tracepoint::SchedWakeupNew, current(), p);
   wakeup_preempt(rq, p, WF_FORK);
   p.sched_class->task_woken(rq, p);
 }
@@ -718,7 +712,7 @@ bool Kernel::try_to_wake_up(Task& p, int wake_flags) {
   TraceEvent e = task_event(TraceType::SchedWaking, this_cpu_, p);
   e.arg = p.cpu;
   trace_.emit(e);
-  tracepoint(Tracepoint::SchedWaking, current(), {task_ptr(p)});
+  tracepoint(Tracepoint::SchedWaking, current(), p);
   p.set_state(TaskState::Waking);
   wake_flags |= WF_TTWU;
   if (p.on_rq) {
@@ -730,7 +724,7 @@ bool Kernel::try_to_wake_up(Task& p, int wake_flags) {
     w.type = TraceType::SchedWakeup;
     w.arg = p.cpu;
     trace_.emit(w);
-    tracepoint(Tracepoint::SchedWakeup, current(), {task_ptr(p)});
+    tracepoint(Tracepoint::SchedWakeup, current(), p);
     if (!p.on_cpu) wakeup_preempt(rq, p, wake_flags);
     return true;
   }
@@ -768,7 +762,7 @@ void Kernel::ttwu_do_activate(Rq& rq, Task& p, int wake_flags) {
   TraceEvent e = task_event(TraceType::SchedWakeup, this_cpu_, p);
   e.arg = rq.cpu;
   trace_.emit(e);
-  tracepoint(Tracepoint::SchedWakeup, current(), {task_ptr(p)});
+  tracepoint(Tracepoint::SchedWakeup, current(), p);
   wakeup_preempt(rq, p, wake_flags);
   p.sched_class->task_woken(rq, p);
   if (rq.idle_stamp) {
@@ -852,7 +846,7 @@ void Kernel::schedule(Rq& rq) {
   if (prev->state == TaskState::Dead) {
     // The last reference goes (delayed_put_task_struct): sched_process_free, then
     // sched_ext_free() (task_gone) as the task_struct is released.
-    tracepoint(Tracepoint::SchedProcessFree, *next, {task_ptr(*prev)});
+    tracepoint(Tracepoint::SchedProcessFree, *next, *prev);
     prev->sched_class->task_dead(*prev);
     for (auto& cls : classes_)
       if (cls) cls->task_gone(*prev);
@@ -887,13 +881,7 @@ void Kernel::scheduler_tick(Rq& rq) {
   e.cpu = rq.cpu;
   e.pid = curr.pid;
   trace_.emit(e);
-  // account_process_tick(): the whole tick goes to the task it interrupted, as user time for a
-  // user task, system time for a kernel thread (the idle task's is idle time).
-  if (curr.kthread) {
-    if (!curr.is_idle_task()) curr.kt.stime += cost().tick_ns();
-  } else {
-    curr.kt.utime += cost().tick_ns();
-  }
+  curr.account_tick(cost().tick_ns());
   curr.sched_class->update_curr(rq);
   curr.sched_class->task_tick(rq, curr, false);
   // sched_balance_trigger(): every class may have periodic work on a ticking CPU.
@@ -1060,13 +1048,13 @@ void Kernel::do_exit(Rq& rq, Task& p) {
   TraceEvent e = task_event(TraceType::SchedProcessExit, rq.cpu, p);
   trace_.emit(e);
   if (tracing(Tracepoint::SchedProcessExit))
-    tracepoint(Tracepoint::SchedProcessExit, p, {task_ptr(p), last_of_thread_group(p) ? 1u : 0u});
+    tracepoint(Tracepoint::SchedProcessExit, p, p, uint64_t{last_of_thread_group(p) ? 1u : 0u});
   ++stats_.exits;
   if (!p.daemon) --live_user_tasks_;
   for (auto& m : mutexes_)
     if (m.owner == &p) fail(p, "exits while holding a mutex");
   p.set_state(TaskState::Dead);
-  p.kt.flags |= PF_EXITING;
+  if (p.has_kernel_view()) p.kt().flags |= PF_EXITING;  // else kt() derives it from the state
   schedule(rq);
 }
 

@@ -128,6 +128,8 @@ class Kernel {
   // Tasks, in creation order (user tasks only; idle and stopper tasks are per-CPU).
   const std::vector<std::unique_ptr<Task>>& tasks() const { return tasks_; }
   Task* find_task(int pid);
+  int next_pid() const { return next_pid_; }  // the pid the next task gets
+  int noise_thread_count() const;  // the noise daemons load() starts (start_noise())
   int live_user_tasks() const { return live_user_tasks_; }
 
   // --- Core services used by the scheduling classes (kernel/sched/core.c equivalents) ---
@@ -260,12 +262,19 @@ class Kernel {
   // An event about task p on `cpu` at the current time (time, type, cpu, pid, prio filled in).
   TraceEvent task_event(TraceType type, int cpu, const Task& p) const;
   bool tracing(Tracepoint tp) const { return tp_probes_ && tp_probes_->enabled(tp); }
-  // Fires tracepoint `tp` (tracepoints.h) with `current` as the kernel's current task.
-  void tracepoint(Tracepoint tp, Task& current, std::initializer_list<uint64_t> args) {
-    if (tracing(tp)) tp_probes_->fire(tp, current, std::span<const uint64_t>(args.begin(), args.size()));
+  // Fires tracepoint `tp` (tracepoints.h) with `current` as the kernel's current task; a task
+  // argument becomes its task_struct pointer, and only when a probe is attached (kt() makes
+  // the task_struct: nothing else needs one under EEVDF).
+  template <class... Args>
+  void tracepoint(Tracepoint tp, Task& current, const Args&... args) {
+    if (!tracing(tp)) return;
+    const uint64_t values[] = {tracepoint_arg(args)...};
+    tp_probes_->fire(tp, current, std::span<const uint64_t>(values, sizeof...(Args)));
   }
   Task& current() { return *rqs_[this_cpu_].curr; }
   static uint64_t task_ptr(const Task& p);
+  static uint64_t tracepoint_arg(const Task& p) { return task_ptr(p); }
+  static uint64_t tracepoint_arg(uint64_t value) { return value; }
   void trace_fork(Task& child);
   void trace_switch(Task& prev, Task& next, SwitchState state);
   bool last_of_thread_group(const Task& p) const;

@@ -26,6 +26,11 @@ void Kernel::start_noise() {
   if (n.speed_spread > 0)
     speed_factor_ = std::clamp(Rng(config_.seed).fork(kSpeedStream).normal(1.0, n.speed_spread), 0.5, 1.5);
   if (!class_for_policy(Policy::Normal)) return;
+  // One of each per daemon (a kworker per CPU): sized once.
+  const size_t daemons = static_cast<size_t>(noise_thread_count());
+  sems_.reserve(sems_.size() + daemons);
+  host_fns_.reserve(host_fns_.size() + daemons);
+  daemon_programs_.reserve(daemon_programs_.size() + daemons);
   if (n.kthread_run_ns > 0) {
     for (int cpu = 0; n.kthread_rate > 0 && cpu < nr_cpus(); ++cpu)
       spawn_noise_thread({.name = fmt::format("kworker/{}", cpu), .cpu = cpu, .kthread = true,
@@ -39,6 +44,15 @@ void Kernel::start_noise() {
     spawn_noise_thread({.name = "daemon", .cpu = kUnboundCpu, .kthread = false, .nice = n.daemon_nice,
                         .rate = n.daemon_rate, .run_ns = n.daemon_run_ns, .long_tail = false,
                         .stream = kDaemonStream});
+}
+
+int Kernel::noise_thread_count() const {
+  const NoiseModel& n = config_.noise;
+  if (!class_for_policy(Policy::Normal)) return 0;
+  int count = 0;
+  if (n.kthread_run_ns > 0) count += (n.kthread_rate > 0 ? nr_cpus() : 0) + (n.unbound_rate > 0 ? 1 : 0);
+  if (n.daemon_rate > 0 && n.daemon_run_ns > 0) ++count;
+  return count;
 }
 
 // A thread of the fair policy that sleeps on a semaphore posted at Poisson times (by an

@@ -40,26 +40,71 @@ void Task::set_state(TaskState to) {
 }
 
 void Task::sync_kernel_view() {
-  kt.pid = pid;
-  kt.tgid = tgid;
-  const size_t n = comm.size() < sizeof(kt.comm) - 1 ? comm.size() : sizeof(kt.comm) - 1;
-  for (size_t i = 0; i < sizeof(kt.comm); ++i) kt.comm[i] = i < n ? comm[i] : '\0';
-  kt.flags = kthread ? PF_KTHREAD : 0;
-  if (!group_mm) own_mm.owner = &kt;
-  kt.mm = kthread ? nullptr : group_mm ? group_mm : &own_mm;
-  kt.numa_preferred_nid = -1;
-  kt.cgroups = cgroup ? cgroup->css_set() : nullptr;  // a task made outside a kernel
-  if (is_idle_task()) kt.flags |= PF_IDLE;
-  if (state == TaskState::Dead) kt.flags |= PF_EXITING;
-  kt.prio = kt.normal_prio = prio;
-  kt.static_prio = is_rt_policy(policy) ? kDefaultPrio + nice : nice_to_prio(nice);
-  kt.rt_priority = static_cast<unsigned>(rt_priority);
-  kt.policy = static_cast<unsigned>(policy);
-  kt.nr_cpus_allowed = nr_cpus_allowed;
+  if (view_) fill_kernel_view();
+}
+
+::task_struct& Task::make_kernel_view() const {
+  view_ = std::make_unique<TaskKernelView>();
+  ::task_struct& k = view_->kt;
+  k.__scxsim_task = const_cast<Task*>(this);
+  view_->own_mm.owner = &k;
+  // What only kt accumulated before it existed.
+  k.utime = static_cast<u64>(utime);
+  k.stime = static_cast<u64>(stime);
+  fill_kernel_view();
+  return k;
+}
+
+void Task::fill_kernel_view() const {
+  ::task_struct& k = view_->kt;
+  k.pid = pid;
+  k.tgid = tgid;
+  const size_t n = comm.size() < sizeof(k.comm) - 1 ? comm.size() : sizeof(k.comm) - 1;
+  for (size_t i = 0; i < sizeof(k.comm); ++i) k.comm[i] = i < n ? comm[i] : '\0';
+  k.flags = kthread ? PF_KTHREAD : 0;
+  // The pointers lead to other tasks' views, made now if need be (a thread's leader, a
+  // parent: a chain that ends at a task pointing at itself).
+  k.real_parent = real_parent ? &real_parent->kt() : nullptr;
+  k.group_leader = group_leader ? &group_leader->kt() : nullptr;
+  k.mm = kthread ? nullptr : mm_owner ? &mm_owner->view_mm() : &view_->own_mm;
+  k.numa_preferred_nid = -1;
+  k.cgroups = cgroup ? cgroup->css_set() : nullptr;  // a task made outside a kernel
+  if (is_idle_task()) k.flags |= PF_IDLE;
+  if (state == TaskState::Dead) k.flags |= PF_EXITING;
+  k.prio = k.normal_prio = prio;
+  k.static_prio = is_rt_policy(policy) ? kDefaultPrio + nice : nice_to_prio(nice);
+  k.rt_priority = static_cast<unsigned>(rt_priority);
+  k.policy = static_cast<unsigned>(policy);
+  k.nr_cpus_allowed = nr_cpus_allowed;
   const auto& words = cpus_allowed.words();
-  for (size_t i = 0; i < words.size(); ++i) kt.cpus_mask.bits[i] = static_cast<unsigned long>(words[i]);
-  kt.cpus_ptr = &kt.cpus_mask;
-  kt.se.sum_exec_runtime = sum_exec_runtime;
+  for (size_t i = 0; i < words.size(); ++i) k.cpus_mask.bits[i] = static_cast<unsigned long>(words[i]);
+  k.cpus_ptr = &k.cpus_mask;
+  k.se.sum_exec_runtime = static_cast<u64>(sum_exec_runtime);
+}
+
+::mm_struct& Task::view_mm() const {
+  kt();
+  return view_->own_mm;
+}
+
+void Task::join_thread_group(const Task& creator) {
+  tgid = creator.tgid;
+  // Its address space is the creator's (none for a kernel thread's: then its own).
+  mm_owner = creator.kthread ? nullptr : creator.mm_owner ? creator.mm_owner : const_cast<Task*>(&creator);
+  group_leader = creator.group_leader;
+  sync_kernel_view();
+}
+
+void Task::account_tick(Ns tick) {
+  if (is_idle_task()) return;
+  Ns& total = kthread ? stime : utime;
+  total += tick;
+  if (view_) (kthread ? view_->kt.stime : view_->kt.utime) = static_cast<u64>(total);
+}
+
+void Task::add_exec_runtime(Ns delta) {
+  sum_exec_runtime += delta;
+  if (view_) view_->kt.se.sum_exec_runtime = static_cast<u64>(sum_exec_runtime);
 }
 
 }  // namespace scx

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -46,18 +47,33 @@ struct RtEntity {
   bool pushable = false; // on the rq's pushable list
 };
 
+// What BPF programs, tracepoints and ext policies see of a task, made only when something can
+// look at it (Task::kt()).
+struct TaskKernelView {
+  ::task_struct kt{};
+  // The address space kt.mm points to when the task leads its own thread group.
+  ::mm_struct own_mm{};
+};
+
 struct Task {
-  Task() : kt{} { kt.__scxsim_task = this; }
+  Task() = default;
   Task(const Task&) = delete;
   Task& operator=(const Task&) = delete;
 
   // The task_struct that BPF schedulers see (the one definition of the kernel's types). The
-  // ext class keeps p->scx here; sync_kernel_view() mirrors the C++ fields into it.
-  ::task_struct kt;
-  // The address space kt.mm points to: this task's own, or its thread group's (CLONE_THREAD).
-  ::mm_struct own_mm{};
-  ::mm_struct* group_mm = nullptr;
+  // ext class keeps p->scx here; sync_kernel_view() mirrors the C++ fields into it. Made on
+  // first use (an ext scheduler, a tracepoint probe): under EEVDF alone nothing reads it and
+  // a task is 1.5 KB smaller. Made late, it holds what it would have held since the fork,
+  // as every field it accumulates is kept below too.
+  ::task_struct& kt() const { return view_ ? view_->kt : make_kernel_view(); }
+  bool has_kernel_view() const { return view_ != nullptr; }
 
+  // What kt's task pointers lead to (null for the per-CPU kernel threads, as in Linux's
+  // init_task-less simulation): its parent (itself without one), its thread group's leader,
+  // and the task whose address space it shares (null: its own; none for a kernel thread).
+  Task* real_parent = nullptr;
+  Task* group_leader = nullptr;
+  Task* mm_owner = nullptr;
   int pid = 0;
   int tgid = 0;
   int parent_pid = 0;
@@ -110,16 +126,33 @@ struct Task {
   // Accounting (the class's own counters live in its entity).
   Ns sum_exec_runtime = 0;
   Ns exec_start = 0;
+  Ns utime = 0;  // tick-sampled user time (p->utime)
+  Ns stime = 0;  // tick-sampled system time of a kernel thread (p->stime)
 
   int spec_index = -1;  // TaskSpec it was created from
 
   bool is_idle_task() const { return kthread && pid == 0; }
   void set_state(TaskState to);
-  // Copies identity, policy, priority and affinity into kt (after any change to them).
+  // Copies identity, policy, priority and affinity into kt (after any change to them), if
+  // kt has been made.
   void sync_kernel_view();
+  // CLONE_THREAD: joins `creator`'s thread group (its tgid, address space and leader).
+  void join_thread_group(const Task& creator);
+  // account_process_tick(): the tick goes to the task it interrupted, as user time for a user
+  // task, system time for a kernel thread (the idle task's is idle time).
+  void account_tick(Ns tick);
+  // update_curr(): `delta` more ns of CPU time.
+  void add_exec_runtime(Ns delta);
   static Task* from_kernel(const ::task_struct* t) {
     return t ? static_cast<Task*>(t->__scxsim_task) : nullptr;
   }
+
+ private:
+  ::task_struct& make_kernel_view() const;
+  void fill_kernel_view() const;
+  ::mm_struct& view_mm() const;  // the address space its threads share (makes kt)
+
+  mutable std::unique_ptr<TaskKernelView> view_;  // kt(): null until something looks
 };
 
 }  // namespace scx

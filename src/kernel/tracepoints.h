@@ -1,7 +1,7 @@
 // The kernel's tracepoints as in-kernel probes see them: BPF tracing programs (tp_btf/,
 // raw_tp/) attach here. The core fires each at the place the kernel fires it, with the
 // tracepoint's TP_PROTO arguments as the u64 array a raw tracepoint program receives
-// (task_struct pointers are &Task::kt). Unlike the trace bus (trace/trace.h), which is the
+// (task_struct pointers are &Task::kt()). Unlike the trace bus (trace/trace.h), which is the
 // simulator's output and never calls back, a probe may call into the kernel (kfuncs).
 #pragma once
 

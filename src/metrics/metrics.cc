@@ -64,6 +64,11 @@ bool MetricsCollector::take_sample() {
   return false;
 }
 
+void MetricsCollector::reserve_tasks(size_t tasks, int pid_end) {
+  tasks_.reserve(tasks);
+  live_.reserve(static_cast<size_t>(std::max(pid_end, 0)));
+}
+
 void MetricsCollector::enable_series(Ns width) {
   series_.width = width;
   series_.busy.assign(cpus_.size(), {});

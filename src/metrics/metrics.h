@@ -83,6 +83,9 @@ class MetricsCollector : public TraceSink {
   // (the runner stops the run with its error) and no more are kept (--max-samples).
   static constexpr uint64_t kDefaultMaxSamples = uint64_t{1} << 28;
   void limit_samples(uint64_t max, std::function<void(const Status&)> over);
+  // Room for `tasks` tasks with pids below `pid_end`, when the caller knows them before the
+  // run: the per-task tables are then sized once instead of growing by doubling.
+  void reserve_tasks(size_t tasks, int pid_end);
 
   void on_event(const TraceEvent& e) override;
   void on_finish(Ns end) override;

@@ -91,11 +91,16 @@ class WorkloadBuilder {
     w_.cgroups.push_back(CgroupSpec{path, std::move(files)});
     return *this;
   }
+  // Room for `tasks` more tasks and `pipes` more pipes, when a generator knows how many it
+  // makes: its tables are then sized once instead of growing by doubling.
+  WorkloadBuilder& reserve(size_t tasks, size_t pipes = 0);
   WorkloadBuilder& pipe_capacity(const std::string& pipe, int64_t bytes);
   // Blocked writers are all woken once the buffered bytes drop to `bytes` (PipeSpec).
   WorkloadBuilder& pipe_wake_all_writers_at(const std::string& pipe, int64_t bytes);
   // Finalises barrier participant counts (sum of instances of tasks that use each barrier).
-  Workload build();
+  Workload build() &;
+  // The same for a builder that is done: the workload is moved out, not copied.
+  Workload build() &&;
 
   uint32_t object(std::vector<std::string>& table, std::map<std::string, uint32_t>& index,
                   const std::string& name);
@@ -111,6 +116,7 @@ class WorkloadBuilder {
   Workload& raw() { return w_; }
 
  private:
+  void count_barrier_participants();
   friend class TaskBuilder;
   Workload w_;
   std::map<std::string, uint32_t> mutex_ix_, cond_ix_, sem_ix_, counter_ix_, barrier_ix_, pipe_ix_,
@@ -170,6 +176,14 @@ inline WorkloadBuilder& WorkloadBuilder::pipe_capacity(const std::string& p, int
   return *this;
 }
 
+inline WorkloadBuilder& WorkloadBuilder::reserve(size_t tasks, size_t pipes) {
+  w_.tasks.reserve(w_.tasks.size() + tasks);
+  w_.programs.reserve(w_.programs.size() + tasks);
+  program_barriers_.reserve(program_barriers_.size() + tasks);
+  w_.pipes.reserve(w_.pipes.size() + pipes);
+  return *this;
+}
+
 inline TaskBuilder WorkloadBuilder::task(const std::string& name) {
   auto it = task_ix_.find(name);
   if (it != task_ix_.end()) return TaskBuilder(*this, it->second);
@@ -183,11 +197,20 @@ inline TaskBuilder WorkloadBuilder::task(const std::string& name) {
   return TaskBuilder(*this, w_.tasks.size() - 1);
 }
 
-inline Workload WorkloadBuilder::build() {
+inline void WorkloadBuilder::count_barrier_participants() {
   for (auto& b : w_.barriers) b.participants = 0;
   for (const TaskSpec& t : w_.tasks)
     for (uint32_t b : program_barriers_[t.program]) w_.barriers[b].participants += t.instances;
+}
+
+inline Workload WorkloadBuilder::build() & {
+  count_barrier_participants();
   return w_;
+}
+
+inline Workload WorkloadBuilder::build() && {
+  count_barrier_participants();
+  return std::move(w_);
 }
 
 inline std::vector<Op>& ProgramBuilder::ops() { return wb_.w_.programs[program_].ops; }

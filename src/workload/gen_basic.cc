@@ -36,7 +36,7 @@ Result<Workload> build_hogs(GeneratorOptions& o) {
         .mark("hog_loops")
         .end_loop();
   }
-  return wb.build();
+  return std::move(wb).build();
 }
 
 // Frame tasks released every `period` on their own absolute timeline (rt-app timer semantics:
@@ -70,7 +70,7 @@ Result<Workload> build_interactive(GeneratorOptions& o) {
         .run(10 * kNsPerMs)
         .mark("hog_loops")
         .end_loop();
-  return wb.build();
+  return std::move(wb).build();
 }
 
 // make -jN: the driver "make" starts `jobs` compile jobs, then, each time one exits, spends
@@ -101,7 +101,7 @@ Result<Workload> build_build(GeneratorOptions& o) {
     p.fork(fmt::format("cc{}", k));
   }
   p.begin_loop(first).sem_wait("job_exited").end_loop().exit();
-  Workload w = wb.build();
+  Workload w = std::move(wb).build();
   w.run_until_done = true;
   return w;
 }
@@ -142,7 +142,7 @@ Result<Workload> build_pipeline(GeneratorOptions& o) {
     }
     p.end_loop();
   }
-  Workload w = wb.build();
+  Workload w = std::move(wb).build();
   w.run_until_done = items > 0;
   return w;
 }
@@ -177,7 +177,7 @@ Result<Workload> build_pinned(GeneratorOptions& o) {
     body(wb.task(fmt::format("sub{}", i)).cpus(m));
   }
   for (int64_t i = 0; i < free; ++i) body(wb.task(fmt::format("free{}", i)));
-  return wb.build();
+  return std::move(wb).build();
 }
 
 }  // namespace scx

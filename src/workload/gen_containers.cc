@@ -35,7 +35,7 @@ Result<Workload> build_containers(GeneratorOptions& o) {
       p.end_loop().exit();
     }
   }
-  return wb.build();
+  return std::move(wb).build();
 }
 
 }  // namespace scx

@@ -137,7 +137,7 @@ Result<Workload> build_demo(GeneratorOptions& o) {
   wb.task("ping").program().begin_loop(-1).send("ping", 64).recv("pong", 64).run(20 * kNsPerUs).mark("messages").end_loop();
   wb.task("pong").program().begin_loop(-1).recv("ping", 64).run(30 * kNsPerUs).send("pong", 64).end_loop();
   wb.task("audio").fifo(50).program().begin_loop(-1).run(500 * kNsPerUs).timer("audio", 5 * kNsPerMs).end_loop();
-  return wb.build();
+  return std::move(wb).build();
 }
 
 // Pairs of tasks bouncing a message through two pipes (the engine benchmark's scenario).
@@ -146,6 +146,7 @@ Result<Workload> build_pingpong(GeneratorOptions& o) {
   SCX_ASSIGN_OR_RETURN(Ns work, o.get_duration("work", 5 * kNsPerUs));
   SCX_ASSIGN_OR_RETURN(std::string policy, o.get_string("policy", "normal", {"normal", "fifo"}));
   WorkloadBuilder wb("pingpong");
+  wb.reserve(static_cast<size_t>(2 * pairs), static_cast<size_t>(2 * pairs));
   for (int64_t i = 0; i < pairs; ++i) {
     auto a = wb.task(fmt::format("ping{}", i));
     auto b = wb.task(fmt::format("pong{}", i));
@@ -154,7 +155,7 @@ Result<Workload> build_pingpong(GeneratorOptions& o) {
     a.program().begin_loop(-1).send(p1, 64).recv(p2, 64).run(work).mark("messages").end_loop();
     b.program().begin_loop(-1).recv(p1, 64).run(work).send(p2, 64).end_loop();
   }
-  return wb.build();
+  return std::move(wb).build();
 }
 
 }  // namespace

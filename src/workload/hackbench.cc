@@ -142,7 +142,7 @@ Result<Workload> build_hackbench(GeneratorOptions& o) {
   }
   m.mark("stop").exit();
 
-  Workload w = wb.build();
+  Workload w = std::move(wb).build();
   w.run_until_done = true;
   w.report_kind = "hackbench";
   w.report_params = {{"groups", groups},   {"fds", fds},         {"loops", loops},

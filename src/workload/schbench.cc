@@ -139,7 +139,7 @@ Result<Workload> build_schbench(GeneratorOptions& o) {
     mp.op(OpKind::Fork, wb.task_index(fmt::format("schbench-msg{}", j)), 1, kForkThread);
   mp.begin_loop(-1).sleep(kNsPerSec).end_loop();  // sleep_for_runtime(): sleep(1), sample RPS
 
-  Workload w = wb.build();
+  Workload w = std::move(wb).build();
   w.duration = runtime;
   w.report_kind = "schbench";
   w.report_params = {{"message_threads", m},

@@ -319,13 +319,13 @@ TEST(BpfTaskStorage, FreedWhenTheTaskDies) {
   EXPECT_EQ(m->size(), inited - exited);
   size_t alive = 0;
   for (const auto& t : run.sim.kernel->tasks()) {
-    uint64_t owner = reinterpret_cast<uint64_t>(&t->kt);
+    uint64_t owner = reinterpret_cast<uint64_t>(&t->kt());
     const bool has = m->lookup_cpu(&owner, 0) != nullptr;
     EXPECT_EQ(has, t->state != TaskState::Dead) << t->comm;
     alive += has;
   }
   for (const auto& t : run.sim.kernel->kthreads()) {
-    uint64_t owner = reinterpret_cast<uint64_t>(&t->kt);
+    uint64_t owner = reinterpret_cast<uint64_t>(&t->kt());
     alive += m->lookup_cpu(&owner, 0) != nullptr;
   }
   EXPECT_EQ(alive, m->size());
@@ -401,7 +401,7 @@ TEST(BpfKptr, CpumasksInFreedMapValuesAreReleased) {
   EXPECT_EQ(sim.kernel->live_user_tasks(), 0);
   EXPECT_GE(sim.kernel->tasks().size(), 20u);
   for (const auto& t : sim.kernel->tasks()) {
-    const uint64_t owner = reinterpret_cast<uint64_t>(&t->kt);
+    const uint64_t owner = reinterpret_cast<uint64_t>(&t->kt());
     EXPECT_EQ(tasks->lookup_cpu(&owner, 0), nullptr) << t->comm;
   }
   EXPECT_EQ(h->live_cpumasks(), 3 + tasks->size());

@@ -107,9 +107,9 @@ TEST(ExtCgroupOps, OrderOverASchedulersLife) {
   // Another controller refusing after sched_ext agreed: scx_cgroup_cancel_attach().
   *run.global<uint64_t>("refuse_to") = 0;
   EXPECT_EQ(run.sim.ext->cgroup_can_attach(*run.hog, run.cg("/c"), run.cg("/a")), 0);
-  EXPECT_EQ(run.hog->kt.scx.cgrp_moving_from, run.cg("/c").kernel_cgroup());
+  EXPECT_EQ(run.hog->kt().scx.cgrp_moving_from, run.cg("/c").kernel_cgroup());
   run.sim.ext->cgroup_cancel_attach(*run.hog, run.cg("/c"), run.cg("/a"));
-  EXPECT_EQ(run.hog->kt.scx.cgrp_moving_from, nullptr);
+  EXPECT_EQ(run.hog->kt().scx.cgrp_moving_from, nullptr);
   EXPECT_EQ(run.take(), (std::vector<std::string>{"prep_move(5,2,0)", "cancel_move(5,2,0)"}));
   // Writes: each op only when the value changes (the same history on 6.18.15 under qemu logged
   // one set_weight and one set_bandwidth); cpu.idle tells nothing (6.19's cgroup_set_idle is

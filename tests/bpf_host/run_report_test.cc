@@ -69,7 +69,7 @@ TEST(BpfRunReport, ExitTaskIsCountedOnlyWithAProgram) {
     for (const auto& t : sim.kernel->tasks()) {
       if (t->state != TaskState::Dead) continue;
       ++dead;
-      EXPECT_EQ(raw->vm().memory().find(reinterpret_cast<uint64_t>(&t->kt)), nullptr) << t->comm;
+      EXPECT_EQ(raw->vm().memory().find(reinterpret_cast<uint64_t>(&t->kt())), nullptr) << t->comm;
     }
     EXPECT_GE(dead, 6u);
     EXPECT_EQ(sim.ext->callback_count(ScxOp::ExitTask), name == "prio" ? dead : 0u);

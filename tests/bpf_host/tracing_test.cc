@@ -153,9 +153,9 @@ TEST(BpfTracing, RegistrationProbeRunsBeforeInit) {
     // scx_lib_init_probe concludes that the prolog disables migration.
     EXPECT_EQ(run.global<uint32_t>("probe_md"), 1u);
     for (const auto& t : run.sim.kernel->tasks())
-      EXPECT_EQ(migration_disabled(t->kt), 0) << t->comm;
+      EXPECT_EQ(migration_disabled(t->kt()), 0) << t->comm;
     for (int cpu = 0; cpu < 4; ++cpu)
-      EXPECT_EQ(migration_disabled(run.sim.kernel->rq(cpu).idle->kt), 0);
+      EXPECT_EQ(migration_disabled(run.sim.kernel->rq(cpu).idle->kt()), 0);
   } else {
     EXPECT_EQ(run.global<uint32_t>("probe_md"), 2000u);  // the probe finds no field
   }

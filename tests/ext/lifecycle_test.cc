@@ -256,7 +256,7 @@ TEST(ExtLifecycle, KicksTakeEffectAfterTheCallback) {
     if (std::string(t->comm) == "late") {
       Task* victim = s.kernel->rq(1).curr;
       raw->kf().kick_cpu(1, SCX_KICK_PREEMPT);
-      slice_seen.push_back(victim->kt.scx.slice);  // still untouched inside the callback
+      slice_seen.push_back(victim->kt().scx.slice);  // still untouched inside the callback
     }
   };
   s.attach(std::move(pol_ptr));

@@ -165,7 +165,7 @@ TEST(KernelCgroups, TasksStartInTheirCgroupConfinedByItsCpuset) {
   const Task& a = *s.kernel->tasks()[0];
   const Task& b = *s.kernel->tasks()[1];
   EXPECT_EQ(a.cgroup, front);
-  EXPECT_EQ(a.kt.cgroups->dfl_cgrp, front->kernel_cgroup());
+  EXPECT_EQ(a.kt().cgroups->dfl_cgrp, front->kernel_cgroup());
   EXPECT_EQ(a.cpus_allowed.to_list(), "2-5");
   EXPECT_EQ(b.cgroup, &s.kernel->cgroups().root());
   EXPECT_EQ(b.cpus_allowed.to_list(), "0-3");

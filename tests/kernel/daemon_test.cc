@@ -46,7 +46,7 @@ TEST(Daemon, NotWaitedForAndThreadsShareItsGroup) {
   spec.name = "daemon-thread";
   Task& thread = s.kernel->spawn_daemon(spec, forever, &main);
   EXPECT_EQ(thread.tgid, main.pid);
-  EXPECT_EQ(thread.kt.mm, main.kt.mm);
+  EXPECT_EQ(thread.kt().mm, main.kt().mm);
   ASSERT_TRUE(s.kernel->run_until_idle(ms(100)).ok());  // ends with the job, daemons running
   EXPECT_LT(s.kernel->now(), ms(10));
   EXPECT_EQ(s.kernel->live_user_tasks(), 0);

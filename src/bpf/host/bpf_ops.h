@@ -1,7 +1,7 @@
 // BpfScxOps: a sched_ext policy given as an unmodified BPF object (.bpf.o). Every ScxOps
 // callback runs the object's struct_ops program in the VM with the kernel's struct_ops calling
 // convention (R1 = pointer to a u64 array of the arguments); task arguments are the real
-// task_struct (Task::kt), registered lazily as VM regions with task_struct_layout(). The scx
+// task_struct (Task::kt()), registered lazily as VM regions with task_struct_layout(). The scx
 // kfuncs call the ExtClass kfunc methods (scx_kfunc_registry()). A VM fault ejects the policy
 // through ExtClass::error() (SCX_EXIT_ERROR) and the callback returns a neutral value. Ops may
 // nest (ops.enqueue from scx_bpf_reenqueue_local() in ops.cpu_release): the inner op is a

@@ -206,12 +206,12 @@ void TracingPrograms::run(TracingProgram& t, Task& current, std::span<const uint
   for (size_t i = 0; i < args.size(); ++i)
     if ((task_args >> i) & 1) host_.expose_task(reinterpret_cast<const task_struct*>(args[i]));
   const bool trampoline = t.kind != TracingKind::kTracepoint;
-  if (trampoline) migrate_disable_by(current.kt, 1);
+  if (trampoline) migrate_disable_by(current.kt(), 1);
   t.running = true;
   const std::optional<uint64_t> r0 = host_.run_traced(*t.prog, current, args);
   t.running = false;
   if (r0) ++t.runs;
-  if (trampoline) migrate_disable_by(current.kt, -1);
+  if (trampoline) migrate_disable_by(current.kt(), -1);
   // The verifier requires fentry/fexit programs to return 0.
   if (r0 && trampoline && *r0 != 0)
     host_.eject(
@@ -248,7 +248,7 @@ void BpfScxOps::disabled() {
 uint64_t BpfScxOps::current_task() {
   Kernel& k = kf().kernel();
   const Task* t = current_ ? current_ : k.rq(k.this_cpu()).curr;
-  return t ? expose_task(&t->kt) : 0;
+  return t ? expose_task(&t->kt()) : 0;
 }
 
 void BpfScxOps::eject(const std::string& msg) {

@@ -150,7 +150,7 @@ int ExtClass::cgroup_can_attach(Task& p, Cgroup& from, Cgroup& to) {
     s32 ret;
     {
       OpScope op(*this, ScxOp::CgroupPrepMove, SCX_KF_UNLOCKED);
-      ret = ops_->cgroup_prep_move(&p.kt, from.kernel_cgroup(), to.kernel_cgroup());
+      ret = ops_->cgroup_prep_move(&p.kt(), from.kernel_cgroup(), to.kernel_cgroup());
     }
     if (ret) {
       if (ret < 0 && ret >= -kMaxErrno) return ret;
@@ -158,29 +158,29 @@ int ExtClass::cgroup_can_attach(Task& p, Cgroup& from, Cgroup& to) {
       return -71;  // -EPROTO
     }
   }
-  p.kt.scx.cgrp_moving_from = from.kernel_cgroup();
+  p.kt().scx.cgrp_moving_from = from.kernel_cgroup();
   return 0;
 }
 
 // scx_cgroup_cancel_attach(): another controller refused the move this class agreed to.
 void ExtClass::cgroup_cancel_attach(Task& p, Cgroup&, Cgroup& to) {
   if (!cgroup_enabled_) return;
-  if (info_.has(ScxOp::CgroupCancelMove) && p.kt.scx.cgrp_moving_from) {
+  if (info_.has(ScxOp::CgroupCancelMove) && p.kt().scx.cgrp_moving_from) {
     OpScope op(*this, ScxOp::CgroupCancelMove, SCX_KF_UNLOCKED);
-    ops_->cgroup_cancel_move(&p.kt, p.kt.scx.cgrp_moving_from, to.kernel_cgroup());
+    ops_->cgroup_cancel_move(&p.kt(), p.kt().scx.cgrp_moving_from, to.kernel_cgroup());
   }
-  p.kt.scx.cgrp_moving_from = nullptr;
+  p.kt().scx.cgrp_moving_from = nullptr;
 }
 
 // scx_cgroup_move_task(), inside sched_move_task()'s dequeue/enqueue: only a move that went
 // through ops.cgroup_prep_move (cgrp_moving_from set) is told.
 void ExtClass::task_change_group(Task& p, Cgroup&) {
   if (!cgroup_enabled_) return;
-  if (info_.has(ScxOp::CgroupMove) && p.kt.scx.cgrp_moving_from) {
-    OpScope op(*this, ScxOp::CgroupMove, SCX_KF_UNLOCKED, &p.kt);
-    ops_->cgroup_move(&p.kt, p.kt.scx.cgrp_moving_from, task_cgroup_of(p).kernel_cgroup());
+  if (info_.has(ScxOp::CgroupMove) && p.kt().scx.cgrp_moving_from) {
+    OpScope op(*this, ScxOp::CgroupMove, SCX_KF_UNLOCKED, &p.kt());
+    ops_->cgroup_move(&p.kt(), p.kt().scx.cgrp_moving_from, task_cgroup_of(p).kernel_cgroup());
   }
-  p.kt.scx.cgrp_moving_from = nullptr;
+  p.kt().scx.cgrp_moving_from = nullptr;
 }
 
 cgroup* ExtClass::task_cgroup(task_struct* kp) {

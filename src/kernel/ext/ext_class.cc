@@ -80,8 +80,8 @@ void ExtClass::sync_rq_view(int cpu) {
   Rq& rq = k_.rq(cpu);
   v.cpu = cpu;
   v.nr_running = static_cast<unsigned>(rq.nr_running);
-  v.curr = &rq.curr->kt;
-  v.idle = &rq.idle->kt;
+  v.curr = &rq.curr->kt();
+  v.idle = &rq.idle->kt();
   v.clock = v.clock_task = now();
   if (const auto* fair = dynamic_cast<const FairClass*>(k_.fair_class())) {
     const FairClass::PeltClock pelt = fair->pelt_clock(cpu);
@@ -100,9 +100,9 @@ void ExtClass::sync_rq_view(int cpu) {
 // Runnable list and slice accounting.
 
 void ExtClass::set_task_runnable(Rq& rq, Task& p) {
-  if (p.kt.scx.flags & SCX_TASK_RESET_RUNNABLE_AT) {
-    p.kt.scx.runnable_at = jiffies();
-    p.kt.scx.flags &= ~SCX_TASK_RESET_RUNNABLE_AT;
+  if (p.kt().scx.flags & SCX_TASK_RESET_RUNNABLE_AT) {
+    p.kt().scx.runnable_at = jiffies();
+    p.kt().scx.flags &= ~SCX_TASK_RESET_RUNNABLE_AT;
   }
   ScxRq& srq = rqs_[rq.cpu];
   SCX_CHECK(!p.ext.on_runnable_list);
@@ -116,17 +116,17 @@ void ExtClass::clr_task_runnable(Task& p, bool reset_runnable_at) {
     rqs_[p.ext.runnable_cpu].runnable_list.erase(p.ext.runnable_pos);
     p.ext.on_runnable_list = false;
   }
-  if (reset_runnable_at) p.kt.scx.flags |= SCX_TASK_RESET_RUNNABLE_AT;
+  if (reset_runnable_at) p.kt().scx.flags |= SCX_TASK_RESET_RUNNABLE_AT;
 }
 
 void ExtClass::update_curr_scx(Rq& rq) {
   Task& curr = *rq.curr;
   if (curr.sched_class != this) return;
   const Ns now = this->now();
-  if (now > curr.kt.se.exec_start) {
-    const Ns delta = now - curr.kt.se.exec_start;
-    curr.kt.se.exec_start = now;
-    if (curr.kt.scx.slice != SCX_SLICE_INF) curr.kt.scx.slice -= std::min<u64>(curr.kt.scx.slice, delta);
+  if (now > curr.kt().se.exec_start) {
+    const Ns delta = now - curr.kt().se.exec_start;
+    curr.kt().se.exec_start = now;
+    if (curr.kt().scx.slice != SCX_SLICE_INF) curr.kt().scx.slice -= std::min<u64>(curr.kt().scx.slice, delta);
   }
   k_.update_curr_common(rq);
 }
@@ -138,24 +138,24 @@ void ExtClass::update_curr(Rq& rq) { update_curr_scx(rq); }
 
 void ExtClass::enqueue_task(Rq& rq, Task& p, int core_flags) {
   u64 enq_flags = static_cast<u64>(static_cast<unsigned>(core_flags)) | rqs_[rq.cpu].extra_enq_flags;
-  int sticky_cpu = p.kt.scx.sticky_cpu;
-  if (sticky_cpu >= 0) p.kt.scx.sticky_cpu = -1;
+  int sticky_cpu = p.kt().scx.sticky_cpu;
+  if (sticky_cpu >= 0) p.kt().scx.sticky_cpu = -1;
   // Restoring the running task: it goes straight back to the local DSQ (set_next follows).
   if ((core_flags & ENQUEUE_RESTORE) && rq.curr == &p) sticky_cpu = rq.cpu;
-  if (p.kt.scx.flags & SCX_TASK_QUEUED) return;
+  if (p.kt().scx.flags & SCX_TASK_QUEUED) return;
   set_task_runnable(rq, p);
-  p.kt.scx.flags |= SCX_TASK_QUEUED;
+  p.kt().scx.flags |= SCX_TASK_QUEUED;
   ++rqs_[rq.cpu].nr_running;
   if (info_.has(ScxOp::Runnable) && !p.migrating) {
-    OpScope op(*this, ScxOp::Runnable, SCX_KF_REST, &p.kt);
-    ops_->runnable(&p.kt, enq_flags);
+    OpScope op(*this, ScxOp::Runnable, SCX_KF_REST, &p.kt());
+    ops_->runnable(&p.kt(), enq_flags);
   }
   do_enqueue_task(rq, p, enq_flags, sticky_cpu);
 }
 
 void ExtClass::do_enqueue_task(Rq& rq, Task& p, u64 enq_flags, int sticky_cpu) {
   auto refill_to = [&](Dsq& dsq) {
-    p.kt.scx.slice = SCX_SLICE_DFL;
+    p.kt().scx.slice = SCX_SLICE_DFL;
     ++events_.SCX_EV_REFILL_SLICE_DFL;
     clear_direct_dispatch(p);
     dispatch_enqueue(dsq, p, enq_flags);
@@ -168,8 +168,8 @@ void ExtClass::do_enqueue_task(Rq& rq, Task& p, u64 enq_flags, int sticky_cpu) {
     ++events_.SCX_EV_BYPASS_DISPATCH;
     return refill_to(global_dsq(rq.cpu));
   }
-  if (p.kt.scx.ddsp_dsq_id != SCX_DSQ_INVALID) return direct_dispatch(p, enq_flags);
-  if ((p.kt.flags & PF_EXITING) && !(info_.flags & SCX_OPS_ENQ_EXITING)) {
+  if (p.kt().scx.ddsp_dsq_id != SCX_DSQ_INVALID) return direct_dispatch(p, enq_flags);
+  if ((p.kt().flags & PF_EXITING) && !(info_.flags & SCX_OPS_ENQ_EXITING)) {
     ++events_.SCX_EV_ENQ_SKIP_EXITING;
     return refill_to(rqs_[rq.cpu].local);
   }
@@ -180,22 +180,22 @@ void ExtClass::do_enqueue_task(Rq& rq, Task& p, u64 enq_flags, int sticky_cpu) {
   set_ops_state(p, SCX_OPSS_QUEUEING, qseq);
   {
     DdspScope capture(*this, p);
-    OpScope op(*this, ScxOp::Enqueue, SCX_KF_ENQUEUE, &p.kt);
-    ops_->enqueue(&p.kt, enq_flags);
+    OpScope op(*this, ScxOp::Enqueue, SCX_KF_ENQUEUE, &p.kt());
+    ops_->enqueue(&p.kt(), enq_flags);
   }
-  if (p.kt.scx.ddsp_dsq_id != SCX_DSQ_INVALID) return direct_dispatch(p, enq_flags);
+  if (p.kt().scx.ddsp_dsq_id != SCX_DSQ_INVALID) return direct_dispatch(p, enq_flags);
   set_ops_state(p, SCX_OPSS_QUEUED, qseq);  // owned by BPF until dispatched
 }
 
 void ExtClass::clear_direct_dispatch(Task& p) {
-  p.kt.scx.ddsp_dsq_id = SCX_DSQ_INVALID;
-  p.kt.scx.ddsp_enq_flags = 0;
+  p.kt().scx.ddsp_dsq_id = SCX_DSQ_INVALID;
+  p.kt().scx.ddsp_enq_flags = 0;
 }
 
 void ExtClass::direct_dispatch(Task& p, u64 enq_flags) {
   Rq& rq = k_.rq(p.cpu);
-  Dsq* dsq = find_dsq_for_dispatch(rq.cpu, p.kt.scx.ddsp_dsq_id, p);
-  p.kt.scx.ddsp_enq_flags |= enq_flags;
+  Dsq* dsq = find_dsq_for_dispatch(rq.cpu, p.kt().scx.ddsp_dsq_id, p);
+  p.kt().scx.ddsp_enq_flags |= enq_flags;
   if (dsq->kind == DsqKind::Local && dsq->cpu != rq.cpu) {
     // A LOCAL_ON verdict for another CPU: finish it later (task_woken / end of balance), where
     // the remote rq can be locked.
@@ -204,7 +204,7 @@ void ExtClass::direct_dispatch(Task& p, u64 enq_flags) {
     p.ext.deferred_local = true;
     return;
   }
-  dispatch_enqueue(*dsq, p, p.kt.scx.ddsp_enq_flags | SCX_ENQ_CLEAR_OPSS);
+  dispatch_enqueue(*dsq, p, p.kt().scx.ddsp_enq_flags | SCX_ENQ_CLEAR_OPSS);
 }
 
 void ExtClass::process_ddsp_deferred_locals(Rq& rq) {
@@ -213,8 +213,8 @@ void ExtClass::process_ddsp_deferred_locals(Rq& rq) {
     Task* p = list.front();
     list.erase(list.begin());
     p->ext.deferred_local = false;
-    Dsq* dsq = find_dsq_for_dispatch(rq.cpu, p->kt.scx.ddsp_dsq_id, *p);
-    if (dsq->kind == DsqKind::Local) dispatch_to_local_dsq(rq, *dsq, *p, p->kt.scx.ddsp_enq_flags);
+    Dsq* dsq = find_dsq_for_dispatch(rq.cpu, p->kt().scx.ddsp_dsq_id, *p);
+    if (dsq->kind == DsqKind::Local) dispatch_to_local_dsq(rq, *dsq, *p, p->kt().scx.ddsp_enq_flags);
   }
 }
 
@@ -227,31 +227,31 @@ void ExtClass::ops_dequeue(Task& p, u64 deq_flags) {
   clr_task_runnable(p, false);  // a dequeue is temporary: runnable_at is kept
   if (ops_state(p) == SCX_OPSS_QUEUED) {
     if (info_.has(ScxOp::Dequeue)) {
-      OpScope op(*this, ScxOp::Dequeue, SCX_KF_REST, &p.kt);
-      ops_->dequeue(&p.kt, deq_flags);
+      OpScope op(*this, ScxOp::Dequeue, SCX_KF_REST, &p.kt());
+      ops_->dequeue(&p.kt(), deq_flags);
     }
     set_ops_state(p, SCX_OPSS_NONE, 0);
   }
 }
 
 bool ExtClass::dequeue_task(Rq& rq, Task& p, int core_flags) {
-  if (!(p.kt.scx.flags & SCX_TASK_QUEUED)) return true;
+  if (!(p.kt().scx.flags & SCX_TASK_QUEUED)) return true;
   const u64 deq_flags = static_cast<u64>(static_cast<unsigned>(core_flags));
   ops_dequeue(p, deq_flags);
   // A running task leaving the rq stops now, so that running/stopping pairs stay inside
   // runnable/quiescent ones.
   if (info_.has(ScxOp::Stopping) && rq.curr == &p) {
     update_curr_scx(rq);
-    OpScope op(*this, ScxOp::Stopping, SCX_KF_REST, &p.kt);
-    ops_->stopping(&p.kt, false);
+    OpScope op(*this, ScxOp::Stopping, SCX_KF_REST, &p.kt());
+    ops_->stopping(&p.kt(), false);
   }
   if (info_.has(ScxOp::Quiescent) && !p.migrating) {
-    OpScope op(*this, ScxOp::Quiescent, SCX_KF_REST, &p.kt);
-    ops_->quiescent(&p.kt, deq_flags);
+    OpScope op(*this, ScxOp::Quiescent, SCX_KF_REST, &p.kt());
+    ops_->quiescent(&p.kt(), deq_flags);
   }
-  if (deq_flags & SCX_DEQ_SLEEP) p.kt.scx.flags |= SCX_TASK_DEQD_FOR_SLEEP;
-  else p.kt.scx.flags &= ~SCX_TASK_DEQD_FOR_SLEEP;
-  p.kt.scx.flags &= ~SCX_TASK_QUEUED;
+  if (deq_flags & SCX_DEQ_SLEEP) p.kt().scx.flags |= SCX_TASK_DEQD_FOR_SLEEP;
+  else p.kt().scx.flags &= ~SCX_TASK_DEQD_FOR_SLEEP;
+  p.kt().scx.flags &= ~SCX_TASK_QUEUED;
   --rqs_[rq.cpu].nr_running;
   dispatch_dequeue(p);
   return true;
@@ -297,11 +297,11 @@ bool ExtClass::balance_one(Rq& rq, Task* prev) {
     }
     srq.cpu_released = false;
   }
-  const bool prev_queued = prev_on_scx && (prev->kt.scx.flags & SCX_TASK_QUEUED);
+  const bool prev_queued = prev_on_scx && (prev->kt().scx.flags & SCX_TASK_QUEUED);
   if (prev_on_scx) {
     update_curr_scx(rq);
     // Keep running prev if it has slice left (unless bypassing: then every tick rotates).
-    if (prev_queued && prev->kt.scx.slice && !bypassing()) {
+    if (prev_queued && prev->kt().scx.slice && !bypassing()) {
       srq.bal_keep = true;
       return true;
     }
@@ -314,13 +314,13 @@ bool ExtClass::balance_one(Rq& rq, Task* prev) {
     do {
       srq.dsp_nr_tasks = 0;
       {
-        OpScope op(*this, ScxOp::Dispatch, SCX_KF_DISPATCH, prev_on_scx ? &prev->kt : nullptr);
+        OpScope op(*this, ScxOp::Dispatch, SCX_KF_DISPATCH, prev_on_scx ? &prev->kt() : nullptr);
         srq.dispatching = true;
-        ops_->dispatch(rq.cpu, prev_on_scx ? &prev->kt : nullptr);
+        ops_->dispatch(rq.cpu, prev_on_scx ? &prev->kt() : nullptr);
         srq.dispatching = false;
       }
       flush_dispatch_buf(rq);
-      if (prev_queued && prev->kt.scx.slice) {
+      if (prev_queued && prev->kt().scx.slice) {
         srq.bal_keep = true;
         return true;
       }
@@ -349,38 +349,38 @@ Task* ExtClass::pick_task(Rq& rq) {
   Task* prev = rq.curr;
   if (!srq.balanced) {
     // pick without balance (a fair-class quirk of 6.12): keep a queued prev, else retry later.
-    if (prev->sched_class == this && (prev->kt.scx.flags & SCX_TASK_QUEUED)) return prev;
+    if (prev->sched_class == this && (prev->kt().scx.flags & SCX_TASK_QUEUED)) return prev;
     kick_cpu_internal(rq.cpu, SCX_KICK_IDLE);
     return nullptr;
   }
   srq.balanced = false;
   if (srq.bal_keep) {
     srq.bal_keep = false;
-    SCX_CHECK(prev->sched_class == this && (prev->kt.scx.flags & SCX_TASK_QUEUED));
-    if (!prev->kt.scx.slice) {
-      prev->kt.scx.slice = SCX_SLICE_DFL;
+    SCX_CHECK(prev->sched_class == this && (prev->kt().scx.flags & SCX_TASK_QUEUED));
+    if (!prev->kt().scx.slice) {
+      prev->kt().scx.slice = SCX_SLICE_DFL;
       ++events_.SCX_EV_REFILL_SLICE_DFL;
     }
     return prev;
   }
   Task* p = srq.local.first();
-  if (p && !p->kt.scx.slice) {
+  if (p && !p->kt().scx.slice) {
     log_once(fmt::format("sched_ext: {}[{}] has zero slice in pick_task_scx()", p->comm, p->pid));
-    p->kt.scx.slice = SCX_SLICE_DFL;
+    p->kt().scx.slice = SCX_SLICE_DFL;
     ++events_.SCX_EV_REFILL_SLICE_DFL;
   }
   return p;
 }
 
 void ExtClass::set_next_task(Rq& rq, Task& p, bool) {
-  if (p.kt.scx.flags & SCX_TASK_QUEUED) {
+  if (p.kt().scx.flags & SCX_TASK_QUEUED) {
     ops_dequeue(p, SCX_DEQ_CORE_SCHED_EXEC);  // calls ops.dequeue only for a BPF-owned task
     dispatch_dequeue(p);
   }
-  p.kt.se.exec_start = now();
-  if (info_.has(ScxOp::Running) && (p.kt.scx.flags & SCX_TASK_QUEUED)) {
-    OpScope op(*this, ScxOp::Running, SCX_KF_REST, &p.kt);
-    ops_->running(&p.kt);
+  p.kt().se.exec_start = now();
+  if (info_.has(ScxOp::Running) && (p.kt().scx.flags & SCX_TASK_QUEUED)) {
+    OpScope op(*this, ScxOp::Running, SCX_KF_REST, &p.kt());
+    ops_->running(&p.kt());
   }
   clr_task_runnable(p, true);
   (void)rq;
@@ -388,13 +388,13 @@ void ExtClass::set_next_task(Rq& rq, Task& p, bool) {
 
 void ExtClass::put_prev_task(Rq& rq, Task& p, Task* next) {
   update_curr_scx(rq);
-  if (p.kt.scx.flags & SCX_TASK_QUEUED) {
+  if (p.kt().scx.flags & SCX_TASK_QUEUED) {
     if (info_.has(ScxOp::Stopping)) {
-      OpScope op(*this, ScxOp::Stopping, SCX_KF_REST, &p.kt);
-      ops_->stopping(&p.kt, true);
+      OpScope op(*this, ScxOp::Stopping, SCX_KF_REST, &p.kt());
+      ops_->stopping(&p.kt(), true);
     }
     set_task_runnable(rq, p);
-    if (p.kt.scx.slice && !bypassing()) {
+    if (p.kt().scx.slice && !bypassing()) {
       // Preempted by a higher class (or a stopper): back to the head of the local DSQ.
       dispatch_enqueue(rqs_[rq.cpu].local, p, SCX_ENQ_HEAD);
     } else if (next && next->sched_class->rank() > ClassRank::Ext) {
@@ -424,7 +424,7 @@ void ExtClass::switch_class(Rq& rq, Task& next) {
         case ClassRank::Stop: args.reason = SCX_CPU_PREEMPT_STOP; break;
         default: args.reason = SCX_CPU_PREEMPT_UNKNOWN; break;
       }
-      args.task = &next.kt;
+      args.task = &next.kt();
       OpScope op(*this, ScxOp::CpuRelease, SCX_KF_CPU_RELEASE);
       ops_->cpu_release(rq.cpu, &args);
     }
@@ -443,8 +443,8 @@ int ExtClass::select_task_rq(Task& p, int prev_cpu, int wake_flags) {
     s32 cpu;
     {
       DdspScope capture(*this, p);
-      OpScope op(*this, ScxOp::SelectCpu, SCX_KF_ENQUEUE | SCX_KF_SELECT_CPU, &p.kt);
-      cpu = ops_->select_cpu(&p.kt, prev_cpu, static_cast<u64>(static_cast<unsigned>(wake_flags)));
+      OpScope op(*this, ScxOp::SelectCpu, SCX_KF_ENQUEUE | SCX_KF_SELECT_CPU, &p.kt());
+      cpu = ops_->select_cpu(&p.kt(), prev_cpu, static_cast<u64>(static_cast<unsigned>(wake_flags)));
     }
     if (!ops_cpu_valid(cpu, "from ops.select_cpu()")) return prev_cpu;
     // A CPU the task may not use: the core silently falls back (select_fallback_rq).
@@ -454,9 +454,9 @@ int ExtClass::select_task_rq(Task& p, int prev_cpu, int wake_flags) {
   bool found = false;
   s32 cpu = scx_select_cpu_dfl(p, prev_cpu, static_cast<u64>(static_cast<unsigned>(wake_flags)), &found);
   if (found) {
-    p.kt.scx.slice = SCX_SLICE_DFL;
+    p.kt().scx.slice = SCX_SLICE_DFL;
     ++events_.SCX_EV_REFILL_SLICE_DFL;
-    p.kt.scx.ddsp_dsq_id = SCX_DSQ_LOCAL;
+    p.kt().scx.ddsp_dsq_id = SCX_DSQ_LOCAL;
   }
   return cpu;
 }
@@ -464,12 +464,12 @@ int ExtClass::select_task_rq(Task& p, int prev_cpu, int wake_flags) {
 void ExtClass::task_tick(Rq& rq, Task& curr, bool) {
   update_curr_scx(rq);
   if (bypassing()) {
-    curr.kt.scx.slice = 0;  // round-robin every tick while bypassing
+    curr.kt().scx.slice = 0;  // round-robin every tick while bypassing
   } else if (info_.has(ScxOp::Tick)) {
-    OpScope op(*this, ScxOp::Tick, SCX_KF_REST, &curr.kt);
-    ops_->tick(&curr.kt);
+    OpScope op(*this, ScxOp::Tick, SCX_KF_REST, &curr.kt());
+    ops_->tick(&curr.kt());
   }
-  if (!curr.kt.scx.slice) k_.resched_curr(rq);
+  if (!curr.kt().scx.slice) k_.resched_curr(rq);
 }
 
 void ExtClass::tick_balance(Rq& rq) {
@@ -488,10 +488,10 @@ void ExtClass::tick_balance(Rq& rq) {
 void ExtClass::yield_task(Rq& rq) {
   Task& p = *rq.curr;
   if (info_.has(ScxOp::Yield)) {
-    OpScope op(*this, ScxOp::Yield, SCX_KF_REST, &p.kt);
-    ops_->yield(&p.kt, nullptr);
+    OpScope op(*this, ScxOp::Yield, SCX_KF_REST, &p.kt());
+    ops_->yield(&p.kt(), nullptr);
   } else {
-    p.kt.scx.slice = 0;
+    p.kt().scx.slice = 0;
   }
 }
 
@@ -499,20 +499,20 @@ void ExtClass::yield_task(Rq& rq) {
 // Task lifecycle (§5.1).
 
 int ExtClass::init_task_op(Task& p, bool fork) {
-  p.kt.scx.sticky_cpu = -1;
-  p.kt.scx.holding_cpu = -1;
-  p.kt.scx.ddsp_dsq_id = SCX_DSQ_INVALID;
-  p.kt.scx.slice = SCX_SLICE_DFL;
-  p.kt.scx.flags |= SCX_TASK_RESET_RUNNABLE_AT;
-  p.kt.scx.weight = scx_weight_of(p);
-  p.kt.scx.disallow = false;
+  p.kt().scx.sticky_cpu = -1;
+  p.kt().scx.holding_cpu = -1;
+  p.kt().scx.ddsp_dsq_id = SCX_DSQ_INVALID;
+  p.kt().scx.slice = SCX_SLICE_DFL;
+  p.kt().scx.flags |= SCX_TASK_RESET_RUNNABLE_AT;
+  p.kt().scx.weight = scx_weight_of(p);
+  p.kt().scx.disallow = false;
   int ret = 0;
   if (info_.has(ScxOp::InitTask)) {
     scx_init_task_args args{};
     args.fork = fork;
     args.cgroup = task_cgroup_of(p).kernel_cgroup();
     OpScope op(*this, ScxOp::InitTask, SCX_KF_SLEEPABLE);
-    ret = ops_->init_task(&p.kt, &args);
+    ret = ops_->init_task(&p.kt(), &args);
   }
   if (ret) {
     if (ret > 0 || ret < -4095) ret = -71;  // not an errno: -EPROTO
@@ -520,7 +520,7 @@ int ExtClass::init_task_op(Task& p, bool fork) {
     return ret;
   }
   set_task_scx_state(p, SCX_TASK_INIT);
-  if (p.kt.scx.disallow) {
+  if (p.kt().scx.disallow) {
     if (fork) {
       scx_error(SCX_EXIT_ERROR, 0, fmt::format("ops.init_task() set task->scx.disallow for {}[{}] during fork", p.comm, p.pid));
     } else if (p.policy == Policy::Ext) {
@@ -535,23 +535,23 @@ int ExtClass::init_task_op(Task& p, bool fork) {
 }
 
 void ExtClass::enable_task(Task& p) {
-  p.kt.scx.weight = scx_weight_of(p);
+  p.kt().scx.weight = scx_weight_of(p);
   if (info_.has(ScxOp::Enable)) {
-    OpScope op(*this, ScxOp::Enable, SCX_KF_REST, &p.kt);
-    ops_->enable(&p.kt);
+    OpScope op(*this, ScxOp::Enable, SCX_KF_REST, &p.kt());
+    ops_->enable(&p.kt());
   }
   set_task_scx_state(p, SCX_TASK_ENABLED);
   if (info_.has(ScxOp::SetWeight)) {
-    OpScope op(*this, ScxOp::SetWeight, SCX_KF_REST, &p.kt);
-    ops_->set_weight(&p.kt, p.kt.scx.weight);
+    OpScope op(*this, ScxOp::SetWeight, SCX_KF_REST, &p.kt());
+    ops_->set_weight(&p.kt(), p.kt().scx.weight);
   }
 }
 
 void ExtClass::disable_task(Task& p) {
   if (task_scx_state(p) != SCX_TASK_ENABLED) return;
   if (info_.has(ScxOp::Disable)) {
-    OpScope op(*this, ScxOp::Disable, SCX_KF_REST, &p.kt);
-    ops_->disable(&p.kt);
+    OpScope op(*this, ScxOp::Disable, SCX_KF_REST, &p.kt());
+    ops_->disable(&p.kt());
   }
   set_task_scx_state(p, SCX_TASK_READY);
 }
@@ -563,10 +563,10 @@ void ExtClass::exit_task_op(Task& p, bool cancelled) {
   if (info_.has(ScxOp::ExitTask)) {
     scx_exit_task_args args{};
     args.cancelled = cancelled;
-    OpScope op(*this, ScxOp::ExitTask, SCX_KF_REST, &p.kt);
-    ops_->exit_task(&p.kt, &args);
+    OpScope op(*this, ScxOp::ExitTask, SCX_KF_REST, &p.kt());
+    ops_->exit_task(&p.kt(), &args);
   }
-  ops_->task_released(&p.kt);
+  ops_->task_released(&p.kt());
   set_task_scx_state(p, SCX_TASK_NONE);
 }
 
@@ -597,8 +597,8 @@ void ExtClass::switching_to(Rq&, Task& p) {
   if (!ops_) return;
   if (task_scx_state(p) == SCX_TASK_READY) enable_task(p);
   if (info_.has(ScxOp::SetCpumask)) {
-    OpScope op(*this, ScxOp::SetCpumask, SCX_KF_REST, &p.kt);
-    ops_->set_cpumask(&p.kt, p.kt.cpus_ptr);
+    OpScope op(*this, ScxOp::SetCpumask, SCX_KF_REST, &p.kt());
+    ops_->set_cpumask(&p.kt(), p.kt().cpus_ptr);
   }
 }
 
@@ -613,18 +613,18 @@ void ExtClass::reweight_task(Rq&, Task& p) { refresh_weight(p); }
 
 void ExtClass::refresh_weight(Task& p) {
   const u32 w = scx_weight_of(p);
-  if (w == p.kt.scx.weight) return;
-  p.kt.scx.weight = w;
+  if (w == p.kt().scx.weight) return;
+  p.kt().scx.weight = w;
   if (scx_task_enabled(p) && info_.has(ScxOp::SetWeight)) {
-    OpScope op(*this, ScxOp::SetWeight, SCX_KF_REST, &p.kt);
-    ops_->set_weight(&p.kt, w);
+    OpScope op(*this, ScxOp::SetWeight, SCX_KF_REST, &p.kt());
+    ops_->set_weight(&p.kt(), w);
   }
 }
 
 void ExtClass::set_cpus_allowed(Task& p, const CpuMask&) {
   if (scx_task_enabled(p) && info_.has(ScxOp::SetCpumask)) {
-    OpScope op(*this, ScxOp::SetCpumask, SCX_KF_REST, &p.kt);
-    ops_->set_cpumask(&p.kt, p.kt.cpus_ptr);
+    OpScope op(*this, ScxOp::SetCpumask, SCX_KF_REST, &p.kt());
+    ops_->set_cpumask(&p.kt(), p.kt().cpus_ptr);
   }
 }
 

@@ -59,7 +59,7 @@ std::list<Task*>::iterator priq_list_pos(Dsq& dsq, const Task& p) {
     while (pos != dsq.list.begin()) {
       auto prev = std::prev(pos);
       Task* t = *prev;
-      if (t && static_cast<s64>(t->kt.scx.dsq_vtime - p.kt.scx.dsq_vtime) <= 0) break;
+      if (t && static_cast<s64>(t->kt().scx.dsq_vtime - p.kt().scx.dsq_vtime) <= 0) break;
       pos = prev;
     }
     return pos;
@@ -86,9 +86,9 @@ void ExtClass::dispatch_enqueue(Dsq& target, Task& p, u64 enq_flags) {
       scx_error(SCX_EXIT_ERROR, 0, fmt::format("DSQ ID 0x{:016x} already had FIFO-enqueued tasks", dsq->id));
       dsq->priq_mixed = true;
     }
-    p.kt.scx.dsq_flags |= SCX_TASK_DSQ_ON_PRIQ;
+    p.kt().scx.dsq_flags |= SCX_TASK_DSQ_ON_PRIQ;
     ++dsq->nr_priq;
-    p.ext.priq_pos = dsq->priq.insert(PriqEntry{p.kt.scx.dsq_vtime, &p});
+    p.ext.priq_pos = dsq->priq.insert(PriqEntry{p.kt().scx.dsq_vtime, &p});
     p.ext.dsq_pos = dsq->list.insert(priq_list_pos(*dsq, p), &p);
   } else {
     if (dsq->nr_priq) {
@@ -99,12 +99,12 @@ void ExtClass::dispatch_enqueue(Dsq& target, Task& p, u64 enq_flags) {
     else p.ext.dsq_pos = dsq->list.insert(dsq->list.end(), &p);
   }
   ++dsq->seq;
-  p.kt.scx.dsq_seq = dsq->seq;
+  p.kt().scx.dsq_seq = dsq->seq;
   ++dsq->nr;
   dsq->sync_view();
   trace_dsq(TraceType::ScxDsqInsert, *dsq, p);
   p.ext.dsq = dsq;
-  p.kt.scx.dsq = &dsq->kview;
+  p.kt().scx.dsq = &dsq->kview;
   clear_direct_dispatch(p);
   if (enq_flags & SCX_ENQ_CLEAR_OPSS) set_ops_state(p, SCX_OPSS_NONE, 0);
   if (dsq->kind == DsqKind::Local) local_dsq_post_enq(*dsq, p, enq_flags);
@@ -114,7 +114,7 @@ void ExtClass::local_dsq_post_enq(Dsq& dsq, Task& p, u64 enq_flags) {
   Rq& rq = k_.rq(dsq.cpu);
   bool preempt = false;
   if ((enq_flags & SCX_ENQ_PREEMPT) && rq.curr != &p && rq.curr->sched_class == this) {
-    rq.curr->kt.scx.slice = 0;
+    rq.curr->kt().scx.slice = 0;
     preempt = true;
   }
   if (preempt || rq.curr->sched_class->rank() > ClassRank::Ext) k_.resched_curr(rq);
@@ -126,15 +126,15 @@ void ExtClass::unlink_task_from_dsq(Task& p) {
   dsq->list.erase(p.ext.dsq_pos);
   --dsq->nr;
   if (!dsq->nr) dsq->priq_mixed = false;
-  if (p.kt.scx.dsq_flags & SCX_TASK_DSQ_ON_PRIQ) {
+  if (p.kt().scx.dsq_flags & SCX_TASK_DSQ_ON_PRIQ) {
     dsq->priq.erase(p.ext.priq_pos);
     --dsq->nr_priq;
-    p.kt.scx.dsq_flags &= ~static_cast<u32>(SCX_TASK_DSQ_ON_PRIQ);
+    p.kt().scx.dsq_flags &= ~static_cast<u32>(SCX_TASK_DSQ_ON_PRIQ);
   }
   dsq->sync_view();
   trace_dsq(TraceType::ScxDsqRemove, *dsq, p);
   p.ext.dsq = nullptr;
-  p.kt.scx.dsq = nullptr;
+  p.kt().scx.dsq = nullptr;
 }
 
 void ExtClass::dispatch_dequeue(Task& p) {
@@ -145,7 +145,7 @@ void ExtClass::dispatch_dequeue(Task& p) {
       list.erase(std::find(list.begin(), list.end(), &p));
       p.ext.deferred_local = false;
     }
-    p.kt.scx.holding_cpu = -1;
+    p.kt().scx.holding_cpu = -1;
     return;
   }
   unlink_task_from_dsq(p);
@@ -173,14 +173,14 @@ void ExtClass::append_to_local(Dsq& local, Task& p, u64 enq_flags) {
   ++local.nr;
   local.sync_view();
   p.ext.dsq = &local;
-  p.kt.scx.dsq = &local.kview;
+  p.kt().scx.dsq = &local.kview;
   trace_dsq(TraceType::ScxDsqInsert, local, p);
 }
 
 // move_remote_task_to_local_dsq(): migrate p (queued, not running) to dst's local DSQ through
 // a deactivate/activate pair marked with sticky_cpu, so that no BPF callbacks fire.
 void ExtClass::move_task_to_local_dsq(Task& p, u64 enq_flags, Rq&, Rq& dst) {
-  p.kt.scx.sticky_cpu = dst.cpu;
+  p.kt().scx.sticky_cpu = dst.cpu;
   rqs_[dst.cpu].extra_enq_flags = enq_flags;
   k_.move_task_locked(p, dst.cpu);
   rqs_[dst.cpu].extra_enq_flags = 0;
@@ -234,7 +234,7 @@ void ExtClass::finish_dispatch(Rq& rq, Task& p, u64 qseq_at_dispatch, u64 dsq_id
   // dispatches are dropped silently.
   if (ops_state(p) != SCX_OPSS_QUEUED || ops_qseq(p) != qseq_at_dispatch) return;
   set_ops_state(p, SCX_OPSS_DISPATCHING, qseq_at_dispatch);
-  SCX_CHECK(p.kt.scx.flags & SCX_TASK_QUEUED);
+  SCX_CHECK(p.kt().scx.flags & SCX_TASK_QUEUED);
   Dsq* dsq = find_dsq_for_dispatch(rq.cpu, dsq_id, p);
   if (dsq->kind == DsqKind::Local) dispatch_to_local_dsq(rq, *dsq, p, enq_flags);
   else dispatch_enqueue(*dsq, p, enq_flags | SCX_ENQ_CLEAR_OPSS);

@@ -136,7 +136,7 @@ void ExtClass::enable_work() {
   // Move tasks whose policy now maps to ext; runnable ones land in the bypass queue.
   for (const auto& t : k_.tasks()) {
     if (t->state == TaskState::Dead) continue;
-    t->kt.scx.slice = SCX_SLICE_DFL;
+    t->kt().scx.slice = SCX_SLICE_DFL;
     k_.reclassify_task(*t);
   }
   bypass(false);  // cycles every runnable task through ops.enqueue
@@ -174,7 +174,7 @@ void ExtClass::watchdog_workfn() {
   const u64 now_j = jiffies();
   for (int cpu = 0; cpu < k_.nr_cpus(); ++cpu) {
     for (Task* p : rqs_[cpu].runnable_list) {
-      const u64 at = p->kt.scx.runnable_at;
+      const u64 at = p->kt().scx.runnable_at;
       if (now_j > at + timeout_j) {
         const u64 dur_ms = (now_j - at) * k_.cost().tick_ns() / kNsPerMs;
         scx_error(SCX_EXIT_ERROR_STALL, 0,
@@ -310,22 +310,22 @@ std::string ExtClass::dump_state() {
     if (rq.curr->sched_class == this) tasks.push_back(rq.curr);
     for (Task* p : srq.runnable_list) tasks.push_back(p);
     for (Task* p : tasks) {
-      const int64_t rel_ms = (static_cast<int64_t>(p->kt.scx.runnable_at) - static_cast<int64_t>(jiffies())) *
+      const int64_t rel_ms = (static_cast<int64_t>(p->kt().scx.runnable_at) - static_cast<int64_t>(jiffies())) *
                              static_cast<int64_t>(k_.cost().tick_ns() / kNsPerMs);
       out += fmt::format("\n {}{} {}[{}] {:+}ms\n", p == rq.curr ? '*' : ' ', 'R', p->comm, p->pid, rel_ms);
       out += fmt::format("      scx_state/flags={}/0x{:x} dsq_flags=0x{:x} ops_state/qseq={}/{}\n",
-                         task_scx_state(*p), p->kt.scx.flags & ~SCX_TASK_STATE_MASK, p->kt.scx.dsq_flags,
+                         task_scx_state(*p), p->kt().scx.flags & ~SCX_TASK_STATE_MASK, p->kt().scx.dsq_flags,
                          ops_state(*p), ops_qseq(*p));
-      out += fmt::format("      sticky/holding_cpu={}/{} dsq_id={} dsq_vtime={}\n", p->kt.scx.sticky_cpu,
-                         p->kt.scx.holding_cpu,
+      out += fmt::format("      sticky/holding_cpu={}/{} dsq_id={} dsq_vtime={}\n", p->kt().scx.sticky_cpu,
+                         p->kt().scx.holding_cpu,
                          p->ext.dsq ? fmt::format("0x{:x}", p->ext.dsq->id) : std::string("(n/a)"),
-                         p->kt.scx.dsq_vtime);
+                         p->kt().scx.dsq_vtime);
       out += fmt::format("      cpus={}\n", p->cpus_allowed.to_list());
       if (info_.has(ScxOp::DumpTask)) {
         dump_buf_.clear();
         {
-          OpScope op(*this, ScxOp::DumpTask, SCX_KF_REST, &p->kt);
-          ops_->dump_task(&dctx, &p->kt);
+          OpScope op(*this, ScxOp::DumpTask, SCX_KF_REST, &p->kt());
+          ops_->dump_task(&dctx, &p->kt());
         }
         if (!dump_buf_.empty()) out += "    " + dump_buf_ + (dump_buf_.back() == '\n' ? "" : "\n");
       }

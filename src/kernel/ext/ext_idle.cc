@@ -102,7 +102,7 @@ s32 ExtClass::scx_select_cpu_dfl(Task& p, s32 prev_cpu, u64 wake_flags, bool* fo
     const int cpu = k_.this_cpu();
     const int waker_node = idle_node_of(cpu);
     const bool node_ok = !(pick_flags & SCX_PICK_IDLE_IN_NODE) || waker_node == node;
-    if (!idle_cpus_empty(waker_node) && node_ok && !(k_.rq(cpu).curr->kt.flags & PF_EXITING) &&
+    if (!idle_cpus_empty(waker_node) && node_ok && !(k_.rq(cpu).curr->kt().flags & PF_EXITING) &&
         rqs_[cpu].local.nr == 0 && allowed.test(cpu)) {
       *found = true;
       return cpu;
@@ -250,7 +250,7 @@ void ExtClass::kick_cpus_irq_workfn(int self) {
   for (int cpu : kick) {
     Rq& rq = k_.rq(cpu);
     if (me.cpus_to_preempt.test(cpu)) {
-      if (rq.curr->sched_class == this) rq.curr->kt.scx.slice = 0;
+      if (rq.curr->sched_class == this) rq.curr->kt().scx.slice = 0;
       me.cpus_to_preempt.clear(cpu);
     }
     if (me.cpus_to_wait.test(cpu)) should_wait = true;

@@ -10,19 +10,19 @@
 namespace scx {
 
 // p->scx.ops_state: the low 2 bits are the state, the rest the queue sequence number (qseq).
-inline u64 ops_state(const Task& p) { return static_cast<u64>(p.kt.scx.ops_state.counter) & 3; }
-inline u64 ops_qseq(const Task& p) { return static_cast<u64>(p.kt.scx.ops_state.counter) >> SCX_OPSS_QSEQ_SHIFT; }
+inline u64 ops_state(const Task& p) { return static_cast<u64>(p.kt().scx.ops_state.counter) & 3; }
+inline u64 ops_qseq(const Task& p) { return static_cast<u64>(p.kt().scx.ops_state.counter) >> SCX_OPSS_QSEQ_SHIFT; }
 inline void set_ops_state(Task& p, u64 state, u64 qseq) {
-  p.kt.scx.ops_state.counter = static_cast<long>((qseq << SCX_OPSS_QSEQ_SHIFT) | state);
+  p.kt().scx.ops_state.counter = static_cast<long>((qseq << SCX_OPSS_QSEQ_SHIFT) | state);
 }
 
 // p->scx.flags bits 8..9: NONE / INIT / READY / ENABLED.
 inline int task_scx_state(const Task& p) {
-  return static_cast<int>((p.kt.scx.flags & SCX_TASK_STATE_MASK) >> SCX_TASK_STATE_SHIFT);
+  return static_cast<int>((p.kt().scx.flags & SCX_TASK_STATE_MASK) >> SCX_TASK_STATE_SHIFT);
 }
 inline void set_task_scx_state(Task& p, int st) {
-  p.kt.scx.flags = (p.kt.scx.flags & ~static_cast<u32>(SCX_TASK_STATE_MASK)) |
-                   (static_cast<u32>(st) << SCX_TASK_STATE_SHIFT);
+  p.kt().scx.flags = (p.kt().scx.flags & ~static_cast<u32>(SCX_TASK_STATE_MASK)) |
+                     (static_cast<u32>(st) << SCX_TASK_STATE_SHIFT);
 }
 
 inline void copy_mask(const CpuMask& from, cpumask* to) {

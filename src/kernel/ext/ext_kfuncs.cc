@@ -59,8 +59,8 @@ void ExtClass::check_op_nesting(u32 mask) {
 // --- Inserting and moving -------------------------------------------------------------------
 
 void ExtClass::set_task_slice_on_insert(Task& p, u64 slice) {
-  if (slice) p.kt.scx.slice = slice;
-  else if (!p.kt.scx.slice) p.kt.scx.slice = 1;  // 0 keeps the slice, but never leaves it at 0
+  if (slice) p.kt().scx.slice = slice;
+  else if (!p.kt().scx.slice) p.kt().scx.slice = 1;  // 0 keeps the slice, but never leaves it at 0
 }
 
 void ExtClass::mark_direct_dispatch(Task& ddsp_task, Task& p, u64 dsq_id, u64 enq_flags) {
@@ -74,8 +74,8 @@ void ExtClass::mark_direct_dispatch(Task& ddsp_task, Task& p, u64 dsq_id, u64 en
                                                ddsp_task.comm, ddsp_task.pid, p.comm, p.pid));
     return;
   }
-  p.kt.scx.ddsp_dsq_id = dsq_id;
-  p.kt.scx.ddsp_enq_flags = enq_flags;
+  p.kt().scx.ddsp_dsq_id = dsq_id;
+  p.kt().scx.ddsp_enq_flags = enq_flags;
 }
 
 // scx_dsq_insert_commit(): a direct-dispatch verdict inside select_cpu/enqueue, otherwise an
@@ -114,7 +114,7 @@ void ExtClass::dsq_insert_vtime(task_struct* kp, u64 dsq_id, u64 slice, u64 vtim
   if (!insert_preamble(*this, kf_allowed(SCX_KF_ENQUEUE | SCX_KF_DISPATCH, "scx_bpf_dsq_insert_vtime"), kp, enq_flags)) return;
   Task& p = *task_of(kp);
   set_task_slice_on_insert(p, slice);
-  p.kt.scx.dsq_vtime = vtime;
+  p.kt().scx.dsq_vtime = vtime;
   enq_flags |= SCX_ENQ_DSQ_PRIQ;
   insert_commit(p, dsq_id, enq_flags);
 }
@@ -178,10 +178,10 @@ bool ExtClass::move_from_iter(bpf_iter_scx_dsq* it, task_struct* kp, u64 dsq_id,
   bool moved = false;
   Dsq* src = st->dsq;
   // Did someone else get to it (left the DSQ, re-queued after the iterator began, or held)?
-  if (p.ext.dsq == src && static_cast<s32>(p.kt.scx.dsq_seq - st->seq) <= 0 && p.kt.scx.holding_cpu < 0) {
+  if (p.ext.dsq == src && static_cast<s32>(p.kt().scx.dsq_seq - st->seq) <= 0 && p.kt().scx.holding_cpu < 0) {
     Dsq* dst = find_dsq_for_dispatch(this_cpu(), dsq_id, p);
-    if (st->has_vtime) p.kt.scx.dsq_vtime = st->vtime;
-    if (st->has_slice) p.kt.scx.slice = st->slice;
+    if (st->has_vtime) p.kt().scx.dsq_vtime = st->vtime;
+    if (st->has_slice) p.kt().scx.slice = st->slice;
     Rq& src_rq = k_.rq(p.cpu);
     if (dst->kind == DsqKind::Local) {
       Rq& dst_rq = k_.rq(dst->cpu);
@@ -310,7 +310,7 @@ task_struct* ExtClass::iter_scx_dsq_next(bpf_iter_scx_dsq* it) {
     pos = list.end();
     for (auto i = end; i != list.begin();) {
       --i;
-      if (*i && static_cast<s32>((*i)->kt.scx.dsq_seq - st->seq) <= 0) {
+      if (*i && static_cast<s32>((*i)->kt().scx.dsq_seq - st->seq) <= 0) {
         pos = i;
         break;
       }
@@ -319,7 +319,7 @@ task_struct* ExtClass::iter_scx_dsq_next(bpf_iter_scx_dsq* it) {
     auto i = st->on_list ? std::next(st->cursor) : list.begin();
     pos = list.end();
     for (; i != list.end(); ++i)
-      if (*i && static_cast<s32>((*i)->kt.scx.dsq_seq - st->seq) <= 0) {
+      if (*i && static_cast<s32>((*i)->kt().scx.dsq_seq - st->seq) <= 0) {
         pos = i;
         break;
       }
@@ -330,7 +330,7 @@ task_struct* ExtClass::iter_scx_dsq_next(bpf_iter_scx_dsq* it) {
   Task* t = *pos;
   st->cursor = st->reverse ? list.insert(pos, nullptr) : list.insert(std::next(pos), nullptr);
   st->on_list = true;
-  return &t->kt;
+  return &t->kt();
 }
 
 void ExtClass::iter_scx_dsq_destroy(bpf_iter_scx_dsq* it) {
@@ -415,7 +415,7 @@ struct rq* ExtClass::cpu_rq(s32 cpu) {
 
 task_struct* ExtClass::cpu_curr(s32 cpu) {
   if (!ops_cpu_valid(cpu, nullptr)) return nullptr;
-  return &k_.rq(cpu).curr->kt;
+  return &k_.rq(cpu).curr->kt();
 }
 
 struct rq* ExtClass::locked_rq() {
@@ -436,7 +436,7 @@ task_struct* ExtClass::dsq_peek(u64 dsq_id) {
     return nullptr;
   }
   Task* p = d->first();
-  return p ? &p->kt : nullptr;
+  return p ? &p->kt() : nullptr;
 }
 
 bool ExtClass::task_set_slice(task_struct* p, u64 slice) {
@@ -453,7 +453,7 @@ bool ExtClass::task_set_dsq_vtime(task_struct* p, u64 vtime) {
 
 task_struct* ExtClass::task_from_pid(s32 pid) {
   Task* t = k_.find_task(pid);
-  return t && t->state != TaskState::Dead ? &t->kt : nullptr;
+  return t && t->state != TaskState::Dead ? &t->kt() : nullptr;
 }
 
 void ExtClass::policy_timer(Ns after, int cpu, std::function<void()> fn) {
