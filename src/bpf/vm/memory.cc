@@ -76,7 +76,7 @@ Status AddressSpace::resize(uint64_t base, uint64_t size) {
   spans_[i].hi = base + size;
   // The resized region is read next (the ctx buffer, resized before each run): its first
   // block's slot holds it at once rather than after a search.
-  cache_[slot_of(base)] = CacheEntry{r.base, r.size, r.perms, r.layout.get()};
+  cache_[slot_of(base)] = entry_of(r);
   return {};
 }
 
@@ -122,10 +122,10 @@ bool AddressSpace::allowed_slow(uint64_t addr, uint64_t size, uint8_t need) cons
   const Region* r = find(addr);
   if (!r) return false;
   CacheEntry& e = cache_[slot_of(addr)];
-  e = CacheEntry{r->base, r->size, r->perms, r->layout.get()};
+  e = entry_of(*r);
   const uint64_t off = addr - e.lo;
   if (size > e.len - off || (e.perms & need) != need) return false;
-  return !e.layout || e.layout->allows(off, size, need);
+  return !e.byte_perms || FieldLayout::bytes_allow(e.byte_perms + off, size, need);
 }
 
 // An address up to a page past a region's end (an end pointer, an overrun) maps into the guard

@@ -36,8 +36,14 @@ class FieldLayout {
   // True when every byte of [offset, offset+size) has all `need` bits.
   bool allows(size_t offset, size_t size, uint8_t need) const {
     if (offset + size > perms_.size()) return false;
+    return bytes_allow(perms_.data() + offset, size, need);
+  }
+  // The per-byte permissions (size() of them), for AddressSpace's cache.
+  const uint8_t* byte_perms() const { return perms_.data(); }
+  // True when each of the `size` permission bytes from `perms` has all `need` bits.
+  static bool bytes_allow(const uint8_t* perms, size_t size, uint8_t need) {
     for (size_t i = 0; i < size; ++i)
-      if ((perms_[offset + i] & need) != need) return false;
+      if ((perms[i] & need) != need) return false;
     return true;
   }
   // Name given to the last allow() covering `offset`, or "".
@@ -97,7 +103,7 @@ class AddressSpace {
     const uint64_t off = addr - e.lo;
     if (off < e.len && size <= e.len - off) {
       if ((e.perms & need) != need) return false;
-      return !e.layout || e.layout->allows(off, size, need);
+      return !e.byte_perms || FieldLayout::bytes_allow(e.byte_perms + off, size, need);
     }
     return allowed_slow(addr, size, need);
   }
@@ -151,11 +157,16 @@ class AddressSpace {
   // and the tasks of a ping-pong pair evicted each other's entry at every op. An entry is a
   // copy of a live region, filled in the slot of the accessed address's block; it answers for
   // any address inside that region.
+  // The layout's byte permissions are held directly (a region is never larger than its layout),
+  // sparing a load through the layout object at each access to a typed region.
   struct CacheEntry {
     uint64_t lo = 0, len = 0;
     uint8_t perms = 0;
-    const FieldLayout* layout = nullptr;
+    const uint8_t* byte_perms = nullptr;  // the layout's, or nullptr without one
   };
+  static CacheEntry entry_of(const Region& r) {
+    return CacheEntry{r.base, r.size, r.perms, r.layout ? r.layout->byte_perms() : nullptr};
+  }
   // The slot is a Fibonacci hash of the block number, so that objects a fixed distance apart
   // (task_structs inside Tasks) spread over the slots rather than share a few.
   static constexpr int kCacheBlockShift = 8;

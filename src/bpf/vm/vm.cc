@@ -137,9 +137,14 @@ RunResult Vm::run(const Program& prog, size_t entry_pc, std::span<const uint64_t
     return refuse(prog, entry_pc, std::move(*why));
   HostArgs a{};
   for (size_t i = 0; i < args.size() && i < a.size(); ++i) a[i] = args[i];
-  RunState outer = std::move(cur_);
-  cur_ = RunState{};
-  if (depth_ == 0) std::swap(cur_.scratch, outer.scratch);  // added before the run: its own
+  // A nested run keeps the enclosing run's state on the host stack meanwhile. A top-level run
+  // starts from the idle state in place (only its scratch, added before the run and the run's
+  // own, can be non-empty), sparing every op the moves of the state in and out.
+  std::optional<RunState> outer;
+  if (depth_ > 0) {
+    outer.emplace(std::move(cur_));
+    cur_ = RunState{};
+  }
   cur_.insns_left = options_.insn_budget;
   cur_.stack_top = stack_top_of(depth_);
   ++depth_;
@@ -156,9 +161,20 @@ RunResult Vm::run(const Program& prog, size_t entry_pc, std::span<const uint64_t
   else res.fault = std::move(cur_.fault);
   drop_scratch(cur_.scratch);
   --depth_;
-  cur_ = std::move(outer);
+  if (outer) cur_ = std::move(*outer);
+  else reset_idle_state();
   if (!res.ok && depth_ > 0) stop_enclosing(*res.fault);
   return res;
+}
+
+// The state outside any run, as the VM starts: the top-level run that just ended leaves no fault,
+// reference or budget behind.
+void Vm::reset_idle_state() {
+  cur_.insns_left = 0;
+  cur_.fault.reset();
+  cur_.fault_depth = 0;
+  cur_.refs.clear();
+  cur_.stack_top = stack_top0_;
 }
 
 // Maps the ctx buffer of the run about to start, sized to this call's arguments so that an

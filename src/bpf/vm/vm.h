@@ -226,6 +226,7 @@ class Vm {
   void stop_enclosing(const Fault& inner);
   Status map_ctx(std::span<const uint64_t> ctx_args, uint64_t* addr);
   void drop_scratch(std::vector<uint64_t>& bases);
+  void reset_idle_state();
   uint64_t stack_top_of(int run_depth) const { return stack_top0_ - run_depth * kRunStackBytes; }
 
   VmOptions options_;
