@@ -55,7 +55,7 @@ class ExposedTasks {
     uint64_t addr = 0;  // 0: empty
     Cgroups cgroups;
   };
-  static constexpr int kRecentBits = 10;
+  static constexpr int kRecentBits = 12;  // 4096 slots: few of a few hundred tasks collide
   // A Fibonacci hash of the address in 64-byte units (task_structs are far larger).
   static size_t slot_of(uint64_t addr) {
     return static_cast<size_t>(((addr >> 6) * 0x9E3779B97F4A7C15ULL) >> (64 - kRecentBits));
