@@ -316,8 +316,8 @@ TEST(BpfMem, CachedRegionsFollowResizeAndRemove) {
   EXPECT_TRUE(as.allowed(addr(b), 24, kPermRead));
 }
 
-// The cache has a slot per page: a region spanning pages is cached in the slot of each page
-// used, and a shrink or a removal must reach all of them.
+// The cache has a slot per 256-byte block: a region spanning pages is cached in the slot of
+// each block used, and a shrink or a removal must reach all of them.
 TEST(BpfMem, CachedMultiPageRegionFollowsResizeAndRemove) {
   constexpr uint64_t kPage = 4096;
   std::vector<uint8_t> buf(4 * kPage);
@@ -331,6 +331,49 @@ TEST(BpfMem, CachedMultiPageRegionFollowsResizeAndRemove) {
   EXPECT_TRUE(as.remove(base));
   EXPECT_FALSE(as.allowed(base, 8, kPermRead));
   EXPECT_FALSE(as.allowed(base + 2 * kPage, 8, kPermRead));
+}
+
+// Two regions in one 256-byte block (as the tail of one task_struct and the head of the next
+// share a block) take turns in its cache slot: each access is answered by its own region's
+// bounds and permissions, never by the other's entry.
+TEST(BpfMem, RegionsSharingACacheBlock) {
+  alignas(256) static uint8_t block[256];
+  AddressSpace as;
+  ASSERT_TRUE(as.add(block, 64, kPermRead, "ro").ok());
+  ASSERT_TRUE(as.add(block + 64, 64, kPermReadWrite, "rw").ok());
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_TRUE(as.allowed(addr(block) + 56, 8, kPermRead));
+    EXPECT_FALSE(as.allowed(addr(block) + 56, 8, kPermWrite));   // ro is read-only
+    EXPECT_TRUE(as.allowed(addr(block) + 64, 8, kPermWrite));    // rw, the slot now holds it
+    EXPECT_FALSE(as.allowed(addr(block) + 60, 8, kPermRead));    // straddles ro and rw
+    EXPECT_FALSE(as.allowed(addr(block) + 124, 8, kPermRead));   // runs past rw's end
+    EXPECT_FALSE(as.allowed(addr(block) + 128, 8, kPermRead));   // unmapped rest of the block
+  }
+  EXPECT_EQ(as.explain(addr(block) + 60, 8, kPermRead),
+            "ro+0x3c: out of bounds, 4 byte(s) past the end of the 64-byte region");
+}
+
+// resize() finds the resized region's place in the sorted bounds by the index it remembered;
+// regions added and removed before it shift that index, and the overlap check must still see
+// the region that follows.
+TEST(BpfMem, ResizeAfterRegionsShift) {
+  alignas(8) static uint8_t mem[256];
+  AddressSpace as;
+  ASSERT_TRUE(as.add(mem + 64, 16, kPermRead, "ctx").ok());
+  ASSERT_TRUE(as.add(mem + 128, 16, kPermRead, "next").ok());
+  ASSERT_TRUE(as.resize(addr(mem + 64), 32).ok());
+  ASSERT_TRUE(as.add(mem, 16, kPermRead, "before").ok());  // ctx moves from index 0 to 1
+  Status s = as.resize(addr(mem + 64), 72);                 // [64, 136) would reach "next"
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "memory: region 'ctx' resized to 72 bytes would overlap 'next'");
+  ASSERT_TRUE(as.resize(addr(mem + 64), 64).ok());  // [64, 128): up to "next"
+  EXPECT_TRUE(as.allowed(addr(mem + 120), 8, kPermRead));
+  EXPECT_EQ(as.find(addr(mem + 127))->name, "ctx");
+  EXPECT_EQ(as.find(addr(mem + 128))->name, "next");
+  EXPECT_TRUE(as.remove(mem));  // ctx moves back to index 0
+  ASSERT_TRUE(as.resize(addr(mem + 64), 8).ok());
+  EXPECT_FALSE(as.allowed(addr(mem + 72), 8, kPermRead));
+  EXPECT_EQ(as.find(addr(mem + 72)), nullptr);
 }
 
 TEST(BpfMem, ManyRegions) {

@@ -137,6 +137,8 @@ class HelperEnv : private TimerOwner {
     uint64_t expires = 0;     // absolute ns
     uint64_t seq = 0;         // arming order (ties)
   };
+  // False when no timer exists: the host skips next_timer() after every op then.
+  bool has_timers() const { return !timers_.empty(); }
   // When the next pass of run_timers() is due: the earliest armed expiry, but never sooner
   // than kMinClockEventDeltaNs after the previous pass (nullopt: nothing armed).
   std::optional<uint64_t> next_timer() const;

@@ -723,24 +723,17 @@ bool BpfScxOps::expose_task_cgroups(const task_struct* p) {
   return exposed_.count(cset) && (!g || expose_cgroup(g) != 0);
 }
 
-// After a css_set or cgroup region is dropped (a new object may reuse its address), every
-// task's cgroups are exposed again on its next expose_task().
-void BpfScxOps::forget_exposed_task_cgroups() {
-  for (auto& [task, cgroups] : exposed_tasks_) cgroups = ExposedTaskCgroups{};
-}
-
 uint64_t BpfScxOps::expose_task(const task_struct* p) {
   uint64_t a = reinterpret_cast<uint64_t>(p);
   // Its cgroup (task->cgroups->dfl_cgrp) changes when it moves: checked every time.
   const css_set* cset = p ? p->cgroups : nullptr;
-  const ExposedTaskCgroups now{cset, cset ? cset->dfl_cgrp : nullptr};
-  auto known = exposed_tasks_.find(a);
-  if (known != exposed_tasks_.end() && known->second.cset == now.cset && known->second.dfl_cgrp == now.dfl_cgrp)
-    return a;
+  const ExposedTasks::Cgroups now{cset, cset ? cset->dfl_cgrp : nullptr};
+  const std::optional<ExposedTasks::Cgroups> known = exposed_tasks_.find(a);
+  if (known == now) return a;
   // Remembered only once visible, so that a failed exposure is tried again on the next call.
-  const ExposedTaskCgroups remembered = expose_task_cgroups(p) ? now : ExposedTaskCgroups{};
-  if (known != exposed_tasks_.end()) {
-    known->second = remembered;
+  const ExposedTasks::Cgroups remembered = expose_task_cgroups(p) ? now : ExposedTasks::Cgroups{};
+  if (known) {
+    exposed_tasks_.set(a, remembered);
     return a;
   }
   if (exposed_.count(a)) return a;
@@ -755,14 +748,14 @@ uint64_t BpfScxOps::expose_task(const task_struct* p) {
         exposed_.erase(r->base);
         exposed_tasks_.erase(r->base);
         mem.remove(r->base);
-        forget_exposed_task_cgroups();  // it may have been a css_set or a cgroup
+        exposed_tasks_.forget_cgroups();  // it may have been a css_set or a cgroup
       }
     }
     st = mem.add(p, sizeof(task_struct), kPermReadWrite, "task_struct", layout);
   }
   if (st.ok()) {
     exposed_.insert(a);
-    exposed_tasks_[a] = remembered;
+    exposed_tasks_.set(a, remembered);
   }
   // What programs reach through the task: its thread group leader and parent (tasks are
   // never freed while the simulation runs).
@@ -816,7 +809,9 @@ void BpfScxOps::cgroup_released(cgroup* g) {
     if (exposed_.erase(base)) vm_->memory().remove(base);
   }
   exposed_cgroups_.erase(a);
-  forget_exposed_task_cgroups();
+  // A new object may reuse the address: every task's cgroups are exposed again on its next
+  // expose_task().
+  exposed_tasks_.forget_cgroups();
   for (const BpfMapInfo& m : obj_->maps())
     if (m.map && m.map->type() == kMapCgrpStorage) static_cast<LocalStorageMap*>(m.map.get())->erase(a);
 }
@@ -829,7 +824,7 @@ uint64_t BpfScxOps::scratch_mem(const void* p, size_t size, uint8_t perms, const
 
 // A task_struct region registered by expose_task() starts exactly at addr.
 task_struct* BpfScxOps::task_arg(CallContext& cx, uint64_t addr, const char* what) {
-  if (!exposed_tasks_.count(addr)) {
+  if (!exposed_tasks_.contains(addr)) {
     cx.fault(fmt::format("{}: {} is not a task_struct", what, cx.memory().describe(addr)));
     return nullptr;
   }
@@ -907,6 +902,7 @@ uint64_t BpfScxOps::run(ScxOp op, std::initializer_list<uint64_t> args, uint64_t
 }
 
 void BpfScxOps::arm_timer() {
+  if (!helpers_->has_timers()) return;
   std::optional<uint64_t> next = helpers_->next_timer();
   if (!next || (timer_pending_ && timer_at_ <= *next)) return;
   timer_pending_ = true;

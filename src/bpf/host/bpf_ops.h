@@ -25,6 +25,7 @@
 
 #include "base/status.h"
 #include "bpf/helpers/helpers.h"
+#include "bpf/host/exposed_tasks.h"
 #include "bpf/host/kernel_ksyms.h"
 #include "bpf/loader/kfuncs.h"
 #include "bpf/loader/object.h"
@@ -187,19 +188,11 @@ class BpfScxOps : public ScxOps {
   std::unique_ptr<KernelKsyms> ksyms_;  // per-CPU kernel variables (typed ksyms)
   std::unique_ptr<BpfObject> obj_;  // destroyed (detached) first
   const BpfProgram* progs_[kScxOpCount] = {};
-  // What expose_task() last made visible through a task (task->cgroups and its dfl_cgrp), so
-  // that a task whose cgroup has not changed costs one lookup per op call.
-  struct ExposedTaskCgroups {
-    const css_set* cset = nullptr;
-    const cgroup* dfl_cgrp = nullptr;
-  };
   // Exposes the task's css_set and default-hierarchy cgroup; true when both are visible.
   bool expose_task_cgroups(const task_struct* p);
-  void forget_exposed_task_cgroups();
-  // Hashed, iterated only to forget cgroups (in no particular order): every op call looks its
-  // task up (expose_task) and every kfunc taking a task checks it (task_arg).
+  // Hashed, iterated only to forget cgroups (in no particular order).
   std::unordered_set<uint64_t> exposed_;          // region bases registered by expose_*
-  std::unordered_map<uint64_t, ExposedTaskCgroups> exposed_tasks_;  // the task_structs among them
+  ExposedTasks exposed_tasks_;                    // the task_structs among them
   std::unordered_set<uint64_t> exposed_cgroups_;  // the struct cgroups among them
   std::map<uint64_t, std::pair<std::unique_ptr<bpf_cpumask>, int>> owned_masks_;
   std::vector<Region> op_args_;  // scratch_mem() regions for the next op's run

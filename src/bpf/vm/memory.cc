@@ -68,30 +68,30 @@ Status AddressSpace::resize(uint64_t base, uint64_t size) {
   Region& r = it->second;
   if (size == 0 || base + size < base || (r.layout && size > r.layout->size()))
     return Status::Errorf("memory", "invalid size {} for region '{}'", size, r.name);
-  auto next = std::next(it);
-  if (next != regions_.end() && next->first < base + size)
+  const size_t i = resized_span(base);
+  if (i + 1 < spans_.size() && spans_[i + 1].lo < base + size)
     return Status::Errorf("memory", "region '{}' resized to {} bytes would overlap '{}'", r.name,
-                          size, next->second.name);
+                          size, spans_[i + 1].region->name);
   forget_cached(base, r.size);
   r.size = size;
-  span_at(base)->hi = base + size;
+  spans_[i].hi = base + size;
   // The resized region is read next (the ctx buffer, resized before each run): its first
-  // page's slot holds it at once rather than after a map search.
-  cache_[slot_of(base)] = CacheEntry{r.base, r.size, r.perms, r.layout.get()};
+  // block's slot holds it at once rather than after a search.
+  cache_[slot_of(base)] = entry_of(r);
   return {};
 }
 
 void AddressSpace::forget_cached(uint64_t base, uint64_t size) const {
-  const uint64_t first_page = base >> kCachePageShift;
-  const uint64_t pages = ((base + size - 1) >> kCachePageShift) - first_page + 1;
+  const uint64_t first_block = base >> kCacheBlockShift;
+  const uint64_t blocks = ((base + size - 1) >> kCacheBlockShift) - first_block + 1;
   auto forget = [base](CacheEntry& e) {
     if (e.len && e.lo == base) e = CacheEntry{};
   };
-  if (pages >= kCacheSlots) {  // hashed pages need not cover every slot: look at them all
+  if (blocks >= kCacheSlots) {  // hashed blocks need not cover every slot: look at them all
     for (CacheEntry& e : cache_) forget(e);
     return;
   }
-  for (uint64_t i = 0; i < pages; ++i) forget(cache_[slot_of((first_page + i) << kCachePageShift)]);
+  for (uint64_t i = 0; i < blocks; ++i) forget(cache_[slot_of((first_block + i) << kCacheBlockShift)]);
 }
 
 void AddressSpace::clear() {
@@ -103,6 +103,12 @@ void AddressSpace::clear() {
 
 std::vector<AddressSpace::Span>::iterator AddressSpace::span_at(uint64_t base) {
   return std::lower_bound(spans_.begin(), spans_.end(), base, [](const Span& s, uint64_t b) { return s.lo < b; });
+}
+
+size_t AddressSpace::resized_span(uint64_t base) {
+  if (resized_span_ >= spans_.size() || spans_[resized_span_].lo != base)
+    resized_span_ = static_cast<size_t>(span_at(base) - spans_.begin());
+  return resized_span_;
 }
 
 const Region* AddressSpace::find(uint64_t addr) const {
@@ -117,10 +123,10 @@ bool AddressSpace::allowed_slow(uint64_t addr, uint64_t size, uint8_t need) cons
   const Region* r = find(addr);
   if (!r) return false;
   CacheEntry& e = cache_[slot_of(addr)];
-  e = CacheEntry{r->base, r->size, r->perms, r->layout.get()};
+  e = entry_of(*r);
   const uint64_t off = addr - e.lo;
   if (size > e.len - off || (e.perms & need) != need) return false;
-  return !e.layout || e.layout->allows(off, size, need);
+  return !e.byte_perms || FieldLayout::bytes_allow(e.byte_perms + off, size, need);
 }
 
 // An address up to a page past a region's end (an end pointer, an overrun) maps into the guard

@@ -36,8 +36,14 @@ class FieldLayout {
   // True when every byte of [offset, offset+size) has all `need` bits.
   bool allows(size_t offset, size_t size, uint8_t need) const {
     if (offset + size > perms_.size()) return false;
+    return bytes_allow(perms_.data() + offset, size, need);
+  }
+  // The per-byte permissions (size() of them), for AddressSpace's cache.
+  const uint8_t* byte_perms() const { return perms_.data(); }
+  // True when each of the `size` permission bytes from `perms` has all `need` bits.
+  static bool bytes_allow(const uint8_t* perms, size_t size, uint8_t need) {
     for (size_t i = 0; i < size; ++i)
-      if ((perms_[offset + i] & need) != need) return false;
+      if ((perms[i] & need) != need) return false;
     return true;
   }
   // Name given to the last allow() covering `offset`, or "".
@@ -91,13 +97,13 @@ class AddressSpace {
   const Region* find(uint64_t addr) const;
 
   // True when [addr, addr+size) lies in one region and every byte allows `need`.
-  // Inline fast path on the cache slot of addr's page; the map search is out of line.
+  // Inline fast path on the cache slot of addr's block; the search is out of line.
   [[gnu::always_inline]] bool allowed(uint64_t addr, uint64_t size, uint8_t need) const {
     const CacheEntry& e = cache_[slot_of(addr)];
     const uint64_t off = addr - e.lo;
     if (off < e.len && size <= e.len - off) {
       if ((e.perms & need) != need) return false;
-      return !e.layout || e.layout->allows(off, size, need);
+      return !e.byte_perms || FieldLayout::bytes_allow(e.byte_perms + off, size, need);
     }
     return allowed_slow(addr, size, need);
   }
@@ -137,28 +143,39 @@ class AddressSpace {
   // The region resize() changed last: the ctx buffer, resized before most runs, is found
   // without a search. regions_.end() when none (remove() and clear() reset it).
   Regions::iterator resized_ = regions_.end();
+  // Its index in spans_ when last resized; adds and removes shift indices, so it is checked
+  // against the base before use (resized_span()).
+  size_t resized_span_ = 0;
+  size_t resized_span(uint64_t base);  // the index of the span starting at base
   uint64_t next_sim_ = kSimulatedBase;
   uint64_t stack_lo_ = 0, stack_hi_ = 0;
 
-  // A direct-mapped cache of region lookups, a slot per 4 KiB page (like a TLB): the
-  // hundreds of task_structs a run touches in turn each keep their slot, where a
-  // most-recently-used list of a few regions missed on nearly every op. An entry is a copy of
-  // a live region, filled in the slot of the accessed address's page; it answers for any
-  // address inside that region.
+  // A direct-mapped cache of region lookups, a slot per 256-byte block (like a TLB with small
+  // pages): the hundreds of task_structs a run touches in turn each keep their slot, where a
+  // most-recently-used list of a few regions missed on nearly every op. Blocks, not 4 KiB
+  // pages: a Task is about 1.3 KiB, so a page held parts of two or three task_structs
+  // and the tasks of a ping-pong pair evicted each other's entry at every op. An entry is a
+  // copy of a live region, filled in the slot of the accessed address's block; it answers for
+  // any address inside that region.
+  // The layout's byte permissions are held directly (a region is never larger than its layout),
+  // sparing a load through the layout object at each access to a typed region.
   struct CacheEntry {
     uint64_t lo = 0, len = 0;
     uint8_t perms = 0;
-    const FieldLayout* layout = nullptr;
+    const uint8_t* byte_perms = nullptr;  // the layout's, or nullptr without one
   };
-  // The slot is a Fibonacci hash of the page number, so that objects a fixed number of pages
-  // apart (task_structs inside Tasks) spread over the slots rather than share a few.
-  static constexpr int kCachePageShift = 12;
+  static CacheEntry entry_of(const Region& r) {
+    return CacheEntry{r.base, r.size, r.perms, r.layout ? r.layout->byte_perms() : nullptr};
+  }
+  // The slot is a Fibonacci hash of the block number, so that objects a fixed distance apart
+  // (task_structs inside Tasks) spread over the slots rather than share a few.
+  static constexpr int kCacheBlockShift = 8;
   static constexpr int kCacheSlotBits = 12;
   static constexpr uint64_t kCacheSlots = uint64_t{1} << kCacheSlotBits;
   static size_t slot_of(uint64_t addr) {
-    return static_cast<size_t>(((addr >> kCachePageShift) * 0x9E3779B97F4A7C15ULL) >> (64 - kCacheSlotBits));
+    return static_cast<size_t>(((addr >> kCacheBlockShift) * 0x9E3779B97F4A7C15ULL) >> (64 - kCacheSlotBits));
   }
-  // Drops the entries of the region at base, which lie in the slots of its pages.
+  // Drops the entries of the region at base, which lie in the slots of its blocks.
   void forget_cached(uint64_t base, uint64_t size) const;
   void invalidate_cache() const {
     for (CacheEntry& e : cache_) e = CacheEntry{};

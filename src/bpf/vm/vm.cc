@@ -102,7 +102,7 @@ void Vm::drop_scratch(std::vector<uint64_t>& bases) {
   bases.clear();
 }
 
-std::optional<std::string> Vm::cannot_start(const Program& prog, size_t entry_pc) const {
+std::optional<std::string> Vm::why_cannot_start(const Program& prog, size_t entry_pc) const {
   if (depth_ >= kMaxRunDepth)
     return fmt::format("nested run depth exceeds {} runs (a host function started a run {} deep)",
                        kMaxRunDepth, kMaxRunDepth + 1);
@@ -137,16 +137,31 @@ RunResult Vm::run(const Program& prog, size_t entry_pc, std::span<const uint64_t
     return refuse(prog, entry_pc, std::move(*why));
   HostArgs a{};
   for (size_t i = 0; i < args.size() && i < a.size(); ++i) a[i] = args[i];
+  // A top-level run starts from the idle state in place (only its scratch, added before the
+  // run and the run's own, can be non-empty), sparing every op the moves of the state in and
+  // out. A nested run keeps the enclosing run's state on the host stack meanwhile.
+  if (depth_ == 0) {
+    RunResult res = run_in_cur(prog, entry_pc, a, scratch);
+    reset_idle_state();
+    return res;
+  }
   RunState outer = std::move(cur_);
   cur_ = RunState{};
-  if (depth_ == 0) std::swap(cur_.scratch, outer.scratch);  // added before the run: its own
+  RunResult res = run_in_cur(prog, entry_pc, a, scratch);
+  cur_ = std::move(outer);
+  if (!res.ok) stop_enclosing(*res.fault);
+  return res;
+}
+
+RunResult Vm::run_in_cur(const Program& prog, size_t entry_pc, const HostArgs& args,
+                         std::span<const Region> scratch) {
   cur_.insns_left = options_.insn_budget;
   cur_.stack_top = stack_top_of(depth_);
   ++depth_;
   for (const Region& r : scratch) (void)add_scratch(r);  // an overlap faults on use instead
   RunResult res;
   uint64_t r0 = 0;
-  res.ok = exec(prog, entry_pc, a, 0, &r0);
+  res.ok = exec(prog, entry_pc, args, 0, &r0);
   if (res.ok && !cur_.refs.empty()) {
     fault_unreleased(prog, cur_.refs.front());
     res.ok = false;
@@ -156,9 +171,17 @@ RunResult Vm::run(const Program& prog, size_t entry_pc, std::span<const uint64_t
   else res.fault = std::move(cur_.fault);
   drop_scratch(cur_.scratch);
   --depth_;
-  cur_ = std::move(outer);
-  if (!res.ok && depth_ > 0) stop_enclosing(*res.fault);
   return res;
+}
+
+// The state outside any run, as the VM starts: the top-level run that just ended leaves no fault,
+// reference or budget behind.
+void Vm::reset_idle_state() {
+  cur_.insns_left = 0;
+  cur_.fault.reset();
+  cur_.fault_depth = 0;
+  cur_.refs.clear();
+  cur_.stack_top = stack_top0_;
 }
 
 // Maps the ctx buffer of the run about to start, sized to this call's arguments so that an

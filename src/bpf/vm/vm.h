@@ -221,11 +221,23 @@ class Vm {
   uint64_t ref_key(uint64_t addr) const;
   void fault_unreleased(const Program& prog, const HeldRef& ref);
   std::string explain_access(uint64_t addr, uint64_t size, uint8_t need, uint64_t stack_lo) const;
-  std::optional<std::string> cannot_start(const Program& prog, size_t entry_pc) const;
+  // Why a run cannot start now, or nullopt. Checked inline at every run; only a refusal goes
+  // out of line to say why.
+  std::optional<std::string> cannot_start(const Program& prog, size_t entry_pc) const {
+    if (depth_ < kMaxRunDepth && (depth_ == 0 || !cur_.fault) && entry_pc < prog.size() &&
+        prog.is_insn_start(entry_pc)) [[likely]]
+      return std::nullopt;
+    return why_cannot_start(prog, entry_pc);
+  }
+  std::optional<std::string> why_cannot_start(const Program& prog, size_t entry_pc) const;
   RunResult refuse(const Program& prog, size_t entry_pc, std::string reason);
   void stop_enclosing(const Fault& inner);
   Status map_ctx(std::span<const uint64_t> ctx_args, uint64_t* addr);
   void drop_scratch(std::vector<uint64_t>& bases);
+  // The run itself, in cur_ (which run() prepared): from scratch mapping to result.
+  RunResult run_in_cur(const Program& prog, size_t entry_pc, const HostArgs& args,
+                       std::span<const Region> scratch);
+  void reset_idle_state();
   uint64_t stack_top_of(int run_depth) const { return stack_top0_ - run_depth * kRunStackBytes; }
 
   VmOptions options_;
