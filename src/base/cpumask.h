@@ -62,6 +62,19 @@ class CpuMask {
     return -1;
   }
   int first() const { return next(0); }
+  // Set CPUs in [from, to).
+  int count_range(int from, int to) const {
+    if (from < 0) from = 0;
+    if (to > kMaxCpus) to = kMaxCpus;
+    int n = 0;
+    for (int i = from >> 6; from < to && i <= (to - 1) >> 6; ++i) {
+      uint64_t w = w_[i];
+      if (i == (from >> 6)) w &= ~0ULL << (from & 63);
+      if (i == ((to - 1) >> 6) && (to & 63)) w &= ~(~0ULL << (to & 63));
+      n += std::popcount(w);
+    }
+    return n;
+  }
 
   CpuMask operator&(const CpuMask& o) const {
     CpuMask r;

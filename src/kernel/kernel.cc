@@ -36,6 +36,7 @@ Kernel::Kernel(const Topology& topo, KernelConfig config)
     rq.idle->state = TaskState::Running;
     rq.idle->on_cpu = true;
     rq.curr = rq.idle;
+    refresh_idle_rq(rq);
     rq.stop = create_kthread(fmt::format("migration/{}", cpu), cpu + 1, cpu, 0, Policy::Fifo, 99);
     rq.stop->sched_class = &stop_class();
     rq.stop->state = TaskState::Blocked;
@@ -471,6 +472,7 @@ void Kernel::handle(const Event& e) {
       Task* p = find_task(static_cast<int>(e.arg & 0xffffffff));
       SCX_CHECK(p && p->state == TaskState::Waking);
       --rq.ttwu_pending;
+      refresh_idle_rq(rq);
       ttwu_do_activate(rq, *p, static_cast<int>(e.arg >> 32));
       break;
     }
@@ -529,6 +531,7 @@ void Kernel::activate_task(Rq& rq, Task& p, int flags) {
   p.sched_class->enqueue_task(rq, p, flags);
   p.on_rq = true;
   ++rq.nr_running;
+  refresh_idle_rq(rq);
 }
 
 bool Kernel::deactivate_task(Rq& rq, Task& p, int flags) {
@@ -536,6 +539,7 @@ bool Kernel::deactivate_task(Rq& rq, Task& p, int flags) {
   if (!p.sched_class->dequeue_task(rq, p, flags)) return false;
   p.on_rq = false;
   --rq.nr_running;
+  refresh_idle_rq(rq);
   return true;
 }
 
@@ -543,6 +547,12 @@ void Kernel::finish_delayed_dequeue(Rq& rq, Task& p) {
   SCX_CHECK(p.on_rq);
   p.on_rq = false;
   --rq.nr_running;
+  refresh_idle_rq(rq);
+}
+
+void Kernel::refresh_idle_rq(const Rq& rq) {
+  if (rq.nr_running == 0 && rq.ttwu_pending == 0 && rq.curr == rq.idle) idle_rqs_.set(rq.cpu);
+  else idle_rqs_.clear(rq.cpu);
 }
 
 Ns migration_penalty(const Topology& topo, const CostModel& cost, int from, int to) {
@@ -744,6 +754,7 @@ bool Kernel::try_to_wake_up(Task& p, int wake_flags) {
     ++stats_.remote_wakeups;
     charge_ipi_send();
     ++rq.ttwu_pending;
+    refresh_idle_rq(rq);
     Ns latency = config_.cost.wakeup_ipi_ns + (rq.curr->is_idle_task() ? config_.cost.idle_exit_ns : 0);
     events_.push(now() + latency, kWakeArrive, cpu,
                  (static_cast<uint64_t>(static_cast<uint32_t>(wake_flags)) << 32) |
@@ -830,6 +841,7 @@ void Kernel::schedule(Rq& rq) {
   if (prev->state == TaskState::Running) prev->set_state(TaskState::Runnable);
   next->on_cpu = true;
   rq.curr = next;
+  refresh_idle_rq(rq);
   TraceEvent e;
   e.time = now();
   e.type = TraceType::SchedSwitch;
@@ -1156,6 +1168,10 @@ Status Kernel::check_invariants() const {
     if (by_class != rq.nr_running)
       return Status::Errorf(where, "classes hold {} tasks, nr_running is {}", by_class, rq.nr_running);
     if (!rq.curr->on_cpu) return Status::Error(where, "curr is not marked on_cpu");
+    const bool idle = rq.nr_running == 0 && rq.ttwu_pending == 0 && rq.curr == rq.idle;
+    if (idle_rqs_.test(rq.cpu) != idle)
+      return Status::Errorf(where, "idle_rqs says {} but the runqueue is {}", idle_rqs_.test(rq.cpu) ? "idle" : "busy",
+                            idle ? "idle" : "busy");
     if (rq.curr->is_idle_task() && must > 0 && !rq.need_resched) {
       // Allowed only while a wakeup IPI to this idle CPU is in flight (need_resched set).
       return Status::Errorf(where, "idle with {} runnable task(s) and no reschedule pending", must);

@@ -116,6 +116,11 @@ class Kernel {
   int nr_cpus() const { return topo_.nr_cpus(); }
   Rq& rq(int cpu) { return rqs_[cpu]; }
   const Rq& rq(int cpu) const { return rqs_[cpu]; }
+  // CPUs whose runqueue is idle as the core sees it: nothing queued (nr_running == 0), no
+  // remote wakeup on the way (ttwu_pending == 0) and the idle task running. Kept up to date at
+  // every change of those fields, so that the classes' idle-CPU searches test a bit, or a word
+  // of 64 CPUs, instead of reading each runqueue.
+  const CpuMask& idle_rqs() const { return idle_rqs_; }
   // The CPU whose code is running now (smp_processor_id()).
   int this_cpu() const { return this_cpu_; }
   Rng& rng() { return rng_; }
@@ -374,6 +379,8 @@ class Kernel {
   void trace_cgroup_attach(const Task& p, uint64_t from_id);
   Status load_cgroups(const Workload& w);     // creates Workload::cgroups, schedules its events
   std::vector<Rq> rqs_;
+  CpuMask idle_rqs_;
+  void refresh_idle_rq(const Rq& rq);  // idle_rqs_'s bit of rq, after one of its fields changed
   std::vector<std::unique_ptr<Task>> kthreads_;
   std::vector<std::vector<std::function<void()>>> stopper_work_;  // per CPU, oldest first
   struct CallbackSlot {

@@ -35,6 +35,24 @@ TEST(CpuMask, SetAlgebra) {
   EXPECT_TRUE(a.intersects(b));
 }
 
+// count_range(from, to) counts [from, to): {0-3, 63-65, 700, 1023} by hand, ranges that start
+// and end mid-word, on word edges, empty, and beyond both ends.
+TEST(CpuMask, CountRange) {
+  CpuMask m;
+  for (int c : {0, 1, 2, 3, 63, 64, 65, 700, 1023}) m.set(c);
+  EXPECT_EQ(m.count_range(0, kMaxCpus), 9);
+  EXPECT_EQ(m.count_range(1, 3), 2);        // 1, 2
+  EXPECT_EQ(m.count_range(3, 64), 2);       // 3, 63 (64 excluded)
+  EXPECT_EQ(m.count_range(63, 66), 3);      // 63, 64, 65 across the word edge
+  EXPECT_EQ(m.count_range(64, 128), 2);     // one whole word: 64, 65
+  EXPECT_EQ(m.count_range(66, 700), 0);
+  EXPECT_EQ(m.count_range(66, 701), 1);     // 700
+  EXPECT_EQ(m.count_range(5, 5), 0);        // empty
+  EXPECT_EQ(m.count_range(9, 2), 0);        // reversed: empty
+  EXPECT_EQ(m.count_range(-4, 2), 2);       // clipped to 0: 0, 1
+  EXPECT_EQ(m.count_range(1000, 2000), 1);  // clipped to kMaxCpus: 1023
+}
+
 TEST(CpuList, RoundTrip) {
   auto m = parse_cpulist("0-3,8,10-11\n");
   ASSERT_TRUE(m.ok());

@@ -52,6 +52,24 @@ TEST_F(EevdfTest, EmptyQueueVIsMinVruntime) {
   EXPECT_EQ(rq.cfs_rq_min_slice(), ~Ns{0});
 }
 
+// V when curr's weighted key takes the sum out of the 64-bit range (avg_vruntime() then divides
+// in 128 bits): two nice -20 entities (weight 88761), B placed 2^58 behind A and running, so its
+// key times its weight is about -2^74. V is checked against floor(sum / load) worked out here in
+// 128 bits (the tree's own sum, A's, is a plain int64 as in the kernel).
+TEST_F(EevdfTest, AvgVruntimeOfASumBeyond64Bits) {
+  SchedEntity a = make(88761), b = make(88761, int64_t{1} << 58);
+  rq.enqueue_entity(a, ENQUEUE_WAKEUP, 0);
+  rq.enqueue_entity(b, ENQUEUE_WAKEUP, 0);
+  rq.set_next_entity(b, 0);
+  __extension__ using i128 = __int128;
+  auto key = [&](const SchedEntity& se) { return static_cast<int64_t>(se.vruntime - rq.min_vruntime()); };
+  const i128 sum = i128{key(a) * 88761} + i128{key(b)} * 88761;
+  ASSERT_LT(sum, -(i128{1} << 70));  // far outside int64
+  const i128 load = 2 * 88761;
+  const i128 floor_q = sum / load - (sum % load != 0 ? 1 : 0);  // sum < 0: round down
+  EXPECT_EQ(rq.avg_vruntime(), rq.min_vruntime() + static_cast<uint64_t>(static_cast<int64_t>(floor_q)));
+}
+
 // Three entities, weights 1024 (A), 2048 (B), 335 (C), all arriving at t=0 with zero lag.
 TEST_F(EevdfTest, ThreeEntitiesVruntimeAndV) {
   SchedEntity a = make(1024), b = make(2048), c = make(335);

@@ -309,6 +309,32 @@ TEST(FairClass, SharedRunqOnAndOff) {
   EXPECT_LT(stats[1].newidle_pulled * 10, stats[0].newidle_pulled);
 }
 
+// select_idle_cpu() on the idle mask finds what the kernel's CPU-by-CPU scan finds: the same
+// schedule (fingerprint) and the same number of idle CPUs found. The load keeps the 32-CPU LLCs
+// of server-2s64 partly busy, so the SIS_UTIL budget cuts scans short, and half the tasks are
+// pinned to CPUs 8-23 and 40-55 (the scan visits span & allowed only). The exact counts depend
+// on every decision, hence only "the scan found thousands of CPUs".
+TEST(FairClass, IdleScanByMaskFindsWhatTheCpuByCpuScanFinds) {
+  CpuMask pinned;
+  for (int c = 8; c < 24; ++c) pinned.set(c), pinned.set(c + 32);
+  auto run = [&](bool by_mask) {
+    Sim s("server-2s64");
+    FairClass& fair = install_fair(s, [&](FairConfig& c) { c.balance.idle_scan_by_mask = by_mask; });
+    FingerprintSink fp;
+    s.kernel->trace().subscribe(&fp);
+    WorkloadBuilder wb("scan");
+    wb.task("free").instances(50).program().begin_loop(-1).run(us(300)).sleep(us(40)).end_loop();
+    wb.task("pinned").instances(30).cpus(pinned).program().begin_loop(-1).run(us(80)).sleep(us(120)).end_loop();
+    s.load(wb.build());
+    EXPECT_TRUE(s.kernel->run_until(ms(60)).ok());
+    return std::make_pair(fp.fingerprint().hex(), fair.stats().wake_idle_scan);
+  };
+  const auto by_cpu = run(false), by_mask = run(true);
+  EXPECT_EQ(by_mask.first, by_cpu.first);
+  EXPECT_EQ(by_mask.second, by_cpu.second);
+  EXPECT_GT(by_cpu.second, 1000u);
+}
+
 // PELT follows the tasks: a hog's util approaches 1024, its CPU's load its weight; an idle
 // CPU's blocked load decays.
 TEST(FairClass, PeltTracksRunningTasks) {

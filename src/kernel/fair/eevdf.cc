@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <limits>
 
 #include "base/check.h"
 #include "base/int128.h"
@@ -81,28 +82,35 @@ CfsRq::CfsRq(const Features* features, const Tunables* tunables)
 // avg_vruntime(): V = v0 + floor(sum / load), curr included while queued. The floor (not the
 // truncation of div_s64) biases V left so that an entity at exactly V tests eligible.
 uint64_t CfsRq::avg_vruntime() const {
-  i128 avg = avg_vruntime_;
-  i128 load = avg_load_;
-  if (curr_ && curr_->on_rq) {
-    avg += static_cast<i128>(entity_key(*curr_)) * curr_->weight;
-    load += curr_->weight;
-  }
+  const Eligibility e = eligibility();
+  i128 avg = e.sum;
+  const i128 load = e.load;
   if (load) {
     if (avg < 0) avg -= load - 1;
-    avg /= load;
+    // The same quotient; a 64-bit division when the sum fits (the load always does) avoids the
+    // 128-bit division's library call.
+    const bool fits = avg >= std::numeric_limits<int64_t>::min() && avg <= std::numeric_limits<int64_t>::max();
+    avg = fits ? i128{static_cast<int64_t>(avg) / static_cast<int64_t>(load)} : avg / load;
   }
   return min_vruntime_ + static_cast<uint64_t>(static_cast<int64_t>(avg));
 }
 
-// vruntime_eligible(): (v - v0) * load <= sum, compared exactly (no division).
-bool CfsRq::vruntime_eligible(uint64_t vruntime) const {
-  i128 avg = avg_vruntime_;
-  i128 load = avg_load_;
+CfsRq::Eligibility CfsRq::eligibility() const {
+  Eligibility e{avg_vruntime_, avg_load_, min_vruntime_};
   if (curr_ && curr_->on_rq) {
-    avg += static_cast<i128>(entity_key(*curr_)) * curr_->weight;
-    load += curr_->weight;
+    e.sum += static_cast<i128>(entity_key(*curr_)) * curr_->weight;
+    e.load += curr_->weight;
   }
-  return avg >= static_cast<i128>(static_cast<int64_t>(vruntime - min_vruntime_)) * load;
+  return e;
+}
+
+// vruntime_eligible(): (v - v0) * load <= sum, compared exactly (no division).
+bool CfsRq::Eligibility::eligible(uint64_t vruntime) const {
+  return sum >= static_cast<i128>(static_cast<int64_t>(vruntime - v0)) * load;
+}
+
+bool CfsRq::vruntime_eligible(uint64_t vruntime) const {
+  return eligibility().eligible(vruntime);
 }
 
 bool CfsRq::entity_eligible(const SchedEntity& se) const {
@@ -379,24 +387,26 @@ SchedEntity* CfsRq::pick_eevdf(bool protect) {
   // A single entity needs no eligibility test.
   if (nr_running_ == 1) return (curr && curr->on_rq) ? curr : se;
 
-  if (curr && (!curr->on_rq || !entity_eligible(*curr))) curr = nullptr;
+  // Nothing changes during the pick: the sums (curr included) are gathered once.
+  const Eligibility elig = eligibility();
+  if (curr && (!curr->on_rq || !elig.eligible(curr->vruntime))) curr = nullptr;
 
   // Slice protection: keep running an eligible curr (6.12: RUN_TO_PARITY until it gets a new
   // request; 6.18: until vprot, with or without RUN_TO_PARITY).
   if (curr && protect && (v6_18() || features_->run_to_parity) && protect_slice(*curr)) return curr;
 
-  if (se && entity_eligible(*se)) {
+  if (se && elig.eligible(se->vruntime)) {
     best = se;
   } else {
     // Heap search: the first eligible entity in deadline order. Left subtrees hold earlier
     // deadlines, and min_vruntime tells whether a subtree holds any eligible entity at all.
     while (node) {
       SchedEntity* left = node->left;
-      if (left && vruntime_eligible(left->min_vruntime)) {
+      if (left && elig.eligible(left->min_vruntime)) {
         node = left;
         continue;
       }
-      if (entity_eligible(*node)) {
+      if (elig.eligible(node->vruntime)) {
         best = node;
         break;
       }
@@ -667,9 +677,7 @@ void CfsRq::rotate_up(SchedEntity* x) {
   recompute(x);
 }
 
-SchedEntity* CfsRq::compute_leftmost() const {
-  SchedEntity* n = root_;
-  if (!n) return nullptr;
+SchedEntity* CfsRq::first_in_subtree(SchedEntity* n) {
   while (n->left) n = n->left;
   return n;
 }
@@ -717,6 +725,9 @@ void CfsRq::dequeue_tree(SchedEntity& se) {
   while (se.left && se.right) rotate_up(se.left->prio > se.right->prio ? se.left : se.right);
   SchedEntity* child = se.left ? se.left : se.right;
   SchedEntity* p = se.parent;
+  // The leftmost entity has no left child, so no rotation moved it: its successor, the new
+  // leftmost, is the first of its right subtree, else its parent (rb_erase_cached's rb_next()).
+  if (leftmost_ == &se) leftmost_ = child ? first_in_subtree(child) : p;
   if (child) child->parent = p;
   if (!p)
     root_ = child;
@@ -727,7 +738,6 @@ void CfsRq::dequeue_tree(SchedEntity& se) {
   se.left = se.right = se.parent = nullptr;
   se.in_tree = false;
   propagate_up(p);
-  if (leftmost_ == &se) leftmost_ = compute_leftmost();
   avg_vruntime_sub(se);
 }
 

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/int128.h"
 #include "kernel/fair/weights.h"
 #include "kernel/kernel_version.h"
 #include "kernel/sched_flags.h"
@@ -105,10 +106,21 @@ enum class FairPolicy : uint8_t { Normal = 0, Batch = 3, Idle = 5 };
 class CfsRq;
 
 struct SchedEntity {
+  // The fields the tree walks read (the deadline order, eligibility, the augmented summaries and
+  // the links) come first, in 64 bytes, so that a node visit touches one or two cache lines.
+  uint64_t deadline = 0;
+  uint64_t vruntime = 0;
+  uint64_t min_vruntime = 0;  // augmented: min vruntime over this subtree
+  Ns min_slice = 0;           // augmented: min slice over this subtree
+  Ns slice = 0;
+  // Tree links, owned by CfsRq.
+  SchedEntity* left = nullptr;
+  SchedEntity* right = nullptr;
+  SchedEntity* parent = nullptr;
+  uint64_t prio = 0;     // treap priority (deterministic, from the CfsRq's counter)
   uint32_t weight = kNice0Load;  // load.weight, unscaled; change through CfsRq::reweight_entity
   FairPolicy policy = FairPolicy::Normal;
-  uint64_t vruntime = 0;
-  uint64_t deadline = 0;
+  bool in_tree = false;  // debug: in tasks_timeline (queued and not curr)
   // V - v saved at dequeue; while running under 6.12 it holds the deadline at pick time (the
   // RUN_TO_PARITY marker, see set_next_entity()).
   int64_t vlag = 0;
@@ -117,7 +129,6 @@ struct SchedEntity {
   // computed while se is curr (a reweight, a delayed requeue) overwrites it, as it does there.
   uint64_t vprot() const { return static_cast<uint64_t>(vlag); }
   void set_vprot(uint64_t v) { vlag = static_cast<int64_t>(v); }
-  Ns slice = 0;
   bool custom_slice = false;
   bool rel_deadline = false;  // deadline stored relative to vruntime (non-sleep dequeue)
   bool sched_delayed = false;
@@ -137,15 +148,6 @@ struct SchedEntity {
   CfsRq* my_q = nullptr;
   int depth = 0;
   bool is_task() const { return my_q == nullptr; }  // entity_is_task()
-
-  // Augmented tree node, owned by CfsRq.
-  uint64_t min_vruntime = 0;  // min vruntime over this subtree
-  Ns min_slice = 0;           // min slice over this subtree
-  SchedEntity* left = nullptr;
-  SchedEntity* right = nullptr;
-  SchedEntity* parent = nullptr;
-  uint64_t prio = 0;     // treap priority (deterministic, from the CfsRq's counter)
-  bool in_tree = false;  // debug: in tasks_timeline (queued and not curr)
 
   // Sets the sched_setattr() slice request: runtime != 0 -> custom slice clamped to
   // [100us, 100ms]; 0 -> back to the base slice. Takes effect at the next placement/deadline.
@@ -325,6 +327,16 @@ class CfsRq {
   void check_invariants() const;
 
  private:
+  // What vruntime_eligible() compares against: the weighted key sum and the load of the tree
+  // plus a queued curr, and the keys' origin v0.
+  struct Eligibility {
+    int128 sum;
+    int64_t load;
+    uint64_t v0;
+    bool eligible(uint64_t vruntime) const;
+  };
+  Eligibility eligibility() const;
+
   void enqueue_tree(SchedEntity& se);  // __enqueue_entity()
   void dequeue_tree(SchedEntity& se);  // __dequeue_entity()
   void avg_vruntime_add(const SchedEntity& se);
@@ -340,7 +352,7 @@ class CfsRq {
   void rotate_up(SchedEntity* x);
   static bool recompute(SchedEntity* n);  // true if n's subtree summary changed
   void propagate_up(SchedEntity* n);
-  SchedEntity* compute_leftmost() const;
+  static SchedEntity* first_in_subtree(SchedEntity* n);
   uint64_t next_prio();
 
   template <typename F>

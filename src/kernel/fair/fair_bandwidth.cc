@@ -127,6 +127,7 @@ bool FairClass::bw_can_migrate(const Task& p, int src_cpu, int dst_cpu) const {
 void FairClass::bw_hide(int cpu, int delta) {
   bw_hidden_[cpu] += delta;
   SCX_CHECK(bw_hidden_[cpu] >= 0);
+  if (delta > 0) bw_hidden_seen_ = true;
 }
 
 void FairClass::bw_kick_idle(Rq& rq, int enqueue_flags) {

@@ -649,17 +649,6 @@ bool FairClass::task_fits_cpu(const Task& p, int cpu) const {
   return fits_capacity(task_util_est(p), capacity_of(cpu));  // util_fits_cpu() without uclamp
 }
 
-bool FairClass::idle_cpu(int cpu) const {
-  const Rq& rq = k_.rq(cpu);
-  // The rq's own fields first: a busy CPU is rejected without touching its current task.
-  return rq.nr_running - bw_hidden_[cpu] == 0 && rq.ttwu_pending == 0 && rq.curr == rq.idle;
-}
-
-bool FairClass::sched_idle_cpu(int cpu) const {
-  const Rq& rq = k_.rq(cpu);
-  return rq.nr_running > 0 && rq.nr_running == static_cast<int>(cpus_[cpu].cfs.h_nr_idle);
-}
-
 unsigned FairClass::lb_nr_runnable(int cpu) const {
   const fair::CfsRqState& cfs = cpus_[cpu].cfs;
   return config_.v6_18() ? cfs.h_nr_runnable() : cfs.h_nr_queued;

@@ -52,6 +52,10 @@ struct BalanceConfig {
   // max_newidle_lb_cost). The simulated CPU does not spend this time; only the gating uses it.
   Ns newidle_cost_ns = 500;
   Ns newidle_cost_per_cpu_ns = 150;
+  // How the simulator runs select_idle_cpu()'s scan, not what it finds: on the core's idle mask a
+  // word at a time (true), or CPU by CPU as the kernel does (false: the reference tests compare
+  // against).
+  bool idle_scan_by_mask = true;
 };
 
 struct FairConfig {
@@ -198,9 +202,16 @@ class FairClass : public SchedClass {
   uint64_t capacity_of(int cpu) const;
   uint64_t task_util_est(const Task& p) const;
   bool task_fits_cpu(const Task& p, int cpu) const;
-  bool idle_cpu(int cpu) const;             // idle_cpu()
-  bool available_idle_cpu(int cpu) const { return idle_cpu(cpu); }
-  bool sched_idle_cpu(int cpu) const;       // sched_idle_cpu()
+  // idle_cpu(), available_idle_cpu() and sched_idle_cpu() are defined inline in fair_internal.h:
+  // the idle-CPU searches probe them for every CPU they visit.
+  bool idle_cpu(int cpu) const;
+  bool available_idle_cpu(int cpu) const;
+  bool sched_idle_cpu(int cpu) const;
+  // Whether idle_cpu() || sched_idle_cpu() is exactly the core's idle_rqs() mask on every CPU:
+  // true until a SCHED_IDLE task or an idle group is queued (sched_idle_cpu() is then false
+  // everywhere) or bandwidth control hides a task from a runqueue. The searches then scan the
+  // mask a word at a time.
+  bool idle_mask_exact() const { return !sched_idle_seen_ && !bw_hidden_seen_; }
   bool is_core_idle(int cpu) const;
   // cfs_rq->h_nr_runnable as the load balancer counts it: 6.12 counts delayed tasks
   // (h_nr_running), 6.18 does not ("sched/fair: Use the new cfs_rq.h_nr_runnable", 6.14).
@@ -285,6 +296,7 @@ class FairClass : public SchedClass {
   int select_idle_sibling(Task& p, int prev, int target);
   int select_idle_cpu(const Task& p, fair::SchedDomain* sd, bool has_idle_core, int target);
   int select_idle_core(int core, CpuMask& cpus, int* idle_cpu) const;
+  int first_idle_cpu_within(const CpuMask& cpus, int target, int nr) const;
   int select_idle_smt(const Task& p, fair::SchedDomain* sd, int target) const;
   int select_idle_capacity(const Task& p, fair::SchedDomain* sd, int target) const;
   void update_idle_core(int cpu);
@@ -338,6 +350,10 @@ class FairClass : public SchedClass {
   // below a dequeued throttled group entity; 6.18: in a limbo list). The kernel's
   // rq->nr_running leaves them out too.
   std::vector<int> bw_hidden_;
+  // Sticky: set when the first task is hidden (bw_hide) / the first SCHED_IDLE task or idle group
+  // is queued; see idle_mask_exact().
+  bool bw_hidden_seen_ = false;
+  bool sched_idle_seen_ = false;
   bool rd_overloaded_ = false;      // root_domain::overloaded
   bool sched_balance_running_ = false;
   int64_t max_load_balance_interval_ = 0;

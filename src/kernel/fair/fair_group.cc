@@ -188,6 +188,7 @@ void FairClass::sched_group_set_idle(fair::TaskGroup& tg, bool idle) {
   // preemption rules, sched_idle_cpu()) and weighs WEIGHT_IDLEPRIO; back to NICE_0 when unset.
   if (tg.idle == idle) return;
   tg.idle = idle;
+  if (idle) sched_idle_seen_ = true;
   for (int cpu = 0; cpu < k_.nr_cpus(); ++cpu) {
     fair::GroupCpu& gc = *tg.cpus[cpu];
     gc.state.idle = idle;

@@ -69,6 +69,7 @@ void FairClass::enqueue_entities(Task& p, unsigned flags) {
   const bool task_new = !(flags & ENQUEUE_WAKEUP);
   const unsigned h_delayed = task_new && p.se.sched_delayed ? 1 : 0;
   unsigned h_idle = p.policy == Policy::Idle ? 1 : 0;
+  if (h_idle) sched_idle_seen_ = true;
   Ns slice = 0;
   fair::SchedEntity* se = &p.se;
   for (; se; se = se->parent_entity) {
@@ -300,6 +301,7 @@ Status FairClass::check_hierarchy() const {
   auto check = [&](const fair::CfsRqState& cfs, const std::string& where) -> Status {
     cfs.q->check_invariants();
     const Counts c = want.count(&cfs) ? want.at(&cfs) : Counts{};
+    if (cfs.h_nr_idle && !sched_idle_seen_) return Status::Error(where, "an idle task is counted before sched_idle_seen");
     if (cfs.h_nr_queued != c.queued || cfs.h_nr_delayed != c.delayed || cfs.h_nr_idle != c.idle)
       return Status::Errorf(where, "h_nr_queued/delayed/idle {}/{}/{} but {}/{}/{} tasks are queued below",
                             cfs.h_nr_queued, cfs.h_nr_delayed, cfs.h_nr_idle, c.queued, c.delayed, c.idle);

@@ -6,6 +6,7 @@
 #include "kernel/fair/bandwidth.h"
 #include "kernel/fair/fair_class.h"
 #include "kernel/fair/task_group.h"
+#include "kernel/kernel.h"
 
 namespace scx {
 
@@ -34,6 +35,22 @@ struct FairClass::CpuState {
     const Task* prev = nullptr;
   } newidle_token;
 };
+
+inline bool FairClass::idle_cpu(int cpu) const {
+  // Without tasks hidden by bandwidth control, the core's idle mask holds exactly
+  // rq->nr_running == 0 && !rq->ttwu_pending && rq->curr == rq->idle.
+  if (bw_hidden_[cpu] == 0) return k_.idle_rqs().test(cpu);
+  const Rq& rq = k_.rq(cpu);
+  return rq.nr_running - bw_hidden_[cpu] == 0 && rq.ttwu_pending == 0 && rq.curr == rq.idle;
+}
+
+inline bool FairClass::available_idle_cpu(int cpu) const { return idle_cpu(cpu); }
+
+inline bool FairClass::sched_idle_cpu(int cpu) const {
+  if (!sched_idle_seen_) return false;  // no runqueue has ever counted an idle task
+  const Rq& rq = k_.rq(cpu);
+  return rq.nr_running > 0 && rq.nr_running == static_cast<int>(cpus_[cpu].cfs.h_nr_idle);
+}
 
 // What bandwidth control (bandwidth.h) asks of the class: the simulated clock and timers, two
 // questions about a cfs_rq and the queue operations of a throttle or unthrottle

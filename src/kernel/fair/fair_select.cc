@@ -140,6 +140,11 @@ int FairClass::select_idle_cpu(const Task& p, SchedDomain* sd, bool has_idle_cor
   // for_each_cpu_wrap(cpu, span & allowed, target + 1); select_idle_core() drops the siblings
   // of every busy core it visits from the candidates.
   CpuMask cpus = sd->span & p.cpus_allowed;
+  if (!has_idle_core && config_.balance.idle_scan_by_mask && idle_mask_exact()) {
+    idle = first_idle_cpu_within(cpus, target, nr);
+    if (idle >= 0) ++stats_.wake_idle_scan;
+    return idle;
+  }
   const std::vector<int>& order = *sd->span_cpus;
   const size_t n = order.size();
   const size_t first = static_cast<size_t>(std::upper_bound(order.begin(), order.end(), target) - order.begin());
@@ -160,6 +165,24 @@ int FairClass::select_idle_cpu(const Task& p, SchedDomain* sd, bool has_idle_cor
   if (has_idle_core && sds) sds->has_idle_cores = false;  // the scan found none
   if (idle >= 0) ++stats_.wake_idle_scan;
   return idle;
+}
+
+// select_idle_cpu()'s CPU-by-CPU scan without an idle core, done on the idle mask: the first idle
+// CPU of `cpus` in for_each_cpu_wrap(target + 1) order, provided the scan reaches it before its
+// SIS_UTIL budget runs out (the k-th CPU visited is tested only while k < nr).
+int FairClass::first_idle_cpu_within(const CpuMask& cpus, int target, int nr) const {
+  const CpuMask idle = cpus & k_.idle_rqs();
+  const int start = target + 1;
+  int c = idle.next(start);
+  int visited = 0;  // CPUs of `cpus` the scan visits up to and including c
+  if (c >= 0) {
+    visited = cpus.count_range(start, c + 1);
+  } else {
+    c = idle.first();
+    if (c < 0) return -1;
+    visited = cpus.count_range(start, kMaxCpus) + cpus.count_range(0, c + 1);
+  }
+  return visited < nr ? c : -1;
 }
 
 int FairClass::select_idle_capacity(const Task& p, SchedDomain* sd, int target) const {
