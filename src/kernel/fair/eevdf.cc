@@ -131,13 +131,26 @@ Ns CfsRq::cfs_rq_min_slice() const {
   return min_slice;
 }
 
+namespace {
+// The kernel builds with -fno-strict-overflow: its s64 key sums wrap (an entity far behind can
+// take key * weight past 2^63 until it leaves the tree again). Unsigned arithmetic wraps the
+// same way without C++'s undefined signed overflow.
+uint64_t wrapping_product(int64_t a, int64_t b) { return static_cast<uint64_t>(a) * static_cast<uint64_t>(b); }
+int64_t wrapping_add_product(int64_t sum, int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(sum) + wrapping_product(a, b));
+}
+int64_t wrapping_sub_product(int64_t sum, int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(sum) - wrapping_product(a, b));
+}
+}  // namespace
+
 void CfsRq::avg_vruntime_add(const SchedEntity& se) {
-  avg_vruntime_ += entity_key(se) * static_cast<int64_t>(se.weight);
+  avg_vruntime_ = wrapping_add_product(avg_vruntime_, entity_key(se), static_cast<int64_t>(se.weight));
   avg_load_ += se.weight;
 }
 
 void CfsRq::avg_vruntime_sub(const SchedEntity& se) {
-  avg_vruntime_ -= entity_key(se) * static_cast<int64_t>(se.weight);
+  avg_vruntime_ = wrapping_sub_product(avg_vruntime_, entity_key(se), static_cast<int64_t>(se.weight));
   avg_load_ -= se.weight;
 }
 
@@ -155,7 +168,7 @@ void CfsRq::update_min_vruntime() {
   }
   int64_t delta = static_cast<int64_t>(vruntime - min_vruntime_);
   if (delta > 0) {
-    avg_vruntime_ -= avg_load_ * delta;
+    avg_vruntime_ = wrapping_sub_product(avg_vruntime_, avg_load_, delta);
     min_vruntime_ = vruntime;
   }
 }
@@ -791,7 +804,7 @@ void CfsRq::check_invariants() const {
   uint64_t load = 0;
   unsigned delayed = 0;
   for (const SchedEntity* se : order) {
-    sum += entity_key(*se) * static_cast<int64_t>(se->weight);
+    sum = wrapping_add_product(sum, entity_key(*se), static_cast<int64_t>(se->weight));
     wsum += se->weight;
     load += se->weight;
     delayed += se->sched_delayed;
